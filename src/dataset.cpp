@@ -1,0 +1,499 @@
+// dataset.cpp: vocabularies, the tier table, the JSONL/JSON writers, stats and the JSONL reader.
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+#include <ruvllm/dataset.h>
+
+namespace ruvllm {
+
+const std::array<std::string_view, 13> kAgentTypes = {
+    "coder",     "researcher", "reviewer",   "tester",    "architect", "security-architect",
+    "debugger",  "documenter", "refactorer", "optimizer", "devops",    "api-docs",
+    "planner"};
+
+namespace {
+
+constexpr std::array<std::string_view, kNumCategories> kCategoryNames = {
+    "Coder", "Researcher", "Security", "Architecture", "Reviewer"};
+constexpr std::array<std::string_view, kNumCategories> kCategoryLabels = {
+    "coder", "researcher", "security", "architecture", "reviewer"};
+constexpr std::array<std::string_view, kNumComplexities> kComplexityNames = {
+    "Simple", "Moderate", "Complex"};
+constexpr std::array<std::string_view, kNumDomains> kDomainNames = {
+    "Web", "Systems", "DataScience", "Mobile", "DevOps", "Security", "Database", "Api"};
+constexpr std::array<std::string_view, 3> kTierNames = {"haiku", "sonnet", "opus"};
+constexpr std::array<std::string_view, 4> kAugmentationNames = {
+    "base", "paraphrase", "complexity", "domain"};
+
+// FACTS.md section 2: rows are categories, columns Simple / Moderate / Complex.
+constexpr Tier kTierTable[kNumCategories][kNumComplexities] = {
+    {Tier::haiku, Tier::sonnet, Tier::opus},    // coder
+    {Tier::haiku, Tier::sonnet, Tier::sonnet},  // researcher
+    {Tier::opus, Tier::opus, Tier::opus},       // security
+    {Tier::sonnet, Tier::opus, Tier::opus},     // architecture
+    {Tier::haiku, Tier::sonnet, Tier::sonnet},  // reviewer
+};
+
+template <size_t N, class E>
+bool parse_enum(const std::array<std::string_view, N>& names, std::string_view s, E& out) {
+    for (size_t i = 0; i < N; i++) {
+        if (names[i] == s) {
+            out = static_cast<E>(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+std::string_view category_name(Category c) {
+    return kCategoryNames[static_cast<int>(c)];
+}
+std::string_view category_label(Category c) {
+    return kCategoryLabels[static_cast<int>(c)];
+}
+std::string_view complexity_name(Complexity c) {
+    return kComplexityNames[static_cast<int>(c)];
+}
+std::string_view domain_name(Domain d) {
+    return kDomainNames[static_cast<int>(d)];
+}
+std::string_view tier_name(Tier t) {
+    return kTierNames[static_cast<int>(t)];
+}
+std::string_view augmentation_name(Augmentation a) {
+    return kAugmentationNames[static_cast<int>(a)];
+}
+
+bool parse_category(std::string_view s, Category& out) {
+    return parse_enum(kCategoryNames, s, out) || parse_enum(kCategoryLabels, s, out);
+}
+bool parse_complexity(std::string_view s, Complexity& out) {
+    return parse_enum(kComplexityNames, s, out);
+}
+bool parse_domain(std::string_view s, Domain& out) {
+    return parse_enum(kDomainNames, s, out);
+}
+
+Tier tier_for(Category c, Complexity x) {
+    return kTierTable[static_cast<int>(c)][static_cast<int>(x)];
+}
+
+// ---- JSON writers ----
+
+void append_json_string(std::string& out, std::string_view s) {
+    static const char* kHex = "0123456789abcdef";
+    out.push_back('"');
+    const char* p = s.data();
+    const char* end = p + s.size();
+    while (p < end) {
+        // Copy the longest run that needs no escaping in one go.
+        const char* run = p;
+        while (p < end) {
+            const auto c = static_cast<unsigned char>(*p);
+            if (c < 0x20 || c == '"' || c == '\\') {
+                break;
+            }
+            p++;
+        }
+        out.append(run, static_cast<size_t>(p - run));
+        if (p == end) {
+            break;
+        }
+        const auto c = static_cast<unsigned char>(*p++);
+        switch (c) {
+            case '"':
+                out.append("\\\"");
+                break;
+            case '\\':
+                out.append("\\\\");
+                break;
+            case '\n':
+                out.append("\\n");
+                break;
+            case '\r':
+                out.append("\\r");
+                break;
+            case '\t':
+                out.append("\\t");
+                break;
+            case '\b':
+                out.append("\\b");
+                break;
+            case '\f':
+                out.append("\\f");
+                break;
+            default:
+                out.append("\\u00");
+                out.push_back(kHex[c >> 4]);
+                out.push_back(kHex[c & 15]);
+        }
+    }
+    out.push_back('"');
+}
+
+namespace {
+
+void append_float(std::string& out, float v) {
+    char buf[32];
+    const auto res = std::to_chars(buf, buf + sizeof(buf), v);
+    out.append(buf, static_cast<size_t>(res.ptr - buf));
+}
+
+void append_indent(std::string& out, int n) {
+    out.append(static_cast<size_t>(n), ' ');
+}
+
+}  // namespace
+
+void append_jsonl(std::string& out, const Example& e) {
+    const TaskMetadata& m = e.metadata;
+    out.append("{\"input\":");
+    append_json_string(out, e.input);
+    out.append(",\"context\":");
+    append_json_string(out, e.context);
+    out.append(",\"output_agent\":");
+    append_json_string(out, e.output_agent);
+    out.append(",\"metadata\":{\"category\":\"");
+    out.append(category_name(m.category));
+    out.append("\",\"complexity\":\"");
+    out.append(complexity_name(m.complexity));
+    out.append("\",\"domain\":\"");
+    out.append(domain_name(m.domain));
+    out.append("\",\"expected_model\":\"");
+    out.append(tier_name(m.expected_model));
+    out.append("\",\"quality_score\":");
+    append_float(out, m.quality_score);
+    out.append(",\"tags\":[");
+    for (size_t i = 0; i < m.tags.size(); i++) {
+        if (i > 0) {
+            out.push_back(',');
+        }
+        append_json_string(out, m.tags[i]);
+    }
+    out.append("],\"agent\":");
+    append_json_string(out, m.agent);
+    out.append(",\"template_id\":");
+    append_json_string(out, m.template_id);
+    out.append(",\"augmentation\":\"");
+    out.append(augmentation_name(m.augmentation));
+    out.append("\"}}\n");
+}
+
+void append_json_pretty(std::string& out, const Example& e, int indent) {
+    const TaskMetadata& m = e.metadata;
+    const int i1 = indent + 2;
+    const int i2 = indent + 4;
+    const int i3 = indent + 6;
+    auto key = [&](int ind, const char* k) {
+        append_indent(out, ind);
+        out.push_back('"');
+        out.append(k);
+        out.append("\": ");
+    };
+    auto enum_value = [&](std::string_view v) {
+        out.push_back('"');
+        out.append(v);
+        out.append("\",\n");
+    };
+    append_indent(out, indent);
+    out.append("{\n");
+    key(i1, "input");
+    append_json_string(out, e.input);
+    out.append(",\n");
+    key(i1, "context");
+    append_json_string(out, e.context);
+    out.append(",\n");
+    key(i1, "output_agent");
+    append_json_string(out, e.output_agent);
+    out.append(",\n");
+    key(i1, "metadata");
+    out.append("{\n");
+    key(i2, "category");
+    enum_value(category_name(m.category));
+    key(i2, "complexity");
+    enum_value(complexity_name(m.complexity));
+    key(i2, "domain");
+    enum_value(domain_name(m.domain));
+    key(i2, "expected_model");
+    enum_value(tier_name(m.expected_model));
+    key(i2, "quality_score");
+    append_float(out, m.quality_score);
+    out.append(",\n");
+    key(i2, "tags");
+    if (m.tags.empty()) {
+        out.append("[]");
+    } else {
+        out.append("[\n");
+        for (size_t i = 0; i < m.tags.size(); i++) {
+            append_indent(out, i3);
+            append_json_string(out, m.tags[i]);
+            out.append(i + 1 < m.tags.size() ? ",\n" : "\n");
+        }
+        append_indent(out, i2);
+        out.push_back(']');
+    }
+    out.append(",\n");
+    key(i2, "agent");
+    append_json_string(out, m.agent);
+    out.append(",\n");
+    key(i2, "template_id");
+    append_json_string(out, m.template_id);
+    out.append(",\n");
+    key(i2, "augmentation");
+    out.push_back('"');
+    out.append(augmentation_name(m.augmentation));
+    out.append("\"\n");
+    append_indent(out, i1);
+    out.append("}\n");
+    append_indent(out, indent);
+    out.push_back('}');
+}
+
+bool write_jsonl(OutBuffer& out, const std::vector<Example>& examples) {
+    for (const Example& e : examples) {
+        append_jsonl(out.raw(), e);
+        out.maybe_spill();
+    }
+    return out.flush();
+}
+
+bool write_json_array(OutBuffer& out, const std::vector<Example>& examples) {
+    if (examples.empty()) {
+        out.append("[]\n");
+        return out.flush();
+    }
+    out.append("[\n");
+    for (size_t i = 0; i < examples.size(); i++) {
+        append_json_pretty(out.raw(), examples[i], 2);
+        out.append(i + 1 < examples.size() ? ",\n" : "\n");
+        out.maybe_spill();
+    }
+    out.append("]\n");
+    return out.flush();
+}
+
+// ---- stats ----
+
+DatasetStats compute_stats(const std::vector<Example>& examples) {
+    DatasetStats s;
+    double quality = 0.0;
+    for (const Example& e : examples) {
+        s.per_category[static_cast<int>(e.metadata.category)]++;
+        s.per_complexity[static_cast<int>(e.metadata.complexity)]++;
+        s.per_domain[static_cast<int>(e.metadata.domain)]++;
+        quality += e.metadata.quality_score;
+    }
+    s.total_examples = examples.size();
+    s.avg_quality_score = examples.empty() ? 0.0 : quality / static_cast<double>(examples.size());
+    return s;
+}
+
+std::string stats_to_json(const DatasetStats& stats) {
+    nlohmann::ordered_json j;
+    j["total_examples"] = stats.total_examples;
+    nlohmann::ordered_json cat = nlohmann::ordered_json::object();
+    for (int i = 0; i < kNumCategories; i++) {
+        cat[std::string(kCategoryLabels[i])] = stats.per_category[i];
+    }
+    j["examples_per_category"] = cat;
+    nlohmann::ordered_json cx = nlohmann::ordered_json::object();
+    for (int i = 0; i < kNumComplexities; i++) {
+        cx[std::string(kComplexityNames[i])] = stats.per_complexity[i];
+    }
+    j["examples_per_complexity"] = cx;
+    nlohmann::ordered_json dom = nlohmann::ordered_json::object();
+    for (int i = 0; i < kNumDomains; i++) {
+        dom[std::string(kDomainNames[i])] = stats.per_domain[i];
+    }
+    j["examples_per_domain"] = dom;
+    // Rounded to 4 decimals so the file reads naturally ("0.8731", not 0.87309999...).
+    j["avg_quality_score"] = std::round(stats.avg_quality_score * 10000.0) / 10000.0;
+    return j.dump(2) + "\n";
+}
+
+// ---- reader ----
+
+namespace {
+
+Result<std::string> get_string(const nlohmann::json& obj, const char* key, std::string_view where,
+                               bool required) {
+    auto it = obj.find(key);
+    if (it == obj.end()) {
+        if (!required) {
+            return std::string();
+        }
+        return make_error(Errc::format, std::string(where) + ": missing field '" + key + "'");
+    }
+    if (!it->is_string()) {
+        return make_error(Errc::format,
+                          std::string(where) + ": field '" + key + "' is " + it->type_name() +
+                              ", expected a string");
+    }
+    return it->get<std::string>();
+}
+
+}  // namespace
+
+Result<Example> parse_example(std::string_view line, std::string_view where) {
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+        return make_error(Errc::parse, std::string(where) + ": not valid JSON");
+    }
+    if (!j.is_object()) {
+        return make_error(Errc::format, std::string(where) + ": expected a JSON object");
+    }
+    Example e;
+    Result<std::string> input = get_string(j, "input", where, true);
+    if (!input) {
+        return input.error();
+    }
+    e.input = std::move(*input);
+    Result<std::string> context = get_string(j, "context", where, false);
+    if (!context) {
+        return context.error();
+    }
+    e.context = std::move(*context);
+    Result<std::string> agent = get_string(j, "output_agent", where, true);
+    if (!agent) {
+        return agent.error();
+    }
+    e.output_agent = std::move(*agent);
+    auto mit = j.find("metadata");
+    if (mit == j.end() || !mit->is_object()) {
+        return e;  // metadata is optional for user data; defaults stay
+    }
+    const nlohmann::json& m = *mit;
+    const std::string w = std::string(where) + ": metadata";
+    Result<std::string> s = get_string(m, "category", w, false);
+    if (s && !s->empty() && !parse_category(*s, e.metadata.category)) {
+        return make_error(Errc::format, w + ".category '" + *s + "' is not a seed category");
+    }
+    s = get_string(m, "complexity", w, false);
+    if (s && !s->empty() && !parse_complexity(*s, e.metadata.complexity)) {
+        return make_error(Errc::format,
+                          w + ".complexity '" + *s + "', expected Simple, Moderate or Complex");
+    }
+    s = get_string(m, "domain", w, false);
+    if (s && !s->empty() && !parse_domain(*s, e.metadata.domain)) {
+        return make_error(Errc::format, w + ".domain '" + *s + "' is not one of the 8 domains");
+    }
+    s = get_string(m, "expected_model", w, false);
+    if (s && !s->empty()) {
+        if (!parse_enum(kTierNames, *s, e.metadata.expected_model)) {
+            return make_error(Errc::format,
+                              w + ".expected_model '" + *s + "', expected haiku, sonnet or opus");
+        }
+    }
+    if (auto q = m.find("quality_score"); q != m.end() && q->is_number()) {
+        e.metadata.quality_score = q->get<float>();
+    }
+    if (auto t = m.find("tags"); t != m.end() && t->is_array()) {
+        for (const auto& tag : *t) {
+            if (tag.is_string()) {
+                e.metadata.tags.push_back(tag.get<std::string>());
+            }
+        }
+    }
+    s = get_string(m, "agent", w, false);
+    if (s) {
+        e.metadata.agent = *s;
+    }
+    s = get_string(m, "template_id", w, false);
+    if (s) {
+        e.metadata.template_id = *s;
+    }
+    s = get_string(m, "augmentation", w, false);
+    if (s && !s->empty() && !parse_enum(kAugmentationNames, *s, e.metadata.augmentation)) {
+        return make_error(Errc::format, w + ".augmentation '" + *s + "' is unknown");
+    }
+    return e;
+}
+
+Result<std::vector<Example>> read_jsonl(const std::filesystem::path& path) {
+    Result<std::string> data = read_file(path);
+    if (!data) {
+        return data.error();
+    }
+    std::vector<Example> out;
+    std::string_view rest(*data);
+    size_t line_no = 0;
+    while (!rest.empty()) {
+        const size_t nl = rest.find('\n');
+        std::string_view line = rest.substr(0, nl);
+        rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+        line_no++;
+        if (!line.empty() && line.back() == '\r') {
+            line.remove_suffix(1);
+        }
+        if (line.find_first_not_of(" \t") == std::string_view::npos) {
+            continue;
+        }
+        Result<Example> e =
+            parse_example(line, path.filename().string() + ":" + std::to_string(line_no));
+        if (!e) {
+            return e.error();
+        }
+        out.push_back(std::move(*e));
+    }
+    return out;
+}
+
+// ---- normalisation ----
+
+namespace {
+
+inline bool is_alnum(unsigned char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+inline unsigned char to_lower(unsigned char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c + 32) : c;
+}
+
+// Calls emit(byte) for every byte of the normalised text.
+template <class Emit>
+void for_each_normalized(std::string_view s, Emit emit) {
+    bool pending_space = false;
+    bool any = false;
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (is_alnum(c)) {
+            if (pending_space && any) {
+                emit(static_cast<unsigned char>(' '));
+            }
+            pending_space = false;
+            any = true;
+            emit(to_lower(c));
+        } else {
+            pending_space = true;
+        }
+    }
+}
+
+}  // namespace
+
+std::string normalize_text(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for_each_normalized(s, [&](unsigned char c) { out.push_back(static_cast<char>(c)); });
+    return out;
+}
+
+uint64_t normalized_hash(std::string_view s) {
+    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, then a splitmix64 finaliser
+    for_each_normalized(s, [&](unsigned char c) {
+        h ^= c;
+        h *= 0x100000001b3ull;
+    });
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBull;
+    return h ^ (h >> 31);
+}
+
+}  // namespace ruvllm

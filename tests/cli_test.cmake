@@ -1,0 +1,55 @@
+# cli_test.cmake: end-to-end tests of the ruvllm binary on the tiny fixture (label: cli).
+set(RUVLLM_BIN $<TARGET_FILE:ruvllm-cli>)
+set(TINY ${CMAKE_CURRENT_SOURCE_DIR}/data/tiny_library)
+set(CLI_TMP ${CMAKE_CURRENT_BINARY_DIR}/tmp/cli)
+set(EXPECT ${CMAKE_CURRENT_SOURCE_DIR}/run_expect.cmake)
+
+# cli_expect(<name> RC <code> [ERR regex] [OUT regex] [ONE_LINE] ARGS ...)
+function(cli_expect name)
+    cmake_parse_arguments(A "ONE_LINE" "RC;ERR;OUT" "ARGS" ${ARGN})
+    set(defs -DRC=${A_RC})
+    if (DEFINED A_ERR)
+        list(APPEND defs "-DERR=${A_ERR}")
+    endif()
+    if (DEFINED A_OUT)
+        list(APPEND defs "-DOUT=${A_OUT}")
+    endif()
+    if (A_ONE_LINE)
+        list(APPEND defs -DLINES=1)
+    endif()
+    string(REPLACE ";" "|" cmd "${RUVLLM_BIN};${A_ARGS}")
+    add_test(NAME cli.${name} COMMAND ${CMAKE_COMMAND} "-DCMD=${cmd}" ${defs} -P ${EXPECT})
+    set_tests_properties(cli.${name} PROPERTIES LABELS cli)
+endfunction()
+
+cli_expect(help RC 0 OUT "--per-category.*--labels.*--split.*--folds.*--balance.*--stream"
+           ARGS generate --help)
+cli_expect(version RC 0 OUT "ruvllm [0-9]+\\.[0-9]+" ARGS --version)
+cli_expect(generate_dir RC 0 OUT "claude_training_full.jsonl.*README.md"
+           ERR "generate: 2 agents, 6 templates"
+           ARGS generate --library ${TINY} --out ${CLI_TMP}/dir --per-category 5)
+cli_expect(stream_stdout RC 0 OUT "^\\{\"input\":.*\"augmentation\":\"[a-z]+\"\\}\\}\n$"
+           ARGS generate --library ${TINY} --stream --count 25 --out - -q)
+cli_expect(unknown_flag RC 1 ONE_LINE ERR "^ruvllm: .*--bogus" ARGS generate --bogus)
+cli_expect(no_verb RC 1 ONE_LINE ERR "^ruvllm: " ARGS)
+cli_expect(bad_split RC 1 ONE_LINE ERR "^ruvllm: --split '0.5,0.3,0.3'.*sum to 1"
+           ARGS generate --library ${TINY} --out ${CLI_TMP}/x --split 0.5,0.3,0.3)
+cli_expect(negative_count RC 1 ONE_LINE ERR "^ruvllm: .*negative"
+           ARGS generate --library ${TINY} --out ${CLI_TMP}/x --per-category -3)
+cli_expect(bad_labels RC 1 ONE_LINE ERR "^ruvllm: .*--labels"
+           ARGS generate --labels intents)
+cli_expect(count_needs_stream RC 1 ONE_LINE ERR "^ruvllm: --count is for streaming"
+           ARGS generate --library ${TINY} --count 5)
+cli_expect(stream_needs_count RC 1 ONE_LINE ERR "^ruvllm: --stream needs --count"
+           ARGS generate --library ${TINY} --stream --out -)
+cli_expect(missing_library RC 1 ONE_LINE ERR "^ruvllm: /nonexistent/lib: library directory not found"
+           ARGS generate --library /nonexistent/lib)
+cli_expect(unwritable_out RC 1 ONE_LINE ERR "^ruvllm: /proc/ruvllm-out: cannot create output directory"
+           ARGS generate --library ${TINY} --out /proc/ruvllm-out)
+cli_expect(bad_folds RC 1 ONE_LINE ERR "^ruvllm: --folds 1"
+           ARGS generate --library ${TINY} --out ${CLI_TMP}/x --folds 1)
+
+add_test(NAME cli.same_seed_same_bytes
+         COMMAND ${CMAKE_COMMAND} -DBIN=${RUVLLM_BIN} -DLIB=${TINY} -DDIR=${CLI_TMP}/det
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/cli_same_bytes.cmake)
+set_tests_properties(cli.same_seed_same_bytes PROPERTIES LABELS cli)

@@ -1,0 +1,70 @@
+// io_test.cpp: atomic output never leaves a partial file under the final name.
+#include <gtest/gtest.h>
+
+#include <ruvllm/io.h>
+
+#include "testutil.h"
+
+namespace fs = std::filesystem;
+
+TEST(AtomicFile, FinalFileAppearsOnlyOnCommit) {
+    ruvllm::test::TempDir dir;
+    const fs::path target = dir / "out.txt";
+    ruvllm::Result<ruvllm::AtomicFile> f = ruvllm::AtomicFile::create(target);
+    ASSERT_TRUE(f);
+    std::fputs("hello", f->stream());
+    std::fflush(f->stream());
+    EXPECT_FALSE(fs::exists(target));
+    EXPECT_TRUE(fs::exists(f->temp_path()));
+    ASSERT_TRUE(f->commit());
+    EXPECT_TRUE(fs::exists(target));
+    EXPECT_FALSE(fs::exists(f->temp_path()));
+    EXPECT_EQ(ruvllm::test::slurp(target), "hello");
+}
+
+TEST(AtomicFile, AbandonedFileIsRemovedAndOldContentKept) {
+    ruvllm::test::TempDir dir;
+    const fs::path target = dir / "out.txt";
+    ruvllm::test::spit(target, "old");
+    fs::path tmp;
+    {
+        ruvllm::Result<ruvllm::AtomicFile> f = ruvllm::AtomicFile::create(target);
+        ASSERT_TRUE(f);
+        tmp = f->temp_path();
+        std::fputs("half-written", f->stream());
+    }  // destroyed without commit, as when an error interrupts a run
+    EXPECT_FALSE(fs::exists(tmp));
+    EXPECT_EQ(ruvllm::test::slurp(target), "old");
+    EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
+}
+
+TEST(AtomicFile, MissingDirectoryIsAnIoError) {
+    ruvllm::test::TempDir dir;
+    ruvllm::Result<ruvllm::AtomicFile> f = ruvllm::AtomicFile::create(dir / "no/such/dir/x.txt");
+    ASSERT_FALSE(f);
+    EXPECT_EQ(f.error().code, ruvllm::Errc::io);
+    EXPECT_NE(f.error().message.find("x.txt"), std::string::npos);
+}
+
+TEST(ReadFile, MissingFileNamesThePath) {
+    ruvllm::Result<std::string> r = ruvllm::read_file("/nonexistent/ruvllm.txt");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ruvllm::Errc::io);
+    EXPECT_NE(r.error().message.find("/nonexistent/ruvllm.txt"), std::string::npos);
+}
+
+TEST(OutBuffer, SpillsAndCountsBytes) {
+    ruvllm::test::TempDir dir;
+    std::FILE* fp = std::fopen((dir / "b.txt").c_str(), "wb");
+    ASSERT_NE(fp, nullptr);
+    {
+        ruvllm::OutBuffer out(fp, 16);
+        for (int i = 0; i < 100; i++) {
+            out.append("0123456789");
+        }
+        EXPECT_EQ(out.bytes_written(), 1000u);
+        EXPECT_TRUE(out.flush());
+    }
+    std::fclose(fp);
+    EXPECT_EQ(fs::file_size(dir / "b.txt"), 1000u);
+}

@@ -1,0 +1,21 @@
+# run_expect.cmake: runs one command and checks its exit code and output, for CLI tests.
+#   cmake -DCMD="a|b|c" -DRC=1 [-DERR=regex] [-DOUT=regex] [-DLINES=1] -P run_expect.cmake
+# ERR/OUT are regexes the stderr/stdout must match; LINES=1 requires stderr to be one line.
+string(REPLACE "|" ";" CMD "${CMD}")
+execute_process(COMMAND ${CMD} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if (NOT rc STREQUAL "${RC}")
+    message(FATAL_ERROR "exit code ${rc}, expected ${RC}\nstdout: ${out}\nstderr: ${err}")
+endif()
+if (DEFINED ERR AND NOT err MATCHES "${ERR}")
+    message(FATAL_ERROR "stderr does not match '${ERR}':\n${err}")
+endif()
+if (DEFINED OUT AND NOT out MATCHES "${OUT}")
+    message(FATAL_ERROR "stdout does not match '${OUT}':\n${out}")
+endif()
+if (LINES)
+    string(REGEX MATCHALL "\n" newlines "${err}")
+    list(LENGTH newlines n)
+    if (NOT n EQUAL 1)
+        message(FATAL_ERROR "stderr has ${n} lines, expected one:\n${err}")
+    endif()
+endif()

@@ -1,0 +1,53 @@
+// testutil.h: helpers shared by the tests: a unique temp directory per test, fixture paths.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace ruvllm::test {
+
+inline std::filesystem::path data_dir() {
+    return std::filesystem::path(RUVLLM_TEST_DATA_DIR);
+}
+
+inline std::filesystem::path tiny_library() {
+    return data_dir() / "tiny_library";
+}
+
+// A fresh directory under the build tree named after the running test; removed on destruction.
+class TempDir {
+public:
+    TempDir() {
+        const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+        path_ = std::filesystem::path(RUVLLM_TEST_TMP_DIR) /
+                (std::string(info->test_suite_name()) + "." + info->name());
+        std::filesystem::remove_all(path_);
+        std::filesystem::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+inline std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+inline void spit(const std::filesystem::path& p, const std::string& s) {
+    std::ofstream out(p, std::ios::binary);
+    out << s;
+}
+
+}  // namespace ruvllm::test

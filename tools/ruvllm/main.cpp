@@ -1,0 +1,42 @@
+// main.cpp: `ruvllm <verb> [options]`, fastText-style. Results go to stdout, progress and
+// errors to stderr; a failure reported by our code is "ruvllm: <message>" and exit code 1.
+#include <cstdio>
+#include <exception>
+
+#include "cli.h"
+
+int main(int argc, char** argv) {
+    try {
+        CLI::App app{
+            "ruvllm: routing datasets, contrastive routers and task routing for multi-agent "
+            "coding assistants"};
+        app.require_subcommand(1);
+        app.set_version_flag("--version", std::string("ruvllm ") + RUVLLM_VERSION);
+
+        ruvllm::cli::GenerateOptions gen;
+        const CLI::App* gen_cmd = ruvllm::cli::add_generate(app, gen);
+
+        try {
+            app.parse(argc, argv);
+        } catch (const CLI::ParseError& e) {
+            if (e.get_exit_code() == 0) {
+                return app.exit(e);  // --help, --version
+            }
+            std::fprintf(stderr, "ruvllm: %s (see 'ruvllm --help')\n", e.what());
+            return 1;
+        }
+
+        ruvllm::Status status = ruvllm::ok();
+        if (gen_cmd->parsed()) {
+            status = ruvllm::cli::run_generate(gen);
+        }
+        if (!status) {
+            std::fprintf(stderr, "ruvllm: %s\n", status.error().message.c_str());
+            return 1;
+        }
+        return 0;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "ruvllm: internal error: %s\n", e.what());
+        return 1;
+    }
+}
