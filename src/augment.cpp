@@ -14,26 +14,44 @@ namespace {
 inline bool is_alpha(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
+
+inline bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
 inline bool is_upper(char c) {
     return c >= 'A' && c <= 'Z';
 }
+
 inline char lower(char c) {
     return is_upper(c) ? static_cast<char>(c + 32) : c;
 }
+
 inline char upper(char c) {
     return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 32) : c;
 }
+
 inline bool is_token_char(char c) {
-    return is_alpha(c) || (c >= '0' && c <= '9') || c == '_' || c == '\'' || c == '-' ||
-           c == '.' || c == '/' || c == '+' || c == '#';
+    return is_alpha(c) || is_digit(c) || c == '_' || c == '\'' || c == '-' || c == '.' ||
+           c == '/' || c == '+' || c == '#';
 }
 
+// FNV-1a over lower-cased bytes; done() applies a finaliser without changing the state, so a
+// phrase can be extended word by word.
 struct HashState {
     uint64_t h = 0xcbf29ce484222325ull;
+
     void add(char c) {
-        h ^= static_cast<unsigned char>(c);
+        h ^= static_cast<unsigned char>(lower(c));
         h *= 0x100000001b3ull;
     }
+
+    void add(std::string_view s) {
+        for (const char c : s) {
+            add(c);
+        }
+    }
+
     uint64_t done() const {
         uint64_t x = h;
         x ^= x >> 31;
@@ -62,11 +80,11 @@ void tokenize(std::string_view s, std::vector<Token>& out) {
         }
         size_t b = i;
         size_t e = j;
-        while (b < e && !is_alpha(s[b]) && !(s[b] >= '0' && s[b] <= '9')) {
+        while (b < e && !is_alpha(s[b]) && !is_digit(s[b])) {
             b++;
         }
-        while (e > b && !is_alpha(s[e - 1]) && !(s[e - 1] >= '0' && s[e - 1] <= '9') &&
-               s[e - 1] != '+' && s[e - 1] != '#') {
+        while (e > b && !is_alpha(s[e - 1]) && !is_digit(s[e - 1]) && s[e - 1] != '+' &&
+               s[e - 1] != '#') {
             e--;
         }
         if (b < e) {
@@ -83,12 +101,26 @@ void tokenize(std::string_view s, std::vector<Token>& out) {
     }
 }
 
-std::string lower_word(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = lower(c);
+// Length of the leading run of letters of `s`.
+size_t first_word_len(std::string_view s) {
+    size_t e = 0;
+    while (e < s.size() && is_alpha(s[e])) {
+        e++;
     }
-    return out;
+    return e;
+}
+
+bool word_in(const PhraseTable& set, std::string_view word) {
+    return !word.empty() && set.contains(phrase_hash(word));
+}
+
+bool first_word_in(const PhraseTable& set, std::string_view s) {
+    return word_in(set, s.substr(0, first_word_len(s)));
+}
+
+bool first_word_all_caps(std::string_view s) {
+    const size_t e = first_word_len(s);
+    return e > 1 && std::all_of(s.begin(), s.begin() + static_cast<long>(e), is_upper);
 }
 
 struct Match {
@@ -96,46 +128,46 @@ struct Match {
     uint32_t group = 0;
 };
 
-void find_matches(const Lexicon& lex, std::string_view s, const std::vector<Token>& toks,
+// Longest lexicon member starting at each token, left to right, whole words only.
+void find_matches(const Lexicon& lex,
+                  std::string_view s,
+                  const std::vector<Token>& toks,
                   std::vector<Match>& out) {
     out.clear();
     for (size_t i = 0; i < toks.size();) {
-        bool matched = false;
-        const size_t max_len = std::min<size_t>(static_cast<size_t>(lex.max_member_words),
-                                                toks.size() - i);
-        for (size_t len = max_len; len >= 1 && !matched; len--) {
-            bool ok = true;
-            for (size_t k = i; k < i + len; k++) {
-                if (!toks[k].alpha) {
-                    ok = false;
+        if (!toks[i].alpha || (toks[i].b > 0 && is_alpha(s[toks[i].b - 1]))) {
+            i++;
+            continue;
+        }
+        HashState h;
+        size_t best_len = 0;
+        uint32_t best_group = 0;
+        for (size_t k = i; k < toks.size() && k < i + static_cast<size_t>(lex.max_member_words);
+             k++) {
+            if (k > i) {
+                // Words of a phrase are separated by exactly one space.
+                if (!toks[k].alpha || toks[k].b != toks[k - 1].e + 1 || s[toks[k - 1].e] != ' ') {
                     break;
                 }
-                if (k > i && (toks[k].b != toks[k - 1].e + 1 || s[toks[k - 1].e] != ' ')) {
-                    ok = false;
-                    break;
+                h.add(' ');
+            }
+            h.add(s.substr(toks[k].b, toks[k].e - toks[k].b));
+            const uint64_t hv = h.done();
+            const bool at_boundary = toks[k].e >= s.size() || !is_alpha(s[toks[k].e]);
+            if (at_boundary) {
+                if (const uint32_t* g = lex.member_group.find(hv)) {
+                    best_len = k - i + 1;
+                    best_group = *g;
                 }
             }
-            if (!ok) {
-                continue;
-            }
-            // Whole-word match only: the span must not touch other token characters.
-            const uint32_t b = toks[i].b;
-            const uint32_t e = toks[i + len - 1].e;
-            if ((b > 0 && is_alpha(s[b - 1])) || (e < s.size() && is_alpha(s[e]))) {
-                continue;
-            }
-            HashState h;
-            for (uint32_t k = b; k < e; k++) {
-                h.add(lower(s[k]));
-            }
-            auto it = lex.member_group.find(h.done());
-            if (it != lex.member_group.end()) {
-                out.push_back(Match{b, e, it->second});
-                i += len;
-                matched = true;
+            if (!lex.member_prefix.contains(hv)) {
+                break;
             }
         }
-        if (!matched) {
+        if (best_len > 0) {
+            out.push_back(Match{toks[i].b, toks[i + best_len - 1].e, best_group});
+            i += best_len;
+        } else {
             i++;
         }
     }
@@ -145,11 +177,13 @@ void find_matches(const Lexicon& lex, std::string_view s, const std::vector<Toke
 // group ("PR", "pull request"), the new member is used as written ("pull request", "PR"), with a
 // capital only at the start of a sentence. Otherwise the case pattern of `orig` (UPPER or
 // Capitalised) is carried over.
-void append_with_case(std::string& out, std::string_view orig, std::string_view member,
-                      const std::vector<std::string>& group, bool sentence_start) {
+void append_with_case(std::string& out,
+                      std::string_view orig,
+                      std::string_view member,
+                      const std::vector<std::string>& group,
+                      bool sentence_start) {
     if (std::find(group.begin(), group.end(), orig) != group.end() ||
-        (sentence_start && !orig.empty() && is_upper(orig[0]) && orig.size() > 1 &&
-         !is_upper(orig[1]))) {
+        (sentence_start && orig.size() > 1 && is_upper(orig[0]) && !is_upper(orig[1]))) {
         const size_t start = out.size();
         out.append(member);
         if (sentence_start && start < out.size()) {
@@ -157,10 +191,9 @@ void append_with_case(std::string& out, std::string_view orig, std::string_view 
         }
         return;
     }
-    const bool all_upper =
-        orig.size() > 1 && std::all_of(orig.begin(), orig.end(), [](char c) {
-            return !is_alpha(c) || is_upper(c);
-        });
+    const bool all_upper = orig.size() > 1 && std::all_of(orig.begin(), orig.end(), [](char c) {
+                               return !is_alpha(c) || is_upper(c);
+                           });
     const bool member_has_upper = std::any_of(member.begin(), member.end(), is_upper);
     if (all_upper && !member_has_upper) {
         for (const char c : member) {
@@ -175,26 +208,24 @@ void append_with_case(std::string& out, std::string_view orig, std::string_view 
     }
 }
 
-bool first_word_in(const std::unordered_set<std::string>& set, std::string_view s) {
-    size_t e = 0;
-    while (e < s.size() && is_alpha(s[e])) {
-        e++;
+// Lower-cases out[pos] when the word starting there may start mid-sentence.
+void lower_at_if_common(const Lexicon& lex, std::string& out, size_t pos) {
+    std::string_view rest = std::string_view(out).substr(pos);
+    if (rest.empty() || !is_upper(rest[0]) || first_word_all_caps(rest)) {
+        return;
     }
-    return e > 0 && set.count(lower_word(s.substr(0, e))) > 0;
-}
-
-bool first_word_all_caps(std::string_view s) {
-    size_t e = 0;
-    while (e < s.size() && is_alpha(s[e])) {
-        e++;
+    if (first_word_in(lex.verbs, rest) || first_word_in(lex.lowercase_starts, rest)) {
+        out[pos] = lower(out[pos]);
     }
-    return e > 1 && std::all_of(s.begin(), s.begin() + static_cast<long>(e), is_upper);
 }
 
 // ---- the rewrites ----
 
-bool rewrite_synonyms(const Lexicon& lex, std::string_view in, const std::vector<Match>& matches,
-                      Rng& rng, std::string& out) {
+bool rewrite_synonyms(const Lexicon& lex,
+                      std::string_view in,
+                      const std::vector<Match>& matches,
+                      Rng& rng,
+                      std::string& out) {
     if (matches.empty()) {
         return false;
     }
@@ -211,18 +242,16 @@ bool rewrite_synonyms(const Lexicon& lex, std::string_view in, const std::vector
         std::string_view orig = in.substr(mt.b, mt.e - mt.b);
         if (m == pick_a || m == pick_b) {
             const std::vector<std::string>& g = lex.groups[mt.group];
-            const std::string orig_lower = lower_word(orig);
             uint32_t k = rng.below(static_cast<uint32_t>(g.size()));
-            if (lower_word(g[k]) == orig_lower) {
+            if (phrase_hash(g[k]) == phrase_hash(orig)) {
                 k = (k + 1) % static_cast<uint32_t>(g.size());
             }
             size_t p = mt.b;
             while (p > 0 && in[p - 1] == ' ') {
                 p--;
             }
-            const bool sentence_start =
-                p == 0 || in[p - 1] == '.' || in[p - 1] == '?' || in[p - 1] == '!' ||
-                in[p - 1] == ':';
+            const bool sentence_start = p == 0 || in[p - 1] == '.' || in[p - 1] == '?' ||
+                                        in[p - 1] == '!' || in[p - 1] == ':';
             append_with_case(out, orig, g[k], g, sentence_start);
             changed = true;
         } else {
@@ -245,8 +274,8 @@ bool rewrite_drop(const Lexicon& lex, std::string_view in, Rng& rng, std::string
                 j++;
             }
             const bool boundary = j == in.size() || in[j] == ' ';
-            if (boundary && j < in.size() && i > 0 &&
-                lex.droppable.count(lower_word(in.substr(i, j - i))) > 0 && rng.bernoulli(0.7)) {
+            if (boundary && j < in.size() && i > 0 && word_in(lex.droppable, in.substr(i, j - i)) &&
+                rng.bernoulli(0.7)) {
                 i = j + 1;  // drop the word and its following space
                 changed = true;
                 continue;
@@ -277,7 +306,7 @@ bool rewrite_reorder(const Lexicon& lex, std::string_view in, std::string& out) 
         if (q == std::string_view::npos) {
             break;
         }
-        if (lex.reorder_prepositions.count(lower_word(body.substr(p + 1, q - p - 1))) > 0) {
+        if (word_in(lex.reorder_prepositions, body.substr(p + 1, q - p - 1))) {
             best = p;
         }
     }
@@ -297,9 +326,9 @@ bool rewrite_reorder(const Lexicon& lex, std::string_view in, std::string& out) 
     out.push_back(upper(clause[0]));
     out.append(clause.substr(1));
     out.append(", ");
-    std::string h(head);
-    lower_first_if_common(lex, h);
-    out.append(h);
+    const size_t head_at = out.size();
+    out.append(head);
+    lower_at_if_common(lex, out, head_at);
     if (period) {
         out.push_back('.');
     }
@@ -373,34 +402,35 @@ bool rewrite_frame(const Lexicon& lex, std::string_view in, Rng& rng, std::strin
     const float w_pre = lex.prefixes.empty() ? 0.0f : 1.0f;
     const float w_suf = lex.suffixes.empty() ? 0.0f : 1.0f;
     const float total = w_open + w_pre + w_suf;
-    if (total == 0.0f) {
+    if (total == 0.0f || in.empty()) {
         return false;
     }
     const float r = rng.uniform_f32() * total;
-    std::string task(in);
     out.clear();
     if (r < w_open) {
         const std::string& opener =
             lex.imperative_openers[rng.below(static_cast<uint32_t>(lex.imperative_openers.size()))];
-        if (!task.empty() && task.back() == '.') {
-            task.pop_back();
+        std::string_view task = in;
+        if (task.back() == '.') {
+            task.remove_suffix(1);
         }
-        task[0] = lower(task[0]);
         const size_t at = opener.find("{task}");
-        out.append(opener.substr(0, at));
-        out.append(task);
-        out.append(opener.substr(at + 6));
+        out.append(opener, 0, at);
+        out.push_back(lower(task[0]));
+        out.append(task.substr(1));
+        out.append(opener, at + 6);
     } else if (r < w_open + w_pre) {
         const std::string& prefix =
             lex.prefixes[rng.below(static_cast<uint32_t>(lex.prefixes.size()))];
         out.append(prefix);
+        const size_t at = out.size();
+        out.append(in);
         // "FYI, the build ..." but "Heads up: The build ...".
         if (prefix.size() >= 2 && prefix.compare(prefix.size() - 2, 2, ", ") == 0) {
-            lower_first_if_common(lex, task);
+            lower_at_if_common(lex, out, at);
         }
-        out.append(task);
     } else {
-        out.append(task);
+        out.append(in);
         append_sentence_end(out,
                             lex.suffixes[rng.below(static_cast<uint32_t>(lex.suffixes.size()))]);
     }
@@ -409,21 +439,52 @@ bool rewrite_frame(const Lexicon& lex, std::string_view in, Rng& rng, std::strin
 
 }  // namespace
 
-uint64_t phrase_hash(std::string_view lower_phrase) {
+uint64_t phrase_hash(std::string_view phrase) {
     HashState h;
-    for (const char c : lower_phrase) {
-        h.add(c);
-    }
+    h.add(phrase);
     return h.done();
 }
 
+uint32_t PhraseTable::insert(uint64_t hash, uint32_t value) {
+    if ((size_ + 1) * 2 > keys_.size()) {
+        grow();
+    }
+    const uint64_t key = hash | 1;
+    for (size_t i = key & mask_;; i = (i + 1) & mask_) {
+        if (keys_[i] == key) {
+            return values_[i];
+        }
+        if (keys_[i] == 0) {
+            keys_[i] = key;
+            values_[i] = value;
+            size_++;
+            return value;
+        }
+    }
+}
+
+void PhraseTable::grow() {
+    std::vector<uint64_t> old_keys = std::move(keys_);
+    std::vector<uint32_t> old_values = std::move(values_);
+    const size_t cap = old_keys.empty() ? 64 : old_keys.size() * 2;
+    keys_.assign(cap, 0);
+    values_.assign(cap, 0);
+    mask_ = cap - 1;
+    for (size_t i = 0; i < old_keys.size(); i++) {
+        if (old_keys[i] != 0) {
+            for (size_t j = old_keys[i] & mask_;; j = (j + 1) & mask_) {
+                if (keys_[j] == 0) {
+                    keys_[j] = old_keys[i];
+                    values_[j] = old_values[i];
+                    break;
+                }
+            }
+        }
+    }
+}
+
 void lower_first_if_common(const Lexicon& lex, std::string& s) {
-    if (s.empty() || !is_upper(s[0]) || first_word_all_caps(s)) {
-        return;
-    }
-    if (first_word_in(lex.verbs, s) || first_word_in(lex.lowercase_starts, s)) {
-        s[0] = lower(s[0]);
-    }
+    lower_at_if_common(lex, s, 0);
 }
 
 bool paraphrase(const Lexicon& lex, std::string_view in, Rng& rng, std::string& out) {
@@ -434,6 +495,7 @@ bool paraphrase(const Lexicon& lex, std::string_view in, Rng& rng, std::string& 
     find_matches(lex, in, toks, matches);
 
     enum Op { synonym, drop, reorder, typo, frame, n_ops };
+
     const float weights[n_ops] = {matches.empty() ? 0.0f : 4.0f, 1.0f, 1.5f, 0.4f, 2.0f};
     const uint32_t roll = rng.below(100);
     const int n_pick = roll < 45 ? 1 : (roll < 85 ? 2 : 3);
@@ -478,7 +540,7 @@ bool paraphrase(const Lexicon& lex, std::string_view in, Rng& rng, std::string& 
     if (chosen[frame] || !changed) {
         apply(rewrite_frame(lex, cur, rng, tmp));
     }
-    out.assign(cur);
+    out.swap(cur);  // hand over the buffer instead of copying it
     return changed;
 }
 
@@ -488,8 +550,7 @@ bool complexity_frame(const Lexicon& lex,
                       std::string_view in,
                       Rng& rng,
                       std::string& out) {
-    const ComplexityFrames& f =
-        lex.frames[static_cast<int>(category)][static_cast<int>(level)];
+    const ComplexityFrames& f = lex.frames[static_cast<int>(category)][static_cast<int>(level)];
     if (f.prefixes.empty() && f.suffixes.empty()) {
         return false;
     }
@@ -500,12 +561,14 @@ bool complexity_frame(const Lexicon& lex,
         use_prefix = use_suffix = true;
     }
     out.clear();
-    std::string task(in);
     if (use_prefix) {
         out.append(f.prefixes[rng.below(static_cast<uint32_t>(f.prefixes.size()))]);
-        lower_first_if_common(lex, task);
     }
-    out.append(task);
+    const size_t at = out.size();
+    out.append(in);
+    if (use_prefix) {
+        lower_at_if_common(lex, out, at);
+    }
     if (use_suffix) {
         std::string_view suffix = f.suffixes[rng.below(static_cast<uint32_t>(f.suffixes.size()))];
         const char last = out.empty() ? '.' : out.back();
@@ -531,28 +594,32 @@ Status load_groups(const YAML::Node& seq, const std::string& file, bool verbs, L
         std::vector<std::string> members;
         YAML::Node bad;
         if (!yaml::string_list(g, members, bad) || members.size() < 2) {
-            return make_error(Errc::format, yaml::where(file, g) +
-                                                ": synonym group, expected a list of at least "
-                                                "2 words or phrases");
+            return make_error(Errc::format,
+                              yaml::where(file, g) +
+                                  ": synonym group, expected a list of at least "
+                                  "2 words or phrases");
         }
         const auto gi = static_cast<uint32_t>(lex.groups.size());
         for (const std::string& m : members) {
             if (m.empty() || m.front() == ' ' || m.back() == ' ' ||
                 m.find("  ") != std::string::npos) {
-                return make_error(Errc::format, yaml::where(file, g) + ": member '" + m +
-                                                    "', expected words separated by one space");
+                return make_error(Errc::format,
+                                  yaml::where(file, g) + ": member '" + m +
+                                      "', expected words separated by one space");
             }
-            const std::string low = lower_word(m);
-            auto [it, inserted] = lex.member_group.emplace(phrase_hash(low), gi);
-            if (!inserted && it->second != gi) {
-                return make_error(Errc::format, yaml::where(file, g) + ": '" + m +
-                                                    "' is already in another synonym group, "
-                                                    "expected each word in one group");
+            if (lex.member_group.insert(phrase_hash(m), gi) != gi) {
+                return make_error(Errc::format,
+                                  yaml::where(file, g) + ": '" + m +
+                                      "' is already in another synonym group, "
+                                      "expected each word in one group");
             }
             lex.max_member_words = std::max(
                 lex.max_member_words, 1 + static_cast<int>(std::count(m.begin(), m.end(), ' ')));
             if (verbs) {
-                lex.verbs.insert(lower_word(m.substr(0, m.find(' '))));
+                lex.verbs.insert(phrase_hash(m.substr(0, m.find(' '))), 1);
+            }
+            for (size_t sp = m.find(' '); sp != std::string::npos; sp = m.find(' ', sp + 1)) {
+                lex.member_prefix.insert(phrase_hash(m.substr(0, sp)), 1);
             }
         }
         lex.groups.push_back(std::move(members));
@@ -560,15 +627,14 @@ Status load_groups(const YAML::Node& seq, const std::string& file, bool verbs, L
     return ok();
 }
 
-Status load_string_set(const YAML::Node& n, const std::string& file,
-                       std::unordered_set<std::string>& out) {
+Status load_string_set(const YAML::Node& n, const std::string& file, PhraseTable& out) {
     std::vector<std::string> v;
     YAML::Node bad;
     if (!yaml::string_list(n, v, bad)) {
         return make_error(Errc::format, yaml::where(file, bad) + ": expected a list of words");
     }
     for (const std::string& s : v) {
-        out.insert(lower_word(s));
+        out.insert(phrase_hash(s), 1);
     }
     return ok();
 }
@@ -590,19 +656,20 @@ Status load_paraphrase(const fs::path& path, Lexicon& lex) {
         if (key == "verbs" || key == "nouns" || key == "phrases") {
             s = load_groups(v, file, key == "verbs", lex);
         } else if (key == "imperative_openers" || key == "prefixes" || key == "suffixes") {
-            std::vector<std::string>& dst = key == "prefixes"
-                                                ? lex.prefixes
-                                                : (key == "suffixes" ? lex.suffixes
-                                                                     : lex.imperative_openers);
+            std::vector<std::string>& dst =
+                key == "prefixes" ? lex.prefixes
+                                  : (key == "suffixes" ? lex.suffixes : lex.imperative_openers);
             if (!yaml::string_list(v, dst, bad)) {
-                return make_error(Errc::format, yaml::where(file, bad) + ": " + key +
-                                                    ", expected a list of strings");
+                return make_error(
+                    Errc::format,
+                    yaml::where(file, bad) + ": " + key + ", expected a list of strings");
             }
             if (key == "imperative_openers") {
                 for (const std::string& o : dst) {
                     if (o.find("{task}") == std::string::npos) {
-                        return make_error(Errc::format, yaml::where(file, v) + ": opener '" + o +
-                                                            "', expected it to contain {task}");
+                        return make_error(Errc::format,
+                                          yaml::where(file, v) + ": opener '" + o +
+                                              "', expected it to contain {task}");
                     }
                 }
             }
@@ -638,26 +705,30 @@ Status load_complexity(const fs::path& path, Lexicon& lex) {
     for (const auto& kv : *doc) {
         Category cat{};
         if (!parse_category(kv.first.Scalar(), cat)) {
-            return make_error(Errc::format, yaml::where(file, kv.first) + ": unknown category '" +
-                                                kv.first.Scalar() +
-                                                "', expected coder, researcher, security, "
-                                                "architecture or reviewer");
+            return make_error(Errc::format,
+                              yaml::where(file, kv.first) + ": unknown category '" +
+                                  kv.first.Scalar() +
+                                  "', expected coder, researcher, security, "
+                                  "architecture or reviewer");
         }
         if (!kv.second.IsMap()) {
-            return make_error(Errc::format, yaml::where(file, kv.second) +
-                                                ": expected a mapping of complexity levels");
+            return make_error(
+                Errc::format,
+                yaml::where(file, kv.second) + ": expected a mapping of complexity levels");
         }
         for (const auto& lv : kv.second) {
             Complexity level{};
             if (!parse_complexity(lv.first.Scalar(), level)) {
-                return make_error(Errc::format, yaml::where(file, lv.first) + ": unknown level '" +
-                                                    lv.first.Scalar() +
-                                                    "', expected Simple, Moderate or Complex");
+                return make_error(Errc::format,
+                                  yaml::where(file, lv.first) + ": unknown level '" +
+                                      lv.first.Scalar() +
+                                      "', expected Simple, Moderate or Complex");
             }
             ComplexityFrames& f = lex.frames[static_cast<int>(cat)][static_cast<int>(level)];
             if (!lv.second.IsMap()) {
-                return make_error(Errc::format, yaml::where(file, lv.second) +
-                                                    ": expected {prefixes: [...], suffixes: [...]}");
+                return make_error(
+                    Errc::format,
+                    yaml::where(file, lv.second) + ": expected {prefixes: [...], suffixes: [...]}");
             }
             for (const auto& part : lv.second) {
                 const std::string k = part.first.Scalar();
@@ -665,9 +736,9 @@ Status load_complexity(const fs::path& path, Lexicon& lex) {
                 std::vector<std::string>* dst =
                     k == "prefixes" ? &f.prefixes : (k == "suffixes" ? &f.suffixes : nullptr);
                 if (dst == nullptr) {
-                    return make_error(Errc::format, yaml::where(file, part.first) +
-                                                        ": unknown key '" + k +
-                                                        "', expected prefixes or suffixes");
+                    return make_error(Errc::format,
+                                      yaml::where(file, part.first) + ": unknown key '" + k +
+                                          "', expected prefixes or suffixes");
                 }
                 if (!yaml::string_list(part.second, *dst, bad)) {
                     return make_error(Errc::format,

@@ -4,14 +4,26 @@
 #include <cstring>
 
 #include <nlohmann/json.hpp>
+
 #include <ruvllm/dataset.h>
+
+#include <xxhash.h>
 
 namespace ruvllm {
 
-const std::array<std::string_view, 13> kAgentTypes = {
-    "coder",     "researcher", "reviewer",   "tester",    "architect", "security-architect",
-    "debugger",  "documenter", "refactorer", "optimizer", "devops",    "api-docs",
-    "planner"};
+const std::array<std::string_view, 13> kAgentTypes = {"coder",
+                                                      "researcher",
+                                                      "reviewer",
+                                                      "tester",
+                                                      "architect",
+                                                      "security-architect",
+                                                      "debugger",
+                                                      "documenter",
+                                                      "refactorer",
+                                                      "optimizer",
+                                                      "devops",
+                                                      "api-docs",
+                                                      "planner"};
 
 namespace {
 
@@ -52,18 +64,23 @@ bool parse_enum(const std::array<std::string_view, N>& names, std::string_view s
 std::string_view category_name(Category c) {
     return kCategoryNames[static_cast<int>(c)];
 }
+
 std::string_view category_label(Category c) {
     return kCategoryLabels[static_cast<int>(c)];
 }
+
 std::string_view complexity_name(Complexity c) {
     return kComplexityNames[static_cast<int>(c)];
 }
+
 std::string_view domain_name(Domain d) {
     return kDomainNames[static_cast<int>(d)];
 }
+
 std::string_view tier_name(Tier t) {
     return kTierNames[static_cast<int>(t)];
 }
+
 std::string_view augmentation_name(Augmentation a) {
     return kAugmentationNames[static_cast<int>(a)];
 }
@@ -71,9 +88,11 @@ std::string_view augmentation_name(Augmentation a) {
 bool parse_category(std::string_view s, Category& out) {
     return parse_enum(kCategoryNames, s, out) || parse_enum(kCategoryLabels, s, out);
 }
+
 bool parse_complexity(std::string_view s, Complexity& out) {
     return parse_enum(kComplexityNames, s, out);
 }
+
 bool parse_domain(std::string_view s, Domain& out) {
     return parse_enum(kDomainNames, s, out);
 }
@@ -92,6 +111,22 @@ void append_json_string(std::string& out, std::string_view s) {
     while (p < end) {
         // Copy the longest run that needs no escaping in one go.
         const char* run = p;
+        // Eight bytes at a time (SWAR): stop at the first word holding a byte < 0x20, '"' or
+        // '\\'; then finish byte by byte.
+        while (end - p >= 8) {
+            uint64_t w;
+            std::memcpy(&w, p, 8);
+            constexpr uint64_t kOnes = 0x0101010101010101ull;
+            constexpr uint64_t kHigh = 0x8080808080808080ull;
+            const uint64_t quote = w ^ (kOnes * '"');
+            const uint64_t slash = w ^ (kOnes * '\\');
+            const uint64_t special =
+                ((w - kOnes * 0x20) | (quote - kOnes) | (slash - kOnes)) & ~w & kHigh;
+            if (special != 0) {
+                break;
+            }
+            p += 8;
+        }
         while (p < end) {
             const auto c = static_cast<unsigned char>(*p);
             if (c < 0x20 || c == '"' || c == '\\') {
@@ -149,38 +184,101 @@ void append_indent(std::string& out, int n) {
 
 }  // namespace
 
+namespace {
+
+// The metadata enums of a JSONL line form one run of text per (category, complexity, domain,
+// tier): precomputed once, appended with one call (JSONL export is a hot path, #2).
+class EnumFragments {
+public:
+    EnumFragments() {
+        for (int c = 0; c < kNumCategories; c++) {
+            for (int x = 0; x < kNumComplexities; x++) {
+                for (int d = 0; d < kNumDomains; d++) {
+                    for (int t = 0; t < 3; t++) {
+                        std::string& f = frag_[index(c, x, d, t)];
+                        f = ",\"metadata\":{\"category\":\"";
+                        f += kCategoryNames[c];
+                        f += "\",\"complexity\":\"";
+                        f += kComplexityNames[x];
+                        f += "\",\"domain\":\"";
+                        f += kDomainNames[d];
+                        f += "\",\"expected_model\":\"";
+                        f += kTierNames[t];
+                        f += "\",\"quality_score\":";
+                    }
+                }
+            }
+        }
+        for (int k = 0; k <= 100; k++) {
+            char buf[32];
+            const auto res = std::to_chars(buf, buf + sizeof(buf), static_cast<float>(k) / 100.0f);
+            hundredths_[k].assign(buf, static_cast<size_t>(res.ptr - buf));
+        }
+    }
+
+    const std::string& get(const TaskMetadata& m) const {
+        return frag_[index(static_cast<int>(m.category),
+                           static_cast<int>(m.complexity),
+                           static_cast<int>(m.domain),
+                           static_cast<int>(m.expected_model))];
+    }
+
+    // Shortest text of `v`, from a table when v is a whole number of hundredths in [0, 1].
+    void append_score(std::string& out, float v) const {
+        const float k = std::round(v * 100.0f);
+        if (k >= 0.0f && k <= 100.0f && static_cast<float>(static_cast<int>(k)) / 100.0f == v) {
+            out.append(hundredths_[static_cast<int>(k)]);
+            return;
+        }
+        append_float(out, v);
+    }
+
+private:
+    static int index(int c, int x, int d, int t) {
+        return ((c * kNumComplexities + x) * kNumDomains + d) * 3 + t;
+    }
+
+    std::string frag_[kNumCategories * kNumComplexities * kNumDomains * 3];
+    std::string hundredths_[101];
+};
+
+const EnumFragments& enum_fragments() {
+    static const EnumFragments f;
+    return f;
+}
+
+template <size_t N>
+void append_lit(std::string& out, const char (&lit)[N]) {
+    out.append(lit, N - 1);
+}
+
+}  // namespace
+
 void append_jsonl(std::string& out, const Example& e) {
     const TaskMetadata& m = e.metadata;
-    out.append("{\"input\":");
+    const EnumFragments& frags = enum_fragments();
+    append_lit(out, "{\"input\":");
     append_json_string(out, e.input);
-    out.append(",\"context\":");
+    append_lit(out, ",\"context\":");
     append_json_string(out, e.context);
-    out.append(",\"output_agent\":");
+    append_lit(out, ",\"output_agent\":");
     append_json_string(out, e.output_agent);
-    out.append(",\"metadata\":{\"category\":\"");
-    out.append(category_name(m.category));
-    out.append("\",\"complexity\":\"");
-    out.append(complexity_name(m.complexity));
-    out.append("\",\"domain\":\"");
-    out.append(domain_name(m.domain));
-    out.append("\",\"expected_model\":\"");
-    out.append(tier_name(m.expected_model));
-    out.append("\",\"quality_score\":");
-    append_float(out, m.quality_score);
-    out.append(",\"tags\":[");
+    out.append(frags.get(m));
+    frags.append_score(out, m.quality_score);
+    append_lit(out, ",\"tags\":[");
     for (size_t i = 0; i < m.tags.size(); i++) {
         if (i > 0) {
             out.push_back(',');
         }
         append_json_string(out, m.tags[i]);
     }
-    out.append("],\"agent\":");
+    append_lit(out, "],\"agent\":");
     append_json_string(out, m.agent);
-    out.append(",\"template_id\":");
+    append_lit(out, ",\"template_id\":");
     append_json_string(out, m.template_id);
-    out.append(",\"augmentation\":\"");
+    append_lit(out, ",\"augmentation\":\"");
     out.append(augmentation_name(m.augmentation));
-    out.append("\"}}\n");
+    append_lit(out, "\"}}\n");
 }
 
 void append_json_pretty(std::string& out, const Example& e, int indent) {
@@ -319,7 +417,9 @@ std::string stats_to_json(const DatasetStats& stats) {
 
 namespace {
 
-Result<std::string> get_string(const nlohmann::json& obj, const char* key, std::string_view where,
+Result<std::string> get_string(const nlohmann::json& obj,
+                               const char* key,
+                               std::string_view where,
                                bool required) {
     auto it = obj.find(key);
     if (it == obj.end()) {
@@ -446,54 +546,55 @@ Result<std::vector<Example>> read_jsonl(const std::filesystem::path& path) {
 
 namespace {
 
-inline bool is_alnum(unsigned char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
-}
+// Byte classes for normalisation: 0 for a separator, else the lower-cased byte. Bytes >= 0x80
+// (UTF-8) count as letters.
+struct NormTable {
+    unsigned char map[256];
 
-inline unsigned char to_lower(unsigned char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c + 32) : c;
-}
-
-// Calls emit(byte) for every byte of the normalised text.
-template <class Emit>
-void for_each_normalized(std::string_view s, Emit emit) {
-    bool pending_space = false;
-    bool any = false;
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (is_alnum(c)) {
-            if (pending_space && any) {
-                emit(static_cast<unsigned char>(' '));
-            }
-            pending_space = false;
-            any = true;
-            emit(to_lower(c));
-        } else {
-            pending_space = true;
+    constexpr NormTable() : map() {
+        for (int c = 0; c < 256; c++) {
+            const bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                               (c >= 'A' && c <= 'Z') || c >= 0x80;
+            map[c] = !alnum ? 0 : static_cast<unsigned char>((c >= 'A' && c <= 'Z') ? c + 32 : c);
         }
     }
+};
+
+constexpr NormTable kNorm;
+
+// Writes the normalised text of `s` to `out` (at least 2 * s.size() bytes); returns its length.
+size_t normalize_into(std::string_view s, char* out) {
+    // Branch-free: every byte writes a candidate space and a candidate letter and advances the
+    // cursor only past the ones that belong in the output. `out` needs 2 * s.size() bytes.
+    size_t n = 0;
+    size_t pending = 0;  // 1 after a separator that follows a letter
+    for (const char ch : s) {
+        const unsigned char c = kNorm.map[static_cast<unsigned char>(ch)];
+        const size_t letter = c != 0;
+        out[n] = ' ';
+        n += letter & pending;
+        out[n] = static_cast<char>(c);
+        n += letter;
+        pending = (letter ^ 1) & static_cast<size_t>(n != 0);
+    }
+    return n;
 }
 
 }  // namespace
 
 std::string normalize_text(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for_each_normalized(s, [&](unsigned char c) { out.push_back(static_cast<char>(c)); });
+    std::string out(2 * s.size(), '\0');
+    out.resize(normalize_into(s, out.data()));
     return out;
 }
 
 uint64_t normalized_hash(std::string_view s) {
-    uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a, then a splitmix64 finaliser
-    for_each_normalized(s, [&](unsigned char c) {
-        h ^= c;
-        h *= 0x100000001b3ull;
-    });
-    h ^= h >> 30;
-    h *= 0xBF58476D1CE4E5B9ull;
-    h ^= h >> 27;
-    h *= 0x94D049BB133111EBull;
-    return h ^ (h >> 31);
+    char stack[1024];
+    if (2 * s.size() <= sizeof(stack)) {
+        return XXH3_64bits(stack, normalize_into(s, stack));
+    }
+    const std::string n = normalize_text(s);
+    return XXH3_64bits(n.data(), n.size());
 }
 
 }  // namespace ruvllm

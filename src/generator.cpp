@@ -17,6 +17,7 @@ namespace {
 struct Range {
     float lo, hi;
 };
+
 constexpr Range kKindRange[4] = {
     {0.90f, 0.96f},  // base
     {0.85f, 0.90f},  // paraphrase
@@ -69,7 +70,7 @@ public:
             return false;
         }
         Example& base = push(agent, t, Augmentation::base, t.complexity, t.domain, rng);
-        base.input.assign(text_);
+        base.input.swap(text_);
         render(lib_, t, t.context, t.domain, choices_, base.context);
         rep.base++;
         if (!cfg_.augment) {
@@ -87,12 +88,18 @@ public:
     }
 
     size_t size() const { return n_; }
+
     const Example& at(size_t i) const { return group_[i]; }
+
     Example& at(size_t i) { return group_[i]; }
 
 private:
-    Example& push(const Agent& agent, const Template& t, Augmentation kind, Complexity level,
-                  Domain domain, Rng& rng) {
+    Example& push(const Agent& agent,
+                  const Template& t,
+                  Augmentation kind,
+                  Complexity level,
+                  Domain domain,
+                  Rng& rng) {
         if (n_ == group_.size()) {
             group_.emplace_back();
         }
@@ -115,8 +122,7 @@ private:
     }
 
     template <class Seen>
-    void paraphrases(const Agent& agent, const Template& t, Rng& rng, Seen& seen,
-                     GenReport& rep) {
+    void paraphrases(const Agent& agent, const Template& t, Rng& rng, Seen& seen, GenReport& rep) {
         for (int k = 0; k < cfg_.paraphrases; k++) {
             bool done = false;
             for (int attempt = 0; attempt < kVariantAttempts && !done; attempt++) {
@@ -132,15 +138,15 @@ private:
                 continue;
             }
             Example& e = push(agent, t, Augmentation::paraphrase, t.complexity, t.domain, rng);
-            e.input.assign(text_);
+            e.input.swap(text_);
             e.context.assign(base_context_);
             rep.paraphrase++;
         }
     }
 
     template <class Seen>
-    void complexity_variations(const Agent& agent, const Template& t, Rng& rng, Seen& seen,
-                               GenReport& rep) {
+    void complexity_variations(
+        const Agent& agent, const Template& t, Rng& rng, Seen& seen, GenReport& rep) {
         Complexity others[2];
         int n_others = 0;
         for (int l = 0; l < kNumComplexities; l++) {
@@ -159,8 +165,8 @@ private:
                 text_.clear();
                 if (!variant.empty() && attempt == 0) {
                     render(lib_, t, variant, t.domain, choices_, text_);
-                } else if (!complexity_frame(lib_.lexicon, agent.category, level, base_input_,
-                                             rng, text_)) {
+                } else if (!complexity_frame(
+                               lib_.lexicon, agent.category, level, base_input_, rng, text_)) {
                     break;
                 }
                 if (seen(normalized_hash(text_))) {
@@ -174,15 +180,15 @@ private:
                 continue;
             }
             Example& e = push(agent, t, Augmentation::complexity, level, t.domain, rng);
-            e.input.assign(text_);
+            e.input.swap(text_);
             e.context.assign(base_context_);
             rep.complexity++;
         }
     }
 
     template <class Seen>
-    void domain_transfer(const Agent& agent, const Template& t, Rng& rng, Seen& seen,
-                         GenReport& rep) {
+    void domain_transfer(
+        const Agent& agent, const Template& t, Rng& rng, Seen& seen, GenReport& rep) {
         if (t.transfer_mask == 0) {
             return;  // no domain-keyed placeholder: nothing to transfer (the seed's "filtered")
         }
@@ -211,7 +217,7 @@ private:
             return;
         }
         Example& e = push(agent, t, Augmentation::domain, t.complexity, target, rng);
-        e.input.assign(text_);
+        e.input.swap(text_);
         render(lib_, t, t.context, target, transfer_choices_, e.context);
         rep.domain++;
     }
@@ -224,10 +230,14 @@ private:
     std::string text_, base_input_, base_context_;
 };
 
-// Cycles through an agent's templates in a shuffled order, reshuffling after each pass.
+// Cycles through an agent's templates in a shuffled order, reshuffling after each pass. In
+// streaming mode a template that can no longer render a new text is retired (retire_last), so
+// exhausted templates stop costing attempts; when all are retired the full set comes back (the
+// dedup window may have forgotten old texts by then).
 class TemplateCursor {
 public:
     void reset(uint32_t n, Rng& rng) {
+        n_ = n;
         order_.resize(n);
         for (uint32_t i = 0; i < n; i++) {
             order_[i] = i;
@@ -235,17 +245,30 @@ public:
         shuffle(order_.begin(), n, rng);
         pos_ = 0;
     }
+
     uint32_t next(Rng& rng) {
-        if (pos_ == order_.size()) {
+        if (order_.empty()) {
+            reset(n_, rng);
+        }
+        if (pos_ >= order_.size()) {
             shuffle(order_.begin(), static_cast<uint32_t>(order_.size()), rng);
             pos_ = 0;
         }
         return order_[pos_++];
     }
 
+    // Removes the template returned by the last next() from the rotation.
+    void retire_last() {
+        RUVLLM_ASSERT(pos_ > 0);
+        order_[pos_ - 1] = order_.back();
+        order_.pop_back();
+        pos_--;
+    }
+
 private:
     std::vector<uint32_t> order_;
     size_t pos_ = 0;
+    uint32_t n_ = 0;
 };
 
 }  // namespace
@@ -256,14 +279,14 @@ Status validate(const GenConfig& cfg) {
                           "example counts must not be negative, expected 0 or more");
     }
     if (cfg.paraphrases < 0 || cfg.paraphrases > 10) {
-        return make_error(Errc::invalid_argument,
-                          "--paraphrases " + std::to_string(cfg.paraphrases) +
-                              ", expected 0 to 10");
+        return make_error(
+            Errc::invalid_argument,
+            "--paraphrases " + std::to_string(cfg.paraphrases) + ", expected 0 to 10");
     }
     if (cfg.complexity_variations < 0 || cfg.complexity_variations > 2) {
         return make_error(Errc::invalid_argument,
-                          "--complexity-variations " +
-                              std::to_string(cfg.complexity_variations) + ", expected 0, 1 or 2");
+                          "--complexity-variations " + std::to_string(cfg.complexity_variations) +
+                              ", expected 0, 1 or 2");
     }
     return ok();
 }
@@ -290,8 +313,7 @@ std::vector<int> base_quotas(const Library& lib, const GenConfig& cfg) {
     return q;
 }
 
-Result<std::vector<Example>> generate(const Library& lib, const GenConfig& cfg,
-                                      GenReport* report) {
+Result<std::vector<Example>> generate(const Library& lib, const GenConfig& cfg, GenReport* report) {
     Status v = validate(cfg);
     if (!v) {
         return v.error();
@@ -299,7 +321,9 @@ Result<std::vector<Example>> generate(const Library& lib, const GenConfig& cfg,
     GenReport rep;
     Rng rng(cfg.seed);
     std::unordered_set<uint64_t> seen_set;
-    auto seen = [&](uint64_t h) { return seen_set.insert(h).second; };
+    auto seen = [&](uint64_t h) {
+        return seen_set.insert(h).second;
+    };
     GroupBuilder builder(lib, cfg);
     std::vector<Example> out;
     const std::vector<int> quotas = base_quotas(lib, cfg);
@@ -326,8 +350,9 @@ Result<std::vector<Example>> generate(const Library& lib, const GenConfig& cfg,
         rep.base_shortfall += static_cast<uint64_t>(quotas[a] - made);
     }
     if (out.empty()) {
-        return make_error(Errc::exhausted, "generate: no example could be produced, expected a "
-                                           "positive count and a library with templates");
+        return make_error(Errc::exhausted,
+                          "generate: no example could be produced, expected a "
+                          "positive count and a library with templates");
     }
     if (cfg.shuffle) {
         shuffle(out.begin(), static_cast<uint32_t>(out.size()), rng);
@@ -412,7 +437,10 @@ const Example* StreamGenerator::next() {
         s.emit_pos = 0;
         if (s.builder.build(t, s.rng, seen, s.rep)) {
             s.fruitless = 0;
-        } else if (++s.fruitless > 100000) {
+            continue;
+        }
+        s.cursors[a].retire_last();
+        if (++s.fruitless > 100000) {
             error_ = make_error(Errc::exhausted,
                                 "generate: the library produced no new text in 100000 attempts, "
                                 "expected more templates or values for this count");

@@ -1,11 +1,11 @@
 // io.cpp: atomic file output (temp file + rename) and a buffered writer.
-#include <unistd.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 
 #include <ruvllm/io.h>
+
+#include <unistd.h>
 
 namespace ruvllm {
 
@@ -99,8 +99,8 @@ Status AtomicFile::rename_into_place() {
     fs::rename(tmp_, path_, ec);
     if (ec) {
         discard();
-        return make_error(Errc::io, path_.string() + ": cannot rename temp file (" +
-                                        ec.message() + ")");
+        return make_error(Errc::io,
+                          path_.string() + ": cannot rename temp file (" + ec.message() + ")");
     }
     done_ = true;
     return ok();

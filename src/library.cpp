@@ -45,7 +45,8 @@ bool valid_name(std::string_view s, bool allow_dash) {
 
 // ---- value lists ----
 
-Status check_values(const std::vector<std::string>& v, const std::string& where,
+Status check_values(const std::vector<std::string>& v,
+                    const std::string& where,
                     const std::string& name) {
     std::vector<std::string> sorted = v;
     std::sort(sorted.begin(), sorted.end());
@@ -56,20 +57,22 @@ Status check_values(const std::vector<std::string>& v, const std::string& where,
                               where + ": list '" + name + "' has an empty value, expected text");
         }
         if (s.find_first_of("{}") != std::string::npos) {
-            return make_error(Errc::format, where + ": list '" + name + "' value '" + s +
-                                                "' contains a brace, expected plain text");
+            return make_error(Errc::format,
+                              where + ": list '" + name + "' value '" + s +
+                                  "' contains a brace, expected plain text");
         }
     }
     if (sorted.size() < kMinListValues) {
-        return make_error(Errc::format, where + ": list '" + name + "' has " +
-                                            std::to_string(sorted.size()) +
-                                            " distinct values, expected at least " +
-                                            std::to_string(kMinListValues));
+        return make_error(Errc::format,
+                          where + ": list '" + name + "' has " + std::to_string(sorted.size()) +
+                              " distinct values, expected at least " +
+                              std::to_string(kMinListValues));
     }
     return ok();
 }
 
-Result<ValueList> parse_value_list(const std::string& name, const YAML::Node& n,
+Result<ValueList> parse_value_list(const std::string& name,
+                                   const YAML::Node& n,
                                    const std::string& file) {
     ValueList vl;
     vl.name = name;
@@ -78,8 +81,9 @@ Result<ValueList> parse_value_list(const std::string& name, const YAML::Node& n,
     if (n.IsSequence()) {
         std::vector<std::string> v;
         if (!yaml::string_list(n, v, bad)) {
-            return make_error(Errc::format, yaml::where(file, bad) + ": list '" + name +
-                                                "', expected plain text values");
+            return make_error(
+                Errc::format,
+                yaml::where(file, bad) + ": list '" + name + "', expected plain text values");
         }
         Status s = check_values(v, yaml::where(file, n), name);
         if (!s) {
@@ -90,8 +94,9 @@ Result<ValueList> parse_value_list(const std::string& name, const YAML::Node& n,
         return vl;
     }
     if (!n.IsMap()) {
-        return make_error(Errc::format, yaml::where(file, n) + ": list '" + name +
-                                            "', expected a list or a map of domain -> list");
+        return make_error(Errc::format,
+                          yaml::where(file, n) + ": list '" + name +
+                              "', expected a list or a map of domain -> list");
     }
     vl.domain_keyed = true;
     int default_index = -1;
@@ -100,14 +105,16 @@ Result<ValueList> parse_value_list(const std::string& name, const YAML::Node& n,
         Domain d{};
         const bool is_default = key == "default";
         if (!is_default && !parse_domain(key, d)) {
-            return make_error(Errc::format, yaml::where(file, kv.first) + ": list '" + name +
-                                                "' has unknown domain '" + key +
-                                                "', expected one of the 8 domains or default");
+            return make_error(Errc::format,
+                              yaml::where(file, kv.first) + ": list '" + name +
+                                  "' has unknown domain '" + key +
+                                  "', expected one of the 8 domains or default");
         }
         std::vector<std::string> v;
         if (!yaml::string_list(kv.second, v, bad)) {
-            return make_error(Errc::format, yaml::where(file, bad) + ": list '" + name + "." +
-                                                key + "', expected plain text values");
+            return make_error(Errc::format,
+                              yaml::where(file, bad) + ": list '" + name + "." + key +
+                                  "', expected plain text values");
         }
         Status s = check_values(v, yaml::where(file, kv.second), name + "." + key);
         if (!s) {
@@ -131,7 +138,8 @@ Result<ValueList> parse_value_list(const std::string& name, const YAML::Node& n,
     return vl;
 }
 
-Status load_values_file(const fs::path& path, Library& lib,
+Status load_values_file(const fs::path& path,
+                        Library& lib,
                         std::unordered_map<std::string, uint32_t>& index) {
     const std::string file = "values.yaml";
     Result<YAML::Node> doc = yaml::load(path, file);
@@ -147,8 +155,9 @@ Status load_values_file(const fs::path& path, Library& lib,
     for (const auto& kv : *doc) {
         const std::string name = kv.first.Scalar();
         if (!valid_name(name, false)) {
-            return make_error(Errc::format, yaml::where(file, kv.first) + ": list name '" + name +
-                                                "', expected [a-z0-9_]+");
+            return make_error(
+                Errc::format,
+                yaml::where(file, kv.first) + ": list name '" + name + "', expected [a-z0-9_]+");
         }
         Result<ValueList> vl = parse_value_list(name, kv.second, file);
         if (!vl) {
@@ -169,7 +178,9 @@ struct CompileContext {
     std::string where;  // "agents/x.yaml:12"
 };
 
-Status compile_text(const CompileContext& cx, const std::string& src, Template& t,
+Status compile_text(const CompileContext& cx,
+                    const std::string& src,
+                    Template& t,
                     CompiledText& out) {
     out.pool.clear();
     out.segments.clear();
@@ -178,18 +189,18 @@ Status compile_text(const CompileContext& cx, const std::string& src, Template& 
         const size_t open = src.find_first_of("{}", i);
         const size_t lit_end = open == std::string::npos ? src.size() : open;
         if (lit_end > i) {
-            out.segments.push_back({static_cast<uint32_t>(out.pool.size()),
-                                    static_cast<uint32_t>(lit_end - i), -1});
+            out.segments.push_back(
+                {static_cast<uint32_t>(out.pool.size()), static_cast<uint32_t>(lit_end - i), -1});
             out.pool.append(src, i, lit_end - i);
         }
         if (open == std::string::npos) {
             break;
         }
         const size_t close = src.find('}', open);
-        if (src[open] == '}' || close == std::string::npos ||
-            src.find('{', open + 1) < close) {
-            return make_error(Errc::format, cx.where + ": unbalanced brace in '" + src +
-                                                "', expected {placeholder}");
+        if (src[open] == '}' || close == std::string::npos || src.find('{', open + 1) < close) {
+            return make_error(
+                Errc::format,
+                cx.where + ": unbalanced brace in '" + src + "', expected {placeholder}");
         }
         std::string name = src.substr(open + 1, close - open - 1);
         uint8_t draw = 1;
@@ -202,16 +213,17 @@ Status compile_text(const CompileContext& cx, const std::string& src, Template& 
             it = cx.index->find(name);
         }
         if (it == cx.index->end()) {
-            return make_error(Errc::format, cx.where + ": unknown placeholder {" + name +
-                                                "}, expected a list in values.yaml or the "
-                                                "agent's values");
+            return make_error(Errc::format,
+                              cx.where + ": unknown placeholder {" + name +
+                                  "}, expected a list in values.yaml or the "
+                                  "agent's values");
         }
         const ValueList& vl = cx.lib->values[it->second];
         if (vl.for_domain[static_cast<int>(t.domain)] < 0) {
-            return make_error(Errc::format, cx.where + ": placeholder {" + name +
-                                                "} has no values for domain " +
-                                                std::string(domain_name(t.domain)) +
-                                                ", expected a list for it or a default");
+            return make_error(Errc::format,
+                              cx.where + ": placeholder {" + name + "} has no values for domain " +
+                                  std::string(domain_name(t.domain)) +
+                                  ", expected a list for it or a default");
         }
         int32_t slot = -1;
         for (size_t s = 0; s < t.slots.size(); s++) {
@@ -263,17 +275,19 @@ uint8_t compute_transfer_mask(const Library& lib, const Template& t) {
     return mask;
 }
 
-const char* const kTemplateKeys[] = {"text",    "context", "complexity", "domain",
-                                     "tags",    "quality", "variants"};
-const char* const kAgentKeys[] = {"agent",    "category", "description", "confusable_with",
-                                  "keywords", "values",   "templates"};
+const char* const kTemplateKeys[] = {
+    "text", "context", "complexity", "domain", "tags", "quality", "variants"};
+const char* const kAgentKeys[] = {
+    "agent", "category", "description", "confusable_with", "keywords", "values", "templates"};
 
 template <size_t N>
 bool known_key(const char* const (&keys)[N], const std::string& k) {
     return std::find(std::begin(keys), std::end(keys), k) != std::end(keys);
 }
 
-Status parse_template(const CompileContext& base_cx, const YAML::Node& n, size_t position,
+Status parse_template(const CompileContext& base_cx,
+                      const YAML::Node& n,
+                      size_t position,
                       Template& t) {
     CompileContext cx = base_cx;
     cx.where = yaml::where(base_cx.where, n);
@@ -282,10 +296,10 @@ Status parse_template(const CompileContext& base_cx, const YAML::Node& n, size_t
     }
     for (const auto& kv : n) {
         if (!known_key(kTemplateKeys, kv.first.Scalar())) {
-            return make_error(Errc::format, cx.where + ": unknown template key '" +
-                                                kv.first.Scalar() +
-                                                "', expected text, context, complexity, domain, "
-                                                "tags, quality or variants");
+            return make_error(Errc::format,
+                              cx.where + ": unknown template key '" + kv.first.Scalar() +
+                                  "', expected text, context, complexity, domain, "
+                                  "tags, quality or variants");
         }
     }
     t.line = static_cast<uint32_t>(n.Mark().line + 1);
@@ -293,14 +307,16 @@ Status parse_template(const CompileContext& base_cx, const YAML::Node& n, size_t
     std::snprintf(id, sizeof(id), "-%03zu", position + 1);
     t.id = cx.agent + id;
     std::string s;
-    if (!n["complexity"] || !yaml::scalar(n["complexity"], s) || !parse_complexity(s, t.complexity)) {
+    if (!n["complexity"] || !yaml::scalar(n["complexity"], s) ||
+        !parse_complexity(s, t.complexity)) {
         return make_error(Errc::format,
                           cx.where + ": complexity, expected Simple, Moderate or Complex");
     }
     if (!n["domain"] || !yaml::scalar(n["domain"], s) || !parse_domain(s, t.domain)) {
-        return make_error(Errc::format, cx.where + ": domain '" + s +
-                                            "', expected Web, Systems, DataScience, Mobile, "
-                                            "DevOps, Security, Database or Api");
+        return make_error(Errc::format,
+                          cx.where + ": domain '" + s +
+                              "', expected Web, Systems, DataScience, Mobile, "
+                              "DevOps, Security, Database or Api");
     }
     YAML::Node bad;
     if (!n["tags"] || !yaml::string_list(n["tags"], t.tags, bad) || t.tags.empty()) {
@@ -333,8 +349,9 @@ Status parse_template(const CompileContext& base_cx, const YAML::Node& n, size_t
         for (const auto& kv : n["variants"]) {
             Complexity level{};
             if (!parse_complexity(kv.first.Scalar(), level) || level == t.complexity) {
-                return make_error(Errc::format, cx.where + ": variant '" + kv.first.Scalar() +
-                                                    "', expected another complexity level");
+                return make_error(Errc::format,
+                                  cx.where + ": variant '" + kv.first.Scalar() +
+                                      "', expected another complexity level");
             }
             if (!yaml::scalar(kv.second, s)) {
                 return make_error(Errc::format, cx.where + ": variant, expected a string");
@@ -363,11 +380,13 @@ Status parse_keywords(const YAML::Node& n, const std::string& file, Agent& a) {
                                   yaml::where(file, k) + ": keyword weight, expected a number > 0");
             }
         } else {
-            return make_error(Errc::format, yaml::where(file, k) +
-                                                ": keyword, expected a string or {text, weight}");
+            return make_error(
+                Errc::format,
+                yaml::where(file, k) + ": keyword, expected a string or {text, weight}");
         }
-        std::transform(kw.text.begin(), kw.text.end(), kw.text.begin(),
-                       [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
+        std::transform(kw.text.begin(), kw.text.end(), kw.text.begin(), [](char c) {
+            return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+        });
         if (kw.text.empty()) {
             return make_error(Errc::format, yaml::where(file, k) + ": empty keyword");
         }
@@ -376,7 +395,8 @@ Status parse_keywords(const YAML::Node& n, const std::string& file, Agent& a) {
     return ok();
 }
 
-Status load_agent(const fs::path& path, Library& lib,
+Status load_agent(const fs::path& path,
+                  Library& lib,
                   std::unordered_map<std::string, uint32_t>& index,
                   std::unordered_map<std::string, std::string>& seen_texts) {
     const std::string file = "agents/" + path.filename().string();
@@ -389,10 +409,10 @@ Status load_agent(const fs::path& path, Library& lib,
     }
     for (const auto& kv : *doc) {
         if (!known_key(kAgentKeys, kv.first.Scalar())) {
-            return make_error(Errc::format, yaml::where(file, kv.first) + ": unknown key '" +
-                                                kv.first.Scalar() +
-                                                "', expected agent, category, description, "
-                                                "confusable_with, keywords, values or templates");
+            return make_error(Errc::format,
+                              yaml::where(file, kv.first) + ": unknown key '" + kv.first.Scalar() +
+                                  "', expected agent, category, description, "
+                                  "confusable_with, keywords, values or templates");
         }
     }
     Agent a;
@@ -400,15 +420,17 @@ Status load_agent(const fs::path& path, Library& lib,
     const std::string stem = path.stem().string();
     if (!(*doc)["agent"] || !yaml::scalar((*doc)["agent"], a.name) || a.name != stem ||
         !valid_name(a.name, true)) {
-        return make_error(Errc::format, file + ":1: agent '" + a.name + "', expected '" + stem +
-                                            "' (the file name, [a-z0-9-]+)");
+        return make_error(Errc::format,
+                          file + ":1: agent '" + a.name + "', expected '" + stem +
+                              "' (the file name, [a-z0-9-]+)");
     }
     std::string s;
     if (!(*doc)["category"] || !yaml::scalar((*doc)["category"], s) ||
         !parse_category(s, a.category)) {
-        return make_error(Errc::format, file + ": category '" + s +
-                                            "', expected coder, researcher, security, "
-                                            "architecture or reviewer");
+        return make_error(Errc::format,
+                          file + ": category '" + s +
+                              "', expected coder, researcher, security, "
+                              "architecture or reviewer");
     }
     if ((*doc)["description"]) {
         yaml::scalar((*doc)["description"], a.description);
@@ -416,8 +438,9 @@ Status load_agent(const fs::path& path, Library& lib,
     YAML::Node bad;
     if ((*doc)["confusable_with"] &&
         !yaml::string_list((*doc)["confusable_with"], a.confusable_with, bad)) {
-        return make_error(Errc::format, yaml::where(file, bad) +
-                                            ": confusable_with, expected a list of agent names");
+        return make_error(
+            Errc::format,
+            yaml::where(file, bad) + ": confusable_with, expected a list of agent names");
     }
     if ((*doc)["keywords"]) {
         Status st = parse_keywords((*doc)["keywords"], file, a);
@@ -433,8 +456,9 @@ Status load_agent(const fs::path& path, Library& lib,
         for (const auto& kv : vals) {
             const std::string name = kv.first.Scalar();
             if (!valid_name(name, false)) {
-                return make_error(Errc::format, yaml::where(file, kv.first) + ": list name '" +
-                                                    name + "', expected [a-z0-9_]+");
+                return make_error(Errc::format,
+                                  yaml::where(file, kv.first) + ": list name '" + name +
+                                      "', expected [a-z0-9_]+");
             }
             Result<ValueList> vl = parse_value_list(a.name + ":" + name, kv.second, file);
             if (!vl) {
@@ -462,8 +486,9 @@ Status load_agent(const fs::path& path, Library& lib,
         const std::string here = file + ":" + std::to_string(t.line);
         auto [it, inserted] = seen_texts.emplace(key, here);
         if (!inserted) {
-            return make_error(Errc::format, here + ": duplicate template (same text as " +
-                                                it->second + "), expected distinct templates");
+            return make_error(Errc::format,
+                              here + ": duplicate template (same text as " + it->second +
+                                  "), expected distinct templates");
         }
         t.transfer_mask = compute_transfer_mask(lib, t);
         a.templates.push_back(std::move(t));
@@ -479,8 +504,10 @@ Result<Library> load_library(const fs::path& dir, const fs::path& agents_dir) {
     std::unordered_map<std::string, uint32_t> index;
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
-        return make_error(Errc::io, dir.string() + ": library directory not found, expected "
-                                                   "values.yaml, agents/ and lexicon/");
+        return make_error(Errc::io,
+                          dir.string() +
+                              ": library directory not found, expected "
+                              "values.yaml, agents/ and lexicon/");
     }
     const fs::path values = dir / "values.yaml";
     if (fs::exists(values, ec)) {
@@ -492,8 +519,10 @@ Result<Library> load_library(const fs::path& dir, const fs::path& agents_dir) {
     const fs::path adir = agents_dir.empty() ? dir / "agents" : agents_dir;
     std::vector<fs::path> files;
     if (!fs::is_directory(adir, ec)) {
-        return make_error(Errc::io, adir.string() + ": agents directory not found, expected "
-                                                    "<agent>.yaml files");
+        return make_error(Errc::io,
+                          adir.string() +
+                              ": agents directory not found, expected "
+                              "<agent>.yaml files");
     }
     for (const auto& entry : fs::directory_iterator(adir, ec)) {
         if (entry.path().extension() == ".yaml" || entry.path().extension() == ".yml") {
@@ -515,9 +544,11 @@ Result<Library> load_library(const fs::path& dir, const fs::path& agents_dir) {
     for (const Agent& a : lib.agents) {
         for (const std::string& other : a.confusable_with) {
             if (lib.find_agent(other) < 0) {
-                return make_error(Errc::format, "agents/" + a.name + ".yaml: confusable_with "
-                                                "names unknown agent '" + other +
-                                                "', expected an agent of the library");
+                return make_error(Errc::format,
+                                  "agents/" + a.name +
+                                      ".yaml: confusable_with "
+                                      "names unknown agent '" +
+                                      other + "', expected an agent of the library");
             }
         }
     }
@@ -531,17 +562,21 @@ Result<Library> load_library(const fs::path& dir, const fs::path& agents_dir) {
 
 // ---- rendering ----
 
-void draw_choices(const Library& lib, const Template& t, Domain domain, Rng& rng, Choices& out) {
-    out.assign(t.slots.size(), 0);
+namespace {
+
+// Draws the slots of `t` (all, or only the domain-keyed ones) into `out`, which has one entry per
+// slot; {x#2} is then made to differ from {x}.
+void draw_slots(
+    const Library& lib, const Template& t, Domain domain, bool keyed_only, Rng& rng, Choices& out) {
     const int d = static_cast<int>(domain);
     for (size_t i = 0; i < t.slots.size(); i++) {
         const ValueList& vl = lib.values[t.slots[i].list];
-        const int li = vl.for_domain[d];
-        if (li >= 0) {
-            out[i] = rng.below(static_cast<uint32_t>(vl.lists[li].size()));
+        if (keyed_only && !vl.domain_keyed) {
+            continue;
         }
+        const int li = vl.for_domain[d];
+        out[i] = li >= 0 ? rng.below(static_cast<uint32_t>(vl.lists[li].size())) : 0;
     }
-    // {x#2} must differ from {x}.
     for (size_t i = 0; i < t.slots.size(); i++) {
         if (t.slots[i].draw != 2) {
             continue;
@@ -562,19 +597,24 @@ void draw_choices(const Library& lib, const Template& t, Domain domain, Rng& rng
     }
 }
 
-void redraw_domain_slots(const Library& lib, const Template& t, Domain domain, Rng& rng,
-                         Choices& choices) {
-    Choices fresh;
-    draw_choices(lib, t, domain, rng, fresh);
-    for (size_t i = 0; i < t.slots.size(); i++) {
-        if (lib.values[t.slots[i].list].domain_keyed) {
-            choices[i] = fresh[i];
-        }
-    }
+}  // namespace
+
+void draw_choices(const Library& lib, const Template& t, Domain domain, Rng& rng, Choices& out) {
+    out.assign(t.slots.size(), 0);
+    draw_slots(lib, t, domain, false, rng, out);
 }
 
-void render(const Library& lib, const Template& t, const CompiledText& text, Domain domain,
-            const Choices& choices, std::string& out) {
+void redraw_domain_slots(
+    const Library& lib, const Template& t, Domain domain, Rng& rng, Choices& choices) {
+    draw_slots(lib, t, domain, true, rng, choices);
+}
+
+void render(const Library& lib,
+            const Template& t,
+            const CompiledText& text,
+            Domain domain,
+            const Choices& choices,
+            std::string& out) {
     const int d = static_cast<int>(domain);
     for (const CompiledText::Segment& seg : text.segments) {
         if (seg.slot < 0) {

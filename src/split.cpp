@@ -28,9 +28,10 @@ Result<SplitRatios> parse_split_ratios(std::string_view s) {
         pos = comma + 1;
     }
     if (n != 3 || std::abs(v[0] + v[1] + v[2] - 1.0) > 1e-6) {
-        return make_error(Errc::invalid_argument, "--split '" + std::string(s) +
-                                                      "': ratios must be three numbers that "
-                                                      "sum to 1, expected e.g. 0.7,0.15,0.15");
+        return make_error(Errc::invalid_argument,
+                          "--split '" + std::string(s) +
+                              "': ratios must be three numbers that "
+                              "sum to 1, expected e.g. 0.7,0.15,0.15");
     }
     return SplitRatios{v[0], v[1], v[2]};
 }
@@ -44,8 +45,8 @@ std::vector<int> assign_groups(const std::vector<Example>& examples,
     for (size_t i = 0; i < examples.size(); i++) {
         const Example& e = examples[i];
         // Examples without a template id (user data) form groups of one.
-        std::string key = e.metadata.template_id.empty() ? "#" + std::to_string(i)
-                                                         : e.metadata.template_id;
+        std::string key =
+            e.metadata.template_id.empty() ? "#" + std::to_string(i) : e.metadata.template_id;
         by_label[e.output_agent][key].push_back(i);
     }
     double wsum = 0;
@@ -63,8 +64,9 @@ std::vector<int> assign_groups(const std::vector<Example>& examples,
         }
         shuffle(order.begin(), static_cast<uint32_t>(order.size()), rng);
         // Large groups first (stable), so the small ones can even out the ratios at the end.
-        std::stable_sort(order.begin(), order.end(),
-                         [](const auto* a, const auto* b) { return a->size() > b->size(); });
+        std::stable_sort(order.begin(), order.end(), [](const auto* a, const auto* b) {
+            return a->size() > b->size();
+        });
         std::vector<double> filled(P, 0.0);
         for (const std::vector<size_t>* g : order) {
             size_t best = 0;

@@ -2,11 +2,11 @@
 // yaml-cpp reports errors by throwing; these helpers catch at the boundary and return Result.
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include <ruvllm/error.h>
 #include <ruvllm/io.h>
@@ -27,8 +27,9 @@ inline Result<YAML::Node> load(const std::filesystem::path& path, const std::str
     try {
         return YAML::Load(*text);
     } catch (const YAML::Exception& e) {
-        return make_error(Errc::parse, display + ":" + std::to_string(e.mark.line + 1) + ": " +
-                                           e.msg + ", expected valid YAML");
+        return make_error(Errc::parse,
+                          display + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg +
+                              ", expected valid YAML");
     }
 }
 

@@ -25,7 +25,8 @@ TEST(Paraphrase, AlwaysChangesTheText) {
     ruvllm::Rng rng(11);
     const char* tasks[] = {"Implement dark mode in the user service",
                            "why is the web form snapshot test flaky?",
-                           "Port the order service from Go to Rust", "Node.js 502s on deploy",
+                           "Port the order service from Go to Rust",
+                           "Node.js 502s on deploy",
                            "x"};
     std::string out;
     for (const char* task : tasks) {
@@ -105,19 +106,23 @@ TEST(ComplexityFrame, AddsAPrefixOrASuffixForTheLevel) {
     ruvllm::Rng rng(1);
     std::string out;
     for (int i = 0; i < 100; i++) {
-        ASSERT_TRUE(ruvllm::complexity_frame(lexicon(), ruvllm::Category::coder,
-                                             ruvllm::Complexity::complex, "Add retry to the client",
-                                             rng, out));
+        ASSERT_TRUE(ruvllm::complexity_frame(lexicon(),
+                                             ruvllm::Category::coder,
+                                             ruvllm::Complexity::complex,
+                                             "Add retry to the client",
+                                             rng,
+                                             out));
         const bool prefix = out.rfind("Cross-cutting: add retry to the client", 0) == 0;
-        const bool suffix = out.find("Add retry to the client. This spans several services") !=
-                            std::string::npos;
-        const bool both = out == "Cross-cutting: add retry to the client. This spans several "
-                                 "services and needs a migration plan.";
+        const bool suffix =
+            out.find("Add retry to the client. This spans several services") != std::string::npos;
+        const bool both = out ==
+                          "Cross-cutting: add retry to the client. This spans several "
+                          "services and needs a migration plan.";
         EXPECT_TRUE(prefix || suffix || both) << out;
     }
     // No frames for a category the lexicon does not cover.
-    EXPECT_FALSE(ruvllm::complexity_frame(lexicon(), ruvllm::Category::security,
-                                          ruvllm::Complexity::simple, "Audit it", rng, out));
+    EXPECT_FALSE(ruvllm::complexity_frame(
+        lexicon(), ruvllm::Category::security, ruvllm::Complexity::simple, "Audit it", rng, out));
 }
 
 TEST(LowerFirst, OnlyForCommonWords) {

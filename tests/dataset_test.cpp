@@ -1,8 +1,8 @@
 // dataset_test.cpp: vocabularies, the tier table, JSON writers (hand-computed bytes), the JSONL
 // reader and text normalisation.
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
+
 #include <ruvllm/dataset.h>
 
 #include "testutil.h"
@@ -32,6 +32,7 @@ TEST(TierTable, MatchesTheReadme) {
     using ruvllm::Category;
     using ruvllm::Complexity;
     using ruvllm::Tier;
+
     const struct {
         Category c;
         Tier s, m, x;
@@ -42,6 +43,7 @@ TEST(TierTable, MatchesTheReadme) {
         {Category::architecture, Tier::sonnet, Tier::opus, Tier::opus},
         {Category::reviewer, Tier::haiku, Tier::sonnet, Tier::sonnet},
     };
+
     for (const auto& r : rows) {
         EXPECT_EQ(ruvllm::tier_for(r.c, Complexity::simple), r.s);
         EXPECT_EQ(ruvllm::tier_for(r.c, Complexity::moderate), r.m);
@@ -139,13 +141,17 @@ TEST(Jsonl, ParseErrorsNameTheLineAndField) {
     } cases[] = {
         {"{not json", ruvllm::Errc::parse, "f.jsonl:3: not valid JSON"},
         {"[1,2]", ruvllm::Errc::format, "expected a JSON object"},
-        {"{\"context\":\"x\",\"output_agent\":\"coder\"}", ruvllm::Errc::format,
+        {"{\"context\":\"x\",\"output_agent\":\"coder\"}",
+         ruvllm::Errc::format,
          "missing field 'input'"},
-        {"{\"input\":5,\"output_agent\":\"coder\"}", ruvllm::Errc::format,
+        {"{\"input\":5,\"output_agent\":\"coder\"}",
+         ruvllm::Errc::format,
          "field 'input' is number, expected a string"},
         {"{\"input\":\"x\",\"output_agent\":\"coder\",\"metadata\":{\"complexity\":\"Hard\"}}",
-         ruvllm::Errc::format, "expected Simple, Moderate or Complex"},
+         ruvllm::Errc::format,
+         "expected Simple, Moderate or Complex"},
     };
+
     for (const auto& c : cases) {
         ruvllm::Result<ruvllm::Example> e = ruvllm::parse_example(c.line, "f.jsonl:3");
         ASSERT_FALSE(e) << c.line;

@@ -1,8 +1,8 @@
 // export_test.cpp: the dataset directory layout, its files agreeing with each other, and the
 // card; nothing left behind when the directory cannot be written.
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
+
 #include <ruvllm/export.h>
 #include <ruvllm/generator.h>
 
@@ -31,10 +31,15 @@ TEST(Export, WritesTheSeedLayoutAndTheFilesAgree) {
     plan.config = {{"seed", "42"}};
     ruvllm::Result<ruvllm::ExportSummary> s = ruvllm::export_dataset(dir / "out", ds, plan);
     ASSERT_TRUE(s) << s.error().message;
-    for (const char* f : {"claude_training_full.jsonl", "claude_training_full.json",
-                          "claude_training_train.jsonl", "claude_training_val.jsonl",
-                          "claude_training_test.jsonl", "claude_training_stats.json", "README.md",
-                          "claude_training_fold_1_of_3.jsonl", "claude_training_fold_3_of_3.jsonl"}) {
+    for (const char* f : {"claude_training_full.jsonl",
+                          "claude_training_full.json",
+                          "claude_training_train.jsonl",
+                          "claude_training_val.jsonl",
+                          "claude_training_test.jsonl",
+                          "claude_training_stats.json",
+                          "README.md",
+                          "claude_training_fold_1_of_3.jsonl",
+                          "claude_training_fold_3_of_3.jsonl"}) {
         EXPECT_TRUE(fs::exists(dir / "out" / f)) << f;
     }
     // No temp files are left.

@@ -1,10 +1,10 @@
 // generator_test.cpp: determinism, counts, augmentation really changing the text, the tier table,
 // quality ranges, dedup, label sets and streaming. Uses the tiny fixture and the shipped library.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <map>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include <ruvllm/generator.h>
 
@@ -38,7 +38,8 @@ std::string to_jsonl(const std::vector<ruvllm::Example>& ex) {
     return out;
 }
 
-std::vector<ruvllm::Example> gen(const ruvllm::Library& lib, const ruvllm::GenConfig& cfg,
+std::vector<ruvllm::Example> gen(const ruvllm::Library& lib,
+                                 const ruvllm::GenConfig& cfg,
                                  ruvllm::GenReport* rep = nullptr) {
     ruvllm::Result<std::vector<ruvllm::Example>> r = ruvllm::generate(lib, cfg, rep);
     EXPECT_TRUE(r) << r.error().message;

@@ -1,7 +1,7 @@
 // rng_test.cpp: splitmix64 against its published reference values; bounded draws.
-#include <gtest/gtest.h>
-
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include <ruvllm/rng.h>
 

@@ -1,8 +1,8 @@
 // split_test.cpp: ratio parsing, stratification, template grouping, k-fold coverage, balancing.
-#include <gtest/gtest.h>
-
 #include <map>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include <ruvllm/generator.h>
 #include <ruvllm/split.h>
@@ -86,8 +86,7 @@ TEST(Folds, CoverEveryExampleOnceAndKeepGroupsTogether) {
     for (int s : sizes) {
         EXPECT_NEAR(s, static_cast<double>(dataset().size()) / K, dataset().size() * 0.03);
     }
-    EXPECT_EQ(ruvllm::assign_folds(dataset(), 1, 42).error().code,
-              ruvllm::Errc::invalid_argument);
+    EXPECT_EQ(ruvllm::assign_folds(dataset(), 1, 42).error().code, ruvllm::Errc::invalid_argument);
     EXPECT_EQ(ruvllm::assign_folds(dataset(), 100000, 42).error().code,
               ruvllm::Errc::invalid_argument);
 }

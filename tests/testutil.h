@@ -1,11 +1,11 @@
 // testutil.h: helpers shared by the tests: a unique temp directory per test, fixture paths.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include <gtest/gtest.h>
 
 namespace ruvllm::test {
 
@@ -27,13 +27,17 @@ public:
         std::filesystem::remove_all(path_);
         std::filesystem::create_directories(path_);
     }
+
     ~TempDir() {
         std::error_code ec;
         std::filesystem::remove_all(path_, ec);
     }
+
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
+
     const std::filesystem::path& path() const { return path_; }
+
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
 private:

@@ -21,8 +21,6 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include <ruvllm/dataset.h>
@@ -36,16 +34,52 @@ struct ComplexityFrames {
     std::vector<std::string> suffixes;  // "Keep the diff minimal."
 };
 
+// An open-addressing table from 64-bit phrase hashes (phrase_hash) to small values; the lexicon
+// lookups on the paraphrase hot path go through it without building strings.
+class PhraseTable {
+public:
+    // Inserts or keeps the existing value; returns the value stored for `hash`.
+    uint32_t insert(uint64_t hash, uint32_t value);
+
+    // nullptr if absent.
+    const uint32_t* find(uint64_t hash) const {
+        if (keys_.empty()) {
+            return nullptr;
+        }
+        const uint64_t key = hash | 1;  // 0 marks an empty slot
+        for (size_t i = key & mask_;; i = (i + 1) & mask_) {
+            if (keys_[i] == key) {
+                return &values_[i];
+            }
+            if (keys_[i] == 0) {
+                return nullptr;
+            }
+        }
+    }
+
+    bool contains(uint64_t hash) const { return find(hash) != nullptr; }
+
+    size_t size() const { return size_; }
+
+private:
+    void grow();
+    std::vector<uint64_t> keys_;
+    std::vector<uint32_t> values_;
+    size_t mask_ = 0, size_ = 0;
+};
+
 struct Lexicon {
     // Synonym groups (verbs, nouns and phrases together); members are lower case unless they
     // must keep their case ("PR").
     std::vector<std::vector<std::string>> groups;
-    std::unordered_map<uint64_t, uint32_t> member_group;  // hash of lower-case member -> group
+    PhraseTable member_group;   // hash of lower-case member -> group
+    PhraseTable member_prefix;  // hashes of the word prefixes of multi-word members
     int max_member_words = 1;
-    std::unordered_set<std::string> verbs;  // first words of verb members (imperative detection)
-    std::unordered_set<std::string> lowercase_starts;
-    std::unordered_set<std::string> droppable;
-    std::unordered_set<std::string> reorder_prepositions;
+    // Word sets, keyed by the hash of the lower-case word.
+    PhraseTable verbs;  // first words of verb members (imperative detection)
+    PhraseTable lowercase_starts;
+    PhraseTable droppable;
+    PhraseTable reorder_prepositions;
     std::vector<std::string> imperative_openers;  // contain "{task}"
     std::vector<std::string> prefixes;
     std::vector<std::string> suffixes;
@@ -55,8 +89,8 @@ struct Lexicon {
 // Loads `dir`/paraphrase.yaml and `dir`/complexity.yaml. Errors name the file and line.
 Result<Lexicon> load_lexicon(const std::filesystem::path& dir);
 
-// Hash of a lower-case phrase whose words are separated by single spaces.
-uint64_t phrase_hash(std::string_view lower_phrase);
+// Hash of a phrase, lower-cased on the fly (ASCII), whose words are separated by single spaces.
+uint64_t phrase_hash(std::string_view phrase);
 
 // Writes a paraphrase of `in` to `out` (cleared first) using one to three rewrites. Returns
 // false if no rewrite applied (out is then a copy of in); the result may still equal `in` after

@@ -39,11 +39,11 @@ constexpr int kNumDomains = 8;
 // The 13 agent types of Claude Flow / Claude Code, in FACTS.md order.
 extern const std::array<std::string_view, 13> kAgentTypes;
 
-std::string_view category_name(Category c);    // "Coder"   (JSONL enum spelling)
-std::string_view category_label(Category c);   // "coder"   (stats keys, output_agent)
-std::string_view complexity_name(Complexity c);  // "Simple"
-std::string_view domain_name(Domain d);        // "DataScience"
-std::string_view tier_name(Tier t);            // "haiku"
+std::string_view category_name(Category c);          // "Coder"   (JSONL enum spelling)
+std::string_view category_label(Category c);         // "coder"   (stats keys, output_agent)
+std::string_view complexity_name(Complexity c);      // "Simple"
+std::string_view domain_name(Domain d);              // "DataScience"
+std::string_view tier_name(Tier t);                  // "haiku"
 std::string_view augmentation_name(Augmentation a);  // "paraphrase"
 
 // Parse the spellings above (categories also accept the lower-case label). false if unknown.

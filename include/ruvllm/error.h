@@ -39,15 +39,22 @@ inline Error make_error(Errc code, std::string message) {
 template <class T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : v_(std::move(value)) {}       // NOLINT(google-explicit-constructor)
+    Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+
     Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
     explicit operator bool() const { return v_.index() == 0; }
+
     bool ok() const { return v_.index() == 0; }
+
     T& operator*() { return std::get<0>(v_); }
+
     const T& operator*() const { return std::get<0>(v_); }
+
     T* operator->() { return &std::get<0>(v_); }
+
     const T* operator->() const { return &std::get<0>(v_); }
+
     const Error& error() const { return std::get<1>(v_); }
 
 private:
@@ -64,9 +71,9 @@ inline Status ok() {
 
 }  // namespace ruvllm
 
-#define RUVLLM_ASSERT(cond)                                  \
-    do {                                                     \
-        if (!(cond)) {                                       \
+#define RUVLLM_ASSERT(cond)                                   \
+    do {                                                      \
+        if (!(cond)) {                                        \
             ::ruvllm::assert_fail(__FILE__, __LINE__, #cond); \
-        }                                                    \
+        }                                                     \
     } while (0)

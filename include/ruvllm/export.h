@@ -45,7 +45,8 @@ Result<ExportSummary> export_dataset(const std::filesystem::path& dir,
                                      const ExportPlan& plan);
 
 // The dataset card (Markdown) for `examples` split as `summary` says.
-std::string dataset_card(const std::vector<Example>& examples, const ExportPlan& plan,
+std::string dataset_card(const std::vector<Example>& examples,
+                         const ExportPlan& plan,
                          const ExportSummary& summary);
 
 }  // namespace ruvllm

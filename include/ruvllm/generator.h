@@ -50,6 +50,7 @@ struct GenReport {
     uint64_t duplicates_rejected = 0;  // renderings dropped because their text already existed
     uint64_t filtered = 0;             // variants that could not be produced uniquely
     uint64_t base_shortfall = 0;       // base examples asked for but not producible uniquely
+
     uint64_t total() const { return base + paraphrase + complexity + domain; }
 };
 
@@ -58,7 +59,8 @@ std::vector<int> base_quotas(const Library& lib, const GenConfig& cfg);
 
 // Generates the whole dataset (batch mode). Deterministic in (library, cfg). Errc::exhausted
 // when no example at all can be produced.
-Result<std::vector<Example>> generate(const Library& lib, const GenConfig& cfg,
+Result<std::vector<Example>> generate(const Library& lib,
+                                      const GenConfig& cfg,
                                       GenReport* report = nullptr);
 
 // Streaming generation in constant memory: examples come one at a time, base examples cycle
@@ -74,7 +76,9 @@ public:
     // The next example, valid until the next call; nullptr (with error() set) when the library
     // cannot produce any new text for a long stretch.
     const Example* next();
+
     const Error& error() const { return error_; }
+
     const GenReport& report() const;
 
 private:

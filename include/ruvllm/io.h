@@ -32,7 +32,9 @@ public:
     ~AtomicFile();
 
     std::FILE* stream() { return fp_; }
+
     const std::filesystem::path& path() const { return path_; }
+
     const std::filesystem::path& temp_path() const { return tmp_; }
 
     // Flushes, checks for write errors, closes and renames onto path(). Errc::io on failure (the
@@ -75,18 +77,22 @@ public:
         }
         buf_.append(s);
     }
+
     void push(char c) {
         if (buf_.size() + 1 > cap_) {
             spill();
         }
         buf_.push_back(c);
     }
+
     std::string& raw() { return buf_; }  // direct access for writers that reserve first
+
     void maybe_spill() {
         if (buf_.size() >= cap_) {
             spill();
         }
     }
+
     uint64_t bytes_written() const { return written_ + buf_.size(); }
 
     // Writes out everything buffered. false if any write failed.

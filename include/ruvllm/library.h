@@ -30,7 +30,7 @@ namespace ruvllm {
 // A named list of placeholder values. Plain lists have the same list for every domain;
 // domain-keyed lists may lack some domains (index -1).
 struct ValueList {
-    std::string name;   // "language", or "coder:feature" for an agent-local list
+    std::string name;  // "language", or "coder:feature" for an agent-local list
     bool domain_keyed = false;
     std::vector<std::vector<std::string>> lists;    // distinct value lists
     std::array<int16_t, kNumDomains> for_domain{};  // index into lists, -1 if none
@@ -48,8 +48,10 @@ struct CompiledText {
         uint32_t begin = 0, size = 0;  // literal bytes in `pool` (slot < 0)
         int32_t slot = -1;             // index into Template::slots, or -1 for a literal
     };
+
     std::string pool;
     std::vector<Segment> segments;
+
     bool empty() const { return segments.empty(); }
 };
 
@@ -63,7 +65,7 @@ struct Template {
     Domain domain = Domain::web;
     std::vector<std::string> tags;
     float quality = 0.9f;
-    std::vector<Slot> slots;   // distinct (list, draw) pairs used by text/context/variants
+    std::vector<Slot> slots;    // distinct (list, draw) pairs used by text/context/variants
     uint8_t transfer_mask = 0;  // bit d: the template can be re-rendered under domain d
 };
 
@@ -113,11 +115,15 @@ using Choices = std::vector<uint32_t>;
 void draw_choices(const Library& lib, const Template& t, Domain domain, Rng& rng, Choices& out);
 
 // Re-draws only the domain-keyed slots (domain transfer).
-void redraw_domain_slots(const Library& lib, const Template& t, Domain domain, Rng& rng,
-                         Choices& choices);
+void redraw_domain_slots(
+    const Library& lib, const Template& t, Domain domain, Rng& rng, Choices& choices);
 
 // Appends `text` rendered with `choices` under `domain` to `out`.
-void render(const Library& lib, const Template& t, const CompiledText& text, Domain domain,
-            const Choices& choices, std::string& out);
+void render(const Library& lib,
+            const Template& t,
+            const CompiledText& text,
+            Domain domain,
+            const Choices& choices,
+            std::string& out);
 
 }  // namespace ruvllm

@@ -44,6 +44,7 @@ public:
 
     // Uniform in [0, 1) with 24 (f32) or 53 (f64) random bits.
     float uniform_f32() { return static_cast<float>(next_u64() >> 40) * (1.0f / 16777216.0f); }
+
     double uniform_f64() {
         return static_cast<double>(next_u64() >> 11) * (1.0 / 9007199254740992.0);
     }

@@ -3,10 +3,10 @@
 // main() turns a failed Status into "ruvllm: <message>" and exit code 1 (the one place that does).
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <string>
+
+#include <CLI/CLI.hpp>
 
 #include <ruvllm/error.h>
 

@@ -1,6 +1,4 @@
 // cmd_generate.cpp: `ruvllm generate`: library -> dataset directory, or a JSONL stream.
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 
@@ -11,6 +9,7 @@
 #include <ruvllm/split.h>
 
 #include "cli.h"
+#include <unistd.h>
 
 namespace ruvllm::cli {
 
@@ -23,20 +22,24 @@ CLI::App* add_generate(CLI::App& app, GenerateOptions& opt) {
         "  stream: --stream --count N writes N examples as JSONL to --out FILE (or - for "
         "stdout) in constant memory");
     cmd->alias("gen");
-    cmd->add_option("--library", opt.library,
+    cmd->add_option("--library",
+                    opt.library,
                     "library directory (values.yaml, agents/, lexicon/); default: the built-in "
                     "library");
-    cmd->add_option("--agents", opt.agents,
-                    "directory of <agent>.yaml files replacing the library's agents/");
+    cmd->add_option(
+        "--agents", opt.agents, "directory of <agent>.yaml files replacing the library's agents/");
     cmd->add_option("-o,--out", opt.out, "output directory (batch) or JSONL file / - (stream)")
         ->capture_default_str();
-    cmd->add_option("--per-category", opt.per_category,
+    cmd->add_option("--per-category",
+                    opt.per_category,
                     "base examples per seed category, spread over its agents")
         ->capture_default_str();
-    cmd->add_option("--per-agent", opt.per_agent,
+    cmd->add_option("--per-agent",
+                    opt.per_agent,
                     "base examples per agent; overrides --per-category when > 0")
         ->capture_default_str();
-    cmd->add_option("--labels", opt.labels,
+    cmd->add_option("--labels",
+                    opt.labels,
                     "output_agent labels: categories (the seed's 5) or agents (the 13 types)")
         ->check(CLI::IsMember({"categories", "agents"}))
         ->capture_default_str();
@@ -44,16 +47,19 @@ CLI::App* add_generate(CLI::App& app, GenerateOptions& opt) {
     cmd->add_flag("--no-augment", opt.no_augment, "base examples only");
     cmd->add_option("--paraphrases", opt.paraphrases, "paraphrases per base example")
         ->capture_default_str();
-    cmd->add_option("--complexity-variations", opt.complexity_variations,
+    cmd->add_option("--complexity-variations",
+                    opt.complexity_variations,
                     "rewrites at other complexity levels per base example (0-2)")
         ->capture_default_str();
     cmd->add_flag("--no-domain-transfer", opt.no_domain_transfer, "disable domain transfer");
     cmd->add_option("--split", opt.split, "train,val,test ratios (stratified, template-grouped)")
         ->capture_default_str();
-    cmd->add_option("--folds", opt.folds,
+    cmd->add_option("--folds",
+                    opt.folds,
                     "also write K cross-validation folds (stratified, template-grouped); 0: none")
         ->capture_default_str();
-    cmd->add_option("--balance", opt.balance,
+    cmd->add_option("--balance",
+                    opt.balance,
                     "balanced sampling of the train split: none, over (repeat minority labels) "
                     "or under (subsample majority labels)")
         ->check(CLI::IsMember({"none", "over", "under"}))
@@ -110,8 +116,10 @@ Status run_stream(const GenerateOptions& opt, const Library& lib, const GenConfi
             const auto now = std::chrono::steady_clock::now();
             if (now - last > std::chrono::milliseconds(500)) {
                 last = now;
-                std::fprintf(stderr, "\rgenerate: %lld / %lld examples (%.0f%%)",
-                             static_cast<long long>(i), static_cast<long long>(opt.count),
+                std::fprintf(stderr,
+                             "\rgenerate: %lld / %lld examples (%.0f%%)",
+                             static_cast<long long>(i),
+                             static_cast<long long>(opt.count),
                              100.0 * static_cast<double>(i) / static_cast<double>(opt.count));
             }
         }
@@ -128,9 +136,16 @@ Status run_stream(const GenerateOptions& opt, const Library& lib, const GenConfi
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (!opt.quiet) {
-        std::fprintf(stderr, "%sgenerate: %lld examples in %.2f s (%.0f examples/s) -> %s\n",
-                     progress ? "\r" : "", static_cast<long long>(opt.count), secs,
+        const GenReport& rep = gen.report();
+        std::fprintf(stderr,
+                     "%sgenerate: %lld examples in %.2f s (%.0f examples/s; %llu duplicate "
+                     "renderings rejected, %llu variants filtered) -> %s\n",
+                     progress ? "\r" : "",
+                     static_cast<long long>(opt.count),
+                     secs,
                      static_cast<double>(opt.count) / std::max(secs, 1e-9),
+                     static_cast<unsigned long long>(rep.duplicates_rejected),
+                     static_cast<unsigned long long>(rep.filtered),
                      to_stdout ? "stdout" : opt.out.c_str());
     }
     return ok();
@@ -212,21 +227,28 @@ Status run_generate(const GenerateOptions& opt) {
                      "generate: %zu agents, %zu templates; %llu examples (%llu base, %llu "
                      "paraphrase, %llu complexity, %llu domain; %llu variants filtered, %llu "
                      "duplicate renderings rejected) in %.3f s\n",
-                     lib->agents.size(), n_templates,
+                     lib->agents.size(),
+                     n_templates,
                      static_cast<unsigned long long>(rep.total()),
                      static_cast<unsigned long long>(rep.base),
                      static_cast<unsigned long long>(rep.paraphrase),
                      static_cast<unsigned long long>(rep.complexity),
                      static_cast<unsigned long long>(rep.domain),
                      static_cast<unsigned long long>(rep.filtered),
-                     static_cast<unsigned long long>(rep.duplicates_rejected), gen_secs);
+                     static_cast<unsigned long long>(rep.duplicates_rejected),
+                     gen_secs);
         if (rep.base_shortfall > 0) {
-            std::fprintf(stderr, "generate: warning: %llu base examples could not be made "
-                                 "unique and were skipped\n",
+            std::fprintf(stderr,
+                         "generate: warning: %llu base examples could not be made "
+                         "unique and were skipped\n",
                          static_cast<unsigned long long>(rep.base_shortfall));
         }
-        std::fprintf(stderr, "generate: split train %zu / val %zu / test %zu -> %s\n",
-                     sum->train, sum->val, sum->test, opt.out.c_str());
+        std::fprintf(stderr,
+                     "generate: split train %zu / val %zu / test %zu -> %s\n",
+                     sum->train,
+                     sum->val,
+                     sum->test,
+                     opt.out.c_str());
         for (const std::string& f : sum->files) {
             std::printf("%s\n", f.c_str());
         }
