@@ -1,9 +1,9 @@
 // generate_bench.cpp: generator and exporter throughput on the shipped library (one core).
 //   build/bin/generate_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // Counters: items_per_second = examples/s; bytes_per_second for the writers.
-#include <benchmark/benchmark.h>
-
 #include <cstdio>
+
+#include <benchmark/benchmark.h>
 
 #include <ruvllm/augment.h>
 #include <ruvllm/generator.h>
@@ -34,6 +34,7 @@ void BM_load_library(benchmark::State& state) {
         benchmark::DoNotOptimize(l);
     }
 }
+
 BENCHMARK(BM_load_library)->Unit(benchmark::kMillisecond);
 
 // The default batch dataset (~2,700 examples with augmentation, dedup and shuffle).
@@ -46,6 +47,7 @@ void BM_generate_default(benchmark::State& state) {
     }
     state.SetItemsProcessed(static_cast<int64_t>(n));
 }
+
 BENCHMARK(BM_generate_default)->Unit(benchmark::kMillisecond);
 
 // Streaming generation (what `generate --stream` does per example), without serialisation.
@@ -56,6 +58,7 @@ void BM_stream_generate(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations());
 }
+
 BENCHMARK(BM_stream_generate);
 
 // Streaming generation plus JSONL serialisation into a buffer.
@@ -69,6 +72,7 @@ void BM_stream_generate_jsonl(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations());
 }
+
 BENCHMARK(BM_stream_generate_jsonl);
 
 void BM_paraphrase(benchmark::State& state) {
@@ -81,6 +85,7 @@ void BM_paraphrase(benchmark::State& state) {
     }
     state.SetItemsProcessed(state.iterations());
 }
+
 BENCHMARK(BM_paraphrase);
 
 // Writers to a file (use a tmpfs such as /dev/shm for the bandwidth the targets name).
@@ -111,11 +116,13 @@ void write_bench(benchmark::State& state, bool pretty) {
 void BM_write_jsonl(benchmark::State& state) {
     write_bench(state, false);
 }
+
 BENCHMARK(BM_write_jsonl)->Unit(benchmark::kMillisecond);
 
 void BM_write_json_pretty(benchmark::State& state) {
     write_bench(state, true);
 }
+
 BENCHMARK(BM_write_json_pretty)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -291,7 +291,7 @@ bool rewrite_drop(const Lexicon& lex, std::string_view in, Rng& rng, std::string
 }
 
 bool rewrite_reorder(const Lexicon& lex, std::string_view in, std::string& out) {
-    if (in.empty() || in.back() == '?' || in.find(',') != std::string_view::npos) {
+    if (in.empty() || in.back() == '?' || in.find_first_of(",:;()") != std::string_view::npos) {
         return false;
     }
     std::string_view body = in;

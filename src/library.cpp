@@ -609,6 +609,56 @@ void redraw_domain_slots(
     draw_slots(lib, t, domain, true, rng, choices);
 }
 
+namespace {
+
+// Whether `word` takes "an": a vowel sound at its start. Acronyms ("SQL", "HTTP") go by the
+// name of their first letter; "u" words like "user" or "unique" take "a".
+bool takes_an(std::string_view word) {
+    if (word.empty()) {
+        return false;
+    }
+    auto up = [](char c) {
+        return c >= 'A' && c <= 'Z';
+    };
+    size_t caps = 0;
+    while (caps < word.size() && (up(word[caps]) || (word[caps] >= '0' && word[caps] <= '9'))) {
+        caps++;
+    }
+    const bool acronym =
+        caps >= 2 && (caps == word.size() || !(word[caps] >= 'a' && word[caps] <= 'z'));
+    if (acronym) {
+        return std::string_view("AEFHILMNORSX").find(word[0]) != std::string_view::npos;
+    }
+    const char c = static_cast<char>(up(word[0]) ? word[0] + 32 : word[0]);
+    if (c == 'u') {
+        const std::string_view next = word.substr(1, 2);
+        return !(next == "ni" || next == "se" || next == "sa" || next == "su" || next == "ti");
+    }
+    return c == 'a' || c == 'e' || c == 'i' || c == 'o';
+}
+
+// Makes an article written just before a placeholder agree with the value ("a Avro" -> "an
+// Avro").
+void fix_article(std::string& out, std::string_view value) {
+    const size_t n = out.size();
+    auto word_start = [&](size_t at) {
+        return at == 0 || out[at - 1] == ' ';
+    };
+    if (n >= 2 && (out[n - 2] == 'a' || out[n - 2] == 'A') && out[n - 1] == ' ' &&
+        word_start(n - 2)) {
+        if (takes_an(value)) {
+            out.insert(n - 1, 1, 'n');
+        }
+    } else if (n >= 3 && (out[n - 3] == 'a' || out[n - 3] == 'A') && out[n - 2] == 'n' &&
+               out[n - 1] == ' ' && word_start(n - 3)) {
+        if (!takes_an(value)) {
+            out.erase(n - 2, 1);
+        }
+    }
+}
+
+}  // namespace
+
 void render(const Library& lib,
             const Template& t,
             const CompiledText& text,
@@ -623,7 +673,9 @@ void render(const Library& lib,
             const ValueList& vl = lib.values[t.slots[static_cast<size_t>(seg.slot)].list];
             const int li = vl.for_domain[d];
             RUVLLM_ASSERT(li >= 0);
-            out.append(vl.lists[li][choices[static_cast<size_t>(seg.slot)]]);
+            const std::string& value = vl.lists[li][choices[static_cast<size_t>(seg.slot)]];
+            fix_article(out, value);
+            out.append(value);
         }
     }
 }

@@ -62,6 +62,39 @@ TEST(Library, RendersWithChosenValues) {
     EXPECT_EQ(out, "Add a basic CSV export to the order service");
 }
 
+TEST(Library, ArticlesAgreeWithTheValue) {
+    ruvllm::test::TempDir dir;
+    const fs::path lib_dir = dir / "lib";
+    fs::copy(ruvllm::test::tiny_library(), lib_dir, fs::copy_options::recursive);
+    std::string values = ruvllm::test::slurp(lib_dir / "values.yaml");
+    values += "thing: [Avro file, user table, SQL query, HTTP route, YAML file, unique key]\n";
+    ruvllm::test::spit(lib_dir / "values.yaml", values);
+    std::string agent = ruvllm::test::slurp(lib_dir / "agents/tester.yaml");
+    agent +=
+        "  - text: Add a {thing} and an {thing#2}\n    complexity: Simple\n    domain: Api\n"
+        "    tags: [x]\n    quality: 0.9\n";
+    ruvllm::test::spit(lib_dir / "agents/tester.yaml", agent);
+    ruvllm::Result<ruvllm::Library> lib = ruvllm::load_library(lib_dir);
+    ASSERT_TRUE(lib) << lib.error().message;
+    const ruvllm::Template& t = lib->agents[1].templates.back();
+
+    const struct {
+        uint32_t a, b;
+        const char* want;
+    } cases[] = {
+        {0, 1, "Add an Avro file and a user table"},
+        {2, 3, "Add an SQL query and an HTTP route"},
+        {4, 5, "Add a YAML file and a unique key"},
+        {1, 0, "Add a user table and an Avro file"},
+    };
+
+    for (const auto& c : cases) {
+        std::string out;
+        ruvllm::render(*lib, t, t.text, t.domain, {c.a, c.b}, out);
+        EXPECT_EQ(out, c.want);
+    }
+}
+
 TEST(Library, SecondDrawDiffersFromFirst) {
     ruvllm::Result<ruvllm::Library> lib = ruvllm::load_library(ruvllm::test::tiny_library());
     ASSERT_TRUE(lib);
