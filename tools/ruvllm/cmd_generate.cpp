@@ -15,12 +15,13 @@ namespace ruvllm::cli {
 
 CLI::App* add_generate(CLI::App& app, GenerateOptions& opt) {
     CLI::App* cmd = app.add_subcommand(
-        "generate",
-        "generate a labelled routing dataset from the agent/template library\n"
-        "  batch:  writes claude_training_{full.jsonl,full.json,train,val,test}.jsonl, "
-        "claude_training_stats.json and README.md into --out DIR\n"
-        "  stream: --stream --count N writes N examples as JSONL to --out FILE (or - for "
-        "stdout) in constant memory");
+        "generate", "generate a labelled routing dataset from the agent/template library");
+    cmd->footer(
+        "Batch (default): writes claude_training_full.jsonl, claude_training_full.json,\n"
+        "claude_training_{train,val,test}.jsonl, claude_training_stats.json and a README.md\n"
+        "card into --out DIR (plus claude_training_fold_K_of_N.jsonl with --folds N).\n"
+        "Stream: --stream --count N writes N examples as JSONL to --out FILE (- = stdout)\n"
+        "in constant memory. Library format: docs/library.md.");
     cmd->alias("gen");
     cmd->add_option("--library",
                     opt.library,

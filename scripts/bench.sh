@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Benchmarks for the generator (issue #2). Prints medians of 5 repetitions from Google Benchmark,
+# whole-command timings from hyperfine, and peak RSS from GNU time. Run on an idle machine;
+# outputs go to a tmpfs (/dev/shm) so the disk is not what is measured.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=build/bin
+TMP=$(mktemp -d /dev/shm/ruvllm-bench.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+echo "## machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); commit $(git rev-parse --short HEAD)"
+echo
+echo "## Google Benchmark (median of 5)"
+"$BIN/generate_bench" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true 2>/dev/null |
+    grep -E '^BM_.*_median' || true
+echo
+echo "## CLI (hyperfine)"
+if command -v hyperfine >/dev/null; then
+    hyperfine -N --warmup 1 --runs 5 --style basic \
+        "$BIN/ruvllm generate -q --out $TMP/default" \
+        "$BIN/ruvllm generate -q --stream --count 1000000 --out $TMP/stream.jsonl" 2>&1 |
+        grep -E 'Benchmark|Time'
+else
+    echo "hyperfine not installed (scripts/setup installs it)"
+fi
+echo
+echo "## stream throughput (as reported by the command)"
+"$BIN/ruvllm" generate --stream --count 1000000 --out "$TMP/stream.jsonl" 2>&1 | tail -n 1
+echo "stream file: $(du -h "$TMP/stream.jsonl" | cut -f1) for 1,000,000 examples"
+echo
+echo "## peak RSS"
+/usr/bin/time -f "default generate: %M KiB peak RSS, %e s" "$BIN/ruvllm" generate -q --out "$TMP/rss" 2>&1 | tail -n 1
+/usr/bin/time -f "stream 1M: %M KiB peak RSS, %e s" "$BIN/ruvllm" generate -q --stream --count 1000000 --out "$TMP/rss.jsonl" 2>&1 | tail -n 1
