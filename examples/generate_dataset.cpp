@@ -35,7 +35,7 @@ int main() {
     for (const auto& [label, n] : per_label) {
         std::printf("%-20s %d\n", label.c_str(), n);
     }
-    std::printf("%zu examples (%llu base)\n", ds->size(),
-                static_cast<unsigned long long>(report.base));
+    std::printf(
+        "%zu examples (%llu base)\n", ds->size(), static_cast<unsigned long long>(report.base));
     return 0;
 }
