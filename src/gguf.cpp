@@ -1,9 +1,4 @@
 // gguf.cpp: the GGUF v3 parser (bounds-checked, validating) and serializer (see gguf.h).
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -11,6 +6,11 @@
 
 #include <ruvllm/gguf.h>
 #include <ruvllm/io.h>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace ruvllm::gguf {
 
@@ -167,13 +167,13 @@ namespace {
 
 Status check_shape(const std::string& name, const std::vector<uint64_t>& shape, TensorType type) {
     if (name.empty() || name.size() > kMaxTensorName) {
-        return make_error(Errc::invalid_argument, "gguf: tensor name '" + name +
-                                                      "', expected 1 to 63 bytes");
+        return make_error(Errc::invalid_argument,
+                          "gguf: tensor name '" + name + "', expected 1 to 63 bytes");
     }
     if (shape.empty() || shape.size() > kMaxDims) {
-        return make_error(Errc::invalid_argument, "gguf: tensor '" + name + "' has " +
-                                                      std::to_string(shape.size()) +
-                                                      " dims, expected 1 to 4");
+        return make_error(Errc::invalid_argument,
+                          "gguf: tensor '" + name + "' has " + std::to_string(shape.size()) +
+                              " dims, expected 1 to 4");
     }
     const quant::TypeInfo ti = quant::type_info(type);
     if (ti.bytes == 0) {
@@ -235,9 +235,9 @@ Status File::add_tensor(std::string name,
         n *= d;
     }
     if (values.size() != n) {
-        return make_error(Errc::invalid_argument, "gguf: tensor '" + name + "' has " +
-                                                      std::to_string(values.size()) +
-                                                      " values, expected " + std::to_string(n));
+        return make_error(Errc::invalid_argument,
+                          "gguf: tensor '" + name + "' has " + std::to_string(values.size()) +
+                              " values, expected " + std::to_string(n));
     }
     std::vector<uint8_t> bytes(quant::row_size(type, static_cast<int64_t>(n)));
     s = quant::quantize(type, values.data(), bytes.data(), static_cast<int64_t>(n));
@@ -253,8 +253,8 @@ std::span<const uint8_t> File::tensor_bytes(const TensorInfo& info) const {
 
 Result<std::vector<float>> File::tensor_f32(const TensorInfo& info) const {
     std::vector<float> out(static_cast<size_t>(info.n_elements()));
-    Status s = quant::dequantize(info.type, base() + info.offset, out.data(),
-                                 static_cast<int64_t>(out.size()));
+    Status s = quant::dequantize(
+        info.type, base() + info.offset, out.data(), static_cast<int64_t>(out.size()));
     if (!s) {
         return s.error();
     }
@@ -266,12 +266,13 @@ Result<std::vector<float>> File::tensor_f32(const TensorInfo& info) const {
 struct Parser {
     std::span<const uint8_t> in;
     size_t pos = 0;
-    std::string where = "gguf";         // message prefix (the path for read_file)
+    std::string where = "gguf";        // message prefix (the path for read_file)
     std::shared_ptr<const void> keep;  // the mmap the parsed File will point into
 
     Error fail(const std::string& what) const {
         return make_error(Errc::format, where + ": " + what + " at byte " + std::to_string(pos));
     }
+
     size_t left() const { return in.size() - pos; }
 
     template <class T>
@@ -291,8 +292,7 @@ struct Parser {
         }
         if (n > left()) {
             return fail(std::string(what) + " of " + std::to_string(n) +
-                        " bytes, expected at most the " + std::to_string(left()) +
-                        " bytes left");
+                        " bytes, expected at most the " + std::to_string(left()) + " bytes left");
         }
         std::string s(reinterpret_cast<const char*>(in.data() + pos), static_cast<size_t>(n));
         pos += static_cast<size_t>(n);
@@ -309,8 +309,7 @@ struct Parser {
             return fail("truncated array header");
         }
         if (!known_type(et)) {
-            return fail("unknown array element type " + std::to_string(et) +
-                        ", expected 0 to 12");
+            return fail("unknown array element type " + std::to_string(et) + ", expected 0 to 12");
         }
         Array a;
         a.type = static_cast<Type>(et);
@@ -413,11 +412,12 @@ struct Parser {
         if (!get(version)) {
             return fail("truncated header");
         }
-        if (version != kVersion) {
+        if (version != kVersion && version != 2) {
             pos -= 4;
-            if (version == 1 || version == 2) {
-                return fail("GGUF version " + std::to_string(version) + " is not supported, "
-                            "expected version 3");
+            if (version == 1) {
+                return fail(
+                    "GGUF version 1 (32-bit counts) is not supported, expected version "
+                    "2 or 3");
             }
             std::string hint;
             if ((version & 0xFFFF) == 0) {
@@ -425,6 +425,7 @@ struct Parser {
             }
             return fail("GGUF version " + std::to_string(version) + hint + ", expected 3");
         }
+        f.version_ = version;
         if (!get(n_tensors) || !get(n_kv)) {
             return fail("truncated header");
         }
@@ -581,7 +582,9 @@ Result<File> read_file(const fs::path& path) {
     if (fd < 0) {
         return make_error(Errc::io, path.string() + ": cannot open (" + std::strerror(errno) + ")");
     }
+
     struct stat st {};
+
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         ::close(fd);
         return make_error(Errc::io, path.string() + ": not a regular file");
@@ -596,9 +599,8 @@ Result<File> read_file(const fs::path& path) {
     if (map == MAP_FAILED) {
         return make_error(Errc::io, path.string() + ": mmap failed (" + std::strerror(errno) + ")");
     }
-    std::shared_ptr<const void> keep(map, [size](const void* p) {
-        ::munmap(const_cast<void*>(p), size);
-    });
+    std::shared_ptr<const void> keep(
+        map, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
     Parser p{{static_cast<const uint8_t*>(map), size}, 0, path.string(), std::move(keep)};
     return p.parse(false);
 }
@@ -657,7 +659,7 @@ std::vector<uint8_t> write(const File& file) {
     std::vector<uint8_t> out;
     const uint64_t align = file.alignment();
     out.insert(out.end(), {'G', 'G', 'U', 'F'});
-    put<uint32_t>(out, kVersion);
+    put<uint32_t>(out, file.version());
     put<uint64_t>(out, file.tensors().size());
     put<uint64_t>(out, file.metadata().size());
     for (const auto& [k, v] : file.metadata()) {
@@ -676,6 +678,9 @@ std::vector<uint8_t> write(const File& file) {
         put<uint64_t>(out, offset);
         offset = pad_to(offset + t.n_bytes(), align);
     }
+    if (file.tensors().empty()) {
+        return out;  // metadata-only files (vocabularies) end after the KV pairs, as gguf-py's
+    }
     out.resize(pad_to(out.size(), align), 0);
     for (const TensorInfo& t : file.tensors()) {
         const std::span<const uint8_t> b = file.tensor_bytes(t);
@@ -687,9 +692,8 @@ std::vector<uint8_t> write(const File& file) {
 
 Status write_file(const File& file, const fs::path& path) {
     const std::vector<uint8_t> bytes = write(file);
-    return write_file_atomic(path,
-                             std::string_view(reinterpret_cast<const char*>(bytes.data()),
-                                              bytes.size()));
+    return write_file_atomic(
+        path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 }  // namespace ruvllm::gguf

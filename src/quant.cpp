@@ -361,8 +361,7 @@ void quantize_q6_k(const float* x, uint8_t* y) {
             ql[l] = static_cast<uint8_t>(q1 | (q3 << 4));
             ql[l + 32] = static_cast<uint8_t>(q2 | (q4 << 4));
             qh[l] = static_cast<uint8_t>((L[n + l] >> 4) | ((L[n + l + 32] >> 4) << 2) |
-                                         ((L[n + l + 64] >> 4) << 4) |
-                                         ((L[n + l + 96] >> 4) << 6));
+                                         ((L[n + l + 64] >> 4) << 4) | ((L[n + l + 96] >> 4) << 6));
         }
         ql += 64;
         qh += 32;
@@ -428,9 +427,9 @@ const Codec* find_codec(TensorType t) {
 Status check_n(TensorType t, int64_t n, const Codec*& codec) {
     codec = find_codec(t);
     if (codec == nullptr) {
-        return make_error(Errc::unsupported, "tensor type " +
-                                                 std::to_string(static_cast<uint32_t>(t)) +
-                                                 " is not supported");
+        return make_error(
+            Errc::unsupported,
+            "tensor type " + std::to_string(static_cast<uint32_t>(t)) + " is not supported");
     }
     if (n < 0 || n % codec->info.block != 0) {
         return make_error(Errc::invalid_argument,

@@ -1,8 +1,8 @@
 // gguf_test.cpp: round trips of random files (bytes and mmap), golden bytes written by hand
 // from the spec, and one test per corruption (the exact error code and a message fragment).
-#include <gtest/gtest.h>
-
 #include <cstring>
+
+#include <gtest/gtest.h>
 
 #include <ruvllm/gguf.h>
 #include <ruvllm/rng.h>
@@ -17,21 +17,25 @@ namespace {
 // ---- a little byte builder for hand-made files ----
 struct Bytes {
     std::vector<uint8_t> b;
+
     template <class T>
     Bytes& num(T v) {
         const auto* p = reinterpret_cast<const uint8_t*>(&v);
         b.insert(b.end(), p, p + sizeof(T));
         return *this;
     }
+
     Bytes& str(const std::string& s) {
         num<uint64_t>(s.size());
         b.insert(b.end(), s.begin(), s.end());
         return *this;
     }
+
     Bytes& raw(std::initializer_list<uint8_t> v) {
         b.insert(b.end(), v);
         return *this;
     }
+
     Bytes& pad(size_t align) {
         b.resize((b.size() + align - 1) / align * align, 0);
         return *this;
@@ -141,7 +145,8 @@ TEST(Gguf, TypedGettersAndTensorValues) {
     const gguf::File f = random_file(3);
     EXPECT_EQ(*f.get<std::string>("general.architecture"), "ruvllm");
     EXPECT_EQ(*f.get<int32_t>("t.i32"), -7);
-    EXPECT_EQ((*f.get<std::vector<std::string>>("t.arr_str")), (std::vector<std::string>{"a", "", "coder"}));
+    EXPECT_EQ((*f.get<std::vector<std::string>>("t.arr_str")),
+              (std::vector<std::string>{"a", "", "coder"}));
     EXPECT_EQ(f.get<uint32_t>("t.i32").error().code, ruvllm::Errc::format);
     EXPECT_NE(f.get<uint32_t>("t.i32").error().message.find("is i32, expected u32"),
               std::string::npos);
@@ -210,42 +215,96 @@ TEST(GgufHandcrafted, EveryCorruptionGivesItsError) {
     } cases[] = {
         {"bad magic", Bytes{}.raw({'G', 'G', 'U', 'X', 3, 0, 0, 0}).b, "bad magic"},
         {"empty", {}, "bad magic"},
-        {"version 2",
-         Bytes{}.raw({'G', 'G', 'U', 'F'}).num<uint32_t>(2).num<uint64_t>(0).num<uint64_t>(0).b,
-         "version 2 is not supported"},
+        {"version 1",
+         Bytes{}.raw({'G', 'G', 'U', 'F'}).num<uint32_t>(1).num<uint64_t>(0).num<uint64_t>(0).b,
+         "version 1 (32-bit counts) is not supported"},
+        {"version 4",
+         Bytes{}.raw({'G', 'G', 'U', 'F'}).num<uint32_t>(4).num<uint64_t>(0).num<uint64_t>(0).b,
+         "version 4, expected 3"},
         {"big endian",
          Bytes{}.raw({'G', 'G', 'U', 'F'}).num<uint32_t>(0x03000000).num<uint64_t>(0).b,
          "big-endian"},
         {"version 0", Bytes{}.raw({'G', 'G', 'U', 'F'}).num<uint32_t>(0).b, "expected 3"},
-        {"truncated header", Bytes{}.raw({'G', 'G', 'U', 'F'}).num<uint32_t>(3).b,
+        {"truncated header",
+         Bytes{}.raw({'G', 'G', 'U', 'F'}).num<uint32_t>(3).b,
          "truncated header"},
         {"lying n_kv", header(0, uint64_t{1} << 60).b, "n_kv 1152921504606846976 is more"},
         {"lying n_tensors", header(uint64_t{1} << 40, 0).b, "n_tensors"},
-        {"huge key length", header(0, 1).num<uint64_t>(uint64_t{1} << 62).raw({1, 2, 3, 4, 5, 6}).b,
+        {"huge key length",
+         header(0, 1).num<uint64_t>(uint64_t{1} << 62).raw({1, 2, 3, 4, 5, 6}).b,
          "key of 4611686018427387904 bytes"},
         {"empty key", header(0, 1).str("").num<uint32_t>(0).num<uint8_t>(1).b, "empty key"},
         {"duplicate key",
-         header(0, 2).str("k").num<uint32_t>(0).num<uint8_t>(1).str("k").num<uint32_t>(0).num<uint8_t>(2).b,
+         header(0, 2)
+             .str("k")
+             .num<uint32_t>(0)
+             .num<uint8_t>(1)
+             .str("k")
+             .num<uint32_t>(0)
+             .num<uint8_t>(2)
+             .b,
          "duplicate key 'k'"},
-        {"unknown value type", header(0, 1).str("k").num<uint32_t>(13).num<uint64_t>(0).b,
+        {"unknown value type",
+         header(0, 1).str("k").num<uint32_t>(13).num<uint64_t>(0).b,
          "unknown value type 13"},
-        {"truncated value", header(0, 1).str("k").num<uint32_t>(4).raw({1, 2}).b,
+        {"truncated value",
+         header(0, 1).str("k").num<uint32_t>(4).raw({1, 2}).b,
          "truncated value"},
-        {"bad bool", header(0, 1).str("k").num<uint32_t>(7).num<uint8_t>(2).raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}).b,
+        {"bad bool",
+         header(0, 1)
+             .str("k")
+             .num<uint32_t>(7)
+             .num<uint8_t>(2)
+             .raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+             .b,
          "bool value 2"},
-        {"huge string", header(0, 1).str("k").num<uint32_t>(8).num<uint64_t>(1000).raw({1, 2}).b,
+        {"huge string",
+         header(0, 1).str("k").num<uint32_t>(8).num<uint64_t>(1000).raw({1, 2}).b,
          "string value of 1000 bytes"},
-        {"huge array", header(0, 1).str("k").num<uint32_t>(9).num<uint32_t>(6).num<uint64_t>(uint64_t{1} << 61).raw({0, 0, 0, 0}).b,
+        {"huge array",
+         header(0, 1)
+             .str("k")
+             .num<uint32_t>(9)
+             .num<uint32_t>(6)
+             .num<uint64_t>(uint64_t{1} << 61)
+             .raw({0, 0, 0, 0})
+             .b,
          "array of 2305843009213693952 elements"},
-        {"array of unknown type", header(0, 1).str("k").num<uint32_t>(9).num<uint32_t>(77).num<uint64_t>(1).raw({0, 0, 0, 0}).b,
+        {"array of unknown type",
+         header(0, 1)
+             .str("k")
+             .num<uint32_t>(9)
+             .num<uint32_t>(77)
+             .num<uint64_t>(1)
+             .raw({0, 0, 0, 0})
+             .b,
          "unknown array element type 77"},
-        {"alignment not u32", header(0, 1).str("general.alignment").num<uint32_t>(10).num<uint64_t>(32).raw({0, 0, 0, 0, 0, 0}).b,
+        {"alignment not u32",
+         header(0, 1)
+             .str("general.alignment")
+             .num<uint32_t>(10)
+             .num<uint64_t>(32)
+             .raw({0, 0, 0, 0, 0, 0})
+             .b,
          "general.alignment is u64, expected u32"},
-        {"alignment 0", header(0, 1).str("general.alignment").num<uint32_t>(4).num<uint32_t>(0).raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0}).b,
+        {"alignment 0",
+         header(0, 1)
+             .str("general.alignment")
+             .num<uint32_t>(4)
+             .num<uint32_t>(0)
+             .raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+             .b,
          "non-zero power of two"},
-        {"alignment 48", header(0, 1).str("general.alignment").num<uint32_t>(4).num<uint32_t>(48).raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0}).b,
+        {"alignment 48",
+         header(0, 1)
+             .str("general.alignment")
+             .num<uint32_t>(4)
+             .num<uint32_t>(48)
+             .raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+             .b,
          "general.alignment 48"},
     };
+
     for (const auto& c : cases) {
         const ruvllm::Error e = read_error(c.bytes);
         EXPECT_EQ(e.code, ruvllm::Errc::format) << c.name;
@@ -258,7 +317,9 @@ TEST(GgufHandcrafted, EveryCorruptionGivesItsError) {
 namespace {
 
 // One tensor info after a header with no KV pairs, then optional data.
-Bytes one_tensor(const std::string& name, std::vector<uint64_t> shape, uint32_t type,
+Bytes one_tensor(const std::string& name,
+                 std::vector<uint64_t> shape,
+                 uint32_t type,
                  uint64_t offset) {
     Bytes b = header(1, 0);
     b.str(name).num<uint32_t>(static_cast<uint32_t>(shape.size()));
@@ -279,30 +340,36 @@ TEST(GgufHandcrafted, TensorInfoCorruptions) {
     misaligned.str("a").num<uint32_t>(1).num<uint64_t>(1).num<uint32_t>(0).num<uint64_t>(0);
     misaligned.str("b").num<uint32_t>(1).num<uint64_t>(1).num<uint32_t>(0).num<uint64_t>(4);
     misaligned.pad(32).raw({0, 0, 0, 0}).pad(32).raw({0, 0, 0, 0});
+
     const struct {
         const char* name;
         std::vector<uint8_t> bytes;
         const char* fragment;
     } cases[] = {
-        {"duplicate tensor name", two.pad(32).raw({0, 0, 0, 0}).pad(32).raw({0, 0, 0, 0}).b,
+        {"duplicate tensor name",
+         two.pad(32).raw({0, 0, 0, 0}).pad(32).raw({0, 0, 0, 0}).b,
          "duplicate tensor name 'w'"},
         {"5 dims", one_tensor("w", {1, 1, 1, 1, 1}, 0, 0).b, "has 5 dims, expected 1 to 4"},
-        {"0 dims", one_tensor("w", {}, 0, 0).raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}).b,
+        {"0 dims",
+         one_tensor("w", {}, 0, 0).raw({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}).b,
          "has 0 dims"},
         {"negative dim", one_tensor("w", {uint64_t{1} << 63}, 0, 0).b, "negative dimension"},
-        {"overflow", one_tensor("w", {uint64_t{1} << 40, uint64_t{1} << 40}, 0, 0).b,
+        {"overflow",
+         one_tensor("w", {uint64_t{1} << 40, uint64_t{1} << 40}, 0, 0).b,
          "element count overflows"},
-        {"byte size overflow", one_tensor("w", {uint64_t{1} << 62}, 0, 0).b,
-         "byte size overflows"},
+        {"byte size overflow", one_tensor("w", {uint64_t{1} << 62}, 0, 0).b, "byte size overflows"},
         {"unknown tensor type", one_tensor("w", {4}, 99, 0).b, "unknown or unsupported type 99"},
-        {"row not a block multiple", one_tensor("w", {100}, 12, 0).b,
+        {"row not a block multiple",
+         one_tensor("w", {100}, 12, 0).b,
          "expected a multiple of 256 for Q4_K"},
         {"bad first offset", one_tensor("w", {1}, 0, 32).b, "has offset 32, expected 0"},
         {"misaligned offset", misaligned.b, "tensor 'b' has offset 4, expected 32"},
-        {"data too short", one_tensor("w", {64}, 0, 0).pad(32).raw({1, 2, 3}).b,
+        {"data too short",
+         one_tensor("w", {64}, 0, 0).pad(32).raw({1, 2, 3}).b,
          "data of tensor 'w' ends at"},
         {"long name", one_tensor(std::string(64, 'x'), {1}, 0, 0).b, "tensor name of 64 bytes"},
     };
+
     for (const auto& c : cases) {
         const ruvllm::Error e = read_error(c.bytes);
         EXPECT_EQ(e.code, ruvllm::Errc::format) << c.name;

@@ -1,10 +1,10 @@
 // quant_test.cpp: half precision against known bit patterns, every block type against blocks
 // packed by hand from the ggml layouts, and quantise/dequantise error bounds.
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstring>
 #include <vector>
+
+#include <gtest/gtest.h>
 
 #include <ruvllm/quant.h>
 #include <ruvllm/rng.h>
@@ -41,13 +41,13 @@ TEST(Half, KnownBitPatterns) {
     EXPECT_EQ(q::f32_to_f16(-2.0f), 0xC000);
     EXPECT_EQ(q::f32_to_f16(0.0f), 0x0000);
     EXPECT_EQ(q::f32_to_f16(-0.0f), 0x8000);
-    EXPECT_EQ(q::f32_to_f16(65504.0f), 0x7BFF);               // largest finite half
-    EXPECT_EQ(q::f32_to_f16(65520.0f), 0x7C00);               // halfway: rounds to even = inf
+    EXPECT_EQ(q::f32_to_f16(65504.0f), 0x7BFF);  // largest finite half
+    EXPECT_EQ(q::f32_to_f16(65520.0f), 0x7C00);  // halfway: rounds to even = inf
     EXPECT_EQ(q::f32_to_f16(0.1f), 0x2E66);
-    EXPECT_EQ(q::f32_to_f16(std::ldexp(1.0f, -24)), 0x0001);  // smallest subnormal
-    EXPECT_EQ(q::f32_to_f16(std::ldexp(1.0f, -25)), 0x0000);  // halfway to 0: even
-    EXPECT_EQ(q::f32_to_f16(std::ldexp(3.0f, -25)), 0x0002);  // 1.5 ulp -> 2
-    EXPECT_EQ(q::f32_to_f16(std::ldexp(1.0f, -14)), 0x0400);  // smallest normal
+    EXPECT_EQ(q::f32_to_f16(std::ldexp(1.0f, -24)), 0x0001);         // smallest subnormal
+    EXPECT_EQ(q::f32_to_f16(std::ldexp(1.0f, -25)), 0x0000);         // halfway to 0: even
+    EXPECT_EQ(q::f32_to_f16(std::ldexp(3.0f, -25)), 0x0002);         // 1.5 ulp -> 2
+    EXPECT_EQ(q::f32_to_f16(std::ldexp(1.0f, -14)), 0x0400);         // smallest normal
     EXPECT_EQ(q::f32_to_f16(1.0f + std::ldexp(1.0f, -11)), 0x3C00);  // tie -> even
     EXPECT_EQ(q::f32_to_f16(1.0f + std::ldexp(3.0f, -11)), 0x3C02);  // tie -> even (up)
     EXPECT_EQ(q::f32_to_f16(INFINITY), 0x7C00);
@@ -131,16 +131,16 @@ TEST(Block, Q4_1ByHand) {
 
 TEST(Block, Q5_0ByHand) {
     std::vector<uint8_t> b(22, 0);
-    set_f16(b, 0, 0x3C00);                                  // d = 1
+    set_f16(b, 0, 0x3C00);                                    // d = 1
     const uint32_t qh = (1u << 0) | (1u << 16) | (1u << 31);  // high bits of x0, x16, x31
     std::memcpy(b.data() + 2, &qh, 4);
     b[6] = 0x21;   // x0 low 1, x16 low 2
     b[21] = 0xF0;  // x15 low 0, x31 low 15
     const std::vector<float> y = deq(TensorType::q5_0, b, 32);
-    EXPECT_EQ(y[0], 1.0f);    // (1 | 16) - 16
-    EXPECT_EQ(y[16], 2.0f);   // (2 | 16) - 16
-    EXPECT_EQ(y[15], -16.0f); // 0 - 16
-    EXPECT_EQ(y[31], 15.0f);  // (15 | 16) - 16
+    EXPECT_EQ(y[0], 1.0f);     // (1 | 16) - 16
+    EXPECT_EQ(y[16], 2.0f);    // (2 | 16) - 16
+    EXPECT_EQ(y[15], -16.0f);  // 0 - 16
+    EXPECT_EQ(y[31], 15.0f);   // (15 | 16) - 16
     EXPECT_EQ(y[1], -16.0f);
 }
 
@@ -167,8 +167,8 @@ TEST(Block, Q4_KByHand) {
     b[4 + 9] = (33 & 0x0F) | ((17 & 0x0F) << 4);
     b[4 + 1] = static_cast<uint8_t>((33 >> 4) << 6);
     b[4 + 5] = static_cast<uint8_t>((17 >> 4) << 6);
-    b[16 + 0] = 0x03;        // element 0 (sub-block 0, low nibble): q = 3
-    b[16 + 64 + 0] = 0xA0;   // element 160 (sub-block 5, high nibble of byte 64): q = 10
+    b[16 + 0] = 0x03;       // element 0 (sub-block 0, low nibble): q = 3
+    b[16 + 64 + 0] = 0xA0;  // element 160 (sub-block 5, high nibble of byte 64): q = 10
     const std::vector<float> y = deq(TensorType::q4_k, b, 256);
     EXPECT_EQ(y[0], 0.5f * 2 * 3 - 0.25f * 1);
     EXPECT_EQ(y[1], -0.25f);
@@ -186,22 +186,22 @@ TEST(Block, Q5_KByHand) {
     b[16 + 0] = 0x03;       // qh[0]: bit 0 (element 0) and bit 1 (element 32)
     b[48 + 0] = 0x43;       // ql[0]: element 0 low 3, element 32 high 4
     const std::vector<float> y = deq(TensorType::q5_k, b, 256);
-    EXPECT_EQ(y[0], 19.0f);       // 1 * (3 + 16)
-    EXPECT_EQ(y[32], 40.0f);      // 2 * (4 + 16)
+    EXPECT_EQ(y[0], 19.0f);   // 1 * (3 + 16)
+    EXPECT_EQ(y[32], 40.0f);  // 2 * (4 + 16)
     EXPECT_EQ(y[64], 0.0f);
 }
 
 TEST(Block, Q6_KByHand) {
     std::vector<uint8_t> b(210, 0);
-    set_f16(b, 208, 0x3C00);                     // d = 1 (at the end of the block)
-    b[192 + 0] = 2;                              // scale of elements 0..15
-    b[192 + 3] = static_cast<uint8_t>(-1);       // scale of elements 48..63
-    b[192 + 8] = 3;                              // scale of elements 128..143
-    b[0] = 0x05;                                 // element 0 low nibble 5
-    b[128 + 0] = 0x02;                           // element 0 high bits 2: q = 37 - 32 = 5
+    set_f16(b, 208, 0x3C00);                // d = 1 (at the end of the block)
+    b[192 + 0] = 2;                         // scale of elements 0..15
+    b[192 + 3] = static_cast<uint8_t>(-1);  // scale of elements 48..63
+    b[192 + 8] = 3;                         // scale of elements 128..143
+    b[0] = 0x05;                            // element 0 low nibble 5
+    b[128 + 0] = 0x02;                      // element 0 high bits 2: q = 37 - 32 = 5
     // element 48 = l + 32 with l = 16: ql[48] low nibble, qh[16] bits 2-3: q = 0 - 32
-    b[64 + 0] = 0x0F;                            // element 128: ql[64] low 15
-    b[128 + 32] = 0x03;                          // qh[32] bits 0-1 = 3: q = 63 - 32 = 31
+    b[64 + 0] = 0x0F;    // element 128: ql[64] low 15
+    b[128 + 32] = 0x03;  // qh[32] bits 0-1 = 3: q = 63 - 32 = 31
     const std::vector<float> y = deq(TensorType::q6_k, b, 256);
     EXPECT_EQ(y[0], 10.0f);
     EXPECT_EQ(y[48], 32.0f);
@@ -216,11 +216,19 @@ TEST(Quant, RoundTripErrorWithinBoundsPerType) {
         TensorType t;
         double max_rel_rmse;
     } cases[] = {
-        {TensorType::f32, 0.0},      {TensorType::f16, 1e-3},    {TensorType::bf16, 5e-3},
-        {TensorType::q8_0, 0.01},    {TensorType::q6_k, 0.03},   {TensorType::q5_0, 0.06},
-        {TensorType::q5_1, 0.06},    {TensorType::q5_k, 0.06},   {TensorType::q4_0, 0.12},
-        {TensorType::q4_1, 0.12},    {TensorType::q4_k, 0.12},
+        {TensorType::f32, 0.0},
+        {TensorType::f16, 1e-3},
+        {TensorType::bf16, 5e-3},
+        {TensorType::q8_0, 0.01},
+        {TensorType::q6_k, 0.03},
+        {TensorType::q5_0, 0.06},
+        {TensorType::q5_1, 0.06},
+        {TensorType::q5_k, 0.06},
+        {TensorType::q4_0, 0.12},
+        {TensorType::q4_1, 0.12},
+        {TensorType::q4_k, 0.12},
     };
+
     ruvllm::Rng rng(42);
     const std::vector<float> x = gaussian(rng, 4096);
     for (const auto& c : cases) {
@@ -252,8 +260,14 @@ TEST(Quant, SmallIntegersAreExactInQ8_0) {
 }
 
 TEST(Quant, ZeroBlocksStayZero) {
-    for (TensorType t : {TensorType::q4_0, TensorType::q4_1, TensorType::q5_0, TensorType::q5_1,
-                         TensorType::q8_0, TensorType::q4_k, TensorType::q5_k, TensorType::q6_k}) {
+    for (TensorType t : {TensorType::q4_0,
+                         TensorType::q4_1,
+                         TensorType::q5_0,
+                         TensorType::q5_1,
+                         TensorType::q8_0,
+                         TensorType::q4_k,
+                         TensorType::q5_k,
+                         TensorType::q6_k}) {
         std::vector<float> x(256, 0.0f), y(256, 1.0f);
         std::vector<uint8_t> b(q::row_size(t, 256));
         ASSERT_TRUE(q::quantize(t, x.data(), b.data(), 256));

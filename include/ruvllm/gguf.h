@@ -2,7 +2,7 @@
 // one serializer; every model ruvllm writes is one GGUF file.
 //
 // Byte layout (little-endian; docs/formats.md#gguf):
-//   "GGUF" | u32 version (3) | u64 n_tensors | u64 n_kv
+//   "GGUF" | u32 version (3; 2 is read too: same layout) | u64 n_tensors | u64 n_kv
 //   | n_kv x (key: u64 len + bytes, u32 value type, value)
 //   | n_tensors x (name: u64 len + bytes, u32 n_dims, u64 ne[n_dims], u32 ggml type, u64 offset)
 //   | zero padding to `alignment` | tensor data (each tensor starts at a multiple of alignment)
@@ -22,12 +22,12 @@
 
 #include <cstdint>
 #include <cstring>
-#include <type_traits>
 #include <filesystem>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -63,10 +63,10 @@ constexpr int kMaxDims = 4;
 // 150,000-entry vocabulary round-trips without per-element objects; strings and nested arrays
 // are kept as objects.
 struct Array {
-    Type type = Type::u8;                // element type
-    std::vector<uint8_t> bytes;          // numeric / bool elements, little-endian
-    std::vector<std::string> strings;    // type == string
-    std::vector<Array> arrays;           // type == array (nested)
+    Type type = Type::u8;              // element type
+    std::vector<uint8_t> bytes;        // numeric / bool elements, little-endian
+    std::vector<std::string> strings;  // type == string
+    std::vector<Array> arrays;         // type == array (nested)
 
     size_t size() const;
 
@@ -115,7 +115,7 @@ public:
 
     // Replaces the value of an existing key in place, else appends.
     void set(std::string key, Value value);
-    bool remove(std::string_view key);  // false if absent
+    bool remove(std::string_view key);              // false if absent
     const Value* find(std::string_view key) const;  // nullptr if absent
 
     // Typed getter: Errc::format if the key is absent or holds another type.
@@ -139,22 +139,30 @@ public:
     Result<std::vector<float>> tensor_f32(const TensorInfo& info) const;  // dequantised
 
     const std::vector<std::pair<std::string, Value>>& metadata() const { return kv_; }
+
     const std::vector<TensorInfo>& tensors() const { return tensors_; }
+
     uint64_t data_offset() const { return data_offset_; }  // of the file this was read from
+
+    // 3, or 2 for a version-2 file that was read (same layout; kept so it round-trips).
+    uint32_t version() const { return version_; }
 
 private:
     friend struct Parser;  // gguf.cpp
 
     std::vector<std::pair<std::string, Value>> kv_;  // insertion order is file order
     std::vector<TensorInfo> tensors_;
+
     // Tensor data: owned_ (added in memory, or copied by read()), or an mmap shared by copies
     // of this File (read_file). Computed, not cached, so copies stay valid.
     const uint8_t* base() const { return mapping_ ? mapped_ : owned_.data(); }
+
     std::vector<uint8_t> owned_;
     std::shared_ptr<const void> mapping_;
     const uint8_t* mapped_ = nullptr;  // start of the data section inside the mapping
     uint64_t data_size_ = 0;
     uint64_t data_offset_ = 0;
+    uint32_t version_ = kVersion;
 };
 
 // Parses and validates a whole file image; tensor data is copied. Errc::format with
@@ -207,6 +215,7 @@ constexpr Type type_of() {
 
 template <class T>
 struct is_vector : std::false_type {};
+
 template <class T>
 struct is_vector<std::vector<T>> : std::true_type {};
 
@@ -232,9 +241,9 @@ Array Array::of(const std::vector<T>& values) {
 template <class T>
 Result<std::vector<T>> Array::values() const {
     if (type != detail::type_of<T>()) {
-        return make_error(Errc::format, std::string("gguf: array of ") + type_name(type) +
-                                            ", expected an array of " +
-                                            type_name(detail::type_of<T>()));
+        return make_error(Errc::format,
+                          std::string("gguf: array of ") + type_name(type) +
+                              ", expected an array of " + type_name(detail::type_of<T>()));
     }
     if constexpr (std::is_same_v<T, std::string>) {
         return strings;
@@ -260,21 +269,24 @@ Result<T> File::get(std::string_view key) const {
     if constexpr (detail::is_vector<T>::value) {
         const Array* a = std::get_if<Array>(v);
         if (a == nullptr) {
-            return make_error(Errc::format, "gguf: key '" + std::string(key) + "' is " +
-                                                type_name(value_type(*v)) + ", expected an array");
+            return make_error(Errc::format,
+                              "gguf: key '" + std::string(key) + "' is " +
+                                  type_name(value_type(*v)) + ", expected an array");
         }
         Result<T> r = a->template values<typename T::value_type>();
         if (!r) {
-            return make_error(Errc::format,
-                              "gguf: key '" + std::string(key) + "': " + r.error().message.substr(6));
+            return make_error(
+                Errc::format,
+                "gguf: key '" + std::string(key) + "': " + r.error().message.substr(6));
         }
         return r;
     } else {
         const T* x = std::get_if<T>(v);
         if (x == nullptr) {
-            return make_error(Errc::format, "gguf: key '" + std::string(key) + "' is " +
-                                                type_name(value_type(*v)) + ", expected " +
-                                                type_name(detail::type_of<T>()));
+            return make_error(Errc::format,
+                              "gguf: key '" + std::string(key) + "' is " +
+                                  type_name(value_type(*v)) + ", expected " +
+                                  type_name(detail::type_of<T>()));
         }
         return *x;
     }

@@ -55,6 +55,7 @@ struct TypeInfo {
 
 // Size and name of a ggml type id; bytes == 0 for an id we do not support.
 TypeInfo type_info(uint32_t type_id);
+
 inline TypeInfo type_info(TensorType t) {
     return type_info(static_cast<uint32_t>(t));
 }
