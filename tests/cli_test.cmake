@@ -53,3 +53,14 @@ add_test(NAME cli.same_seed_same_bytes
          COMMAND ${CMAKE_COMMAND} -DBIN=${RUVLLM_BIN} -DLIB=${TINY} -DDIR=${CLI_TMP}/det
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/cli_same_bytes.cmake)
 set_tests_properties(cli.same_seed_same_bytes PROPERTIES LABELS cli)
+
+# inspect
+set(TINY_GGUF ${CMAKE_CURRENT_SOURCE_DIR}/data/tiny.gguf)
+cli_expect(inspect RC 0 OUT "GGUF v3, 2 key/value pairs, 1 tensors.*ruvllm.n += 7.*w +F32 +2 x 1"
+           ARGS inspect ${TINY_GGUF})
+cli_expect(inspect_kv_only RC 0 OUT "general.architecture"
+           ARGS inspect --kv ${TINY_GGUF})
+cli_expect(inspect_not_gguf RC 1 ONE_LINE ERR "^ruvllm: .*values.yaml: bad magic, expected \"GGUF\""
+           ARGS inspect ${TINY}/values.yaml)
+cli_expect(inspect_missing RC 1 ONE_LINE ERR "^ruvllm: /nonexistent.gguf: cannot open"
+           ARGS inspect /nonexistent.gguf)

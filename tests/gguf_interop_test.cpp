@@ -1,10 +1,10 @@
 // gguf_interop_test.cpp (label: interop): our GGUF files and quantised blocks against
 // llama.cpp's own implementation (libggml-base.so from npm, loaded with dlopen). Skips with a
 // message when the oracle is not installed (scripts/fetch_oracles installs it).
-#include <gtest/gtest.h>
-
 #include <cmath>
 #include <cstring>
+
+#include <gtest/gtest.h>
 
 #include <ruvllm/gguf.h>
 #include <ruvllm/rng.h>
@@ -26,17 +26,24 @@ ruvllm::test::LlamaOracle& oracle() {
     return o;
 }
 
-#define REQUIRE_ORACLE()                                          \
-    do {                                                          \
-        if (!oracle().error.empty()) {                            \
+#define REQUIRE_ORACLE()                                           \
+    do {                                                           \
+        if (!oracle().error.empty()) {                             \
             GTEST_SKIP() << "interop skipped: " << oracle().error; \
-        }                                                         \
+        }                                                          \
     } while (0)
 
-constexpr TensorType kAllTypes[] = {TensorType::f32,  TensorType::f16,  TensorType::bf16,
-                                    TensorType::q4_0, TensorType::q4_1, TensorType::q5_0,
-                                    TensorType::q5_1, TensorType::q8_0, TensorType::q4_k,
-                                    TensorType::q5_k, TensorType::q6_k};
+constexpr TensorType kAllTypes[] = {TensorType::f32,
+                                    TensorType::f16,
+                                    TensorType::bf16,
+                                    TensorType::q4_0,
+                                    TensorType::q4_1,
+                                    TensorType::q5_0,
+                                    TensorType::q5_1,
+                                    TensorType::q8_0,
+                                    TensorType::q4_k,
+                                    TensorType::q5_k,
+                                    TensorType::q6_k};
 
 std::vector<float> random_values(ruvllm::Rng& rng, size_t n) {
     std::vector<float> x(n);
@@ -65,9 +72,11 @@ TEST(GgufInterop, LlamaCppReadsEveryKeyTensorShapeTypeAndOffset) {
     int i = 0;
     for (TensorType t : kAllTypes) {
         const std::vector<float> x = random_values(rng, 512 * 3);
-        ASSERT_TRUE(f.add_tensor("t" + std::to_string(i++) + "." +
-                                     std::string(ruvllm::quant::type_info(t).name),
-                                 {512, 3}, x, t));
+        ASSERT_TRUE(f.add_tensor(
+            "t" + std::to_string(i++) + "." + std::string(ruvllm::quant::type_info(t).name),
+            {512, 3},
+            x,
+            t));
     }
     ASSERT_TRUE(f.add_tensor("vec", {7}, random_values(rng, 7)));
     ASSERT_TRUE(gguf::write_file(f, dir / "ours.gguf"));
@@ -172,8 +181,10 @@ TEST(QuantInterop, OurQuantisersAreAsGoodAsGgmlsReference) {
             EXPECT_EQ(mine, theirs) << info.name;
         }
         // K-quants: ggml searches scales iteratively; ours rounds once. Report and bound it.
-        std::printf("%-5s rmse ggml %.5f ours %.5f\n", std::string(info.name).c_str(),
-                    std::sqrt(ea / n), std::sqrt(eb / n));
+        std::printf("%-5s rmse ggml %.5f ours %.5f\n",
+                    std::string(info.name).c_str(),
+                    std::sqrt(ea / n),
+                    std::sqrt(eb / n));
         EXPECT_LE(eb, ea * 1.6 + 1e-12) << info.name;
     }
 }

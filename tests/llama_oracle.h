@@ -4,11 +4,11 @@
 // here, by their public signatures; nothing of llama.cpp is linked into ruvllm.
 #pragma once
 
-#include <dlfcn.h>
-
 #include <cstdint>
 #include <filesystem>
 #include <string>
+
+#include <dlfcn.h>
 
 namespace ruvllm::test {
 
@@ -18,6 +18,7 @@ struct LlamaOracle {
         bool no_alloc;
         void** ctx;
     };
+
     void* (*gguf_init_from_file)(const char*, InitParams) = nullptr;
     void (*gguf_free)(void*) = nullptr;
     uint32_t (*gguf_get_version)(const void*) = nullptr;
@@ -53,6 +54,7 @@ struct LlamaOracle {
         void (*to_float)(const void*, float*, int64_t);
         void (*from_float_ref)(const float*, void*, int64_t);
     };
+
     // The leading fields of struct ggml_tensor: type, backend buffer, ne[4].
     struct TensorHead {
         int type;
@@ -70,8 +72,8 @@ struct LlamaOracle {
     bool load() {
         const std::filesystem::path lib = lib_dir() / "libggml-base.so";
         if (!std::filesystem::exists(lib)) {
-            error = "llama.cpp oracle not installed (" + lib.string() +
-                    "); run scripts/fetch_oracles";
+            error =
+                "llama.cpp oracle not installed (" + lib.string() + "); run scripts/fetch_oracles";
             return false;
         }
         handle = dlopen(lib.c_str(), RTLD_NOW | RTLD_LOCAL);

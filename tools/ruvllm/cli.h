@@ -31,4 +31,13 @@ struct GenerateOptions {
 CLI::App* add_generate(CLI::App& app, GenerateOptions& opt);
 Status run_generate(const GenerateOptions& opt);
 
+struct InspectOptions {
+    std::string file;
+    bool kv = false, tensors = false;
+    int max_array = 8;
+};
+
+CLI::App* add_inspect(CLI::App& app, InspectOptions& opt);
+Status run_inspect(const InspectOptions& opt);
+
 }  // namespace ruvllm::cli

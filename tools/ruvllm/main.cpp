@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
 
         ruvllm::cli::GenerateOptions gen;
         const CLI::App* gen_cmd = ruvllm::cli::add_generate(app, gen);
+        ruvllm::cli::InspectOptions inspect;
+        const CLI::App* inspect_cmd = ruvllm::cli::add_inspect(app, inspect);
 
         try {
             app.parse(argc, argv);
@@ -29,6 +31,8 @@ int main(int argc, char** argv) {
         ruvllm::Status status = ruvllm::ok();
         if (gen_cmd->parsed()) {
             status = ruvllm::cli::run_generate(gen);
+        } else if (inspect_cmd->parsed()) {
+            status = ruvllm::cli::run_inspect(inspect);
         }
         if (!status) {
             std::fprintf(stderr, "ruvllm: %s\n", status.error().message.c_str());
