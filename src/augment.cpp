@@ -299,6 +299,14 @@ bool rewrite_reorder(const Lexicon& lex, std::string_view in, std::string& out) 
     if (period) {
         body.remove_suffix(1);
     }
+    // Only single-sentence imperatives, and never out of a relative clause: "Propose a model
+    // that works across regions" must not become "Across regions, propose a model that works".
+    if (!first_word_in(lex.verbs, body) || body.find_first_of(".?!") != std::string_view::npos ||
+        body.find(" that ") != std::string_view::npos ||
+        body.find(" which ") != std::string_view::npos ||
+        body.find(" who ") != std::string_view::npos) {
+        return false;
+    }
     // Last " <prep> " that leaves at least two words before it and 2-7 words after it.
     size_t best = std::string_view::npos;
     for (size_t p = body.find(' '); p != std::string_view::npos; p = body.find(' ', p + 1)) {
