@@ -2,11 +2,11 @@
 //   build/bin/gguf_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // BM_read_file_metadata opens a ~400 MB model-shaped file (Qwen2.5-0.5B-like tensor table with a
 // 150k-token vocabulary) with mmap: the cost is the metadata and tensor table, not the data.
-#include <benchmark/benchmark.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <string>
+
+#include <benchmark/benchmark.h>
 
 #include <ruvllm/gguf.h>
 #include <ruvllm/rng.h>
@@ -18,6 +18,7 @@ using ruvllm::TensorType;
 
 struct RemoveOnExit {
     std::filesystem::path path;
+
     ~RemoveOnExit() {
         std::error_code ec;
         std::filesystem::remove(path, ec);
@@ -75,6 +76,7 @@ void BM_read_file_metadata(benchmark::State& state) {
     }
     state.counters["file_MB"] = static_cast<double>(std::filesystem::file_size(p)) / 1e6;
 }
+
 BENCHMARK(BM_read_file_metadata)->Unit(benchmark::kMillisecond);
 
 void quant_bench(benchmark::State& state, TensorType t, bool dequant) {
@@ -101,12 +103,14 @@ void quant_bench(benchmark::State& state, TensorType t, bool dequant) {
 void BM_quantize(benchmark::State& state) {
     quant_bench(state, static_cast<TensorType>(state.range(0)), false);
 }
+
 void BM_dequantize(benchmark::State& state) {
     quant_bench(state, static_cast<TensorType>(state.range(0)), true);
 }
-#define RUVLLM_QUANT_TYPES                                                              \
-    ->Arg(1)->Arg(2)->Arg(3)->Arg(6)->Arg(7)->Arg(8)->Arg(12)->Arg(13)->Arg(14)->Arg(30) \
-        ->Unit(benchmark::kMillisecond)
+
+#define RUVLLM_QUANT_TYPES                                                                      \
+    ->Arg(1)->Arg(2)->Arg(3)->Arg(6)->Arg(7)->Arg(8)->Arg(12)->Arg(13)->Arg(14)->Arg(30)->Unit( \
+        benchmark::kMillisecond)
 BENCHMARK(BM_quantize) RUVLLM_QUANT_TYPES;
 BENCHMARK(BM_dequantize) RUVLLM_QUANT_TYPES;
 

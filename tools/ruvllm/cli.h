@@ -31,6 +31,41 @@ struct GenerateOptions {
 CLI::App* add_generate(CLI::App& app, GenerateOptions& opt);
 Status run_generate(const GenerateOptions& opt);
 
+struct PretrainOptions {
+    std::string corpus, out, work_dir;
+    int dim = 64, epochs = 5, min_count = 3, minn = 3, maxn = 5, bucket = 200000;
+    int window = 5, negatives = 5, threads = 2;
+    double lr = 0.05;
+    uint64_t seed = 42;
+    std::string storage = "f16";
+    bool quiet = false;
+};
+
+CLI::App* add_pretrain(CLI::App& app, PretrainOptions& opt);
+Status run_pretrain(const PretrainOptions& opt);
+
+// Where `make run` keeps downloaded corpora and built base models (compiled-in: <repo>/.cache).
+std::string default_cache_dir();
+
+struct TrainOptions {
+    std::vector<std::string> data;
+    std::string val, test, out = "out/router.gguf", base, stats;
+    std::string text_field = "input", label_field = "output_agent";
+    bool skip_bad = false;
+    int dim = 64, epochs = 30, batch = 16, warmup = 100, patience = 0;
+    float lr = 5e-3f, weight_decay = 0.01f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+    float embedding_lr_scale = 1.0f;
+    float max_grad_norm = 1.0f, margin = 0.5f, tau = 0.07f;
+    float w_ce = 1.0f, w_triplet = 1.0f, w_nce = 1.0f, hard_ratio = 0.48f;
+    bool no_tune_embeddings = false;
+    uint64_t seed = 42;
+    std::string storage = "f16";
+    bool quiet = false;
+};
+
+CLI::App* add_train(CLI::App& app, TrainOptions& opt);
+Status run_train(const TrainOptions& opt);
+
 struct InspectOptions {
     std::string file;
     bool kv = false, tensors = false;

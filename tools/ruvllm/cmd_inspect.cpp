@@ -90,8 +90,8 @@ std::string scalar_at(const gguf::Array& a, size_t i) {
 }
 
 std::string array_text(const gguf::Array& a, int max) {
-    std::string out = "[" + std::string(gguf::type_name(a.type)) + " x " +
-                      std::to_string(a.size()) + "]";
+    std::string out =
+        "[" + std::string(gguf::type_name(a.type)) + " x " + std::to_string(a.size()) + "]";
     if (a.size() == 0) {
         return out;
     }
@@ -142,30 +142,48 @@ Status run_inspect(const InspectOptions& opt) {
     for (const gguf::TensorInfo& t : f->tensors()) {
         data_bytes += t.n_bytes();
     }
-    std::printf("%s: GGUF v%u, %zu key/value pairs, %zu tensors, alignment %u, data at byte %" PRIu64
-                ", %.2f MiB of tensor data\n",
-                opt.file.c_str(), f->version(), f->metadata().size(), f->tensors().size(),
-                f->alignment(), f->data_offset(), static_cast<double>(data_bytes) / (1 << 20));
+    std::printf(
+        "%s: GGUF v%u, %zu key/value pairs, %zu tensors, alignment %u, data at byte %" PRIu64
+        ", %.2f MiB of tensor data\n",
+        opt.file.c_str(),
+        f->version(),
+        f->metadata().size(),
+        f->tensors().size(),
+        f->alignment(),
+        f->data_offset(),
+        static_cast<double>(data_bytes) / (1 << 20));
     if (both || opt.kv) {
         std::printf("\nmetadata:\n");
         int i = 0;
         for (const auto& [key, value] : f->metadata()) {
-            std::printf("  %3d: %-7s %-40s = %s\n", i++, gguf::type_name(gguf::value_type(value)),
-                        key.c_str(), value_text(value, opt.max_array).c_str());
+            std::printf("  %3d: %-7s %-40s = %s\n",
+                        i++,
+                        gguf::type_name(gguf::value_type(value)),
+                        key.c_str(),
+                        value_text(value, opt.max_array).c_str());
         }
     }
     if (both || opt.tensors) {
-        std::printf("\ntensors:\n  %3s  %-40s %-5s %-24s %12s %12s\n", "#", "name", "type",
-                    "shape (ggml order)", "offset", "bytes");
+        std::printf("\ntensors:\n  %3s  %-40s %-5s %-24s %12s %12s\n",
+                    "#",
+                    "name",
+                    "type",
+                    "shape (ggml order)",
+                    "offset",
+                    "bytes");
         int i = 0;
         for (const gguf::TensorInfo& t : f->tensors()) {
             std::string shape;
             for (size_t d = 0; d < t.shape.size(); d++) {
                 shape += (d > 0 ? " x " : "") + std::to_string(t.shape[d]);
             }
-            std::printf("  %3d  %-40s %-5s %-24s %12" PRIu64 " %12" PRIu64 "\n", i++,
-                        t.name.c_str(), std::string(quant::type_info(t.type).name).c_str(),
-                        shape.c_str(), t.offset, t.n_bytes());
+            std::printf("  %3d  %-40s %-5s %-24s %12" PRIu64 " %12" PRIu64 "\n",
+                        i++,
+                        t.name.c_str(),
+                        std::string(quant::type_info(t.type).name).c_str(),
+                        shape.c_str(),
+                        t.offset,
+                        t.n_bytes());
         }
     }
     return ok();

@@ -15,6 +15,10 @@ int main(int argc, char** argv) {
 
         ruvllm::cli::GenerateOptions gen;
         const CLI::App* gen_cmd = ruvllm::cli::add_generate(app, gen);
+        ruvllm::cli::PretrainOptions pretrain;
+        const CLI::App* pretrain_cmd = ruvllm::cli::add_pretrain(app, pretrain);
+        ruvllm::cli::TrainOptions train;
+        const CLI::App* train_cmd = ruvllm::cli::add_train(app, train);
         ruvllm::cli::InspectOptions inspect;
         const CLI::App* inspect_cmd = ruvllm::cli::add_inspect(app, inspect);
 
@@ -31,6 +35,10 @@ int main(int argc, char** argv) {
         ruvllm::Status status = ruvllm::ok();
         if (gen_cmd->parsed()) {
             status = ruvllm::cli::run_generate(gen);
+        } else if (pretrain_cmd->parsed()) {
+            status = ruvllm::cli::run_pretrain(pretrain);
+        } else if (train_cmd->parsed()) {
+            status = ruvllm::cli::run_train(train);
         } else if (inspect_cmd->parsed()) {
             status = ruvllm::cli::run_inspect(inspect);
         }

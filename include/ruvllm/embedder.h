@@ -1,0 +1,81 @@
+// ruvllm/embedder.h: text -> L2-normalised vector. The router's base embedding.
+//
+// `Embedder` is the interface every base model implements (the subword model here; a GGUF
+// transformer backbone later). `SubwordEmbedder` is the default base: fastText-style word and
+// character-n-gram vectors pretrained on software text (pretrain.h), stored in a GGUF file:
+//   general.architecture = "ruvllm", ruvllm.kind = "base"
+//   ruvllm.base.{dim, minn, maxn, bucket}: u32; ruvllm.base.words: string array
+//   tensor "base.embeddings": shape {dim, n_words + bucket} (F32 or F16)
+// A word's vector is the mean of its rows (its own row if in the vocabulary, plus its hashed
+// character n-grams); a text's vector is the mean of its L2-normalised word vectors, L2-
+// normalised again (fastText's sentence vector). A text with no known subword embeds to zero.
+//
+// Usage:
+//   ruvllm::Result<ruvllm::SubwordEmbedder> e = ruvllm::SubwordEmbedder::load("base.gguf");
+//   std::vector<float> v(e->dim());
+//   e->embed("fix the flaky CI job", v.data());
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <ruvllm/error.h>
+#include <ruvllm/gguf.h>
+
+namespace ruvllm {
+
+class Embedder {
+public:
+    virtual ~Embedder() = default;
+    virtual int dim() const = 0;
+    // Writes the embedding of `text` to out[0, dim()). Thread-safe (const).
+    virtual void embed(std::string_view text, float* out) const = 0;
+    // Embeds texts.size() texts into `out` (rows of dim()).
+    void embed_batch(const std::vector<std::string>& texts, float* out) const;
+};
+
+struct SubwordConfig {
+    int dim = 0;
+    int minn = 3, maxn = 5;
+    uint32_t bucket = 0;
+};
+
+class SubwordEmbedder : public Embedder {
+public:
+    // From a base (or a router model that embeds one) in GGUF. Errc::format with the missing or
+    // inconsistent key / tensor named.
+    static Result<SubwordEmbedder> load(const std::filesystem::path& path);
+    static Result<SubwordEmbedder> from_gguf(const gguf::File& file);
+
+    // Builds one in memory: `rows` is (words.size() + cfg.bucket, cfg.dim).
+    SubwordEmbedder(SubwordConfig cfg, std::vector<std::string> words, std::vector<float> rows);
+
+    int dim() const override { return cfg_.dim; }
+    void embed(std::string_view text, float* out) const override;
+
+    // The mean of a word's subword rows (not normalised); zero if it has none.
+    void word_vector(std::string_view word, float* out) const;
+    // Row ids (into rows()) of a word: its vocabulary row, then its n-gram rows.
+    void subword_rows(std::string_view word, std::vector<uint32_t>& out) const;
+
+    const SubwordConfig& config() const { return cfg_; }
+    const std::vector<std::string>& words() const { return words_; }
+    const std::vector<float>& rows() const { return rows_; }
+    std::vector<float>& mutable_rows() { return rows_; }  // for fine-tuning (train.h)
+
+    // Adds the base's keys and tensor to `file` (`type`: F32 or F16).
+    Status write_to(gguf::File& file, TensorType type) const;
+
+private:
+    SubwordEmbedder() = default;
+    SubwordConfig cfg_;
+    std::vector<std::string> words_;
+    std::unordered_map<std::string, uint32_t> index_;
+    std::vector<float> rows_;  // (n_words + bucket, dim)
+};
+
+}  // namespace ruvllm

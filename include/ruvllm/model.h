@@ -1,0 +1,63 @@
+// ruvllm/model.h: the router model: a subword base embedding, a projection head and one
+// prototype per label, stored as ONE GGUF file.
+//
+//   x = pool(base rows, text)            (D)  the base embedding (pool.h)
+//   z = normalise(W x + b)               (E)  the routing embedding
+//   score_a = z . normalise(P_a)         (A)  cosine to each label prototype
+//   label = argmax_a score_a (ties to the lower index); confidence = softmax(score / tau)
+//
+// File layout (GGUF; docs/formats.md): general.architecture = "ruvllm", ruvllm.kind = "router",
+// the base's keys and tensor (embedder.h), and
+//   router.proj.weight {D, E}  router.proj.bias {E}  router.prototypes {E, A}   (F32)
+//   ruvllm.router.labels (string array), ruvllm.router.tau (f32), ruvllm.train.* (the config)
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <ruvllm/embedder.h>
+#include <ruvllm/error.h>
+#include <ruvllm/gguf.h>
+#include <ruvllm/rng.h>
+
+namespace ruvllm {
+
+struct RouterModel {
+    SubwordEmbedder base;
+    int E = 0;
+    std::vector<float> w;       // (E, D)
+    std::vector<float> b;       // (E)
+    std::vector<float> protos;  // (A, E), not normalised
+    std::vector<std::string> labels;
+    float tau = 0.07f;
+    // Extra metadata written with the model (training config, metrics, seeds).
+    std::vector<std::pair<std::string, gguf::Value>> info;
+
+    int D() const { return base.dim(); }
+    int A() const { return static_cast<int>(labels.size()); }
+
+    // A fresh head: W near-identity (E == D) or small random, b = 0, prototypes random unit.
+    static RouterModel init(SubwordEmbedder base, std::vector<std::string> labels, int E,
+                            Rng& rng);
+
+    // z (E), written; zero if the text has no known subword.
+    void embed(std::string_view text, float* z) const;
+    // Cosine of the text to every prototype: scores (A), written.
+    void scores(std::string_view text, float* scores) const;
+    int predict(std::string_view text) const;
+    int label_index(std::string_view label) const;  // -1 if absent
+
+    gguf::File to_gguf(TensorType base_type = TensorType::f16) const;
+    Status save(const std::filesystem::path& path, TensorType base_type = TensorType::f16) const;
+    // Errc::format for a file that is not a ruvllm router ("ruvllm.kind" must be "router").
+    static Result<RouterModel> load(const std::filesystem::path& path);
+    static Result<RouterModel> from_gguf(const gguf::File& file);
+};
+
+// Index of the largest value, the lower index on ties.
+int argmax(const float* v, int n);
+
+}  // namespace ruvllm

@@ -1,0 +1,149 @@
+// embedder.cpp: the subword base embedding (see embedder.h).
+#include <cmath>
+#include <cstring>
+
+#include <ruvllm/embedder.h>
+#include <ruvllm/text.h>
+
+namespace ruvllm {
+
+void Embedder::embed_batch(const std::vector<std::string>& texts, float* out) const {
+    for (size_t i = 0; i < texts.size(); i++) {
+        embed(texts[i], out + i * static_cast<size_t>(dim()));
+    }
+}
+
+SubwordEmbedder::SubwordEmbedder(SubwordConfig cfg, std::vector<std::string> words,
+                                 std::vector<float> rows)
+    : cfg_(cfg), words_(std::move(words)), rows_(std::move(rows)) {
+    RUVLLM_ASSERT(rows_.size() ==
+                  (words_.size() + cfg_.bucket) * static_cast<size_t>(cfg_.dim));
+    index_.reserve(words_.size());
+    for (size_t i = 0; i < words_.size(); i++) {
+        index_.emplace(words_[i], static_cast<uint32_t>(i));
+    }
+}
+
+void SubwordEmbedder::subword_rows(std::string_view word, std::vector<uint32_t>& out) const {
+    out.clear();
+    const auto it = index_.find(std::string(word));
+    if (it != index_.end()) {
+        out.push_back(it->second);
+    }
+    const size_t first = out.size();
+    subword_buckets(word, cfg_.minn, cfg_.maxn, cfg_.bucket, out);
+    const auto n_words = static_cast<uint32_t>(words_.size());
+    for (size_t i = first; i < out.size(); i++) {
+        out[i] += n_words;
+    }
+}
+
+void SubwordEmbedder::word_vector(std::string_view word, float* out) const {
+    thread_local std::vector<uint32_t> ids;
+    subword_rows(word, ids);
+    const int D = cfg_.dim;
+    std::fill(out, out + D, 0.0f);
+    for (const uint32_t id : ids) {
+        const float* r = rows_.data() + static_cast<size_t>(id) * D;
+        for (int d = 0; d < D; d++) {
+            out[d] += r[d];
+        }
+    }
+    if (!ids.empty()) {
+        const float inv = 1.0f / static_cast<float>(ids.size());
+        for (int d = 0; d < D; d++) {
+            out[d] *= inv;
+        }
+    }
+}
+
+void SubwordEmbedder::embed(std::string_view text, float* out) const {
+    thread_local std::vector<std::string> words;
+    thread_local std::vector<float> wv;
+    const int D = cfg_.dim;
+    tokenize_words(text, words);
+    wv.resize(static_cast<size_t>(D));
+    std::fill(out, out + D, 0.0f);
+    for (const std::string& w : words) {
+        word_vector(w, wv.data());
+        double norm = 0;
+        for (int d = 0; d < D; d++) {
+            norm += static_cast<double>(wv[d]) * wv[d];
+        }
+        if (norm > 0) {
+            const auto inv = static_cast<float>(1.0 / std::sqrt(norm));
+            for (int d = 0; d < D; d++) {
+                out[d] += wv[d] * inv;
+            }
+        }
+    }
+    double norm = 0;
+    for (int d = 0; d < D; d++) {
+        norm += static_cast<double>(out[d]) * out[d];
+    }
+    if (norm > 0) {
+        const auto inv = static_cast<float>(1.0 / std::sqrt(norm));
+        for (int d = 0; d < D; d++) {
+            out[d] *= inv;
+        }
+    }
+}
+
+Result<SubwordEmbedder> SubwordEmbedder::load(const std::filesystem::path& path) {
+    Result<gguf::File> f = gguf::read_file(path);
+    if (!f) {
+        return f.error();
+    }
+    Result<SubwordEmbedder> e = from_gguf(*f);
+    if (!e) {
+        return make_error(e.error().code, path.string() + ": " + e.error().message);
+    }
+    return e;
+}
+
+Result<SubwordEmbedder> SubwordEmbedder::from_gguf(const gguf::File& file) {
+    SubwordEmbedder e;
+    Result<uint32_t> dim = file.get<uint32_t>("ruvllm.base.dim");
+    Result<uint32_t> minn = file.get<uint32_t>("ruvllm.base.minn");
+    Result<uint32_t> maxn = file.get<uint32_t>("ruvllm.base.maxn");
+    Result<uint32_t> bucket = file.get<uint32_t>("ruvllm.base.bucket");
+    Result<std::vector<std::string>> words = file.get<std::vector<std::string>>("ruvllm.base.words");
+    for (const Error* err : {dim ? nullptr : &dim.error(), minn ? nullptr : &minn.error(),
+                             maxn ? nullptr : &maxn.error(), bucket ? nullptr : &bucket.error(),
+                             words ? nullptr : &words.error()}) {
+        if (err != nullptr) {
+            return make_error(Errc::format,
+                              err->message + " (not a ruvllm base embedding model?)");
+        }
+    }
+    const gguf::TensorInfo* t = file.find_tensor("base.embeddings");
+    if (t == nullptr) {
+        return make_error(Errc::format, "gguf: tensor 'base.embeddings' not found");
+    }
+    const uint64_t n_rows = words->size() + static_cast<uint64_t>(*bucket);
+    if (*dim == 0 || t->shape.size() != 2 || t->shape[0] != *dim || t->shape[1] != n_rows) {
+        return make_error(Errc::format, "gguf: tensor 'base.embeddings' has the wrong shape, "
+                                        "expected {" + std::to_string(*dim) + ", " +
+                                        std::to_string(n_rows) + "}");
+    }
+    Result<std::vector<float>> rows = file.tensor_f32(*t);
+    if (!rows) {
+        return rows.error();
+    }
+    return SubwordEmbedder(SubwordConfig{static_cast<int>(*dim), static_cast<int>(*minn),
+                                         static_cast<int>(*maxn), *bucket},
+                           std::move(*words), std::move(*rows));
+}
+
+Status SubwordEmbedder::write_to(gguf::File& file, TensorType type) const {
+    file.set("ruvllm.base.dim", static_cast<uint32_t>(cfg_.dim));
+    file.set("ruvllm.base.minn", static_cast<uint32_t>(cfg_.minn));
+    file.set("ruvllm.base.maxn", static_cast<uint32_t>(cfg_.maxn));
+    file.set("ruvllm.base.bucket", cfg_.bucket);
+    file.set("ruvllm.base.words", gguf::Array::of(words_));
+    return file.add_tensor("base.embeddings",
+                           {static_cast<uint64_t>(cfg_.dim), words_.size() + cfg_.bucket}, rows_,
+                           type);
+}
+
+}  // namespace ruvllm

@@ -1,0 +1,207 @@
+// pretrain_test.cpp: pretraining on a tiny corpus, checked against libfasttext itself (trained
+// with the same settings and one thread), the subword base embedding and its GGUF round trip.
+#include <gtest/gtest.h>
+
+#include <fasttext/fasttext.h>
+
+#include <cmath>
+#include <fstream>
+
+#include <ruvllm/embedder.h>
+#include <ruvllm/generator.h>
+#include <ruvllm/pool.h>
+#include <ruvllm/pretrain.h>
+#include <ruvllm/text.h>
+
+#include "gradcheck.h"
+#include "testutil.h"
+
+namespace {
+
+// A small corpus: the generator's own task texts (a few thousand lines).
+std::filesystem::path tiny_corpus(const ruvllm::test::TempDir& dir) {
+    ruvllm::Result<ruvllm::Library> lib = ruvllm::load_library(ruvllm::default_library_dir());
+    EXPECT_TRUE(lib);
+    ruvllm::GenConfig cfg;
+    cfg.per_agent = 40;
+    ruvllm::Result<std::vector<ruvllm::Example>> ds = ruvllm::generate(*lib, cfg);
+    const std::filesystem::path p = dir / "corpus.txt";
+    std::ofstream out(p);
+    out << "Package: demo\nDescription-md5: 0123\nDescription-en: a demo package for tests\n";
+    for (const ruvllm::Example& e : *ds) {
+        out << e.input << "\n";
+    }
+    return p;
+}
+
+ruvllm::PretrainConfig tiny_config() {
+    ruvllm::PretrainConfig c;
+    c.dim = 16;
+    c.epochs = 2;
+    c.bucket = 5000;
+    c.min_count = 2;
+    c.threads = 1;
+    c.storage = ruvllm::TensorType::f32;
+    return c;
+}
+
+}  // namespace
+
+TEST(Pretrain, WordVectorsMatchLibfasttextExactly) {
+    ruvllm::test::TempDir dir;
+    const std::filesystem::path corpus = tiny_corpus(dir);
+    const ruvllm::PretrainConfig cfg = tiny_config();
+    ruvllm::PretrainReport rep;
+    ruvllm::Result<ruvllm::gguf::File> f =
+        ruvllm::pretrain(corpus, dir.path(), cfg, {}, &rep);
+    ASSERT_TRUE(f) << f.error().message;
+    EXPECT_GT(rep.corpus_words, 10000u);
+    EXPECT_EQ(rep.corpus_xxh64.size(), 16u);
+    ruvllm::Result<ruvllm::SubwordEmbedder> ours = ruvllm::SubwordEmbedder::from_gguf(*f);
+    ASSERT_TRUE(ours) << ours.error().message;
+
+    // The oracle: libfasttext trained directly on the same tokenised corpus.
+    const std::filesystem::path tok = dir / "tok.txt";
+    {
+        std::ifstream in(corpus);
+        std::ofstream out(tok);
+        std::string line;
+        while (std::getline(in, line)) {
+            if (line.rfind("Package:", 0) == 0 || line.rfind("Description-md5:", 0) == 0) {
+                continue;
+            }
+            if (line.rfind("Description-en:", 0) == 0) {
+                line = line.substr(15);
+            }
+            const std::string n = ruvllm::normalize_words(line);
+            if (!n.empty()) {
+                out << n << "\n";
+            }
+        }
+    }
+    fasttext::Args args;
+    args.input = tok.string();
+    args.model = fasttext::model_name::sg;
+    args.loss = fasttext::loss_name::ns;
+    args.dim = cfg.dim;
+    args.epoch = cfg.epochs;
+    args.minCount = cfg.min_count;
+    args.minn = cfg.minn;
+    args.maxn = cfg.maxn;
+    args.bucket = cfg.bucket;
+    args.ws = cfg.window;
+    args.neg = cfg.negatives;
+    args.lr = cfg.lr;
+    args.thread = 1;
+    args.seed = static_cast<int>(cfg.seed);
+    args.verbose = 0;
+    fasttext::FastText ft;
+    ft.train(args);
+    ASSERT_EQ(ft.getDictionary()->nwords(), static_cast<int32_t>(ours->words().size()));
+    std::vector<float> v(static_cast<size_t>(cfg.dim));
+    fasttext::Vector fv(cfg.dim);
+    int checked = 0;
+    for (const char* w : {"refactor", "the", "kubernetes", "flakyness", "zzqx", "c++", "api"}) {
+        ours->word_vector(w, v.data());
+        ft.getWordVector(fv, w);
+        for (int d = 0; d < cfg.dim; d++) {
+            ASSERT_NEAR(v[static_cast<size_t>(d)], fv[d], 1e-5f) << w << " dim " << d;
+        }
+        checked++;
+    }
+    EXPECT_EQ(checked, 7);
+}
+
+TEST(Pretrain, OneThreadIsDeterministic) {
+    ruvllm::test::TempDir dir;
+    const std::filesystem::path corpus = tiny_corpus(dir);
+    ruvllm::Result<ruvllm::gguf::File> a = ruvllm::pretrain(corpus, dir.path(), tiny_config(), {}, nullptr);
+    ruvllm::Result<ruvllm::gguf::File> b = ruvllm::pretrain(corpus, dir.path(), tiny_config(), {}, nullptr);
+    ASSERT_TRUE(a);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(ruvllm::gguf::write(*a), ruvllm::gguf::write(*b));
+}
+
+TEST(Pretrain, RejectsBadInput) {
+    ruvllm::test::TempDir dir;
+    ruvllm::PretrainConfig c = tiny_config();
+    EXPECT_EQ(ruvllm::pretrain(dir / "missing.txt", dir.path(), c, {}, nullptr).error().code,
+              ruvllm::Errc::io);
+    ruvllm::test::spit(dir / "empty.txt", "...\n---\n");
+    EXPECT_EQ(ruvllm::pretrain(dir / "empty.txt", dir.path(), c, {}, nullptr).error().code,
+              ruvllm::Errc::format);
+    c.maxn = 2;
+    EXPECT_EQ(ruvllm::pretrain(dir / "empty.txt", dir.path(), c, {}, nullptr).error().code,
+              ruvllm::Errc::invalid_argument);
+}
+
+// ---- the embedder and pooling on a small hand-made table ----
+
+namespace {
+
+ruvllm::SubwordEmbedder small_base(uint64_t seed) {
+    ruvllm::Rng rng(seed);
+    ruvllm::SubwordConfig cfg{6, 3, 4, 50};
+    std::vector<std::string> words = {"fix", "the", "flaky", "test"};
+    return ruvllm::SubwordEmbedder(cfg, words, ruvllm::test::random_vec(rng, (4 + 50) * 6));
+}
+
+}  // namespace
+
+TEST(Embedder, OutputIsUnitLengthAndZeroForNothing) {
+    const ruvllm::SubwordEmbedder e = small_base(1);
+    std::vector<float> v(6);
+    e.embed("Fix the flaky test, now!", v.data());
+    double n = 0;
+    for (float x : v) {
+        n += x * x;
+    }
+    EXPECT_NEAR(n, 1.0, 1e-5);
+    e.embed("", v.data());
+    EXPECT_EQ(v, std::vector<float>(6, 0.0f));
+}
+
+TEST(Embedder, GgufRoundTripKeepsEveryRow) {
+    const ruvllm::SubwordEmbedder e = small_base(2);
+    ruvllm::gguf::File f;
+    ASSERT_TRUE(e.write_to(f, ruvllm::TensorType::f32));
+    ruvllm::Result<ruvllm::gguf::File> back = ruvllm::gguf::read(ruvllm::gguf::write(f));
+    ASSERT_TRUE(back);
+    ruvllm::Result<ruvllm::SubwordEmbedder> e2 = ruvllm::SubwordEmbedder::from_gguf(*back);
+    ASSERT_TRUE(e2) << e2.error().message;
+    EXPECT_EQ(e2->rows(), e.rows());
+    EXPECT_EQ(e2->words(), e.words());
+    ruvllm::gguf::File bad;
+    EXPECT_EQ(ruvllm::SubwordEmbedder::from_gguf(bad).error().code, ruvllm::Errc::format);
+}
+
+TEST(Pool, ForwardEqualsTheEmbedderBitForBit) {
+    const ruvllm::SubwordEmbedder e = small_base(3);
+    for (const char* text : {"fix the flaky test", "unknown words only", "Test FIX", ""}) {
+        std::vector<float> a(6), b(6);
+        e.embed(text, a.data());
+        ruvllm::PoolActs acts;
+        ruvllm::pool_forward(b.data(), acts, ruvllm::text_rows(e, text), e.rows().data(), 6);
+        EXPECT_EQ(a, b) << text;
+    }
+}
+
+TEST(GradCheck, PoolIntoRows) {
+    ruvllm::SubwordEmbedder e = small_base(4);
+    ruvllm::Rng rng(9);
+    const ruvllm::TextRows t = ruvllm::text_rows(e, "fix the flaky flaky tests");
+    std::vector<float> rows = e.rows();
+    const std::vector<float> fw = ruvllm::test::random_vec(rng, 6);
+    std::vector<float> x(6);
+    ruvllm::PoolActs acts;
+    auto loss = [&] {
+        ruvllm::pool_forward(x.data(), acts, t, rows.data(), 6);
+        return ruvllm::test::project(x, fw);
+    };
+    loss();
+    std::vector<float> drows(rows.size(), 0.0f);
+    std::vector<uint32_t> touched;
+    ruvllm::pool_backward(drows.data(), touched, fw.data(), x.data(), acts, t, 6);
+    EXPECT_FALSE(touched.empty());
+    EXPECT_LT(ruvllm::test::max_rel_error(rows, drows, loss), 1e-2);
+}

@@ -1,0 +1,243 @@
+// train_test.cpp: labelled data in every format, the model file, and the trainer (overfitting a
+// tiny set, determinism, early stopping), plus a `slow`-labelled accuracy gate in
+// train_slow_test.cpp.
+#include <gtest/gtest.h>
+
+#include <ruvllm/train.h>
+
+#include "gradcheck.h"
+#include "testutil.h"
+
+namespace {
+
+ruvllm::SubwordEmbedder hashed_base(int D, uint64_t seed) {
+    // No vocabulary, 2,000 hashed n-gram rows: enough to separate a handful of phrasings.
+    ruvllm::Rng rng(seed);
+    return ruvllm::SubwordEmbedder(ruvllm::SubwordConfig{D, 3, 4, 2000}, {},
+                                   ruvllm::test::random_vec(rng, static_cast<size_t>(2000) * D));
+}
+
+ruvllm::LabeledSet tiny_set() {
+    ruvllm::LabeledSet s;
+    s.labels = {"coder", "tester", "documenter", "devops"};
+    const char* texts[][2] = {
+        {"implement the login endpoint", "coder"},    {"add a search feature", "coder"},
+        {"write unit tests for the parser", "tester"}, {"cover the cart with tests", "tester"},
+        {"document the public api", "documenter"},     {"update the readme guide", "documenter"},
+        {"deploy the service to kubernetes", "devops"}, {"fix the ci pipeline", "devops"},
+    };
+    for (const auto& t : texts) {
+        ruvllm::TrainExample ex;
+        ex.text = t[0];
+        for (size_t a = 0; a < s.labels.size(); a++) {
+            if (s.labels[a] == t[1]) {
+                ex.label = static_cast<int32_t>(a);
+            }
+        }
+        s.rows.push_back(ex);
+    }
+    return s;
+}
+
+ruvllm::TrainConfig tiny_config() {
+    ruvllm::TrainConfig c;
+    c.dim = 8;
+    c.epochs = 60;
+    c.batch = 4;
+    c.adam.lr = 0.02f;
+    c.warmup = 5;
+    return c;
+}
+
+}  // namespace
+
+// ---- data formats ----
+
+TEST(LoadLabeled, EveryFormat) {
+    ruvllm::test::TempDir dir;
+    ruvllm::test::spit(dir / "d.jsonl",
+                       "{\"input\":\"Fix it\",\"output_agent\":\"debugger\",\"metadata\":"
+                       "{\"template_id\":\"debugger-001\"}}\n\n"
+                       "{\"input\":\"Test it\",\"output_agent\":\"tester\"}");
+    ruvllm::test::spit(dir / "t.jsonl",
+                       "{\"anchor\":\"Review PR 5\",\"positive\":\"reviewer\",\"negative\":"
+                       "\"tester\",\"isHard\":true,\"reason\":\"x\"}\n"
+                       "{\"anchor\":\"Plan Q3\",\"positive\":\"planner\",\"negative\":\"architect\","
+                       "\"is_hard\":false}");
+    ruvllm::test::spit(dir / "d.csv", "id,input,output_agent\n1,\"Hello, \"\"world\"\"\",coder\n");
+    ruvllm::test::spit(dir / "d.txt", "__label__devops deploy the app\n__label__a __label__b two\n");
+    ruvllm::DataOptions opt;
+    ruvllm::Result<ruvllm::LabeledSet> d = ruvllm::load_labeled(dir / "d.jsonl", opt);
+    ASSERT_TRUE(d) << d.error().message;
+    ASSERT_EQ(d->rows.size(), 2u);
+    EXPECT_EQ(d->rows[0].group, "debugger-001");
+    EXPECT_EQ(d->labels, (std::vector<std::string>{"debugger", "tester"}));
+    ruvllm::Result<ruvllm::LabeledSet> t = ruvllm::load_labeled(dir / "t.jsonl", opt, d->labels);
+    ASSERT_TRUE(t) << t.error().message;
+    ASSERT_EQ(t->rows.size(), 2u);
+    EXPECT_TRUE(t->rows[0].hard);
+    EXPECT_FALSE(t->rows[1].hard);
+    EXPECT_EQ(t->labels[static_cast<size_t>(t->rows[0].label)], "reviewer");
+    EXPECT_EQ(t->labels[static_cast<size_t>(t->rows[0].neg)], "tester");
+    ruvllm::Result<ruvllm::LabeledSet> c = ruvllm::load_labeled(dir / "d.csv", opt);
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_EQ(c->rows[0].text, "Hello, \"world\"");
+    ruvllm::Result<ruvllm::LabeledSet> f = ruvllm::load_labeled(dir / "d.txt", opt);
+    ASSERT_TRUE(f) << f.error().message;
+    EXPECT_EQ(f->rows[0].text, "deploy the app");
+    EXPECT_EQ(f->rows[1].text, "two");
+    EXPECT_EQ(f->labels, (std::vector<std::string>{"devops", "a"}));
+}
+
+TEST(LoadLabeled, ErrorsNameFileAndLineAndSkipBadCounts) {
+    ruvllm::test::TempDir dir;
+    ruvllm::test::spit(dir / "bad.jsonl",
+                       "{\"input\":\"a\",\"output_agent\":\"x\"}\n{oops\n{\"input\":\"b\"}\n");
+    ruvllm::DataOptions opt;
+    ruvllm::Result<ruvllm::LabeledSet> r = ruvllm::load_labeled(dir / "bad.jsonl", opt);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ruvllm::Errc::format);
+    EXPECT_NE(r.error().message.find("bad.jsonl:2: not a JSON object"), std::string::npos);
+    opt.skip_bad = true;
+    size_t skipped = 0;
+    r = ruvllm::load_labeled(dir / "bad.jsonl", opt, {}, false, &skipped);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(skipped, 2u);
+    EXPECT_EQ(r->rows.size(), 1u);
+    // A fixed label set rejects unknown labels (a test set for a trained model).
+    opt.skip_bad = false;
+    r = ruvllm::load_labeled(dir / "bad.jsonl", opt, {"y"}, true);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("bad.jsonl:1: unknown label 'x'"), std::string::npos);
+    ruvllm::test::spit(dir / "empty.jsonl", "\n\n");
+    EXPECT_NE(ruvllm::load_labeled(dir / "empty.jsonl", opt).error().message.find("no examples"),
+              std::string::npos);
+    ruvllm::test::spit(dir / "h.csv", "text,label\na,b\n");
+    EXPECT_NE(ruvllm::load_labeled(dir / "h.csv", opt).error().message.find("no 'input' column"),
+              std::string::npos);
+}
+
+TEST(Confusable, MapsAgentPairsOntoLabelSets) {
+    const std::vector<std::pair<int32_t, int32_t>> agents =
+        ruvllm::confusable_pairs({"coder", "refactorer", "tester", "reviewer"});
+    EXPECT_EQ(agents, (std::vector<std::pair<int32_t, int32_t>>{{0, 1}, {2, 3}}));
+    // Categories: coder/refactorer fall into one category and disappear; researcher/architect
+    // becomes researcher/architecture.
+    const std::vector<std::pair<int32_t, int32_t>> cats = ruvllm::confusable_pairs(
+        {"coder", "researcher", "security", "architecture", "reviewer"});
+    EXPECT_NE(std::find(cats.begin(), cats.end(), std::pair<int32_t, int32_t>{1, 3}), cats.end());
+    EXPECT_EQ(std::find(cats.begin(), cats.end(), std::pair<int32_t, int32_t>{0, 0}), cats.end());
+}
+
+// ---- the model ----
+
+TEST(RouterModel, SaveLoadRoundTripGivesTheSameScores) {
+    ruvllm::test::TempDir dir;
+    ruvllm::Rng rng(1);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(hashed_base(8, 1), {"a", "b", "c"}, 6, rng);
+    m.info.emplace_back("ruvllm.train.seed", uint64_t{7});
+    ASSERT_TRUE(m.save(dir / "m.gguf", ruvllm::TensorType::f32));
+    ruvllm::Result<ruvllm::RouterModel> back = ruvllm::RouterModel::load(dir / "m.gguf");
+    ASSERT_TRUE(back) << back.error().message;
+    std::vector<float> s1(3), s2(3);
+    m.scores("deploy the thing", s1.data());
+    back->scores("deploy the thing", s2.data());
+    EXPECT_EQ(s1, s2);
+    EXPECT_EQ(back->labels, m.labels);
+    EXPECT_EQ(back->info.size(), 1u);
+    // A base model is not a router.
+    ruvllm::gguf::File base;
+    ASSERT_TRUE(hashed_base(8, 1).write_to(base, ruvllm::TensorType::f32));
+    base.set("ruvllm.kind", std::string("base"));
+    ASSERT_TRUE(ruvllm::gguf::write_file(base, dir / "base.gguf"));
+    ruvllm::Result<ruvllm::RouterModel> wrong = ruvllm::RouterModel::load(dir / "base.gguf");
+    ASSERT_FALSE(wrong);
+    EXPECT_NE(wrong.error().message.find("not a ruvllm router model"), std::string::npos);
+}
+
+// ---- training ----
+
+TEST(Train, OverfitsATinySet) {
+    const ruvllm::LabeledSet data = tiny_set();
+    ruvllm::Rng rng(3);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(hashed_base(16, 2), data.labels, 8, rng);
+    ruvllm::Result<ruvllm::TrainResult> r = ruvllm::train(m, data, nullptr, tiny_config());
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(ruvllm::evaluate(m, data).accuracy, 1.0);
+    EXPECT_LT(r->history.back().loss, r->history.front().loss * 0.5);
+}
+
+TEST(Train, SameSeedSameModelBytes) {
+    const ruvllm::LabeledSet data = tiny_set();
+    std::vector<uint8_t> bytes[2];
+    for (auto& b : bytes) {
+        ruvllm::Rng rng(5);
+        ruvllm::RouterModel m = ruvllm::RouterModel::init(hashed_base(16, 4), data.labels, 8, rng);
+        ruvllm::TrainConfig c = tiny_config();
+        c.epochs = 5;
+        ASSERT_TRUE(ruvllm::train(m, data, nullptr, c));
+        b = ruvllm::gguf::write(m.to_gguf(ruvllm::TensorType::f32));
+    }
+    EXPECT_EQ(bytes[0], bytes[1]);
+}
+
+TEST(Train, FrozenEmbeddingsStayFrozen) {
+    const ruvllm::LabeledSet data = tiny_set();
+    ruvllm::Rng rng(6);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(hashed_base(16, 5), data.labels, 8, rng);
+    const std::vector<float> before = m.base.rows();
+    ruvllm::TrainConfig c = tiny_config();
+    c.tune_embeddings = false;
+    c.epochs = 3;
+    ASSERT_TRUE(ruvllm::train(m, data, nullptr, c));
+    EXPECT_EQ(m.base.rows(), before);
+}
+
+TEST(Train, PatienceStopsEarlyAndKeepsTheBestEpoch) {
+    const ruvllm::LabeledSet data = tiny_set();
+    ruvllm::Rng rng(7);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(hashed_base(16, 6), data.labels, 8, rng);
+    ruvllm::TrainConfig c = tiny_config();
+    c.patience = 3;
+    ruvllm::Result<ruvllm::TrainResult> r = ruvllm::train(m, data, &data, c);
+    ASSERT_TRUE(r);
+    EXPECT_LT(r->epochs_completed, c.epochs);  // accuracy saturates at 1.0, then 3 epochs
+    EXPECT_EQ(r->epochs_completed, r->best_epoch + 3);
+    EXPECT_EQ(ruvllm::evaluate(m, data).accuracy, r->best_accuracy);
+}
+
+TEST(Train, RejectsBadSettings) {
+    const ruvllm::LabeledSet data = tiny_set();
+    ruvllm::Rng rng(8);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(hashed_base(16, 7), data.labels, 8, rng);
+    ruvllm::TrainConfig c = tiny_config();
+    c.batch = 1;
+    EXPECT_EQ(ruvllm::train(m, data, nullptr, c).error().code, ruvllm::Errc::invalid_argument);
+    EXPECT_EQ(ruvllm::train(m, ruvllm::LabeledSet{}, nullptr, tiny_config()).error().code,
+              ruvllm::Errc::invalid_argument);
+}
+
+TEST(Evaluate, MetricsByHand) {
+    // A model that routes the tiny set perfectly, scored on a copy with one label changed.
+    ruvllm::LabeledSet data = tiny_set();
+    ruvllm::Rng rng(9);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(hashed_base(16, 8), data.labels, 8, rng);
+    ASSERT_TRUE(ruvllm::train(m, data, nullptr, tiny_config()));
+    // Relabel one example: the model still predicts its old label, so exactly 1 of 8 is wrong.
+    data.rows[0].label = 1;
+    data.rows[0].neg = 0;
+    data.rows[0].hard = true;
+    const ruvllm::Metrics mt = ruvllm::evaluate(m, data);
+    EXPECT_EQ(mt.n, 8u);
+    EXPECT_DOUBLE_EQ(mt.accuracy, 7.0 / 8.0);
+    EXPECT_EQ(mt.confusion[1][0], 1u);
+    EXPECT_EQ(mt.n_triplets, 1u);
+    EXPECT_EQ(mt.n_hard, 1u);
+    EXPECT_DOUBLE_EQ(mt.triplet_accuracy, 0.0);
+    // coder: precision 1/2, recall 1/1 -> F1 2/3; tester: precision 2/2, recall 2/3 -> 0.8.
+    EXPECT_DOUBLE_EQ(mt.per_label[0].precision, 0.5);
+    EXPECT_DOUBLE_EQ(mt.per_label[0].recall, 1.0);
+    EXPECT_NEAR(mt.per_label[0].f1, 2.0 / 3.0, 1e-12);
+    EXPECT_NEAR(mt.per_label[1].f1, 0.8, 1e-12);
+    EXPECT_NEAR(mt.macro_f1, (2.0 / 3.0 + 0.8 + 1.0 + 1.0) / 4, 1e-12);
+}

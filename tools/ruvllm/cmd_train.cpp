@@ -1,0 +1,291 @@
+// cmd_train.cpp: `ruvllm train`: labelled data -> router model (one GGUF) + stats JSON.
+#include <cstdio>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+#include <ruvllm/io.h>
+#include <ruvllm/pretrain.h>
+#include <ruvllm/train.h>
+
+#include "cli.h"
+#include "progress.h"
+
+namespace ruvllm::cli {
+
+namespace fs = std::filesystem;
+
+CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
+    CLI::App* cmd = app.add_subcommand(
+        "train", "train a router (projection head, label prototypes, tuned subword rows)");
+    cmd->footer(
+        "Data: dataset JSONL (generate's format or any JSONL with --text-field/--label-field),\n"
+        "triplets JSONL ({anchor, positive, negative, isHard}), CSV with a header, or fastText\n"
+        "'__label__X text' lines; --data may be given several times (dataset + triplets).\n"
+        "Without --base the default base embedding is used, pretrained once into the cache\n"
+        "(scripts/fetch_corpus fetches its corpus). Writes OUT and OUT.stats.json.");
+    cmd->add_option("-i,--data", opt.data, "training data file(s)")->required();
+    cmd->add_option("--val", opt.val, "validation data: picks the best epoch");
+    cmd->add_option("--test", opt.test, "held-out test data: metrics in the stats JSON");
+    cmd->add_option("-o,--out", opt.out, "output model (GGUF)")->capture_default_str();
+    cmd->add_option("--base", opt.base, "base embedding (GGUF); default: <cache>/base/default.gguf");
+    cmd->add_option("--stats", opt.stats, "stats JSON path; default: OUT.stats.json");
+    cmd->add_option("--text-field", opt.text_field, "text field (JSONL / CSV)")
+        ->capture_default_str();
+    cmd->add_option("--label-field", opt.label_field, "label field (JSONL / CSV)")
+        ->capture_default_str();
+    cmd->add_flag("--skip-bad", opt.skip_bad, "skip and count malformed lines");
+    cmd->add_option("--dim", opt.dim, "routing embedding dimension")->capture_default_str();
+    cmd->add_option("--epochs", opt.epochs, "passes over the data")->capture_default_str();
+    cmd->add_option("--batch", opt.batch, "batch size")->capture_default_str();
+    cmd->add_option("--lr", opt.lr, "peak learning rate (AdamW)")->capture_default_str();
+    cmd->add_option("--weight-decay", opt.weight_decay, "AdamW weight decay")
+        ->capture_default_str();
+    cmd->add_option("--beta1", opt.beta1, "AdamW beta1")->capture_default_str();
+    cmd->add_option("--beta2", opt.beta2, "AdamW beta2")->capture_default_str();
+    cmd->add_option("--eps", opt.eps, "AdamW epsilon")->capture_default_str();
+    cmd->add_option("--embedding-lr-scale", opt.embedding_lr_scale,
+                    "learning-rate factor for the subword rows")
+        ->capture_default_str();
+    cmd->add_option("--warmup", opt.warmup, "linear warm-up steps")->capture_default_str();
+    cmd->add_option("--max-grad-norm", opt.max_grad_norm, "global gradient-norm clip")
+        ->capture_default_str();
+    cmd->add_option("--margin", opt.margin, "triplet margin (cosine distance)")
+        ->capture_default_str();
+    cmd->add_option("--tau", opt.tau, "temperature of InfoNCE and the prototype softmax")
+        ->capture_default_str();
+    cmd->add_option("--w-ce", opt.w_ce, "weight of the prototype cross-entropy")
+        ->capture_default_str();
+    cmd->add_option("--w-triplet", opt.w_triplet, "weight of the triplet loss")
+        ->capture_default_str();
+    cmd->add_option("--w-nce", opt.w_nce, "weight of the in-batch InfoNCE")
+        ->capture_default_str();
+    cmd->add_option("--hard-ratio", opt.hard_ratio,
+                    "share of sampled negatives taken from confusable labels")
+        ->capture_default_str();
+    cmd->add_flag("--no-tune-embeddings", opt.no_tune_embeddings,
+                  "keep the base's subword rows frozen");
+    cmd->add_option("--patience", opt.patience,
+                    "stop after N epochs without a better validation accuracy (0: off)")
+        ->capture_default_str();
+    cmd->add_option("--seed", opt.seed, "random seed")->capture_default_str();
+    cmd->add_option("--storage", opt.storage, "tensor type of the subword rows in the model")
+        ->check(CLI::IsMember({"f16", "f32"}))
+        ->capture_default_str();
+    cmd->add_flag("-q,--quiet", opt.quiet, "no progress on stderr");
+    return cmd;
+}
+
+namespace {
+
+Result<SubwordEmbedder> default_base(bool quiet) {
+    const fs::path cache = default_cache_dir();
+    const fs::path path = cache / "base/default.gguf";
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        const fs::path corpus = cache / "corpus/debian-translation-en.txt";
+        if (!fs::exists(corpus, ec)) {
+            return make_error(Errc::io, corpus.string() +
+                                            ": pretraining corpus not found, expected it "
+                                            "(run scripts/fetch_corpus, or pass --base)");
+        }
+        if (!quiet) {
+            std::fprintf(stderr, "train: no base embedding yet; pretraining the default one "
+                                 "(once, about 2 minutes) -> %s\n", path.c_str());
+        }
+        PretrainOptions p;
+        p.corpus = corpus.string();
+        p.out = path.string();
+        p.quiet = quiet;
+        Status s = run_pretrain(p);
+        if (!s) {
+            return s.error();
+        }
+    }
+    return SubwordEmbedder::load(path);
+}
+
+nlohmann::ordered_json metrics_json(const Metrics& m, const std::vector<std::string>& labels) {
+    nlohmann::ordered_json j;
+    j["examples"] = m.n;
+    j["accuracy"] = m.accuracy;
+    j["macro_f1"] = m.macro_f1;
+    j["triplets"] = m.n_triplets;
+    j["triplet_accuracy"] = m.triplet_accuracy;
+    j["hard_negatives"] = m.n_hard;
+    j["hard_negative_accuracy"] = m.hard_accuracy;
+    nlohmann::ordered_json per = nlohmann::ordered_json::object();
+    for (size_t a = 0; a < labels.size(); a++) {
+        per[labels[a]] = {{"precision", m.per_label[a].precision},
+                          {"recall", m.per_label[a].recall},
+                          {"f1", m.per_label[a].f1},
+                          {"support", m.per_label[a].support}};
+    }
+    j["per_label"] = per;
+    j["confusion"] = m.confusion;
+    return j;
+}
+
+}  // namespace
+
+Status run_train(const TrainOptions& opt) {
+    DataOptions dopt;
+    dopt.text_field = opt.text_field;
+    dopt.label_field = opt.label_field;
+    dopt.skip_bad = opt.skip_bad;
+    LabeledSet train_set;
+    size_t skipped_total = 0;
+    for (const std::string& path : opt.data) {
+        size_t skipped = 0;
+        Result<LabeledSet> part = load_labeled(path, dopt, train_set.labels, false, &skipped);
+        if (!part) {
+            return part.error();
+        }
+        skipped_total += skipped;
+        train_set.labels = part->labels;
+        for (TrainExample& ex : part->rows) {
+            train_set.rows.push_back(std::move(ex));
+        }
+    }
+    LabeledSet val_set, test_set;
+    for (const auto& [path, dst] : {std::pair{opt.val, &val_set}, std::pair{opt.test, &test_set}}) {
+        if (path.empty()) {
+            continue;
+        }
+        Result<LabeledSet> part = load_labeled(path, dopt, train_set.labels, true, nullptr);
+        if (!part) {
+            return part.error();
+        }
+        *dst = std::move(*part);
+    }
+    Result<SubwordEmbedder> base =
+        opt.base.empty() ? default_base(opt.quiet) : SubwordEmbedder::load(opt.base);
+    if (!base) {
+        return base.error();
+    }
+    TrainConfig cfg;
+    cfg.dim = opt.dim;
+    cfg.epochs = opt.epochs;
+    cfg.batch = opt.batch;
+    cfg.adam = AdamConfig{opt.lr, opt.beta1, opt.beta2, opt.eps, opt.weight_decay};
+    cfg.embedding_lr_scale = opt.embedding_lr_scale;
+    cfg.warmup = opt.warmup;
+    cfg.max_grad_norm = opt.max_grad_norm;
+    cfg.margin = opt.margin;
+    cfg.tau = opt.tau;
+    cfg.w_ce = opt.w_ce;
+    cfg.w_triplet = opt.w_triplet;
+    cfg.w_nce = opt.w_nce;
+    cfg.hard_ratio = opt.hard_ratio;
+    cfg.tune_embeddings = !opt.no_tune_embeddings;
+    cfg.seed = opt.seed;
+    cfg.patience = opt.patience;
+    cfg.confusable = confusable_pairs(train_set.labels);
+    if (cfg.dim < 2 || cfg.dim > 4096) {
+        return make_error(Errc::invalid_argument,
+                          "--dim " + std::to_string(cfg.dim) + ", expected 2 to 4096");
+    }
+    Rng rng(cfg.seed);
+    RouterModel model = RouterModel::init(std::move(*base), train_set.labels, cfg.dim, rng);
+    model.tau = cfg.tau;
+    if (!opt.quiet) {
+        std::fprintf(stderr,
+                     "train: %zu examples, %zu labels, %zu skipped; base dim %d, vocabulary %zu; "
+                     "%d epochs of batch %d\n",
+                     train_set.rows.size(), train_set.labels.size(), skipped_total, model.D(),
+                     model.base.words().size(), cfg.epochs, cfg.batch);
+    }
+    Result<TrainResult> res = [&] {
+        ProgressBar bar("train", opt.quiet);
+        double last_loss = 0;
+        int last_epoch = 0;
+        double last_val = 0;
+        return train(
+            model, train_set, opt.val.empty() ? nullptr : &val_set, cfg,
+            [&](int64_t step, int64_t total, double loss) {
+                last_loss = loss;
+                char info[96];
+                std::snprintf(info, sizeof(info), "epoch %d loss %.4f val %.3f", last_epoch + 1,
+                              last_loss, last_val);
+                bar.update(static_cast<double>(step) / static_cast<double>(total), info);
+            },
+            [&](const EpochStats& st, const RouterModel&) {
+                last_epoch = st.epoch;
+                last_val = st.val_accuracy;
+                return true;
+            });
+    }();
+    if (!res) {
+        return res.error();
+    }
+    // ---- record the config and metrics in the model, write model and stats ----
+    model.info = {
+        {"ruvllm.train.seed", cfg.seed},
+        {"ruvllm.train.epochs", static_cast<uint32_t>(cfg.epochs)},
+        {"ruvllm.train.batch", static_cast<uint32_t>(cfg.batch)},
+        {"ruvllm.train.lr", cfg.adam.lr},
+        {"ruvllm.train.weight_decay", cfg.adam.weight_decay},
+        {"ruvllm.train.margin", cfg.margin},
+        {"ruvllm.train.tau", cfg.tau},
+        {"ruvllm.train.w_ce", cfg.w_ce},
+        {"ruvllm.train.w_triplet", cfg.w_triplet},
+        {"ruvllm.train.w_nce", cfg.w_nce},
+        {"ruvllm.train.hard_ratio", cfg.hard_ratio},
+        {"ruvllm.train.tune_embeddings", cfg.tune_embeddings},
+        {"ruvllm.train.examples", static_cast<uint64_t>(train_set.rows.size())},
+        {"ruvllm.train.best_epoch", static_cast<uint32_t>(res->best_epoch)},
+    };
+    nlohmann::ordered_json stats;
+    stats["epochs_completed"] = res->epochs_completed;
+    stats["final_loss"] = res->final_loss;
+    stats["final_accuracy"] = res->final_accuracy;
+    stats["best_accuracy"] = res->best_accuracy;
+    stats["best_epoch"] = res->best_epoch;
+    stats["accuracy_on"] = opt.val.empty() ? "train" : "validation";
+    nlohmann::ordered_json hist = nlohmann::ordered_json::array();
+    for (const EpochStats& st : res->history) {
+        hist.push_back({{"epoch", st.epoch},
+                        {"loss", st.loss},
+                        {"train_accuracy", st.train_accuracy},
+                        {"val_accuracy", st.val_accuracy},
+                        {"seconds", st.seconds}});
+    }
+    stats["history"] = hist;
+    stats["train_seconds"] = res->seconds;
+    stats["labels"] = train_set.labels;
+    if (!opt.test.empty()) {
+        const Metrics m = evaluate(model, test_set);
+        stats["test"] = metrics_json(m, train_set.labels);
+        model.info.emplace_back("ruvllm.metrics.test_accuracy", static_cast<float>(m.accuracy));
+        model.info.emplace_back("ruvllm.metrics.test_macro_f1", static_cast<float>(m.macro_f1));
+        if (!opt.quiet) {
+            std::fprintf(stderr,
+                         "train: held-out test: accuracy %.4f, macro-F1 %.4f (%zu examples); "
+                         "triplet accuracy %.4f (%zu), hard-negative accuracy %.4f (%zu)\n",
+                         m.accuracy, m.macro_f1, m.n, m.triplet_accuracy, m.n_triplets,
+                         m.hard_accuracy, m.n_hard);
+        }
+    }
+    if (fs::path(opt.out).has_parent_path()) {
+        std::error_code ec;
+        fs::create_directories(fs::path(opt.out).parent_path(), ec);
+    }
+    Status s = model.save(opt.out, opt.storage == "f32" ? TensorType::f32 : TensorType::f16);
+    if (!s) {
+        return s;
+    }
+    const std::string stats_path = opt.stats.empty() ? opt.out + ".stats.json" : opt.stats;
+    s = write_file_atomic(stats_path, stats.dump(2) + "\n");
+    if (!s) {
+        return s;
+    }
+    if (!opt.quiet) {
+        std::fprintf(stderr,
+                     "train: %d epochs in %.1f s; best epoch %d (%s accuracy %.4f) -> %s, %s\n",
+                     res->epochs_completed, res->seconds, res->best_epoch,
+                     opt.val.empty() ? "train" : "validation", res->best_accuracy,
+                     opt.out.c_str(), stats_path.c_str());
+    }
+    return ok();
+}
+
+}  // namespace ruvllm::cli

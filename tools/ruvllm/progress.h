@@ -1,0 +1,78 @@
+// progress.h: the one progress bar of the CLI, on stderr. On a terminal it redraws one line
+// ("pretrain [#######.......] 52% loss 1.7831 ETA 0:41"); otherwise it prints a line at every
+// 10% so logs stay readable; --quiet silences it.
+#pragma once
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+namespace ruvllm::cli {
+
+class ProgressBar {
+public:
+    ProgressBar(std::string label, bool quiet)
+        : label_(std::move(label)),
+          quiet_(quiet),
+          tty_(::isatty(STDERR_FILENO) != 0),
+          t0_(std::chrono::steady_clock::now()) {}
+
+    // fraction in [0, 1]; `info` is appended ("loss 1.78").
+    void update(double fraction, const std::string& info = "") {
+        if (quiet_) {
+            return;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        const double elapsed = std::chrono::duration<double>(now - t0_).count();
+        if (tty_) {
+            if (now - last_ < std::chrono::milliseconds(100) && fraction < 1.0) {
+                return;
+            }
+            last_ = now;
+            const int width = 24;
+            const int filled = static_cast<int>(fraction * width + 0.5);
+            std::string bar(static_cast<size_t>(filled), '#');
+            bar.append(static_cast<size_t>(width - filled), '.');
+            std::fprintf(stderr, "\r%s [%s] %3.0f%% %s %s\033[K", label_.c_str(), bar.c_str(),
+                         100 * fraction, info.c_str(), eta(fraction, elapsed).c_str());
+            drawn_ = true;
+        } else if (static_cast<int>(fraction * 10) > last_decile_) {
+            last_decile_ = static_cast<int>(fraction * 10);
+            std::fprintf(stderr, "%s: %3.0f%% %s %s\n", label_.c_str(), 100 * fraction,
+                         info.c_str(), eta(fraction, elapsed).c_str());
+        }
+    }
+
+    // Ends the bar line (call before printing anything else to stderr).
+    void finish() {
+        if (drawn_) {
+            std::fprintf(stderr, "\n");
+            drawn_ = false;
+        }
+    }
+
+    ~ProgressBar() { finish(); }
+    ProgressBar(const ProgressBar&) = delete;
+    ProgressBar& operator=(const ProgressBar&) = delete;
+
+private:
+    static std::string eta(double fraction, double elapsed) {
+        if (fraction <= 0.0 || fraction >= 1.0) {
+            return "";
+        }
+        const auto left = static_cast<long>(elapsed * (1.0 - fraction) / fraction);
+        char buf[32];
+        std::snprintf(buf, sizeof(buf), "ETA %ld:%02ld", left / 60, left % 60);
+        return buf;
+    }
+
+    std::string label_;
+    bool quiet_, tty_;
+    bool drawn_ = false;
+    int last_decile_ = 0;
+    std::chrono::steady_clock::time_point t0_, last_;
+};
+
+}  // namespace ruvllm::cli
