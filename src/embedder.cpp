@@ -13,11 +13,11 @@ void Embedder::embed_batch(const std::vector<std::string>& texts, float* out) co
     }
 }
 
-SubwordEmbedder::SubwordEmbedder(SubwordConfig cfg, std::vector<std::string> words,
+SubwordEmbedder::SubwordEmbedder(SubwordConfig cfg,
+                                 std::vector<std::string> words,
                                  std::vector<float> rows)
     : cfg_(cfg), words_(std::move(words)), rows_(std::move(rows)) {
-    RUVLLM_ASSERT(rows_.size() ==
-                  (words_.size() + cfg_.bucket) * static_cast<size_t>(cfg_.dim));
+    RUVLLM_ASSERT(rows_.size() == (words_.size() + cfg_.bucket) * static_cast<size_t>(cfg_.dim));
     index_.reserve(words_.size());
     for (size_t i = 0; i < words_.size(); i++) {
         index_.emplace(words_[i], static_cast<uint32_t>(i));
@@ -107,13 +107,15 @@ Result<SubwordEmbedder> SubwordEmbedder::from_gguf(const gguf::File& file) {
     Result<uint32_t> minn = file.get<uint32_t>("ruvllm.base.minn");
     Result<uint32_t> maxn = file.get<uint32_t>("ruvllm.base.maxn");
     Result<uint32_t> bucket = file.get<uint32_t>("ruvllm.base.bucket");
-    Result<std::vector<std::string>> words = file.get<std::vector<std::string>>("ruvllm.base.words");
-    for (const Error* err : {dim ? nullptr : &dim.error(), minn ? nullptr : &minn.error(),
-                             maxn ? nullptr : &maxn.error(), bucket ? nullptr : &bucket.error(),
+    Result<std::vector<std::string>> words =
+        file.get<std::vector<std::string>>("ruvllm.base.words");
+    for (const Error* err : {dim ? nullptr : &dim.error(),
+                             minn ? nullptr : &minn.error(),
+                             maxn ? nullptr : &maxn.error(),
+                             bucket ? nullptr : &bucket.error(),
                              words ? nullptr : &words.error()}) {
         if (err != nullptr) {
-            return make_error(Errc::format,
-                              err->message + " (not a ruvllm base embedding model?)");
+            return make_error(Errc::format, err->message + " (not a ruvllm base embedding model?)");
         }
     }
     const gguf::TensorInfo* t = file.find_tensor("base.embeddings");
@@ -122,17 +124,20 @@ Result<SubwordEmbedder> SubwordEmbedder::from_gguf(const gguf::File& file) {
     }
     const uint64_t n_rows = words->size() + static_cast<uint64_t>(*bucket);
     if (*dim == 0 || t->shape.size() != 2 || t->shape[0] != *dim || t->shape[1] != n_rows) {
-        return make_error(Errc::format, "gguf: tensor 'base.embeddings' has the wrong shape, "
-                                        "expected {" + std::to_string(*dim) + ", " +
-                                        std::to_string(n_rows) + "}");
+        return make_error(Errc::format,
+                          "gguf: tensor 'base.embeddings' has the wrong shape, "
+                          "expected {" +
+                              std::to_string(*dim) + ", " + std::to_string(n_rows) + "}");
     }
     Result<std::vector<float>> rows = file.tensor_f32(*t);
     if (!rows) {
         return rows.error();
     }
-    return SubwordEmbedder(SubwordConfig{static_cast<int>(*dim), static_cast<int>(*minn),
-                                         static_cast<int>(*maxn), *bucket},
-                           std::move(*words), std::move(*rows));
+    return SubwordEmbedder(
+        SubwordConfig{
+            static_cast<int>(*dim), static_cast<int>(*minn), static_cast<int>(*maxn), *bucket},
+        std::move(*words),
+        std::move(*rows));
 }
 
 Status SubwordEmbedder::write_to(gguf::File& file, TensorType type) const {
@@ -142,7 +147,8 @@ Status SubwordEmbedder::write_to(gguf::File& file, TensorType type) const {
     file.set("ruvllm.base.bucket", cfg_.bucket);
     file.set("ruvllm.base.words", gguf::Array::of(words_));
     return file.add_tensor("base.embeddings",
-                           {static_cast<uint64_t>(cfg_.dim), words_.size() + cfg_.bucket}, rows_,
+                           {static_cast<uint64_t>(cfg_.dim), words_.size() + cfg_.bucket},
+                           rows_,
                            type);
 }
 

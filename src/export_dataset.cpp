@@ -4,6 +4,7 @@
 
 #include <ruvllm/export.h>
 #include <ruvllm/io.h>
+#include <ruvllm/text.h>
 
 namespace ruvllm {
 
@@ -11,11 +12,24 @@ namespace fs = std::filesystem;
 
 namespace {
 
-enum class Kind { jsonl, json_array, text };
+enum class Kind { jsonl, json_array, fasttext };
+
+bool write_fasttext(OutBuffer& out, const std::vector<Example>& ex) {
+    for (const Example& e : ex) {
+        out.append("__label__");
+        out.append(e.output_agent);
+        out.push(' ');
+        out.append(normalize_words(e.input));
+        out.push('\n');
+    }
+    return out.flush();
+}
 
 Status write_examples(AtomicFile& f, const std::vector<Example>& ex, Kind kind) {
     OutBuffer out(f.stream());
-    const bool ok_write = kind == Kind::jsonl ? write_jsonl(out, ex) : write_json_array(out, ex);
+    const bool ok_write = kind == Kind::jsonl      ? write_jsonl(out, ex)
+                          : kind == Kind::fasttext ? write_fasttext(out, ex)
+                                                   : write_json_array(out, ex);
     if (!ok_write) {
         return make_error(Errc::io, f.path().string() + ": write failed (disk full?)");
     }
@@ -106,7 +120,7 @@ Result<ExportSummary> export_dataset(const fs::path& dir,
         summary.files.push_back((dir / name).string());
         return &pending.back();
     };
-    pending.reserve(8 + static_cast<size_t>(plan.folds));
+    pending.reserve(11 + static_cast<size_t>(plan.folds));
 
     struct Job {
         std::string name;
@@ -121,6 +135,11 @@ Result<ExportSummary> export_dataset(const fs::path& dir,
         {"claude_training_val.jsonl", &parts[1], Kind::jsonl},
         {"claude_training_test.jsonl", &parts[2], Kind::jsonl},
     };
+    if (plan.fasttext) {
+        jobs.push_back({"claude_training_train.fasttext.txt", &parts[0], Kind::fasttext});
+        jobs.push_back({"claude_training_val.fasttext.txt", &parts[1], Kind::fasttext});
+        jobs.push_back({"claude_training_test.fasttext.txt", &parts[2], Kind::fasttext});
+    }
     std::vector<std::vector<Example>> folds;
     if (plan.folds > 1) {
         Result<std::vector<int>> f = assign_folds(examples, plan.folds, plan.seed);

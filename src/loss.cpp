@@ -23,8 +23,15 @@ void linear_forward(float* y, const float* x, const float* w, const float* b, in
     }
 }
 
-void linear_backward(float* dx, float* dw, float* db, const float* dy, const float* x,
-                     const float* w, int B, int D, int E) {
+void linear_backward(float* dx,
+                     float* dw,
+                     float* db,
+                     const float* dy,
+                     const float* x,
+                     const float* w,
+                     int B,
+                     int D,
+                     int E) {
     for (int i = 0; i < B; i++) {
         const float* xi = x + static_cast<size_t>(i) * D;
         const float* dyi = dy + static_cast<size_t>(i) * E;
@@ -75,16 +82,21 @@ void l2norm_backward(float* dy, const float* dz, const float* z, const float* r,
             dot += static_cast<double>(zi[e]) * dzi[e];
         }
         for (int e = 0; e < E; e++) {
-            dy[static_cast<size_t>(i) * E + e] +=
-                (dzi[e] - zi[e] * static_cast<float>(dot)) * r[i];
+            dy[static_cast<size_t>(i) * E + e] += (dzi[e] - zi[e] * static_cast<float>(dot)) * r[i];
         }
     }
 }
 
 // ---- prototype cross-entropy ----
 
-float proto_ce_forward(float* probs, const float* z, const float* p, const int32_t* y, int B,
-                       int E, int A, float tau) {
+float proto_ce_forward(float* probs,
+                       const float* z,
+                       const float* p,
+                       const int32_t* y,
+                       int B,
+                       int E,
+                       int A,
+                       float tau) {
     double loss = 0;
     for (int i = 0; i < B; i++) {
         float* pr = probs + static_cast<size_t>(i) * A;
@@ -111,8 +123,16 @@ float proto_ce_forward(float* probs, const float* z, const float* p, const int32
     return static_cast<float>(loss / B);
 }
 
-void proto_ce_backward(float* dz, float* dp, const float* probs, const float* z, const float* p,
-                       const int32_t* y, int B, int E, int A, float tau) {
+void proto_ce_backward(float* dz,
+                       float* dp,
+                       const float* probs,
+                       const float* z,
+                       const float* p,
+                       const int32_t* y,
+                       int B,
+                       int E,
+                       int A,
+                       float tau) {
     for (int i = 0; i < B; i++) {
         for (int a = 0; a < A; a++) {
             const float ds =
@@ -139,8 +159,13 @@ float dot_rows(const float* a, const float* b, int E) {
 
 }  // namespace
 
-float triplet_forward(const float* z, const float* p, const int32_t* pos, const int32_t* neg,
-                      int B, int E, float margin) {
+float triplet_forward(const float* z,
+                      const float* p,
+                      const int32_t* pos,
+                      const int32_t* neg,
+                      int B,
+                      int E,
+                      float margin) {
     double loss = 0;
     for (int i = 0; i < B; i++) {
         if (neg[i] < 0) {
@@ -154,8 +179,15 @@ float triplet_forward(const float* z, const float* p, const int32_t* pos, const 
     return static_cast<float>(loss / B);
 }
 
-void triplet_backward(float* dz, float* dp, const float* z, const float* p, const int32_t* pos,
-                      const int32_t* neg, int B, int E, float margin) {
+void triplet_backward(float* dz,
+                      float* dp,
+                      const float* z,
+                      const float* p,
+                      const int32_t* pos,
+                      const int32_t* neg,
+                      int B,
+                      int E,
+                      float margin) {
     const float g = 1.0f / static_cast<float>(B);
     for (int i = 0; i < B; i++) {
         if (neg[i] < 0) {
@@ -180,18 +212,19 @@ void triplet_backward(float* dz, float* dp, const float* z, const float* p, cons
 
 // ---- masked InfoNCE ----
 
-float info_nce_forward(float* probs, const float* q, const float* k, const int32_t* label, int B,
-                       int E, float tau) {
+float info_nce_forward(
+    float* probs, const float* q, const float* k, const int32_t* label, int B, int E, float tau) {
     double loss = 0;
     for (int i = 0; i < B; i++) {
         float* pr = probs + static_cast<size_t>(i) * B;
         float mx = -INFINITY;
         for (int j = 0; j < B; j++) {
             const bool masked = j != i && label[j] == label[i];
-            pr[j] = masked ? -INFINITY
-                           : dot_rows(q + static_cast<size_t>(i) * E,
-                                      k + static_cast<size_t>(j) * E, E) /
-                                 tau;
+            pr[j] =
+                masked
+                    ? -INFINITY
+                    : dot_rows(q + static_cast<size_t>(i) * E, k + static_cast<size_t>(j) * E, E) /
+                          tau;
             mx = std::max(mx, pr[j]);
         }
         const float s_ii = pr[i];
@@ -208,8 +241,14 @@ float info_nce_forward(float* probs, const float* q, const float* k, const int32
     return static_cast<float>(loss / B);
 }
 
-void info_nce_backward(float* dq, float* dk, const float* probs, const float* q, const float* k,
-                       int B, int E, float tau) {
+void info_nce_backward(float* dq,
+                       float* dk,
+                       const float* probs,
+                       const float* q,
+                       const float* k,
+                       int B,
+                       int E,
+                       float tau) {
     for (int i = 0; i < B; i++) {
         for (int j = 0; j < B; j++) {
             const float ds =

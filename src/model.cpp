@@ -17,7 +17,9 @@ int argmax(const float* v, int n) {
     return best;
 }
 
-RouterModel RouterModel::init(SubwordEmbedder base, std::vector<std::string> labels, int E,
+RouterModel RouterModel::init(SubwordEmbedder base,
+                              std::vector<std::string> labels,
+                              int E,
                               Rng& rng) {
     RouterModel m{std::move(base), E, {}, {}, {}, std::move(labels), 0.07f, {}};
     const int D = m.D();
@@ -106,24 +108,27 @@ Status RouterModel::save(const std::filesystem::path& path, TensorType base_type
 Result<RouterModel> RouterModel::from_gguf(const gguf::File& f) {
     Result<std::string> kind = f.get<std::string>("ruvllm.kind");
     if (!kind || *kind != "router") {
-        return make_error(Errc::format, "gguf: not a ruvllm router model (ruvllm.kind is '" +
-                                            (kind ? *kind : std::string("absent")) +
-                                            "'), expected 'router'");
+        return make_error(Errc::format,
+                          "gguf: not a ruvllm router model (ruvllm.kind is '" +
+                              (kind ? *kind : std::string("absent")) + "'), expected 'router'");
     }
     Result<SubwordEmbedder> base = SubwordEmbedder::from_gguf(f);
     if (!base) {
         return base.error();
     }
-    Result<std::vector<std::string>> labels = f.get<std::vector<std::string>>("ruvllm.router.labels");
+    Result<std::vector<std::string>> labels =
+        f.get<std::vector<std::string>>("ruvllm.router.labels");
     Result<uint32_t> E = f.get<uint32_t>("ruvllm.router.dim");
     Result<float> tau = f.get<float>("ruvllm.router.tau");
     if (!labels || !E || !tau) {
-        return make_error(Errc::format, !labels ? labels.error().message
-                                                : (!E ? E.error().message : tau.error().message));
+        return make_error(
+            Errc::format,
+            !labels ? labels.error().message : (!E ? E.error().message : tau.error().message));
     }
     RouterModel m{std::move(*base), static_cast<int>(*E), {}, {}, {}, std::move(*labels), *tau, {}};
     const auto D = static_cast<uint64_t>(m.D());
     const auto E64 = static_cast<uint64_t>(m.E);
+
     const struct {
         const char* name;
         std::vector<uint64_t> shape;
@@ -133,11 +138,13 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f) {
         {"router.proj.bias", {E64}, &m.b},
         {"router.prototypes", {E64, static_cast<uint64_t>(m.A())}, &m.protos},
     };
+
     for (const auto& t : tensors) {
         const gguf::TensorInfo* ti = f.find_tensor(t.name);
         if (ti == nullptr || ti->shape != t.shape) {
-            return make_error(Errc::format, std::string("gguf: tensor '") + t.name +
-                                                "' is missing or has the wrong shape");
+            return make_error(
+                Errc::format,
+                std::string("gguf: tensor '") + t.name + "' is missing or has the wrong shape");
         }
         Result<std::vector<float>> v = f.tensor_f32(*ti);
         if (!v) {

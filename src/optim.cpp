@@ -7,8 +7,8 @@ namespace ruvllm {
 
 namespace {
 
-inline void adam_one(float& w, float g, float& m, float& v, const AdamConfig& c, float lr,
-                     float bc1, float bc2) {
+inline void adam_one(
+    float& w, float g, float& m, float& v, const AdamConfig& c, float lr, float bc1, float bc2) {
     m = c.beta1 * m + (1.0f - c.beta1) * g;
     v = c.beta2 * v + (1.0f - c.beta2) * g * g;
     const float mhat = m / bc1;
@@ -18,8 +18,14 @@ inline void adam_one(float& w, float g, float& m, float& v, const AdamConfig& c,
 
 }  // namespace
 
-void adamw_update(float* w, const float* g, float* m, float* v, int64_t n, const AdamConfig& c,
-                  float lr, int64_t t) {
+void adamw_update(float* w,
+                  const float* g,
+                  float* m,
+                  float* v,
+                  int64_t n,
+                  const AdamConfig& c,
+                  float lr,
+                  int64_t t) {
     const float bc1 = 1.0f - std::pow(c.beta1, static_cast<float>(t));
     const float bc2 = 1.0f - std::pow(c.beta2, static_cast<float>(t));
     for (int64_t i = 0; i < n; i++) {
@@ -27,8 +33,14 @@ void adamw_update(float* w, const float* g, float* m, float* v, int64_t n, const
     }
 }
 
-void adamw_update_rows(float* w, const float* g, float* m, float* v,
-                       const std::vector<uint32_t>& rows, int D, const AdamConfig& c, float lr,
+void adamw_update_rows(float* w,
+                       const float* g,
+                       float* m,
+                       float* v,
+                       const std::vector<uint32_t>& rows,
+                       int D,
+                       const AdamConfig& c,
+                       float lr,
                        int64_t t) {
     const float bc1 = 1.0f - std::pow(c.beta1, static_cast<float>(t));
     const float bc2 = 1.0f - std::pow(c.beta2, static_cast<float>(t));
@@ -47,8 +59,7 @@ float lr_at(float lr, int64_t step, int64_t warmup, int64_t total) {
     if (total <= warmup) {
         return lr;
     }
-    const float progress =
-        static_cast<float>(step - warmup) / static_cast<float>(total - warmup);
+    const float progress = static_cast<float>(step - warmup) / static_cast<float>(total - warmup);
     return lr * std::max(0.0f, 1.0f - progress);
 }
 

@@ -61,8 +61,13 @@ void pool_forward(float* x, PoolActs& acts, const TextRows& t, const float* rows
     }
 }
 
-void pool_backward(float* drows, std::vector<uint32_t>& touched, const float* dx, const float* x,
-                   const PoolActs& acts, const TextRows& t, int D) {
+void pool_backward(float* drows,
+                   std::vector<uint32_t>& touched,
+                   const float* dx,
+                   const float* x,
+                   const PoolActs& acts,
+                   const TextRows& t,
+                   int D) {
     const int K = t.words();
     if (K == 0 || acts.xinv == 0.0f) {
         return;

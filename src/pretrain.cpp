@@ -1,8 +1,4 @@
 // pretrain.cpp: corpus preparation and fastText skip-gram pretraining (see pretrain.h).
-#include <fasttext/fasttext.h>
-#include <xxhash.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -10,6 +6,10 @@
 #include <ruvllm/io.h>
 #include <ruvllm/pretrain.h>
 #include <ruvllm/text.h>
+
+#include <fasttext/fasttext.h>
+#include <unistd.h>
+#include <xxhash.h>
 
 namespace ruvllm {
 
@@ -76,8 +76,7 @@ Status prepare_corpus(const fs::path& in_path, const fs::path& out_path, Pretrai
         rep.corpus_words += words.size();
     }
     char hex[17];
-    std::snprintf(hex, sizeof(hex), "%016llx",
-                  static_cast<unsigned long long>(XXH64_digest(hs)));
+    std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(XXH64_digest(hs)));
     XXH64_freeState(hs);
     rep.corpus_xxh64 = hex;
     if (in.bad()) {
@@ -152,9 +151,10 @@ Result<gguf::File> pretrain(const fs::path& corpus,
         }
     }
     rep.vocabulary = words.size();
-    SubwordEmbedder base(SubwordConfig{cfg.dim, cfg.minn, cfg.maxn,
-                                       static_cast<uint32_t>(cfg.bucket)},
-                         std::move(words), std::move(rows));
+    SubwordEmbedder base(
+        SubwordConfig{cfg.dim, cfg.minn, cfg.maxn, static_cast<uint32_t>(cfg.bucket)},
+        std::move(words),
+        std::move(rows));
     gguf::File f;
     f.set("general.architecture", std::string("ruvllm"));
     f.set("general.name", std::string("ruvllm subword base"));

@@ -31,11 +31,12 @@ void tokenize_words(std::string_view text, std::vector<std::string>& out) {
         while (i < n) {
             const auto c = static_cast<unsigned char>(text[i]);
             if (word_char(c)) {
-                w.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : static_cast<char>(c));
+                w.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32)
+                                                 : static_cast<char>(c));
                 i++;
             } else if (joiner(c) && i + 1 < n &&
-                       word_char(static_cast<unsigned char>(text[i + 1])) &&
-                       text[i + 1] != '+' && text[i + 1] != '#') {
+                       word_char(static_cast<unsigned char>(text[i + 1])) && text[i + 1] != '+' &&
+                       text[i + 1] != '#') {
                 w.push_back(static_cast<char>(c));
                 i++;
             } else {
@@ -68,8 +69,8 @@ uint32_t fasttext_hash(std::string_view s) {
     return h;
 }
 
-void subword_buckets(std::string_view word, int minn, int maxn, uint32_t bucket,
-                     std::vector<uint32_t>& out) {
+void subword_buckets(
+    std::string_view word, int minn, int maxn, uint32_t bucket, std::vector<uint32_t>& out) {
     if (maxn <= 0 || bucket == 0) {
         return;
     }

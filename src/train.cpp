@@ -7,6 +7,7 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
+
 #include <ruvllm/loss.h>
 #include <ruvllm/pool.h>
 #include <ruvllm/train.h>
@@ -97,8 +98,10 @@ DataFormat detect_format(const fs::path& path, const std::string& first) {
 
 }  // namespace
 
-Result<LabeledSet> load_labeled(const fs::path& path, const DataOptions& opt,
-                                std::vector<std::string> labels, bool fixed_labels,
+Result<LabeledSet> load_labeled(const fs::path& path,
+                                const DataOptions& opt,
+                                std::vector<std::string> labels,
+                                bool fixed_labels,
                                 size_t* skipped) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
@@ -134,11 +137,11 @@ Result<LabeledSet> load_labeled(const fs::path& path, const DataOptions& opt,
                 label_col = header[i] == opt.label_field ? static_cast<int>(i) : label_col;
             }
             if (text_col < 0 || label_col < 0) {
-                return make_error(Errc::format, where + ": CSV header has no '" +
-                                                    (text_col < 0 ? opt.text_field
-                                                                  : opt.label_field) +
-                                                    "' column, expected it (see --text-field / "
-                                                    "--label-field)");
+                return make_error(Errc::format,
+                                  where + ": CSV header has no '" +
+                                      (text_col < 0 ? opt.text_field : opt.label_field) +
+                                      "' column, expected it (see --text-field / "
+                                      "--label-field)");
             }
             continue;
         }
@@ -172,7 +175,8 @@ Result<LabeledSet> load_labeled(const fs::path& path, const DataOptions& opt,
                 const nlohmann::json* p = field(j, "positive");
                 const nlohmann::json* n = field(j, "negative");
                 if (a == nullptr || p == nullptr) {
-                    problem = "missing string field '" + std::string(a == nullptr ? "anchor" : "positive") + "'";
+                    problem = "missing string field '" +
+                              std::string(a == nullptr ? "anchor" : "positive") + "'";
                 } else {
                     ex.text = a->get<std::string>();
                     label = p->get<std::string>();
@@ -234,17 +238,29 @@ Result<LabeledSet> load_labeled(const fs::path& path, const DataOptions& opt,
 }
 
 std::vector<std::pair<int32_t, int32_t>> confusable_pairs(const std::vector<std::string>& labels) {
-    static const char* const kPairs[][2] = {
-        {"coder", "refactorer"},         {"researcher", "architect"}, {"reviewer", "tester"},
-        {"debugger", "optimizer"},       {"documenter", "api-docs"},  {"architect", "planner"},
-        {"security-architect", "reviewer"}, {"coder", "debugger"},    {"tester", "debugger"},
-        {"optimizer", "architect"}};
-    static const std::map<std::string, std::string> kCategory = {
-        {"coder", "coder"},           {"debugger", "coder"},       {"refactorer", "coder"},
-        {"optimizer", "coder"},       {"researcher", "researcher"}, {"documenter", "researcher"},
-        {"api-docs", "researcher"},   {"planner", "researcher"},   {"security-architect", "security"},
-        {"architect", "architecture"}, {"devops", "architecture"}, {"reviewer", "reviewer"},
-        {"tester", "reviewer"}};
+    static const char* const kPairs[][2] = {{"coder", "refactorer"},
+                                            {"researcher", "architect"},
+                                            {"reviewer", "tester"},
+                                            {"debugger", "optimizer"},
+                                            {"documenter", "api-docs"},
+                                            {"architect", "planner"},
+                                            {"security-architect", "reviewer"},
+                                            {"coder", "debugger"},
+                                            {"tester", "debugger"},
+                                            {"optimizer", "architect"}};
+    static const std::map<std::string, std::string> kCategory = {{"coder", "coder"},
+                                                                 {"debugger", "coder"},
+                                                                 {"refactorer", "coder"},
+                                                                 {"optimizer", "coder"},
+                                                                 {"researcher", "researcher"},
+                                                                 {"documenter", "researcher"},
+                                                                 {"api-docs", "researcher"},
+                                                                 {"planner", "researcher"},
+                                                                 {"security-architect", "security"},
+                                                                 {"architect", "architecture"},
+                                                                 {"devops", "architecture"},
+                                                                 {"reviewer", "reviewer"},
+                                                                 {"tester", "reviewer"}};
     auto index = [&](const std::string& l) {
         for (size_t i = 0; i < labels.size(); i++) {
             if (labels[i] == l) {
@@ -368,14 +384,16 @@ void init_prototypes(RouterModel& m, const LabeledSet& data) {
 
 }  // namespace
 
-Result<TrainResult> train(RouterModel& model, const LabeledSet& train_set, const LabeledSet* val,
-                          const TrainConfig& cfg, const StepCallback& on_step,
+Result<TrainResult> train(RouterModel& model,
+                          const LabeledSet& train_set,
+                          const LabeledSet* val,
+                          const TrainConfig& cfg,
+                          const StepCallback& on_step,
                           const EpochCallback& on_epoch) {
     if (train_set.rows.empty()) {
         return make_error(Errc::invalid_argument, "train: no training examples");
     }
-    if (cfg.batch < 2 || cfg.epochs < 1 || !(cfg.tau > 0) || !(cfg.adam.lr > 0) ||
-        model.A() < 2) {
+    if (cfg.batch < 2 || cfg.epochs < 1 || !(cfg.tau > 0) || !(cfg.adam.lr > 0) || model.A() < 2) {
         return make_error(Errc::invalid_argument,
                           "train: expected batch >= 2, epochs >= 1, tau > 0, lr > 0 and at "
                           "least 2 labels");
@@ -443,11 +461,12 @@ Result<TrainResult> train(RouterModel& model, const LabeledSet& train_set, const
         order[i] = static_cast<uint32_t>(i);
     }
 
-    auto add_scaled = [](std::vector<float>& dst, const std::vector<float>& src, float w, size_t n) {
-        for (size_t i = 0; i < n; i++) {
-            dst[i] += w * src[i];
-        }
-    };
+    auto add_scaled =
+        [](std::vector<float>& dst, const std::vector<float>& src, float w, size_t n) {
+            for (size_t i = 0; i < n; i++) {
+                dst[i] += w * src[i];
+            }
+        };
 
     for (int epoch = 1; epoch <= cfg.epochs; epoch++) {
         const auto te = std::chrono::steady_clock::now();
@@ -489,19 +508,24 @@ Result<TrainResult> train(RouterModel& model, const LabeledSet& train_set, const
             }
             // ---- forward ----
             for (int i = 0; i < b; i++) {
-                pool_forward(X.data() + static_cast<size_t>(i) * D, acts[static_cast<size_t>(i)],
-                             text[anchor[static_cast<size_t>(i)]], rows.data(), D);
+                pool_forward(X.data() + static_cast<size_t>(i) * D,
+                             acts[static_cast<size_t>(i)],
+                             text[anchor[static_cast<size_t>(i)]],
+                             rows.data(),
+                             D);
                 pool_forward(Xp.data() + static_cast<size_t>(i) * D,
                              acts_p[static_cast<size_t>(i)],
-                             text[positive[static_cast<size_t>(i)]], rows.data(), D);
+                             text[positive[static_cast<size_t>(i)]],
+                             rows.data(),
+                             D);
             }
             linear_forward(H.data(), X.data(), model.w.data(), model.b.data(), b, D, E);
             linear_forward(Hp.data(), Xp.data(), model.w.data(), model.b.data(), b, D, E);
             l2norm_forward(Z.data(), r.data(), H.data(), b, E);
             l2norm_forward(Zp.data(), rp.data(), Hp.data(), b, E);
             l2norm_forward(Ph.data(), rP.data(), model.protos.data(), A, E);
-            const float l_ce = proto_ce_forward(probs.data(), Z.data(), Ph.data(), y.data(), b, E,
-                                                A, cfg.tau);
+            const float l_ce =
+                proto_ce_forward(probs.data(), Z.data(), Ph.data(), y.data(), b, E, A, cfg.tau);
             const float l_tri =
                 triplet_forward(Z.data(), Ph.data(), y.data(), neg.data(), b, E, cfg.margin);
             const float l_nce =
@@ -512,8 +536,10 @@ Result<TrainResult> train(RouterModel& model, const LabeledSet& train_set, const
                 return make_error(Errc::numeric,
                                   "train: loss became " + std::to_string(loss) + " at step " +
                                       std::to_string(step + 1) + " (epoch " +
-                                      std::to_string(epoch) + "); the model was restored to "
-                                      "epoch " + std::to_string(epoch - 1));
+                                      std::to_string(epoch) +
+                                      "); the model was restored to "
+                                      "epoch " +
+                                      std::to_string(epoch - 1));
             }
             loss_sum += loss * b;
             for (int i = 0; i < b; i++) {
@@ -529,20 +555,28 @@ Result<TrainResult> train(RouterModel& model, const LabeledSet& train_set, const
             std::fill(dPh.begin(), dPh.end(), 0.0f);
             std::fill(tZ.begin(), tZ.end(), 0.0f);
             std::fill(tP.begin(), tP.end(), 0.0f);
-            proto_ce_backward(tZ.data(), tP.data(), probs.data(), Z.data(), Ph.data(), y.data(),
-                              b, E, A, cfg.tau);
+            proto_ce_backward(tZ.data(),
+                              tP.data(),
+                              probs.data(),
+                              Z.data(),
+                              Ph.data(),
+                              y.data(),
+                              b,
+                              E,
+                              A,
+                              cfg.tau);
             add_scaled(dZ, tZ, cfg.w_ce, nZ);
             add_scaled(dPh, tP, cfg.w_ce, tP.size());
             std::fill(tZ.begin(), tZ.end(), 0.0f);
             std::fill(tP.begin(), tP.end(), 0.0f);
-            triplet_backward(tZ.data(), tP.data(), Z.data(), Ph.data(), y.data(), neg.data(), b,
-                             E, cfg.margin);
+            triplet_backward(
+                tZ.data(), tP.data(), Z.data(), Ph.data(), y.data(), neg.data(), b, E, cfg.margin);
             add_scaled(dZ, tZ, cfg.w_triplet, nZ);
             add_scaled(dPh, tP, cfg.w_triplet, tP.size());
             std::fill(tZ.begin(), tZ.end(), 0.0f);
             std::fill(tZp.begin(), tZp.end(), 0.0f);
-            info_nce_backward(tZ.data(), tZp.data(), nce.data(), Z.data(), Zp.data(), b, E,
-                              cfg.tau);
+            info_nce_backward(
+                tZ.data(), tZp.data(), nce.data(), Z.data(), Zp.data(), b, E, cfg.tau);
             add_scaled(dZ, tZ, cfg.w_nce, nZ);
             add_scaled(dZp, tZp, cfg.w_nce, nZ);
             l2norm_backward(gp.data(), dPh.data(), Ph.data(), rP.data(), A, E);
@@ -554,20 +588,28 @@ Result<TrainResult> train(RouterModel& model, const LabeledSet& train_set, const
             std::fill(dXp.begin(), dXp.end(), 0.0f);
             float* dxa = cfg.tune_embeddings ? dX.data() : nullptr;
             float* dxp = cfg.tune_embeddings ? dXp.data() : nullptr;
-            linear_backward(dxa, gw.data(), gb.data(), dH.data(), X.data(), model.w.data(), b, D,
-                            E);
-            linear_backward(dxp, gw.data(), gb.data(), dHp.data(), Xp.data(), model.w.data(), b,
-                            D, E);
+            linear_backward(
+                dxa, gw.data(), gb.data(), dH.data(), X.data(), model.w.data(), b, D, E);
+            linear_backward(
+                dxp, gw.data(), gb.data(), dHp.data(), Xp.data(), model.w.data(), b, D, E);
             touched.clear();
             if (cfg.tune_embeddings) {
                 for (int i = 0; i < b; i++) {
                     const size_t o = static_cast<size_t>(i) * D;
-                    pool_backward(grows.data(), touched, dX.data() + o, X.data() + o,
+                    pool_backward(grows.data(),
+                                  touched,
+                                  dX.data() + o,
+                                  X.data() + o,
                                   acts[static_cast<size_t>(i)],
-                                  text[anchor[static_cast<size_t>(i)]], D);
-                    pool_backward(grows.data(), touched, dXp.data() + o, Xp.data() + o,
+                                  text[anchor[static_cast<size_t>(i)]],
+                                  D);
+                    pool_backward(grows.data(),
+                                  touched,
+                                  dXp.data() + o,
+                                  Xp.data() + o,
                                   acts_p[static_cast<size_t>(i)],
-                                  text[positive[static_cast<size_t>(i)]], D);
+                                  text[positive[static_cast<size_t>(i)]],
+                                  D);
                 }
                 std::sort(touched.begin(), touched.end());
                 touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
@@ -594,18 +636,44 @@ Result<TrainResult> train(RouterModel& model, const LabeledSet& train_set, const
             }
             const float lr = lr_at(cfg.adam.lr, step, cfg.warmup, total_steps);
             step++;
-            adamw_update(model.w.data(), gw.data(), mw.data(), vw.data(),
-                         static_cast<int64_t>(gw.size()), cfg.adam, lr, step);
-            adamw_update(model.b.data(), gb.data(), mb.data(), vb.data(),
-                         static_cast<int64_t>(gb.size()), cfg.adam, lr, step);
-            adamw_update(model.protos.data(), gp.data(), mp.data(), vp.data(),
-                         static_cast<int64_t>(gp.size()), cfg.adam, lr, step);
+            adamw_update(model.w.data(),
+                         gw.data(),
+                         mw.data(),
+                         vw.data(),
+                         static_cast<int64_t>(gw.size()),
+                         cfg.adam,
+                         lr,
+                         step);
+            adamw_update(model.b.data(),
+                         gb.data(),
+                         mb.data(),
+                         vb.data(),
+                         static_cast<int64_t>(gb.size()),
+                         cfg.adam,
+                         lr,
+                         step);
+            adamw_update(model.protos.data(),
+                         gp.data(),
+                         mp.data(),
+                         vp.data(),
+                         static_cast<int64_t>(gp.size()),
+                         cfg.adam,
+                         lr,
+                         step);
             if (cfg.tune_embeddings) {
-                adamw_update_rows(rows.data(), grows.data(), mrows.data(), vrows.data(), touched,
-                                  D, cfg.adam, lr * cfg.embedding_lr_scale, step);
+                adamw_update_rows(rows.data(),
+                                  grows.data(),
+                                  mrows.data(),
+                                  vrows.data(),
+                                  touched,
+                                  D,
+                                  cfg.adam,
+                                  lr * cfg.embedding_lr_scale,
+                                  step);
                 for (const uint32_t row : touched) {
                     std::fill(grows.begin() + static_cast<long>(row) * D,
-                              grows.begin() + static_cast<long>(row + 1) * D, 0.0f);
+                              grows.begin() + static_cast<long>(row + 1) * D,
+                              0.0f);
                 }
             }
             std::fill(gw.begin(), gw.end(), 0.0f);

@@ -64,3 +64,37 @@ cli_expect(inspect_not_gguf RC 1 ONE_LINE ERR "^ruvllm: .*values.yaml: bad magic
            ARGS inspect ${TINY}/values.yaml)
 cli_expect(inspect_missing RC 1 ONE_LINE ERR "^ruvllm: /nonexistent.gguf: cannot open"
            ARGS inspect /nonexistent.gguf)
+
+# pretrain / train on tiny data (a corpus made of the tiny library's own texts)
+set(TRAIN_DIR ${CLI_TMP}/train)
+add_test(NAME cli.train_setup
+         COMMAND ${CMAKE_COMMAND} -E make_directory ${TRAIN_DIR})
+add_test(NAME cli.train_generate
+         COMMAND ${RUVLLM_BIN} generate --library ${TINY} --labels agents --per-agent 40
+                 --out ${TRAIN_DIR}/ds -q)
+set_tests_properties(cli.train_setup cli.train_generate PROPERTIES LABELS cli)
+set_tests_properties(cli.train_generate PROPERTIES DEPENDS cli.train_setup)
+cli_expect(pretrain_tiny RC 0 ERR "pretrain: .* words .*vocabulary .*dim 8"
+           ARGS pretrain --corpus ${TRAIN_DIR}/ds/claude_training_train.jsonl
+                --out ${TRAIN_DIR}/base.gguf --dim 8 --epochs 1 --bucket 1000 --min-count 1
+                --threads 1)
+cli_expect(train_tiny RC 0 ERR "held-out test: accuracy [0-9.]+, macro-F1"
+           ARGS train --data ${TRAIN_DIR}/ds/claude_training_train.jsonl
+                --test ${TRAIN_DIR}/ds/claude_training_test.jsonl --base ${TRAIN_DIR}/base.gguf
+                --dim 8 --epochs 2 --out ${TRAIN_DIR}/router.gguf)
+cli_expect(inspect_router RC 0 OUT "ruvllm.kind += \"router\".*router.prototypes"
+           ARGS inspect ${TRAIN_DIR}/router.gguf)
+cli_expect(train_missing_data RC 1 ONE_LINE ERR "^ruvllm: .*nope.jsonl: cannot open"
+           ARGS train --data ${TRAIN_DIR}/nope.jsonl --base ${TRAIN_DIR}/base.gguf)
+cli_expect(train_base_is_not_a_model RC 1 ONE_LINE ERR "^ruvllm: .*values.yaml: bad magic"
+           ARGS train --data ${TRAIN_DIR}/ds/claude_training_train.jsonl --base ${TINY}/values.yaml)
+cli_expect(train_bad_test_file RC 1 ONE_LINE ERR "^ruvllm: values.yaml:[0-9]+: not a JSON object"
+           ARGS train --data ${TRAIN_DIR}/ds/claude_training_train.jsonl --base ${TRAIN_DIR}/base.gguf
+                --test ${TINY}/values.yaml)
+cli_expect(pretrain_missing_corpus RC 1 ONE_LINE ERR "^ruvllm: /nonexistent.txt: corpus not found"
+           ARGS pretrain --corpus /nonexistent.txt --out ${TRAIN_DIR}/x.gguf)
+set_tests_properties(cli.pretrain_tiny PROPERTIES DEPENDS cli.train_generate)
+set_tests_properties(cli.train_tiny PROPERTIES DEPENDS cli.pretrain_tiny)
+set_tests_properties(cli.inspect_router PROPERTIES DEPENDS cli.train_tiny)
+set_tests_properties(cli.train_missing_data cli.train_bad_test_file
+                     PROPERTIES DEPENDS cli.pretrain_tiny)

@@ -12,8 +12,11 @@ namespace ruvllm::test {
 // Largest relative error between `analytic` and central differences of `loss()` w.r.t. `x`,
 // over all coordinates (or `max_coords` of them, spread evenly, when x is large).
 template <class LossFn>
-double max_rel_error(std::vector<float>& x, const std::vector<float>& analytic, LossFn loss,
-                     double eps = 1e-3, size_t max_coords = 0) {
+double max_rel_error(std::vector<float>& x,
+                     const std::vector<float>& analytic,
+                     LossFn loss,
+                     double eps = 1e-3,
+                     size_t max_coords = 0) {
     double worst = 0.0;
     const size_t n = x.size();
     const size_t stride = max_coords > 0 && n > max_coords ? n / max_coords : 1;

@@ -1,7 +1,7 @@
 // loss_test.cpp: finite-difference checks of every backward pass, and closed forms.
-#include <gtest/gtest.h>
-
 #include <cmath>
+
+#include <gtest/gtest.h>
 
 #include <ruvllm/loss.h>
 
@@ -22,8 +22,8 @@ TEST(GradCheck, Linear) {
         return project(y, fw);
     };
     std::vector<float> dx(B * D, 0), dw(E * D, 0), db(E, 0);
-    ruvllm::linear_backward(dx.data(), dw.data(), db.data(), fw.data(), x.data(), w.data(), B, D,
-                            E);
+    ruvllm::linear_backward(
+        dx.data(), dw.data(), db.data(), fw.data(), x.data(), w.data(), B, D, E);
     EXPECT_LT(max_rel_error(x, dx, loss), 1e-2);
     EXPECT_LT(max_rel_error(w, dw, loss), 1e-2);
     EXPECT_LT(max_rel_error(b, db, loss), 1e-2);
@@ -69,8 +69,8 @@ TEST(GradCheck, PrototypeCrossEntropy) {
     };
     loss();
     std::vector<float> dz(B * E, 0), dp(A * E, 0);
-    ruvllm::proto_ce_backward(dz.data(), dp.data(), probs.data(), z.data(), p.data(), y.data(), B,
-                              E, A, tau);
+    ruvllm::proto_ce_backward(
+        dz.data(), dp.data(), probs.data(), z.data(), p.data(), y.data(), B, E, A, tau);
     EXPECT_LT(max_rel_error(z, dz, loss), 1e-2);
     EXPECT_LT(max_rel_error(p, dp, loss), 1e-2);
 }
@@ -85,8 +85,8 @@ TEST(GradCheck, Triplet) {
         return ruvllm::triplet_forward(z.data(), p.data(), pos.data(), neg.data(), B, E, margin);
     };
     std::vector<float> dz(B * E, 0), dp(A * E, 0);
-    ruvllm::triplet_backward(dz.data(), dp.data(), z.data(), p.data(), pos.data(), neg.data(), B,
-                             E, margin);
+    ruvllm::triplet_backward(
+        dz.data(), dp.data(), z.data(), p.data(), pos.data(), neg.data(), B, E, margin);
     EXPECT_LT(max_rel_error(z, dz, loss), 1e-2);
     EXPECT_LT(max_rel_error(p, dp, loss), 1e-2);
     // The row without a negative has no gradient.
@@ -104,8 +104,8 @@ TEST(Triplet, InactiveHingeGivesZeroLossAndGradient) {
     EXPECT_FLOAT_EQ(ruvllm::triplet_forward(z.data(), p.data(), pos.data(), neg.data(), 1, E, 1.5f),
                     0.5f);  // 1.5 - 1 + 0
     std::vector<float> dz(2, 0), dp(4, 0);
-    ruvllm::triplet_backward(dz.data(), dp.data(), z.data(), p.data(), pos.data(), neg.data(), 1,
-                             E, 0.5f);
+    ruvllm::triplet_backward(
+        dz.data(), dp.data(), z.data(), p.data(), pos.data(), neg.data(), 1, E, 0.5f);
     EXPECT_EQ(dz, (std::vector<float>{0, 0}));
 }
 
@@ -134,8 +134,10 @@ TEST(InfoNce, IdenticalKeysGiveLogB) {
         k[static_cast<size_t>(i) * E] = 1.0f;  // every similarity is equal
     }
     std::vector<int32_t> label = {0, 1, 2, 3, 4};
-    EXPECT_NEAR(ruvllm::info_nce_forward(probs.data(), q.data(), k.data(), label.data(), B, E, 0.07f),
-                std::log(B), 1e-6);
+    EXPECT_NEAR(
+        ruvllm::info_nce_forward(probs.data(), q.data(), k.data(), label.data(), B, E, 0.07f),
+        std::log(B),
+        1e-6);
 }
 
 TEST(InfoNce, MaskingRemovesSameLabelNegatives) {
@@ -161,6 +163,8 @@ TEST(ProtoCe, UniformScoresGiveLogA) {
     const int E = 2, A = 4;
     std::vector<float> z = {1, 0}, p(A * E, 0.0f), probs(A);
     std::vector<int32_t> y = {2};
-    EXPECT_NEAR(ruvllm::proto_ce_forward(probs.data(), z.data(), p.data(), y.data(), 1, E, A, 0.07f),
-                std::log(A), 1e-6);
+    EXPECT_NEAR(
+        ruvllm::proto_ce_forward(probs.data(), z.data(), p.data(), y.data(), 1, E, A, 0.07f),
+        std::log(A),
+        1e-6);
 }

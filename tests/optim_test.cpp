@@ -1,7 +1,7 @@
 // optim_test.cpp: AdamW against a hand computation, the schedule, and clipping.
-#include <gtest/gtest.h>
-
 #include <cmath>
+
+#include <gtest/gtest.h>
 
 #include <ruvllm/optim.h>
 

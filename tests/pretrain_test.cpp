@@ -1,11 +1,9 @@
 // pretrain_test.cpp: pretraining on a tiny corpus, checked against libfasttext itself (trained
 // with the same settings and one thread), the subword base embedding and its GGUF round trip.
-#include <gtest/gtest.h>
-
-#include <fasttext/fasttext.h>
-
 #include <cmath>
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include <ruvllm/embedder.h>
 #include <ruvllm/generator.h>
@@ -15,6 +13,7 @@
 
 #include "gradcheck.h"
 #include "testutil.h"
+#include <fasttext/fasttext.h>
 
 namespace {
 
@@ -52,8 +51,7 @@ TEST(Pretrain, WordVectorsMatchLibfasttextExactly) {
     const std::filesystem::path corpus = tiny_corpus(dir);
     const ruvllm::PretrainConfig cfg = tiny_config();
     ruvllm::PretrainReport rep;
-    ruvllm::Result<ruvllm::gguf::File> f =
-        ruvllm::pretrain(corpus, dir.path(), cfg, {}, &rep);
+    ruvllm::Result<ruvllm::gguf::File> f = ruvllm::pretrain(corpus, dir.path(), cfg, {}, &rep);
     ASSERT_TRUE(f) << f.error().message;
     EXPECT_GT(rep.corpus_words, 10000u);
     EXPECT_EQ(rep.corpus_xxh64.size(), 16u);
@@ -115,8 +113,10 @@ TEST(Pretrain, WordVectorsMatchLibfasttextExactly) {
 TEST(Pretrain, OneThreadIsDeterministic) {
     ruvllm::test::TempDir dir;
     const std::filesystem::path corpus = tiny_corpus(dir);
-    ruvllm::Result<ruvllm::gguf::File> a = ruvllm::pretrain(corpus, dir.path(), tiny_config(), {}, nullptr);
-    ruvllm::Result<ruvllm::gguf::File> b = ruvllm::pretrain(corpus, dir.path(), tiny_config(), {}, nullptr);
+    ruvllm::Result<ruvllm::gguf::File> a =
+        ruvllm::pretrain(corpus, dir.path(), tiny_config(), {}, nullptr);
+    ruvllm::Result<ruvllm::gguf::File> b =
+        ruvllm::pretrain(corpus, dir.path(), tiny_config(), {}, nullptr);
     ASSERT_TRUE(a);
     ASSERT_TRUE(b);
     EXPECT_EQ(ruvllm::gguf::write(*a), ruvllm::gguf::write(*b));

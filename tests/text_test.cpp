@@ -8,8 +8,19 @@ TEST(Tokenize, LowerCasesAndKeepsJoinedTokens) {
     std::vector<std::string> w;
     ruvllm::tokenize_words("Fix the flaky CI/CD job in Node.js! (C++ and C#, e-mail, snake_case.)",
                            w);
-    EXPECT_EQ(w, (std::vector<std::string>{"fix", "the", "flaky", "ci/cd", "job", "in", "node.js",
-                                           "c++", "and", "c#", "e-mail", "snake_case"}));
+    EXPECT_EQ(w,
+              (std::vector<std::string>{"fix",
+                                        "the",
+                                        "flaky",
+                                        "ci/cd",
+                                        "job",
+                                        "in",
+                                        "node.js",
+                                        "c++",
+                                        "and",
+                                        "c#",
+                                        "e-mail",
+                                        "snake_case"}));
     ruvllm::tokenize_words("...---", w);
     EXPECT_TRUE(w.empty());
     ruvllm::tokenize_words("Café résumé", w);
@@ -33,7 +44,8 @@ TEST(Subwords, FollowFastTextsNgramRules) {
     // "<abcdef>" has 8 characters: 6 + 5 + 4 n-grams of length 3, 4 and 5.
     EXPECT_EQ(b.size(), 15u);
     b.clear();
-    ruvllm::subword_buckets("\xc3\xa9t\xc3\xa9", 3, 3, 1u << 30, b);  // "été": 3 chars -> 3 trigrams
+    ruvllm::subword_buckets(
+        "\xc3\xa9t\xc3\xa9", 3, 3, 1u << 30, b);  // "été": 3 chars -> 3 trigrams
     EXPECT_EQ(b.size(), 3u);
     b.clear();
     ruvllm::subword_buckets("x", 1, 1, 100, b);  // 1-grams at the boundaries are skipped

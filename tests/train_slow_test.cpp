@@ -1,9 +1,9 @@
 // train_slow_test.cpp (label: slow): the known-parameter-recovery gate. A base pretrained on
 // generated task text and a router trained on the generator's train split must route the
 // held-out test split (unseen templates) well above chance.
-#include <gtest/gtest.h>
-
 #include <fstream>
+
+#include <gtest/gtest.h>
 
 #include <ruvllm/export.h>
 #include <ruvllm/generator.h>
@@ -62,6 +62,8 @@ TEST(TrainGate, HeldOutTemplatesAreRoutedWell) {
     ASSERT_TRUE(r) << r.error().message;
     const ruvllm::Metrics mt = ruvllm::evaluate(m, test_set);
     std::printf("held-out accuracy %.4f macro-F1 %.4f on %zu examples (13 labels, chance 0.077)\n",
-                mt.accuracy, mt.macro_f1, mt.n);
+                mt.accuracy,
+                mt.macro_f1,
+                mt.n);
     EXPECT_GE(mt.accuracy, 0.45);
 }

@@ -13,7 +13,8 @@ namespace {
 ruvllm::SubwordEmbedder hashed_base(int D, uint64_t seed) {
     // No vocabulary, 2,000 hashed n-gram rows: enough to separate a handful of phrasings.
     ruvllm::Rng rng(seed);
-    return ruvllm::SubwordEmbedder(ruvllm::SubwordConfig{D, 3, 4, 2000}, {},
+    return ruvllm::SubwordEmbedder(ruvllm::SubwordConfig{D, 3, 4, 2000},
+                                   {},
                                    ruvllm::test::random_vec(rng, static_cast<size_t>(2000) * D));
 }
 
@@ -21,10 +22,14 @@ ruvllm::LabeledSet tiny_set() {
     ruvllm::LabeledSet s;
     s.labels = {"coder", "tester", "documenter", "devops"};
     const char* texts[][2] = {
-        {"implement the login endpoint", "coder"},    {"add a search feature", "coder"},
-        {"write unit tests for the parser", "tester"}, {"cover the cart with tests", "tester"},
-        {"document the public api", "documenter"},     {"update the readme guide", "documenter"},
-        {"deploy the service to kubernetes", "devops"}, {"fix the ci pipeline", "devops"},
+        {"implement the login endpoint", "coder"},
+        {"add a search feature", "coder"},
+        {"write unit tests for the parser", "tester"},
+        {"cover the cart with tests", "tester"},
+        {"document the public api", "documenter"},
+        {"update the readme guide", "documenter"},
+        {"deploy the service to kubernetes", "devops"},
+        {"fix the ci pipeline", "devops"},
     };
     for (const auto& t : texts) {
         ruvllm::TrainExample ex;
@@ -59,13 +64,15 @@ TEST(LoadLabeled, EveryFormat) {
                        "{\"input\":\"Fix it\",\"output_agent\":\"debugger\",\"metadata\":"
                        "{\"template_id\":\"debugger-001\"}}\n\n"
                        "{\"input\":\"Test it\",\"output_agent\":\"tester\"}");
-    ruvllm::test::spit(dir / "t.jsonl",
-                       "{\"anchor\":\"Review PR 5\",\"positive\":\"reviewer\",\"negative\":"
-                       "\"tester\",\"isHard\":true,\"reason\":\"x\"}\n"
-                       "{\"anchor\":\"Plan Q3\",\"positive\":\"planner\",\"negative\":\"architect\","
-                       "\"is_hard\":false}");
+    ruvllm::test::spit(
+        dir / "t.jsonl",
+        "{\"anchor\":\"Review PR 5\",\"positive\":\"reviewer\",\"negative\":"
+        "\"tester\",\"isHard\":true,\"reason\":\"x\"}\n"
+        "{\"anchor\":\"Plan Q3\",\"positive\":\"planner\",\"negative\":\"architect\","
+        "\"is_hard\":false}");
     ruvllm::test::spit(dir / "d.csv", "id,input,output_agent\n1,\"Hello, \"\"world\"\"\",coder\n");
-    ruvllm::test::spit(dir / "d.txt", "__label__devops deploy the app\n__label__a __label__b two\n");
+    ruvllm::test::spit(dir / "d.txt",
+                       "__label__devops deploy the app\n__label__a __label__b two\n");
     ruvllm::DataOptions opt;
     ruvllm::Result<ruvllm::LabeledSet> d = ruvllm::load_labeled(dir / "d.jsonl", opt);
     ASSERT_TRUE(d) << d.error().message;
@@ -123,8 +130,8 @@ TEST(Confusable, MapsAgentPairsOntoLabelSets) {
     EXPECT_EQ(agents, (std::vector<std::pair<int32_t, int32_t>>{{0, 1}, {2, 3}}));
     // Categories: coder/refactorer fall into one category and disappear; researcher/architect
     // becomes researcher/architecture.
-    const std::vector<std::pair<int32_t, int32_t>> cats = ruvllm::confusable_pairs(
-        {"coder", "researcher", "security", "architecture", "reviewer"});
+    const std::vector<std::pair<int32_t, int32_t>> cats =
+        ruvllm::confusable_pairs({"coder", "researcher", "security", "architecture", "reviewer"});
     EXPECT_NE(std::find(cats.begin(), cats.end(), std::pair<int32_t, int32_t>{1, 3}), cats.end());
     EXPECT_EQ(std::find(cats.begin(), cats.end(), std::pair<int32_t, int32_t>{0, 0}), cats.end());
 }

@@ -55,6 +55,7 @@ public:
     SubwordEmbedder(SubwordConfig cfg, std::vector<std::string> words, std::vector<float> rows);
 
     int dim() const override { return cfg_.dim; }
+
     void embed(std::string_view text, float* out) const override;
 
     // The mean of a word's subword rows (not normalised); zero if it has none.
@@ -63,8 +64,11 @@ public:
     void subword_rows(std::string_view word, std::vector<uint32_t>& out) const;
 
     const SubwordConfig& config() const { return cfg_; }
+
     const std::vector<std::string>& words() const { return words_; }
+
     const std::vector<float>& rows() const { return rows_; }
+
     std::vector<float>& mutable_rows() { return rows_; }  // for fine-tuning (train.h)
 
     // Adds the base's keys and tensor to `file` (`type`: F32 or F16).

@@ -7,6 +7,7 @@
 //   DIR/claude_training_test.jsonl
 //   DIR/claude_training_stats.json      the seed's stats JSON
 //   DIR/claude_training_fold_K_of_N.jsonl  with folds > 1: the K-th cross-validation fold
+//   DIR/claude_training_*.fasttext.txt  with fasttext: the splits as fastText training files
 //   DIR/README.md                       the dataset card: seed, config, counts
 // All files are written to temp files first and renamed into place only when every one of
 // them is complete, so an interrupted run never leaves a half-written file under a final name.
@@ -27,6 +28,9 @@ struct ExportPlan {
     int folds = 0;  // 0: no cross-validation files
     Balance balance = Balance::none;
     uint64_t seed = 42;
+    // Also write claude_training_{train,val,test}.fasttext.txt ("__label__<output_agent> words",
+    // words from tokenize_words): the input of fastText `supervised`, for baselines.
+    bool fasttext = false;
     // Card text: the lines of the config, and per-agent template counts, as `name: value`.
     std::vector<std::pair<std::string, std::string>> config;
     std::vector<std::pair<std::string, size_t>> templates_per_agent;

@@ -37,11 +37,11 @@ struct RouterModel {
     std::vector<std::pair<std::string, gguf::Value>> info;
 
     int D() const { return base.dim(); }
+
     int A() const { return static_cast<int>(labels.size()); }
 
     // A fresh head: W near-identity (E == D) or small random, b = 0, prototypes random unit.
-    static RouterModel init(SubwordEmbedder base, std::vector<std::string> labels, int E,
-                            Rng& rng);
+    static RouterModel init(SubwordEmbedder base, std::vector<std::string> labels, int E, Rng& rng);
 
     // z (E), written; zero if the text has no known subword.
     void embed(std::string_view text, float* z) const;

@@ -16,13 +16,26 @@ struct AdamConfig {
 // One AdamW step on n parameters; t is the 1-based step number.
 //   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
 //   w -= lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps) + lr wd w
-void adamw_update(float* w, const float* g, float* m, float* v, int64_t n, const AdamConfig& c,
-                  float lr, int64_t t);
+void adamw_update(float* w,
+                  const float* g,
+                  float* m,
+                  float* v,
+                  int64_t n,
+                  const AdamConfig& c,
+                  float lr,
+                  int64_t t);
 
 // The same update for the rows listed in `rows` only (each once) of a (n_rows, D) table whose
 // other rows had no gradient this step ("lazy" Adam: untouched rows keep their moments).
-void adamw_update_rows(float* w, const float* g, float* m, float* v, const std::vector<uint32_t>& rows,
-                       int D, const AdamConfig& c, float lr, int64_t t);
+void adamw_update_rows(float* w,
+                       const float* g,
+                       float* m,
+                       float* v,
+                       const std::vector<uint32_t>& rows,
+                       int D,
+                       const AdamConfig& c,
+                       float lr,
+                       int64_t t);
 
 // Linear warm-up over `warmup` steps, then linear decay to 0 at `total` steps.
 float lr_at(float lr, int64_t step, int64_t warmup, int64_t total);

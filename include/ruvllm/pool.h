@@ -16,6 +16,7 @@ namespace ruvllm {
 struct TextRows {
     std::vector<uint32_t> ids;
     std::vector<uint32_t> start;  // K + 1 offsets
+
     int words() const { return static_cast<int>(start.size()) - 1; }
 };
 
@@ -33,7 +34,12 @@ void pool_forward(float* x, PoolActs& acts, const TextRows& t, const float* rows
 
 // Accumulates into drows (same layout as rows) for the rows the text reads; appends each row id
 // it touches to `touched` (duplicates possible).
-void pool_backward(float* drows, std::vector<uint32_t>& touched, const float* dx, const float* x,
-                   const PoolActs& acts, const TextRows& t, int D);
+void pool_backward(float* drows,
+                   std::vector<uint32_t>& touched,
+                   const float* dx,
+                   const float* x,
+                   const PoolActs& acts,
+                   const TextRows& t,
+                   int D);
 
 }  // namespace ruvllm

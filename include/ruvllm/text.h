@@ -30,7 +30,7 @@ uint32_t fasttext_hash(std::string_view s);
 // Appends to `out` the bucket indices (0 .. bucket-1) of the character n-grams of "<word>" with
 // minn <= n <= maxn, in fastText's order. Single-character n-grams at a word boundary are
 // skipped, as fastText does.
-void subword_buckets(std::string_view word, int minn, int maxn, uint32_t bucket,
-                     std::vector<uint32_t>& out);
+void subword_buckets(
+    std::string_view word, int minn, int maxn, uint32_t bucket, std::vector<uint32_t>& out);
 
 }  // namespace ruvllm

@@ -116,12 +116,12 @@ struct LabelMetrics {
 
 struct Metrics {
     size_t n = 0;
-    double accuracy = 0;          // nearest prototype, N-way
+    double accuracy = 0;  // nearest prototype, N-way
     double macro_f1 = 0;
     size_t n_triplets = 0;        // examples with a negative label
     double triplet_accuracy = 0;  // cos(z, p_pos) > cos(z, p_neg)
     size_t n_hard = 0;
-    double hard_accuracy = 0;     // the same on hard negatives
+    double hard_accuracy = 0;  // the same on hard negatives
     std::vector<LabelMetrics> per_label;
     std::vector<std::vector<uint32_t>> confusion;  // [true][predicted]
 };

@@ -23,6 +23,7 @@ struct GenerateOptions {
     std::string split = "0.7,0.15,0.15";
     int folds = 0;
     std::string balance = "none";
+    bool fasttext = false;
     bool stream = false;
     int64_t count = -1;
     bool quiet = false;

@@ -65,6 +65,9 @@ CLI::App* add_generate(CLI::App& app, GenerateOptions& opt) {
                     "or under (subsample majority labels)")
         ->check(CLI::IsMember({"none", "over", "under"}))
         ->capture_default_str();
+    cmd->add_flag("--fasttext",
+                  opt.fasttext,
+                  "also write the splits as fastText files (claude_training_*.fasttext.txt)");
     cmd->add_flag("--stream", opt.stream, "stream --count examples as JSONL in constant memory");
     cmd->add_option("--count", opt.count, "number of examples to stream (with --stream)");
     cmd->add_flag("-q,--quiet", opt.quiet, "no progress or summary on stderr");
@@ -199,6 +202,7 @@ Status run_generate(const GenerateOptions& opt) {
                    : opt.balance == "under" ? Balance::under
                                             : Balance::none;
     plan.seed = opt.seed;
+    plan.fasttext = opt.fasttext;
     plan.generator_version = std::string("ruvllm ") + RUVLLM_VERSION;
     plan.config = {
         {"seed", std::to_string(opt.seed)},

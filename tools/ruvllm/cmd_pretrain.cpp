@@ -20,9 +20,11 @@ CLI::App* add_pretrain(CLI::App& app, PretrainOptions& opt) {
         "The default corpus is Debian's package descriptions (scripts/fetch_corpus downloads\n"
         "it into .cache/corpus/). Any UTF-8 text file works: an issue-tracker dump, docs...\n"
         "With --threads 1 the same corpus and seed give the same model bytes.");
-    cmd->add_option("--corpus", opt.corpus,
+    cmd->add_option("--corpus",
+                    opt.corpus,
                     "corpus text file; default: <cache>/corpus/debian-translation-en.txt");
-    cmd->add_option("-o,--out", opt.out, "output base model (GGUF); default: <cache>/base/default.gguf");
+    cmd->add_option(
+        "-o,--out", opt.out, "output base model (GGUF); default: <cache>/base/default.gguf");
     cmd->add_option("--dim", opt.dim, "embedding dimension")->capture_default_str();
     cmd->add_option("--epochs", opt.epochs, "passes over the corpus")->capture_default_str();
     cmd->add_option("--min-count", opt.min_count, "minimum word count for the vocabulary")
@@ -50,8 +52,10 @@ Status run_pretrain(const PretrainOptions& opt) {
     const fs::path out = opt.out.empty() ? cache / "base/default.gguf" : fs::path(opt.out);
     std::error_code ec;
     if (!fs::exists(corpus, ec)) {
-        return make_error(Errc::io, corpus.string() + ": corpus not found, expected a text file "
-                                                      "(scripts/fetch_corpus fetches the default)");
+        return make_error(Errc::io,
+                          corpus.string() +
+                              ": corpus not found, expected a text file "
+                              "(scripts/fetch_corpus fetches the default)");
     }
     if (out.has_parent_path()) {
         fs::create_directories(out.parent_path(), ec);
@@ -72,13 +76,16 @@ Status run_pretrain(const PretrainOptions& opt) {
     PretrainReport rep;
     Result<gguf::File> model = [&] {
         ProgressBar bar("pretrain", opt.quiet);
-        return pretrain(corpus, out.has_parent_path() ? out.parent_path() : fs::path("."), cfg,
-                        [&](float p, float loss) {
-                            char info[32];
-                            std::snprintf(info, sizeof(info), "loss %.4f", loss);
-                            bar.update(p, info);
-                        },
-                        &rep);
+        return pretrain(
+            corpus,
+            out.has_parent_path() ? out.parent_path() : fs::path("."),
+            cfg,
+            [&](float p, float loss) {
+                char info[32];
+                std::snprintf(info, sizeof(info), "loss %.4f", loss);
+                bar.update(p, info);
+            },
+            &rep);
     }();
     if (!model) {
         return model.error();
@@ -92,8 +99,12 @@ Status run_pretrain(const PretrainOptions& opt) {
                      "pretrain: %llu words in %llu lines (xxh64 %s), vocabulary %zu, dim %d, "
                      "%.1f s -> %s\n",
                      static_cast<unsigned long long>(rep.corpus_words),
-                     static_cast<unsigned long long>(rep.corpus_lines), rep.corpus_xxh64.c_str(),
-                     rep.vocabulary, cfg.dim, rep.seconds, out.c_str());
+                     static_cast<unsigned long long>(rep.corpus_lines),
+                     rep.corpus_xxh64.c_str(),
+                     rep.vocabulary,
+                     cfg.dim,
+                     rep.seconds,
+                     out.c_str());
     }
     return ok();
 }

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
+
 #include <ruvllm/io.h>
 #include <ruvllm/pretrain.h>
 #include <ruvllm/train.h>
@@ -27,7 +28,8 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
     cmd->add_option("--val", opt.val, "validation data: picks the best epoch");
     cmd->add_option("--test", opt.test, "held-out test data: metrics in the stats JSON");
     cmd->add_option("-o,--out", opt.out, "output model (GGUF)")->capture_default_str();
-    cmd->add_option("--base", opt.base, "base embedding (GGUF); default: <cache>/base/default.gguf");
+    cmd->add_option(
+        "--base", opt.base, "base embedding (GGUF); default: <cache>/base/default.gguf");
     cmd->add_option("--stats", opt.stats, "stats JSON path; default: OUT.stats.json");
     cmd->add_option("--text-field", opt.text_field, "text field (JSONL / CSV)")
         ->capture_default_str();
@@ -43,7 +45,8 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
     cmd->add_option("--beta1", opt.beta1, "AdamW beta1")->capture_default_str();
     cmd->add_option("--beta2", opt.beta2, "AdamW beta2")->capture_default_str();
     cmd->add_option("--eps", opt.eps, "AdamW epsilon")->capture_default_str();
-    cmd->add_option("--embedding-lr-scale", opt.embedding_lr_scale,
+    cmd->add_option("--embedding-lr-scale",
+                    opt.embedding_lr_scale,
                     "learning-rate factor for the subword rows")
         ->capture_default_str();
     cmd->add_option("--warmup", opt.warmup, "linear warm-up steps")->capture_default_str();
@@ -57,14 +60,15 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
         ->capture_default_str();
     cmd->add_option("--w-triplet", opt.w_triplet, "weight of the triplet loss")
         ->capture_default_str();
-    cmd->add_option("--w-nce", opt.w_nce, "weight of the in-batch InfoNCE")
-        ->capture_default_str();
-    cmd->add_option("--hard-ratio", opt.hard_ratio,
+    cmd->add_option("--w-nce", opt.w_nce, "weight of the in-batch InfoNCE")->capture_default_str();
+    cmd->add_option("--hard-ratio",
+                    opt.hard_ratio,
                     "share of sampled negatives taken from confusable labels")
         ->capture_default_str();
-    cmd->add_flag("--no-tune-embeddings", opt.no_tune_embeddings,
-                  "keep the base's subword rows frozen");
-    cmd->add_option("--patience", opt.patience,
+    cmd->add_flag(
+        "--no-tune-embeddings", opt.no_tune_embeddings, "keep the base's subword rows frozen");
+    cmd->add_option("--patience",
+                    opt.patience,
                     "stop after N epochs without a better validation accuracy (0: off)")
         ->capture_default_str();
     cmd->add_option("--seed", opt.seed, "random seed")->capture_default_str();
@@ -84,13 +88,16 @@ Result<SubwordEmbedder> default_base(bool quiet) {
     if (!fs::exists(path, ec)) {
         const fs::path corpus = cache / "corpus/debian-translation-en.txt";
         if (!fs::exists(corpus, ec)) {
-            return make_error(Errc::io, corpus.string() +
-                                            ": pretraining corpus not found, expected it "
-                                            "(run scripts/fetch_corpus, or pass --base)");
+            return make_error(Errc::io,
+                              corpus.string() +
+                                  ": pretraining corpus not found, expected it "
+                                  "(run scripts/fetch_corpus, or pass --base)");
         }
         if (!quiet) {
-            std::fprintf(stderr, "train: no base embedding yet; pretraining the default one "
-                                 "(once, about 2 minutes) -> %s\n", path.c_str());
+            std::fprintf(stderr,
+                         "train: no base embedding yet; pretraining the default one "
+                         "(once, about 2 minutes) -> %s\n",
+                         path.c_str());
         }
         PretrainOptions p;
         p.corpus = corpus.string();
@@ -191,8 +198,13 @@ Status run_train(const TrainOptions& opt) {
         std::fprintf(stderr,
                      "train: %zu examples, %zu labels, %zu skipped; base dim %d, vocabulary %zu; "
                      "%d epochs of batch %d\n",
-                     train_set.rows.size(), train_set.labels.size(), skipped_total, model.D(),
-                     model.base.words().size(), cfg.epochs, cfg.batch);
+                     train_set.rows.size(),
+                     train_set.labels.size(),
+                     skipped_total,
+                     model.D(),
+                     model.base.words().size(),
+                     cfg.epochs,
+                     cfg.batch);
     }
     Result<TrainResult> res = [&] {
         ProgressBar bar("train", opt.quiet);
@@ -200,12 +212,19 @@ Status run_train(const TrainOptions& opt) {
         int last_epoch = 0;
         double last_val = 0;
         return train(
-            model, train_set, opt.val.empty() ? nullptr : &val_set, cfg,
+            model,
+            train_set,
+            opt.val.empty() ? nullptr : &val_set,
+            cfg,
             [&](int64_t step, int64_t total, double loss) {
                 last_loss = loss;
                 char info[96];
-                std::snprintf(info, sizeof(info), "epoch %d loss %.4f val %.3f", last_epoch + 1,
-                              last_loss, last_val);
+                std::snprintf(info,
+                              sizeof(info),
+                              "epoch %d loss %.4f val %.3f",
+                              last_epoch + 1,
+                              last_loss,
+                              last_val);
                 bar.update(static_cast<double>(step) / static_cast<double>(total), info);
             },
             [&](const EpochStats& st, const RouterModel&) {
@@ -259,10 +278,19 @@ Status run_train(const TrainOptions& opt) {
         model.info.emplace_back("ruvllm.metrics.test_macro_f1", static_cast<float>(m.macro_f1));
         if (!opt.quiet) {
             std::fprintf(stderr,
-                         "train: held-out test: accuracy %.4f, macro-F1 %.4f (%zu examples); "
-                         "triplet accuracy %.4f (%zu), hard-negative accuracy %.4f (%zu)\n",
-                         m.accuracy, m.macro_f1, m.n, m.triplet_accuracy, m.n_triplets,
-                         m.hard_accuracy, m.n_hard);
+                         "train: held-out test: accuracy %.4f, macro-F1 %.4f (%zu examples)",
+                         m.accuracy,
+                         m.macro_f1,
+                         m.n);
+            if (m.n_triplets > 0) {
+                std::fprintf(stderr,
+                             "; triplet accuracy %.4f (%zu), hard-negative accuracy %.4f (%zu)",
+                             m.triplet_accuracy,
+                             m.n_triplets,
+                             m.hard_accuracy,
+                             m.n_hard);
+            }
+            std::fprintf(stderr, "\n");
         }
     }
     if (fs::path(opt.out).has_parent_path()) {
@@ -281,9 +309,13 @@ Status run_train(const TrainOptions& opt) {
     if (!opt.quiet) {
         std::fprintf(stderr,
                      "train: %d epochs in %.1f s; best epoch %d (%s accuracy %.4f) -> %s, %s\n",
-                     res->epochs_completed, res->seconds, res->best_epoch,
-                     opt.val.empty() ? "train" : "validation", res->best_accuracy,
-                     opt.out.c_str(), stats_path.c_str());
+                     res->epochs_completed,
+                     res->seconds,
+                     res->best_epoch,
+                     opt.val.empty() ? "train" : "validation",
+                     res->best_accuracy,
+                     opt.out.c_str(),
+                     stats_path.c_str());
     }
     return ok();
 }

@@ -3,11 +3,11 @@
 // 10% so logs stay readable; --quiet silences it.
 #pragma once
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cstdio>
 #include <string>
+
+#include <unistd.h>
 
 namespace ruvllm::cli {
 
@@ -35,13 +35,22 @@ public:
             const int filled = static_cast<int>(fraction * width + 0.5);
             std::string bar(static_cast<size_t>(filled), '#');
             bar.append(static_cast<size_t>(width - filled), '.');
-            std::fprintf(stderr, "\r%s [%s] %3.0f%% %s %s\033[K", label_.c_str(), bar.c_str(),
-                         100 * fraction, info.c_str(), eta(fraction, elapsed).c_str());
+            std::fprintf(stderr,
+                         "\r%s [%s] %3.0f%% %s %s\033[K",
+                         label_.c_str(),
+                         bar.c_str(),
+                         100 * fraction,
+                         info.c_str(),
+                         eta(fraction, elapsed).c_str());
             drawn_ = true;
         } else if (static_cast<int>(fraction * 10) > last_decile_) {
             last_decile_ = static_cast<int>(fraction * 10);
-            std::fprintf(stderr, "%s: %3.0f%% %s %s\n", label_.c_str(), 100 * fraction,
-                         info.c_str(), eta(fraction, elapsed).c_str());
+            std::fprintf(stderr,
+                         "%s: %3.0f%% %s %s\n",
+                         label_.c_str(),
+                         100 * fraction,
+                         info.c_str(),
+                         eta(fraction, elapsed).c_str());
         }
     }
 
@@ -54,6 +63,7 @@ public:
     }
 
     ~ProgressBar() { finish(); }
+
     ProgressBar(const ProgressBar&) = delete;
     ProgressBar& operator=(const ProgressBar&) = delete;
 

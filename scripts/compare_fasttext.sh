@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Ours vs fastText `supervised` (Debian's fasttext CLI) on the same train/test split, in the same
+# run: accuracy (P@1 = accuracy for one label per line) and training time.
+#   scripts/compare_fasttext.sh DATASET_DIR OUR_MODEL_STATS_JSON
+# DATASET_DIR must hold claude_training_{train,test}.fasttext.txt (generate --fasttext).
+set -euo pipefail
+DIR=$1
+STATS=$2
+if ! command -v fasttext >/dev/null; then
+    echo "compare_fasttext: fasttext CLI not installed (scripts/setup installs it)" >&2
+    exit 0
+fi
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+ours=$(grep -o '"accuracy": [0-9.]*' "$STATS" | head -n 1 | awk '{print $2}')
+ours_s=$(grep -o '"train_seconds": [0-9.]*' "$STATS" | awk '{print $2}')
+printf "| model | held-out accuracy | train time (s) |\n|---|---|---|\n"
+printf "| ruvllm router (%s) | %.4f | %.1f |\n" "$(basename "${STATS%.stats.json}")" "$ours" "$ours_s"
+for args in "" "-epoch 25 -wordNgrams 2" "-epoch 50 -lr 0.5 -wordNgrams 2 -minn 3 -maxn 5 -dim 64"; do
+    start=$(date +%s.%N)
+    fasttext supervised -input "$DIR/claude_training_train.fasttext.txt" -output "$TMP/m" \
+        -thread 1 -seed 42 -verbose 0 $args
+    end=$(date +%s.%N)
+    acc=$(fasttext test "$TMP/m.bin" "$DIR/claude_training_test.fasttext.txt" | awk '/P@1/ {print $2}')
+    printf "| fastText supervised %s | %.4f | %.1f |\n" "${args:-(defaults)}" "$acc" \
+        "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')"
+done
