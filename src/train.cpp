@@ -421,7 +421,9 @@ Result<TrainResult> train(RouterModel& model,
         partners[static_cast<size_t>(b)].push_back(a);
     }
 
-    init_prototypes(model, train_set);
+    if (cfg.init_prototypes) {
+        init_prototypes(model, train_set);
+    }
 
     // Parameters' gradients and Adam moments.
     std::vector<float>& rows = model.base.mutable_rows();

@@ -98,3 +98,20 @@ set_tests_properties(cli.train_tiny PROPERTIES DEPENDS cli.pretrain_tiny)
 set_tests_properties(cli.inspect_router PROPERTIES DEPENDS cli.train_tiny)
 set_tests_properties(cli.train_missing_data cli.train_bad_test_file
                      PROPERTIES DEPENDS cli.pretrain_tiny)
+cli_expect(triplets_tiny RC 0 ERR "triplets: [0-9]+ \\([0-9]+ hard mined"
+           ARGS triplets --data ${TRAIN_DIR}/ds/claude_training_train.jsonl
+                --model ${TRAIN_DIR}/router.gguf --out ${TRAIN_DIR}/triplets.jsonl)
+cli_expect(train_checkpoints RC 0 ERR "3 epochs in"
+           ARGS train --data ${TRAIN_DIR}/ds/claude_training_train.jsonl
+                --data ${TRAIN_DIR}/triplets.jsonl --base ${TRAIN_DIR}/base.gguf --dim 8
+                --epochs 3 --checkpoint-every 2 --out ${TRAIN_DIR}/ck.gguf)
+cli_expect(train_resume RC 0 ERR "resuming from .*epoch-002.gguf at epoch 2"
+           ARGS train --data ${TRAIN_DIR}/ds/claude_training_train.jsonl --base ${TRAIN_DIR}/base.gguf
+                --dim 8 --epochs 3 --resume ${TRAIN_DIR}/ck.gguf.checkpoints/epoch-002.gguf
+                --out ${TRAIN_DIR}/resumed.gguf)
+cli_expect(train_resume_mismatch RC 1 ONE_LINE ERR "^ruvllm: .*checkpoint does not match"
+           ARGS train --data ${TRAIN_DIR}/ds/claude_training_train.jsonl --base ${TRAIN_DIR}/base.gguf
+                --dim 4 --epochs 3 --resume ${TRAIN_DIR}/ck.gguf.checkpoints/epoch-002.gguf)
+set_tests_properties(cli.triplets_tiny PROPERTIES DEPENDS cli.train_tiny)
+set_tests_properties(cli.train_checkpoints PROPERTIES DEPENDS cli.triplets_tiny)
+set_tests_properties(cli.train_resume cli.train_resume_mismatch PROPERTIES DEPENDS cli.train_checkpoints)

@@ -248,3 +248,69 @@ TEST(Evaluate, MetricsByHand) {
     EXPECT_NEAR(mt.per_label[1].f1, 0.8, 1e-12);
     EXPECT_NEAR(mt.macro_f1, (2.0 / 3.0 + 0.8 + 1.0 + 1.0) / 4, 1e-12);
 }
+
+// ---- triplets ----
+
+#include <ruvllm/triplets.h>
+
+TEST(Triplets, NegativesDifferAndHardShareFollowsTheRatio) {
+    ruvllm::LabeledSet data;
+    data.labels = {"coder", "refactorer", "tester", "reviewer"};
+    ruvllm::Rng rng(1);
+    for (int i = 0; i < 2000; i++) {
+        data.rows.push_back(
+            {"task " + std::to_string(i), static_cast<int32_t>(i % 4), -1, false, ""});
+    }
+    ruvllm::TripletReport rep;
+    ruvllm::Result<std::vector<ruvllm::Triplet>> t =
+        ruvllm::make_triplets(data, nullptr, ruvllm::TripletConfig{0.5f, 0.95f, 7}, &rep);
+    ASSERT_TRUE(t) << t.error().message;
+    ASSERT_EQ(t->size(), 2000u);
+    size_t hard = 0;
+    for (const ruvllm::Triplet& x : *t) {
+        EXPECT_NE(x.positive, x.negative);
+        if (x.hard) {
+            hard++;
+            // Table negatives follow the confusing pairs: coder<->refactorer, tester<->reviewer.
+            EXPECT_TRUE((x.positive == "coder" && x.negative == "refactorer") ||
+                        (x.positive == "refactorer" && x.negative == "coder") ||
+                        (x.positive == "tester" && x.negative == "reviewer") ||
+                        (x.positive == "reviewer" && x.negative == "tester"))
+                << x.positive << " " << x.negative;
+        }
+    }
+    EXPECT_NEAR(static_cast<double>(hard) / 2000, 0.5, 0.05);
+    EXPECT_EQ(rep.table, hard);
+    EXPECT_EQ(rep.total, rep.table + rep.random);
+}
+
+TEST(Triplets, MinedNegativesComeFromTheModelAndSkipNearDuplicates) {
+    const ruvllm::LabeledSet data = tiny_set();
+    ruvllm::Rng rng(3);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(hashed_base(16, 2), data.labels, 8, rng);
+    ASSERT_TRUE(ruvllm::train(m, data, nullptr, tiny_config()));
+    ruvllm::TripletReport rep;
+    ruvllm::Result<std::vector<ruvllm::Triplet>> t =
+        ruvllm::make_triplets(data, &m, ruvllm::TripletConfig{1.0f, 2.0f, 1}, &rep);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(rep.mined, data.rows.size());  // every negative mined, none a near-duplicate
+    EXPECT_EQ((*t)[0].reason.rfind("mined:cos=", 0), 0u);
+    t = ruvllm::make_triplets(data, &m, ruvllm::TripletConfig{1.0f, -2.0f, 1}, &rep);
+    ASSERT_TRUE(t);
+    EXPECT_EQ(rep.near_duplicates_skipped, data.rows.size());  // threshold below every cosine
+    EXPECT_EQ(rep.mined, 0u);
+}
+
+TEST(Triplets, FileRoundTripsThroughTheTripletReader) {
+    ruvllm::test::TempDir dir;
+    std::vector<ruvllm::Triplet> t = {{"Fix \"it\"", "debugger", "optimizer", true, "x"},
+                                      {"Plan", "planner", "architect", false, "random"}};
+    ASSERT_TRUE(ruvllm::write_triplets(dir / "t.jsonl", t));
+    ruvllm::Result<ruvllm::LabeledSet> back =
+        ruvllm::load_labeled(dir / "t.jsonl", ruvllm::DataOptions{});
+    ASSERT_TRUE(back) << back.error().message;
+    ASSERT_EQ(back->rows.size(), 2u);
+    EXPECT_EQ(back->rows[0].text, "Fix \"it\"");
+    EXPECT_TRUE(back->rows[0].hard);
+    EXPECT_EQ(back->labels[static_cast<size_t>(back->rows[1].neg)], "architect");
+}

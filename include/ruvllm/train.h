@@ -77,6 +77,9 @@ struct TrainConfig {
     bool tune_embeddings = true;
     uint64_t seed = 42;
     int patience = 0;  // stop after this many epochs without a better validation accuracy; 0 off
+    // false when resuming from a checkpoint: keep the model's prototypes instead of starting
+    // them at the class centroids.
+    bool init_prototypes = true;
     // Label pairs that are easy to confuse (hard negatives for examples without a triplet).
     std::vector<std::pair<int32_t, int32_t>> confusable;
 };

@@ -50,7 +50,8 @@ std::string default_cache_dir();
 
 struct TrainOptions {
     std::vector<std::string> data;
-    std::string val, test, out = "out/router.gguf", base, stats;
+    std::string val, test, out = "out/router.gguf", base, stats, resume, checkpoint_dir;
+    int checkpoint_every = 5;
     std::string text_field = "input", label_field = "output_agent";
     bool skip_bad = false;
     int dim = 64, epochs = 30, batch = 16, warmup = 100, patience = 0;
@@ -66,6 +67,17 @@ struct TrainOptions {
 
 CLI::App* add_train(CLI::App& app, TrainOptions& opt);
 Status run_train(const TrainOptions& opt);
+
+struct TripletsOptions {
+    std::string data, out, model;
+    std::string text_field = "input", label_field = "output_agent";
+    float hard_ratio = 0.48f, near_duplicate = 0.95f;
+    uint64_t seed = 42;
+    bool quiet = false;
+};
+
+CLI::App* add_triplets(CLI::App& app, TripletsOptions& opt);
+Status run_triplets(const TripletsOptions& opt);
 
 struct InspectOptions {
     std::string file;

@@ -31,6 +31,16 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
     cmd->add_option(
         "--base", opt.base, "base embedding (GGUF); default: <cache>/base/default.gguf");
     cmd->add_option("--stats", opt.stats, "stats JSON path; default: OUT.stats.json");
+    cmd->add_option("--checkpoint-every",
+                    opt.checkpoint_every,
+                    "write a checkpoint model every N epochs (0: never)")
+        ->capture_default_str();
+    cmd->add_option(
+        "--checkpoint-dir", opt.checkpoint_dir, "checkpoint directory; default: OUT.checkpoints/");
+    cmd->add_option("--resume",
+                    opt.resume,
+                    "continue from a checkpoint (its parameters; fresh optimizer moments; the "
+                    "remaining epochs)");
     cmd->add_option("--text-field", opt.text_field, "text field (JSONL / CSV)")
         ->capture_default_str();
     cmd->add_option("--label-field", opt.label_field, "label field (JSONL / CSV)")
@@ -143,7 +153,9 @@ Status run_train(const TrainOptions& opt) {
     size_t skipped_total = 0;
     for (const std::string& path : opt.data) {
         size_t skipped = 0;
-        Result<LabeledSet> part = load_labeled(path, dopt, train_set.labels, false, &skipped);
+        // The first file defines the label set; later ones (triplets) must stay inside it.
+        const bool fixed = !train_set.labels.empty();
+        Result<LabeledSet> part = load_labeled(path, dopt, train_set.labels, fixed, &skipped);
         if (!part) {
             return part.error();
         }
@@ -194,6 +206,40 @@ Status run_train(const TrainOptions& opt) {
     Rng rng(cfg.seed);
     RouterModel model = RouterModel::init(std::move(*base), train_set.labels, cfg.dim, rng);
     model.tau = cfg.tau;
+    int start_epoch = 0;
+    if (!opt.resume.empty()) {
+        Result<RouterModel> ck = RouterModel::load(opt.resume);
+        if (!ck) {
+            return ck.error();
+        }
+        if (ck->labels != train_set.labels || ck->E != cfg.dim || ck->D() != model.D()) {
+            return make_error(Errc::invalid_argument,
+                              opt.resume +
+                                  ": checkpoint does not match this run (labels, --dim "
+                                  "or base differ), expected the same data and settings");
+        }
+        for (const auto& [k, v] : ck->info) {
+            if (k == "ruvllm.train.checkpoint_epoch") {
+                start_epoch = static_cast<int>(std::get<uint32_t>(v));
+            }
+        }
+        if (start_epoch >= cfg.epochs) {
+            return make_error(Errc::invalid_argument,
+                              opt.resume + ": checkpoint is at epoch " +
+                                  std::to_string(start_epoch) + ", expected fewer than --epochs " +
+                                  std::to_string(cfg.epochs));
+        }
+        model = std::move(*ck);
+        model.info.clear();
+        cfg.init_prototypes = false;
+        cfg.epochs -= start_epoch;
+        if (!opt.quiet) {
+            std::fprintf(
+                stderr, "train: resuming from %s at epoch %d\n", opt.resume.c_str(), start_epoch);
+        }
+    }
+    const std::string ck_dir =
+        opt.checkpoint_dir.empty() ? opt.out + ".checkpoints" : opt.checkpoint_dir;
     if (!opt.quiet) {
         std::fprintf(stderr,
                      "train: %zu examples, %zu labels, %zu skipped; base dim %d, vocabulary %zu; "
@@ -206,6 +252,7 @@ Status run_train(const TrainOptions& opt) {
                      cfg.epochs,
                      cfg.batch);
     }
+    Status checkpoint_status = ok();
     Result<TrainResult> res = [&] {
         ProgressBar bar("train", opt.quiet);
         double last_loss = 0;
@@ -227,14 +274,31 @@ Status run_train(const TrainOptions& opt) {
                               last_val);
                 bar.update(static_cast<double>(step) / static_cast<double>(total), info);
             },
-            [&](const EpochStats& st, const RouterModel&) {
+            [&](const EpochStats& st, const RouterModel& current) {
                 last_epoch = st.epoch;
                 last_val = st.val_accuracy;
+                const int epoch = start_epoch + st.epoch;
+                if (opt.checkpoint_every > 0 && epoch % opt.checkpoint_every == 0) {
+                    std::error_code ec;
+                    fs::create_directories(ck_dir, ec);
+                    char name[32];
+                    std::snprintf(name, sizeof(name), "epoch-%03d.gguf", epoch);
+                    RouterModel ck = current;
+                    ck.info = {{"ruvllm.train.checkpoint_epoch", static_cast<uint32_t>(epoch)},
+                               {"ruvllm.train.seed", cfg.seed}};
+                    checkpoint_status = ck.save(fs::path(ck_dir) / name, TensorType::f32);
+                    if (!checkpoint_status) {
+                        return false;
+                    }
+                }
                 return true;
             });
     }();
     if (!res) {
         return res.error();
+    }
+    if (!checkpoint_status) {
+        return checkpoint_status;
     }
     // ---- record the config and metrics in the model, write model and stats ----
     model.info = {

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
         const CLI::App* pretrain_cmd = ruvllm::cli::add_pretrain(app, pretrain);
         ruvllm::cli::TrainOptions train;
         const CLI::App* train_cmd = ruvllm::cli::add_train(app, train);
+        ruvllm::cli::TripletsOptions triplets;
+        const CLI::App* triplets_cmd = ruvllm::cli::add_triplets(app, triplets);
         ruvllm::cli::InspectOptions inspect;
         const CLI::App* inspect_cmd = ruvllm::cli::add_inspect(app, inspect);
 
@@ -39,6 +41,8 @@ int main(int argc, char** argv) {
             status = ruvllm::cli::run_pretrain(pretrain);
         } else if (train_cmd->parsed()) {
             status = ruvllm::cli::run_train(train);
+        } else if (triplets_cmd->parsed()) {
+            status = ruvllm::cli::run_triplets(triplets);
         } else if (inspect_cmd->parsed()) {
             status = ruvllm::cli::run_inspect(inspect);
         }
