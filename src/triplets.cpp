@@ -8,8 +8,10 @@
 
 namespace ruvllm {
 
-Result<std::vector<Triplet>> make_triplets(const LabeledSet& data, const RouterModel* model,
-                                           const TripletConfig& cfg, TripletReport* report) {
+Result<std::vector<Triplet>> make_triplets(const LabeledSet& data,
+                                           const RouterModel* model,
+                                           const TripletConfig& cfg,
+                                           TripletReport* report) {
     const int A = static_cast<int>(data.labels.size());
     if (A < 2) {
         return make_error(Errc::invalid_argument, "triplets: need at least 2 labels");
@@ -20,9 +22,10 @@ Result<std::vector<Triplet>> make_triplets(const LabeledSet& data, const RouterM
     if (model != nullptr) {
         for (const std::string& l : data.labels) {
             if (model->label_index(l) < 0) {
-                return make_error(Errc::invalid_argument, "triplets: label '" + l +
-                                                              "' is not a label of the model, "
-                                                              "expected the model's label set");
+                return make_error(Errc::invalid_argument,
+                                  "triplets: label '" + l +
+                                      "' is not a label of the model, "
+                                      "expected the model's label set");
             }
         }
         E = model->E;

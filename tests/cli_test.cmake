@@ -115,3 +115,12 @@ cli_expect(train_resume_mismatch RC 1 ONE_LINE ERR "^ruvllm: .*checkpoint does n
 set_tests_properties(cli.triplets_tiny PROPERTIES DEPENDS cli.train_tiny)
 set_tests_properties(cli.train_checkpoints PROPERTIES DEPENDS cli.triplets_tiny)
 set_tests_properties(cli.train_resume cli.train_resume_mismatch PROPERTIES DEPENDS cli.train_checkpoints)
+cli_expect(route_args RC 0 OUT "^\\{\"task\":\"fix the ci pipeline\",\"agent\":\"[a-z-]+\",\"confidence\":[0-9.]+,\"stage\":\"embedding\",\"top\":.*latency_us"
+           ARGS route -m ${TRAIN_DIR}/router.gguf "fix the ci pipeline")
+cli_expect(route_input RC 0 OUT "\"task\":\"from json\".*\"task\":\"plain line\""
+           ARGS route -m ${TRAIN_DIR}/router.gguf --input ${CMAKE_CURRENT_SOURCE_DIR}/data/route_input.txt)
+cli_expect(route_no_task RC 1 ONE_LINE ERR "^ruvllm: route: no task" ARGS route -m ${TRAIN_DIR}/router.gguf)
+cli_expect(route_base_model RC 1 ONE_LINE ERR "^ruvllm: .*base.gguf: gguf: not a ruvllm router model"
+           ARGS route -m ${TRAIN_DIR}/base.gguf "x")
+set_tests_properties(cli.route_args cli.route_input cli.route_no_task cli.route_base_model
+                     PROPERTIES DEPENDS cli.train_tiny)

@@ -39,8 +39,10 @@ struct TripletReport {
 
 // `model` may be null (no mining). Labels are data.labels; with a model they must all be labels
 // of the model (Errc::invalid_argument otherwise).
-Result<std::vector<Triplet>> make_triplets(const LabeledSet& data, const RouterModel* model,
-                                           const TripletConfig& cfg, TripletReport* report);
+Result<std::vector<Triplet>> make_triplets(const LabeledSet& data,
+                                           const RouterModel* model,
+                                           const TripletConfig& cfg,
+                                           TripletReport* report);
 
 // JSONL in the seed's format, one object per line, final newline; written atomically.
 Status write_triplets(const std::filesystem::path& path, const std::vector<Triplet>& triplets);

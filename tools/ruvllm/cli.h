@@ -79,6 +79,15 @@ struct TripletsOptions {
 CLI::App* add_triplets(CLI::App& app, TripletsOptions& opt);
 Status run_triplets(const TripletsOptions& opt);
 
+struct RouteOptions {
+    std::string model, input;
+    std::vector<std::string> tasks;
+    int top = 3;
+};
+
+CLI::App* add_route(CLI::App& app, RouteOptions& opt);
+Status run_route(const RouteOptions& opt);
+
 struct InspectOptions {
     std::string file;
     bool kv = false, tensors = false;

@@ -25,7 +25,8 @@ CLI::App* add_triplets(CLI::App& app, TripletsOptions& opt) {
     cmd->add_option("--hard-ratio", opt.hard_ratio, "share of hard negatives")
         ->check(CLI::Range(0.0f, 1.0f))
         ->capture_default_str();
-    cmd->add_option("--near-duplicate", opt.near_duplicate,
+    cmd->add_option("--near-duplicate",
+                    opt.near_duplicate,
                     "mined negatives at this cosine or above are skipped as near-duplicates")
         ->capture_default_str();
     cmd->add_option("--seed", opt.seed, "random seed")->capture_default_str();
@@ -63,7 +64,11 @@ Status run_triplets(const TripletsOptions& opt) {
         std::fprintf(stderr,
                      "triplets: %zu (%zu hard mined, %zu hard from the confusing pairs, %zu "
                      "random; %zu mined near-duplicates skipped) -> %s\n",
-                     rep.total, rep.mined, rep.table, rep.random, rep.near_duplicates_skipped,
+                     rep.total,
+                     rep.mined,
+                     rep.table,
+                     rep.random,
+                     rep.near_duplicates_skipped,
                      opt.out.c_str());
     }
     return ok();

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
         const CLI::App* train_cmd = ruvllm::cli::add_train(app, train);
         ruvllm::cli::TripletsOptions triplets;
         const CLI::App* triplets_cmd = ruvllm::cli::add_triplets(app, triplets);
+        ruvllm::cli::RouteOptions route;
+        const CLI::App* route_cmd = ruvllm::cli::add_route(app, route);
         ruvllm::cli::InspectOptions inspect;
         const CLI::App* inspect_cmd = ruvllm::cli::add_inspect(app, inspect);
 
@@ -43,6 +45,8 @@ int main(int argc, char** argv) {
             status = ruvllm::cli::run_train(train);
         } else if (triplets_cmd->parsed()) {
             status = ruvllm::cli::run_triplets(triplets);
+        } else if (route_cmd->parsed()) {
+            status = ruvllm::cli::run_route(route);
         } else if (inspect_cmd->parsed()) {
             status = ruvllm::cli::run_inspect(inspect);
         }

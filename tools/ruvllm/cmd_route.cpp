@@ -1,0 +1,129 @@
+// cmd_route.cpp: `ruvllm route`: one JSON decision per task, on stdout.
+// Today this is the embedding stage only (nearest label prototype, softmax confidence); the
+// keyword stage, tier/quality heads and calibration come with issue #4.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+#include <ruvllm/dataset.h>
+#include <ruvllm/model.h>
+
+#include "cli.h"
+
+namespace ruvllm::cli {
+
+CLI::App* add_route(CLI::App& app, RouteOptions& opt) {
+    CLI::App* cmd = app.add_subcommand("route", "route tasks to labels with a trained model");
+    cmd->footer(
+        "Prints one JSON decision per task: {\"agent\", \"confidence\", \"stage\", \"top\",\n"
+        "\"latency_us\"}. --input reads JSONL lines with a \"task\" or \"input\" field, or plain\n"
+        "text lines ('-' for stdin). Embedding stage only for now (keyword stage and tier head:\n"
+        "issue #4).");
+    cmd->add_option("-m,--model", opt.model, "router model (GGUF)")->required();
+    cmd->add_option("tasks", opt.tasks, "task texts");
+    cmd->add_option("-i,--input", opt.input, "file of tasks (JSONL or text lines), - for stdin");
+    cmd->add_option("--top", opt.top, "alternatives listed per decision")->capture_default_str();
+    return cmd;
+}
+
+namespace {
+
+std::string decide(const RouterModel& m, const std::string& task, int top) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<float> s(static_cast<size_t>(m.A()));
+    m.scores(task, s.data());
+    const int best = argmax(s.data(), m.A());
+    // Confidence: softmax of the cosines at the model's temperature.
+    double sum = 0;
+    for (const float v : s) {
+        sum += std::exp((v - s[static_cast<size_t>(best)]) / m.tau);
+    }
+    std::vector<int> order(static_cast<size_t>(m.A()));
+    for (int a = 0; a < m.A(); a++) {
+        order[static_cast<size_t>(a)] = a;
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int a, int b) { return s[static_cast<size_t>(a)] > s[static_cast<size_t>(b)]; });
+    const auto us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    nlohmann::ordered_json j;
+    j["task"] = task;
+    j["agent"] = m.labels[static_cast<size_t>(best)];
+    j["confidence"] = std::round(1e4 / sum) / 1e4;
+    j["stage"] = "embedding";
+    nlohmann::ordered_json alts = nlohmann::ordered_json::array();
+    for (int k = 0; k < std::min(top, m.A()); k++) {
+        const int a = order[static_cast<size_t>(k)];
+        alts.push_back({m.labels[static_cast<size_t>(a)],
+                        std::round(s[static_cast<size_t>(a)] * 1e4) / 1e4});
+    }
+    j["top"] = alts;
+    j["latency_us"] = std::round(us * 10) / 10;
+    return j.dump();
+}
+
+}  // namespace
+
+Status run_route(const RouteOptions& opt) {
+    if (opt.tasks.empty() && opt.input.empty()) {
+        return make_error(Errc::invalid_argument,
+                          "route: no task, expected task text arguments or --input FILE");
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    Result<RouterModel> m = RouterModel::load(opt.model);
+    if (!m) {
+        return m.error();
+    }
+    const double load_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    std::fprintf(stderr, "route: model loaded in %.1f ms (%d labels)\n", load_ms, m->A());
+    for (const std::string& t : opt.tasks) {
+        if (t.find_first_not_of(" \t\r\n") == std::string::npos) {
+            return make_error(Errc::invalid_argument, "route: empty task, expected text");
+        }
+        std::printf("%s\n", decide(*m, t, opt.top).c_str());
+    }
+    if (!opt.input.empty()) {
+        std::ifstream file;
+        std::istream* in = &std::cin;
+        if (opt.input != "-") {
+            file.open(opt.input);
+            if (!file) {
+                return make_error(Errc::io, opt.input + ": cannot open");
+            }
+            in = &file;
+        }
+        std::string line;
+        size_t line_no = 0;
+        while (std::getline(*in, line)) {
+            line_no++;
+            if (line.find_first_not_of(" \t\r") == std::string::npos) {
+                continue;
+            }
+            std::string task = line;
+            if (line[0] == '{') {
+                nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+                const nlohmann::json* f = nullptr;
+                if (j.is_object()) {
+                    for (const char* k : {"task", "input"}) {
+                        if (j.contains(k) && j[k].is_string()) {
+                            f = &j[k];
+                            break;
+                        }
+                    }
+                }
+                if (f == nullptr) {
+                    return make_error(Errc::format, opt.input + ":" + std::to_string(line_no) +
+                                                        ": expected a JSON object with a string "
+                                                        "\"task\" or \"input\"");
+                }
+                task = f->get<std::string>();
+            }
+            std::printf("%s\n", decide(*m, task, opt.top).c_str());
+        }
+    }
+    return ok();
+}
+
+}  // namespace ruvllm::cli
