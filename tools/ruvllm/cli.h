@@ -54,7 +54,7 @@ struct TrainOptions {
     int checkpoint_every = 5;
     std::string text_field = "input", label_field = "output_agent";
     bool skip_bad = false;
-    int dim = 64, epochs = 30, batch = 16, warmup = 100, patience = 0;
+    int dim = 64, epochs = 30, batch = 16, warmup = 100, patience = 5;
     float lr = 5e-3f, weight_decay = 0.01f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
     float embedding_lr_scale = 1.0f;
     float max_grad_norm = 1.0f, margin = 0.5f, tau = 0.07f;

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
+
 #include <ruvllm/dataset.h>
 #include <ruvllm/model.h>
 
@@ -44,9 +45,11 @@ std::string decide(const RouterModel& m, const std::string& task, int top) {
     for (int a = 0; a < m.A(); a++) {
         order[static_cast<size_t>(a)] = a;
     }
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int a, int b) { return s[static_cast<size_t>(a)] > s[static_cast<size_t>(b)]; });
-    const auto us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+        return s[static_cast<size_t>(a)] > s[static_cast<size_t>(b)];
+    });
+    const auto us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::ordered_json j;
     j["task"] = task;
     j["agent"] = m.labels[static_cast<size_t>(best)];
@@ -55,8 +58,8 @@ std::string decide(const RouterModel& m, const std::string& task, int top) {
     nlohmann::ordered_json alts = nlohmann::ordered_json::array();
     for (int k = 0; k < std::min(top, m.A()); k++) {
         const int a = order[static_cast<size_t>(k)];
-        alts.push_back({m.labels[static_cast<size_t>(a)],
-                        std::round(s[static_cast<size_t>(a)] * 1e4) / 1e4});
+        alts.push_back(
+            {m.labels[static_cast<size_t>(a)], std::round(s[static_cast<size_t>(a)] * 1e4) / 1e4});
     }
     j["top"] = alts;
     j["latency_us"] = std::round(us * 10) / 10;
@@ -114,9 +117,10 @@ Status run_route(const RouteOptions& opt) {
                     }
                 }
                 if (f == nullptr) {
-                    return make_error(Errc::format, opt.input + ":" + std::to_string(line_no) +
-                                                        ": expected a JSON object with a string "
-                                                        "\"task\" or \"input\"");
+                    return make_error(Errc::format,
+                                      opt.input + ":" + std::to_string(line_no) +
+                                          ": expected a JSON object with a string "
+                                          "\"task\" or \"input\"");
                 }
                 task = f->get<std::string>();
             }
