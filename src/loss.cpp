@@ -87,6 +87,31 @@ void l2norm_backward(float* dy, const float* dz, const float* z, const float* r,
     }
 }
 
+// ---- shared: softmax cross-entropy of one row of logits ----
+
+namespace {
+
+// Turns the logits p[0, n) (-INFINITY for masked entries) into probabilities in place and
+// returns -log softmax(p)[target], computed stably.
+double softmax_xent_row(float* p, int n, int target) {
+    float mx = -INFINITY;
+    for (int j = 0; j < n; j++) {
+        mx = std::max(mx, p[j]);
+    }
+    const float s_target = p[target];
+    double sum = 0;
+    for (int j = 0; j < n; j++) {
+        p[j] = p[j] == -INFINITY ? 0.0f : std::exp(p[j] - mx);
+        sum += p[j];
+    }
+    for (int j = 0; j < n; j++) {
+        p[j] = static_cast<float>(p[j] / sum);
+    }
+    return mx + std::log(sum) - s_target;
+}
+
+}  // namespace
+
 // ---- prototype cross-entropy ----
 
 float proto_ce_forward(float* probs,
@@ -100,25 +125,14 @@ float proto_ce_forward(float* probs,
     double loss = 0;
     for (int i = 0; i < B; i++) {
         float* pr = probs + static_cast<size_t>(i) * A;
-        float mx = -INFINITY;
         for (int a = 0; a < A; a++) {
             float dot = 0;
             for (int e = 0; e < E; e++) {
                 dot += z[static_cast<size_t>(i) * E + e] * p[static_cast<size_t>(a) * E + e];
             }
             pr[a] = dot / tau;
-            mx = std::max(mx, pr[a]);
         }
-        const float s_y = pr[y[i]];
-        double sum = 0;
-        for (int a = 0; a < A; a++) {
-            pr[a] = std::exp(pr[a] - mx);
-            sum += pr[a];
-        }
-        for (int a = 0; a < A; a++) {
-            pr[a] = static_cast<float>(pr[a] / sum);
-        }
-        loss += mx + std::log(sum) - s_y;
+        loss += softmax_xent_row(pr, A, y[i]);
     }
     return static_cast<float>(loss / B);
 }
@@ -217,7 +231,6 @@ float info_nce_forward(
     double loss = 0;
     for (int i = 0; i < B; i++) {
         float* pr = probs + static_cast<size_t>(i) * B;
-        float mx = -INFINITY;
         for (int j = 0; j < B; j++) {
             const bool masked = j != i && label[j] == label[i];
             pr[j] =
@@ -225,18 +238,8 @@ float info_nce_forward(
                     ? -INFINITY
                     : dot_rows(q + static_cast<size_t>(i) * E, k + static_cast<size_t>(j) * E, E) /
                           tau;
-            mx = std::max(mx, pr[j]);
         }
-        const float s_ii = pr[i];
-        double sum = 0;
-        for (int j = 0; j < B; j++) {
-            pr[j] = pr[j] == -INFINITY ? 0.0f : std::exp(pr[j] - mx);
-            sum += pr[j];
-        }
-        for (int j = 0; j < B; j++) {
-            pr[j] = static_cast<float>(pr[j] / sum);
-        }
-        loss += mx + std::log(sum) - s_ii;
+        loss += softmax_xent_row(pr, B, i);
     }
     return static_cast<float>(loss / B);
 }

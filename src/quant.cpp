@@ -42,15 +42,20 @@ float get_f16(const uint8_t* p) {
 
 // ---- legacy 32-element blocks ----
 
-void quantize_q4_0(const float* x, uint8_t* y) {
+// The element of largest magnitude, with its sign (the scale of the symmetric formats).
+float signed_absmax(const float* x, int n) {
     float amax = 0.0f, max = 0.0f;
-    for (int j = 0; j < kQK; j++) {
+    for (int j = 0; j < n; j++) {
         if (std::fabs(x[j]) > amax) {
             amax = std::fabs(x[j]);
             max = x[j];
         }
     }
-    const float d = max / -8.0f;
+    return max;
+}
+
+void quantize_q4_0(const float* x, uint8_t* y) {
+    const float d = signed_absmax(x, kQK) / -8.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     put_f16(y, d);
     for (int j = 0; j < kQK / 2; j++) {
@@ -95,14 +100,7 @@ void dequantize_q4_1(const uint8_t* b, float* y) {
 }
 
 void quantize_q5_0(const float* x, uint8_t* y) {
-    float amax = 0.0f, max = 0.0f;
-    for (int j = 0; j < kQK; j++) {
-        if (std::fabs(x[j]) > amax) {
-            amax = std::fabs(x[j]);
-            max = x[j];
-        }
-    }
-    const float d = max / -16.0f;
+    const float d = signed_absmax(x, kQK) / -16.0f;
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
     put_f16(y, d);
     uint32_t qh = 0;
