@@ -29,10 +29,10 @@ void pool_forward(float* x, PoolActs& acts, const TextRows& t, const float* rows
     acts.uinv.assign(static_cast<size_t>(K), 0.0f);
     std::fill(x, x + D, 0.0f);
     for (int k = 0; k < K; k++) {
-        float* u = acts.uhat.data() + static_cast<size_t>(k) * D;
+        float* __restrict u = acts.uhat.data() + static_cast<size_t>(k) * D;
         const uint32_t b = t.start[k], e = t.start[k + 1];
         for (uint32_t j = b; j < e; j++) {
-            const float* r = rows + static_cast<size_t>(t.ids[j]) * D;
+            const float* __restrict r = rows + static_cast<size_t>(t.ids[j]) * D;
             for (int d = 0; d < D; d++) {
                 u[d] += r[d];
             }
@@ -86,7 +86,8 @@ void pool_backward(float* drows,
         if (inv == 0.0f) {
             continue;
         }
-        const float* uh = acts.uhat.data() + static_cast<size_t>(k) * D;
+        const float* __restrict uh = acts.uhat.data() + static_cast<size_t>(k) * D;
+        const float* __restrict dsp = ds.data();
         // uhat = u / |u|:  du = (ds - uhat (uhat . ds)) / |u|;  u = mean of the word's rows.
         double dot = 0;
         for (int d = 0; d < D; d++) {
@@ -95,9 +96,10 @@ void pool_backward(float* drows,
         const uint32_t b = t.start[k], e = t.start[k + 1];
         const float scale = inv / static_cast<float>(e - b);
         for (uint32_t j = b; j < e; j++) {
-            float* dr = drows + static_cast<size_t>(t.ids[j]) * D;
+            float* __restrict dr = drows + static_cast<size_t>(t.ids[j]) * D;
+            const auto fdot = static_cast<float>(dot);
             for (int d = 0; d < D; d++) {
-                dr[d] += (ds[static_cast<size_t>(d)] - uh[d] * static_cast<float>(dot)) * scale;
+                dr[d] += (dsp[d] - uh[d] * fdot) * scale;
             }
             touched.push_back(t.ids[j]);
         }
