@@ -1,6 +1,7 @@
 // embedder.cpp: the subword base embedding (see embedder.h).
 #include <cmath>
 #include <cstring>
+#include <span>
 
 #include <ruvllm/embedder.h>
 #include <ruvllm/text.h>
@@ -18,9 +19,48 @@ SubwordEmbedder::SubwordEmbedder(SubwordConfig cfg,
                                  std::vector<float> rows)
     : cfg_(cfg), words_(std::move(words)), rows_(std::move(rows)) {
     RUVLLM_ASSERT(rows_.size() == (words_.size() + cfg_.bucket) * static_cast<size_t>(cfg_.dim));
+    build_index();
+}
+
+void SubwordEmbedder::build_index() {
     index_.reserve(words_.size());
     for (size_t i = 0; i < words_.size(); i++) {
         index_.emplace(words_[i], static_cast<uint32_t>(i));
+    }
+}
+
+const std::vector<float>& SubwordEmbedder::rows() const {
+    if (rows_.empty() && half_ != nullptr) {
+        const size_t n = (words_.size() + cfg_.bucket) * static_cast<size_t>(cfg_.dim);
+        rows_.resize(n);
+        const float* table = quant::f16_table();
+        for (size_t i = 0; i < n; i++) {
+            rows_[i] = table[half_[i]];
+        }
+    }
+    return rows_;
+}
+
+std::vector<float>& SubwordEmbedder::mutable_rows() {
+    rows();
+    half_ = nullptr;  // from now on the float rows are the truth
+    keep_.reset();
+    return rows_;
+}
+
+void SubwordEmbedder::add_row(uint32_t id, float* acc) const {
+    const int D = cfg_.dim;
+    if (!rows_.empty()) {
+        const float* r = rows_.data() + static_cast<size_t>(id) * D;
+        for (int d = 0; d < D; d++) {
+            acc[d] += r[d];
+        }
+        return;
+    }
+    const float* table = quant::f16_table();
+    const uint16_t* h = half_ + static_cast<size_t>(id) * D;
+    for (int d = 0; d < D; d++) {
+        acc[d] += table[h[d]];
     }
 }
 
@@ -44,10 +84,7 @@ void SubwordEmbedder::word_vector(std::string_view word, float* out) const {
     const int D = cfg_.dim;
     std::fill(out, out + D, 0.0f);
     for (const uint32_t id : ids) {
-        const float* r = rows_.data() + static_cast<size_t>(id) * D;
-        for (int d = 0; d < D; d++) {
-            out[d] += r[d];
-        }
+        add_row(id, out);
     }
     if (!ids.empty()) {
         const float inv = 1.0f / static_cast<float>(ids.size());
@@ -102,7 +139,6 @@ Result<SubwordEmbedder> SubwordEmbedder::load(const std::filesystem::path& path)
 }
 
 Result<SubwordEmbedder> SubwordEmbedder::from_gguf(const gguf::File& file) {
-    SubwordEmbedder e;
     Result<uint32_t> dim = file.get<uint32_t>("ruvllm.base.dim");
     Result<uint32_t> minn = file.get<uint32_t>("ruvllm.base.minn");
     Result<uint32_t> maxn = file.get<uint32_t>("ruvllm.base.maxn");
@@ -129,15 +165,32 @@ Result<SubwordEmbedder> SubwordEmbedder::from_gguf(const gguf::File& file) {
                           "expected {" +
                               std::to_string(*dim) + ", " + std::to_string(n_rows) + "}");
     }
+    SubwordEmbedder e2;
+    e2.cfg_ = SubwordConfig{
+        static_cast<int>(*dim), static_cast<int>(*minn), static_cast<int>(*maxn), *bucket};
+    e2.words_ = std::move(*words);
+    e2.build_index();
+    if (t->type == TensorType::f16) {
+        // Keep the halves where they are (in the file's memory map, or in a copy).
+        const std::span<const uint8_t> bytes = file.tensor_bytes(*t);
+        std::shared_ptr<const void> keep = file.mapping();
+        if (keep == nullptr || reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint16_t) != 0) {
+            auto copy = std::make_shared<std::vector<uint16_t>>(bytes.size() / 2);
+            std::memcpy(copy->data(), bytes.data(), bytes.size());
+            e2.half_ = copy->data();
+            keep = std::move(copy);
+        } else {
+            e2.half_ = reinterpret_cast<const uint16_t*>(bytes.data());
+        }
+        e2.keep_ = std::move(keep);
+        return e2;
+    }
     Result<std::vector<float>> rows = file.tensor_f32(*t);
     if (!rows) {
         return rows.error();
     }
-    return SubwordEmbedder(
-        SubwordConfig{
-            static_cast<int>(*dim), static_cast<int>(*minn), static_cast<int>(*maxn), *bucket},
-        std::move(*words),
-        std::move(*rows));
+    e2.rows_ = std::move(*rows);
+    return e2;
 }
 
 Status SubwordEmbedder::write_to(gguf::File& file, TensorType type) const {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 #include <ruvllm/quant.h>
 
@@ -524,6 +525,18 @@ float f16_to_f32(uint16_t h) {
     return bits_float(sign | ((exp + 112) << 23) | (mant << 13));
 }
 
+const float* f16_table() {
+    // 256 KiB: loading a model's f16 tables becomes one lookup per element.
+    static const std::vector<float> table = [] {
+        std::vector<float> tb(65536);
+        for (uint32_t h = 0; h < 65536; h++) {
+            tb[h] = f16_to_f32(static_cast<uint16_t>(h));
+        }
+        return tb;
+    }();
+    return table.data();
+}
+
 uint16_t f32_to_bf16(float x) {
     const uint32_t u = float_bits(x);
     if ((u & 0x7FFFFFFF) > 0x7F800000) {
@@ -547,11 +560,16 @@ Status dequantize(TensorType t, const void* src, float* dst, int64_t n) {
         case TensorType::f32:
             std::memcpy(dst, p, static_cast<size_t>(n) * 4);
             return ok();
-        case TensorType::f16:
+        case TensorType::f16: {
+            const float* table = f16_table();
+            for (int64_t i = 0; i < n; i++) {
+                dst[i] = table[static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8))];
+            }
+            return ok();
+        }
         case TensorType::bf16:
             for (int64_t i = 0; i < n; i++) {
-                const auto h = static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8));
-                dst[i] = t == TensorType::f16 ? f16_to_f32(h) : bf16_to_f32(h);
+                dst[i] = bf16_to_f32(static_cast<uint16_t>(p[2 * i] | (p[2 * i + 1] << 8)));
             }
             return ok();
         default:

@@ -205,3 +205,25 @@ TEST(GradCheck, PoolIntoRows) {
     EXPECT_FALSE(touched.empty());
     EXPECT_LT(ruvllm::test::max_rel_error(rows, drows, loss), 1e-2);
 }
+
+TEST(Embedder, F16ModelsEmbedFromTheMapAsFromFloats) {
+    ruvllm::test::TempDir dir;
+    const ruvllm::SubwordEmbedder e = small_base(5);
+    ruvllm::gguf::File f;
+    ASSERT_TRUE(e.write_to(f, ruvllm::TensorType::f16));
+    ASSERT_TRUE(ruvllm::gguf::write_file(f, dir / "b.gguf"));
+    ruvllm::Result<ruvllm::SubwordEmbedder> mapped = ruvllm::SubwordEmbedder::load(dir / "b.gguf");
+    ASSERT_TRUE(mapped) << mapped.error().message;
+    std::vector<float> a(6), b(6);
+    mapped->embed("fix the flaky test", a.data());  // rows read as halves from the map
+    ruvllm::SubwordEmbedder copy = *mapped;
+    copy.mutable_rows();  // converted to floats
+    copy.embed("fix the flaky test", b.data());
+    EXPECT_EQ(a, b);
+    // Writing an F16 model back keeps the exact halves.
+    ruvllm::gguf::File again;
+    ASSERT_TRUE(mapped->write_to(again, ruvllm::TensorType::f16));
+    const auto x = f.tensor_bytes(*f.find_tensor("base.embeddings"));
+    const auto y = again.tensor_bytes(*again.find_tensor("base.embeddings"));
+    EXPECT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end()));
+}

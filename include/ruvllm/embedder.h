@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -67,19 +68,27 @@ public:
 
     const std::vector<std::string>& words() const { return words_; }
 
-    const std::vector<float>& rows() const { return rows_; }
-
-    std::vector<float>& mutable_rows() { return rows_; }  // for fine-tuning (train.h)
+    // The rows as floats. A model loaded from an F16 file keeps its rows as halves in the
+    // memory map and converts only the rows a text needs (fast load, small memory); the first
+    // call to rows() / mutable_rows() converts the whole table (training does this). rows() is
+    // not thread-safe on such a model until it has been called once.
+    const std::vector<float>& rows() const;
+    std::vector<float>& mutable_rows();  // for fine-tuning (train.h)
 
     // Adds the base's keys and tensor to `file` (`type`: F32 or F16).
     Status write_to(gguf::File& file, TensorType type) const;
 
 private:
     SubwordEmbedder() = default;
+    void build_index();
+    void add_row(uint32_t id, float* acc) const;  // acc[0, dim) += row id
+
     SubwordConfig cfg_;
     std::vector<std::string> words_;
     std::unordered_map<std::string, uint32_t> index_;
-    std::vector<float> rows_;  // (n_words + bucket, dim)
+    mutable std::vector<float> rows_;   // (n_words + bucket, dim), or empty while half_ is used
+    const uint16_t* half_ = nullptr;    // (n_words + bucket, dim) F16 rows
+    std::shared_ptr<const void> keep_;  // what half_ points into (a memory map or a copy)
 };
 
 }  // namespace ruvllm

@@ -144,6 +144,10 @@ public:
 
     uint64_t data_offset() const { return data_offset_; }  // of the file this was read from
 
+    // The memory map behind tensor_bytes() when the file was read with read_file (tensor
+    // bytes stay valid while it is held), else null (the bytes live in this File).
+    std::shared_ptr<const void> mapping() const { return mapping_; }
+
     // 3, or 2 for a version-2 file that was read (same layout; kept so it round-trips).
     uint32_t version() const { return version_; }
 

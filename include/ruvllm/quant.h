@@ -71,6 +71,8 @@ bool can_quantize(TensorType t);  // f32, f16, bf16, q4_0, q4_1, q5_0, q5_1, q8_
 // IEEE half <-> float, round to nearest even; NaN and infinities are preserved.
 uint16_t f32_to_f16(float x);
 float f16_to_f32(uint16_t h);
+// All 65,536 halves as floats (built once, thread-safe): f16_table()[h] == f16_to_f32(h).
+const float* f16_table();
 // bfloat16: round to nearest even on the upper 16 bits.
 uint16_t f32_to_bf16(float x);
 float bf16_to_f32(uint16_t h);
