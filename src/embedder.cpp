@@ -199,10 +199,14 @@ Status SubwordEmbedder::write_to(gguf::File& file, TensorType type) const {
     file.set("ruvllm.base.maxn", static_cast<uint32_t>(cfg_.maxn));
     file.set("ruvllm.base.bucket", cfg_.bucket);
     file.set("ruvllm.base.words", gguf::Array::of(words_));
-    return file.add_tensor("base.embeddings",
-                           {static_cast<uint64_t>(cfg_.dim), words_.size() + cfg_.bucket},
-                           rows_,
-                           type);
+    const std::vector<uint64_t> shape = {static_cast<uint64_t>(cfg_.dim),
+                                         words_.size() + cfg_.bucket};
+    if (rows_.empty() && half_ != nullptr && type == TensorType::f16) {
+        const size_t n = shape[0] * shape[1];
+        return file.add_tensor_raw(
+            "base.embeddings", shape, type, {reinterpret_cast<const uint8_t*>(half_), n * 2});
+    }
+    return file.add_tensor("base.embeddings", shape, rows(), type);
 }
 
 }  // namespace ruvllm

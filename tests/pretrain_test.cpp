@@ -222,7 +222,8 @@ TEST(Embedder, F16ModelsEmbedFromTheMapAsFromFloats) {
     EXPECT_EQ(a, b);
     // Writing an F16 model back keeps the exact halves.
     ruvllm::gguf::File again;
-    ASSERT_TRUE(mapped->write_to(again, ruvllm::TensorType::f16));
+    ruvllm::Status w = mapped->write_to(again, ruvllm::TensorType::f16);
+    ASSERT_TRUE(w) << w.error().message;
     const auto x = f.tensor_bytes(*f.find_tensor("base.embeddings"));
     const auto y = again.tensor_bytes(*again.find_tensor("base.embeddings"));
     EXPECT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end()));
