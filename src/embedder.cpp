@@ -30,20 +30,20 @@ void SubwordEmbedder::build_index() {
 }
 
 const std::vector<float>& SubwordEmbedder::rows() const {
-    if (rows_.empty() && half_ != nullptr) {
-        const size_t n = (words_.size() + cfg_.bucket) * static_cast<size_t>(cfg_.dim);
-        rows_.resize(n);
-        const float* table = quant::f16_table();
-        for (size_t i = 0; i < n; i++) {
-            rows_[i] = table[half_[i]];
-        }
+    if (rows_.empty() && raw_ != nullptr) {
+        const size_t n_rows = words_.size() + cfg_.bucket;
+        const auto D = static_cast<size_t>(cfg_.dim);
+        rows_.resize(n_rows * D);
+        const Status s =
+            quant::dequantize(raw_type_, raw_, rows_.data(), static_cast<int64_t>(n_rows * D));
+        RUVLLM_ASSERT(s.ok());  // the type and size were checked when the model was loaded
     }
     return rows_;
 }
 
 std::vector<float>& SubwordEmbedder::mutable_rows() {
     rows();
-    half_ = nullptr;  // from now on the float rows are the truth
+    raw_ = nullptr;  // from now on the float rows are the truth
     keep_.reset();
     return rows_;
 }
@@ -57,10 +57,20 @@ void SubwordEmbedder::add_row(uint32_t id, float* acc) const {
         }
         return;
     }
-    const float* table = quant::f16_table();
-    const uint16_t* h = half_ + static_cast<size_t>(id) * D;
+    const uint8_t* row = raw_ + static_cast<size_t>(id) * row_bytes_;
+    if (raw_type_ == TensorType::f16) {
+        const float* table = quant::f16_table();
+        for (int d = 0; d < D; d++) {
+            acc[d] += table[static_cast<uint16_t>(row[2 * d] | (row[2 * d + 1] << 8))];
+        }
+        return;
+    }
+    thread_local std::vector<float> tmp;
+    tmp.resize(static_cast<size_t>(D));
+    const Status s = quant::dequantize(raw_type_, row, tmp.data(), D);
+    RUVLLM_ASSERT(s.ok());
     for (int d = 0; d < D; d++) {
-        acc[d] += table[h[d]];
+        acc[d] += tmp[static_cast<size_t>(d)];
     }
 }
 
@@ -170,18 +180,19 @@ Result<SubwordEmbedder> SubwordEmbedder::from_gguf(const gguf::File& file) {
         static_cast<int>(*dim), static_cast<int>(*minn), static_cast<int>(*maxn), *bucket};
     e2.words_ = std::move(*words);
     e2.build_index();
-    if (t->type == TensorType::f16) {
-        // Keep the halves where they are (in the file's memory map, or in a copy).
+    if (t->type != TensorType::f32) {
+        // Keep the encoded rows where they are (in the file's memory map, or in a copy).
         const std::span<const uint8_t> bytes = file.tensor_bytes(*t);
         std::shared_ptr<const void> keep = file.mapping();
-        if (keep == nullptr || reinterpret_cast<uintptr_t>(bytes.data()) % alignof(uint16_t) != 0) {
-            auto copy = std::make_shared<std::vector<uint16_t>>(bytes.size() / 2);
-            std::memcpy(copy->data(), bytes.data(), bytes.size());
-            e2.half_ = copy->data();
+        if (keep == nullptr) {
+            auto copy = std::make_shared<std::vector<uint8_t>>(bytes.begin(), bytes.end());
+            e2.raw_ = copy->data();
             keep = std::move(copy);
         } else {
-            e2.half_ = reinterpret_cast<const uint16_t*>(bytes.data());
+            e2.raw_ = bytes.data();
         }
+        e2.raw_type_ = t->type;
+        e2.row_bytes_ = quant::row_size(t->type, static_cast<int64_t>(*dim));
         e2.keep_ = std::move(keep);
         return e2;
     }
@@ -201,10 +212,8 @@ Status SubwordEmbedder::write_to(gguf::File& file, TensorType type) const {
     file.set("ruvllm.base.words", gguf::Array::of(words_));
     const std::vector<uint64_t> shape = {static_cast<uint64_t>(cfg_.dim),
                                          words_.size() + cfg_.bucket};
-    if (rows_.empty() && half_ != nullptr && type == TensorType::f16) {
-        const size_t n = shape[0] * shape[1];
-        return file.add_tensor_raw(
-            "base.embeddings", shape, type, {reinterpret_cast<const uint8_t*>(half_), n * 2});
+    if (rows_.empty() && raw_ != nullptr && type == raw_type_) {
+        return file.add_tensor_raw("base.embeddings", shape, type, {raw_, row_bytes_ * shape[1]});
     }
     return file.add_tensor("base.embeddings", shape, rows(), type);
 }

@@ -124,3 +124,16 @@ cli_expect(route_base_model RC 1 ONE_LINE ERR "^ruvllm: .*base.gguf: gguf: not a
            ARGS route -m ${TRAIN_DIR}/base.gguf "x")
 set_tests_properties(cli.route_args cli.route_input cli.route_no_task cli.route_base_model
                      PROPERTIES DEPENDS cli.train_tiny)
+cli_expect(quantize_q8_0 RC 0 ERR "rows of 8 are not a multiple of 32 for Q8_0; using F16"
+           ARGS quantize -m ${TRAIN_DIR}/router.gguf -o ${TRAIN_DIR}/router-q8.gguf --type q8_0)
+cli_expect(quantize_k_fallback RC 0 ERR "not a multiple of 256 for Q6_K; using F16"
+           ARGS quantize -m ${TRAIN_DIR}/router.gguf -o ${TRAIN_DIR}/router-q6k.gguf --type q6_k)
+cli_expect(quantize_bad_type RC 1 ONE_LINE ERR "^ruvllm: --type 'q3_k', expected"
+           ARGS quantize -m ${TRAIN_DIR}/router.gguf -o ${TRAIN_DIR}/x.gguf --type q3_k)
+cli_expect(eval_quantized RC 0 OUT "accuracy [0-9.]+  macro-F1 [0-9.]+.*latency per task"
+           ARGS eval -m ${TRAIN_DIR}/router-q8.gguf -i ${TRAIN_DIR}/ds/claude_training_test.jsonl)
+cli_expect(eval_unknown_label RC 1 ONE_LINE ERR "^ruvllm: route_input.txt:1: .*"
+           ARGS eval -m ${TRAIN_DIR}/router.gguf -i ${CMAKE_CURRENT_SOURCE_DIR}/data/route_input.txt)
+set_tests_properties(cli.quantize_q8_0 cli.quantize_k_fallback cli.quantize_bad_type
+                     cli.eval_unknown_label PROPERTIES DEPENDS cli.train_tiny)
+set_tests_properties(cli.eval_quantized PROPERTIES DEPENDS cli.quantize_q8_0)

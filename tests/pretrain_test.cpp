@@ -228,3 +228,29 @@ TEST(Embedder, F16ModelsEmbedFromTheMapAsFromFloats) {
     const auto y = again.tensor_bytes(*again.find_tensor("base.embeddings"));
     EXPECT_TRUE(std::equal(x.begin(), x.end(), y.begin(), y.end()));
 }
+
+TEST(Embedder, QuantisedRowsEmbedCloseToFloatRows) {
+    ruvllm::test::TempDir dir;
+    ruvllm::Rng rng(8);
+    const ruvllm::SubwordEmbedder e(ruvllm::SubwordConfig{32, 3, 4, 100},
+                                    {"fix", "the", "bug"},
+                                    ruvllm::test::random_vec(rng, (3 + 100) * 32));
+    std::vector<float> ref(32), q(32);
+    e.embed("fix the nasty bug", ref.data());
+    for (ruvllm::TensorType t :
+         {ruvllm::TensorType::q8_0, ruvllm::TensorType::q5_0, ruvllm::TensorType::q4_0}) {
+        ruvllm::gguf::File f;
+        ASSERT_TRUE(e.write_to(f, t));
+        ASSERT_TRUE(ruvllm::gguf::write_file(f, dir / "q.gguf"));
+        ruvllm::Result<ruvllm::SubwordEmbedder> back =
+            ruvllm::SubwordEmbedder::load(dir / "q.gguf");
+        ASSERT_TRUE(back) << back.error().message;
+        back->embed("fix the nasty bug", q.data());
+        double cos = 0;
+        for (int d = 0; d < 32; d++) {
+            cos += ref[static_cast<size_t>(d)] * q[static_cast<size_t>(d)];
+        }
+        EXPECT_GT(cos, t == ruvllm::TensorType::q8_0 ? 0.9999 : 0.99)
+            << ruvllm::quant::type_info(t).name;
+    }
+}

@@ -68,14 +68,15 @@ public:
 
     const std::vector<std::string>& words() const { return words_; }
 
-    // The rows as floats. A model loaded from an F16 file keeps its rows as halves in the
-    // memory map and converts only the rows a text needs (fast load, small memory); the first
+    // The rows as floats. A model loaded from an F16 or quantised (Q8_0, Q5_0, Q4_0...) file
+    // keeps its rows encoded in the memory map and decodes only the rows a text needs (fast
+    // load, small memory); the first
     // call to rows() / mutable_rows() converts the whole table (training does this). rows() is
     // not thread-safe on such a model until it has been called once.
     const std::vector<float>& rows() const;
     std::vector<float>& mutable_rows();  // for fine-tuning (train.h)
 
-    // Adds the base's keys and tensor to `file` (`type`: F32 or F16).
+    // Adds the base's keys and tensor to `file` in `type` (any type whose block size divides dim).
     Status write_to(gguf::File& file, TensorType type) const;
 
 private:
@@ -86,9 +87,13 @@ private:
     SubwordConfig cfg_;
     std::vector<std::string> words_;
     std::unordered_map<std::string, uint32_t> index_;
-    mutable std::vector<float> rows_;   // (n_words + bucket, dim), or empty while half_ is used
-    const uint16_t* half_ = nullptr;    // (n_words + bucket, dim) F16 rows
-    std::shared_ptr<const void> keep_;  // what half_ points into (a memory map or a copy)
+    mutable std::vector<float> rows_;  // (n_words + bucket, dim), or empty while raw_ is used
+    // Rows kept encoded (F16 or a block type) where they are: (n_words + bucket) rows of
+    // row_bytes_ each, decoded one row at a time.
+    const uint8_t* raw_ = nullptr;
+    TensorType raw_type_ = TensorType::f16;
+    size_t row_bytes_ = 0;
+    std::shared_ptr<const void> keep_;  // what raw_ points into (a memory map or a copy)
 };
 
 }  // namespace ruvllm

@@ -88,6 +88,21 @@ struct RouteOptions {
 CLI::App* add_route(CLI::App& app, RouteOptions& opt);
 Status run_route(const RouteOptions& opt);
 
+struct EvalOptions {
+    std::string model, data, report;
+    std::string text_field = "input", label_field = "output_agent";
+};
+
+CLI::App* add_eval(CLI::App& app, EvalOptions& opt);
+Status run_eval(const EvalOptions& opt);
+
+struct QuantizeOptions {
+    std::string model, out, type = "q8_0";
+};
+
+CLI::App* add_quantize(CLI::App& app, QuantizeOptions& opt);
+Status run_quantize(const QuantizeOptions& opt);
+
 struct InspectOptions {
     std::string file;
     bool kv = false, tensors = false;

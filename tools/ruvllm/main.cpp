@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
         const CLI::App* triplets_cmd = ruvllm::cli::add_triplets(app, triplets);
         ruvllm::cli::RouteOptions route;
         const CLI::App* route_cmd = ruvllm::cli::add_route(app, route);
+        ruvllm::cli::EvalOptions eval;
+        const CLI::App* eval_cmd = ruvllm::cli::add_eval(app, eval);
+        ruvllm::cli::QuantizeOptions quantize;
+        const CLI::App* quantize_cmd = ruvllm::cli::add_quantize(app, quantize);
         ruvllm::cli::InspectOptions inspect;
         const CLI::App* inspect_cmd = ruvllm::cli::add_inspect(app, inspect);
 
@@ -47,6 +51,10 @@ int main(int argc, char** argv) {
             status = ruvllm::cli::run_triplets(triplets);
         } else if (route_cmd->parsed()) {
             status = ruvllm::cli::run_route(route);
+        } else if (eval_cmd->parsed()) {
+            status = ruvllm::cli::run_eval(eval);
+        } else if (quantize_cmd->parsed()) {
+            status = ruvllm::cli::run_quantize(quantize);
         } else if (inspect_cmd->parsed()) {
             status = ruvllm::cli::run_inspect(inspect);
         }

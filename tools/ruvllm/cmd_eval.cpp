@@ -1,0 +1,80 @@
+// cmd_eval.cpp: `ruvllm eval`: a model's metrics on labelled data (embedding stage; the
+// keyword/hybrid comparison, tier accuracy and calibration come with issue #4).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+#include <ruvllm/io.h>
+#include <ruvllm/train.h>
+
+#include "cli.h"
+
+namespace ruvllm::cli {
+
+CLI::App* add_eval(CLI::App& app, EvalOptions& opt) {
+    CLI::App* cmd = app.add_subcommand("eval", "evaluate a router on labelled data");
+    cmd->add_option("-m,--model", opt.model, "router model (GGUF)")->required();
+    cmd->add_option("-i,--data", opt.data, "labelled data (JSONL, triplets, CSV, fastText)")
+        ->required();
+    cmd->add_option("--report", opt.report, "also write the metrics as JSON here");
+    cmd->add_option("--text-field", opt.text_field, "text field")->capture_default_str();
+    cmd->add_option("--label-field", opt.label_field, "label field")->capture_default_str();
+    return cmd;
+}
+
+Status run_eval(const EvalOptions& opt) {
+    Result<RouterModel> m = RouterModel::load(opt.model);
+    if (!m) {
+        return m.error();
+    }
+    DataOptions dopt;
+    dopt.text_field = opt.text_field;
+    dopt.label_field = opt.label_field;
+    Result<LabeledSet> data = load_labeled(opt.data, dopt, m->labels, true);
+    if (!data) {
+        return data.error();
+    }
+    // Latency of one routing decision, measured per example.
+    std::vector<double> us;
+    std::vector<float> s(static_cast<size_t>(m->A()));
+    for (const TrainExample& ex : data->rows) {
+        const auto t0 = std::chrono::steady_clock::now();
+        m->scores(ex.text, s.data());
+        us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(us.begin(), us.end());
+    const double p50 = us[us.size() / 2], p99 = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+    const Metrics mt = evaluate(*m, *data);
+    std::printf("%s on %s: %zu examples, %d labels\n", opt.model.c_str(), opt.data.c_str(), mt.n,
+                m->A());
+    std::printf("accuracy %.4f  macro-F1 %.4f", mt.accuracy, mt.macro_f1);
+    if (mt.n_triplets > 0) {
+        std::printf("  triplet accuracy %.4f (%zu)  hard-negative accuracy %.4f (%zu)",
+                    mt.triplet_accuracy, mt.n_triplets, mt.hard_accuracy, mt.n_hard);
+    }
+    std::printf("\nlatency per task: p50 %.1f us, p99 %.1f us\n\n", p50, p99);
+    std::printf("%-20s %9s %9s %9s %8s\n", "label", "precision", "recall", "f1", "support");
+    for (int a = 0; a < m->A(); a++) {
+        const LabelMetrics& lm = mt.per_label[static_cast<size_t>(a)];
+        std::printf("%-20s %9.4f %9.4f %9.4f %8zu\n", m->labels[static_cast<size_t>(a)].c_str(),
+                    lm.precision, lm.recall, lm.f1, lm.support);
+    }
+    if (!opt.report.empty()) {
+        nlohmann::ordered_json j;
+        j["model"] = opt.model;
+        j["data"] = opt.data;
+        j["examples"] = mt.n;
+        j["accuracy"] = mt.accuracy;
+        j["macro_f1"] = mt.macro_f1;
+        j["triplet_accuracy"] = mt.triplet_accuracy;
+        j["hard_negative_accuracy"] = mt.hard_accuracy;
+        j["latency_us"] = {{"p50", p50}, {"p99", p99}};
+        j["labels"] = m->labels;
+        j["confusion"] = mt.confusion;
+        return write_file_atomic(opt.report, j.dump(2) + "\n");
+    }
+    return ok();
+}
+
+}  // namespace ruvllm::cli
