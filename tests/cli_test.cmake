@@ -137,3 +137,12 @@ cli_expect(eval_unknown_label RC 1 ONE_LINE ERR "^ruvllm: route_input.txt:1: .*"
 set_tests_properties(cli.quantize_q8_0 cli.quantize_k_fallback cli.quantize_bad_type
                      cli.eval_unknown_label PROPERTIES DEPENDS cli.train_tiny)
 set_tests_properties(cli.eval_quantized PROPERTIES DEPENDS cli.quantize_q8_0)
+cli_expect(export_tiny RC 0 ERR "export: 5 tensors, [0-9]+ of [0-9]+ subword rows changed"
+           ARGS export -m ${TRAIN_DIR}/router.gguf --base ${TRAIN_DIR}/base.gguf -o ${TRAIN_DIR}/adapter)
+cli_expect(merge_tiny RC 0 ERR "merge: .* -> .*merged.gguf"
+           ARGS merge --base ${TRAIN_DIR}/base.gguf --adapter ${TRAIN_DIR}/adapter
+                -o ${TRAIN_DIR}/merged.gguf)
+cli_expect(merge_missing_adapter RC 1 ONE_LINE ERR "^ruvllm: .*nowhere: cannot open"
+           ARGS merge --base ${TRAIN_DIR}/base.gguf --adapter ${TRAIN_DIR}/nowhere -o ${TRAIN_DIR}/m2.gguf)
+set_tests_properties(cli.export_tiny PROPERTIES DEPENDS cli.train_tiny)
+set_tests_properties(cli.merge_tiny cli.merge_missing_adapter PROPERTIES DEPENDS cli.export_tiny)

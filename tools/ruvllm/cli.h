@@ -103,6 +103,20 @@ struct QuantizeOptions {
 CLI::App* add_quantize(CLI::App& app, QuantizeOptions& opt);
 Status run_quantize(const QuantizeOptions& opt);
 
+struct ExportOptions {
+    std::string model, out, base;
+};
+
+CLI::App* add_export(CLI::App& app, ExportOptions& opt);
+Status run_export(const ExportOptions& opt);
+
+struct MergeOptions {
+    std::string base, adapter, out, storage = "f16";
+};
+
+CLI::App* add_merge(CLI::App& app, MergeOptions& opt);
+Status run_merge(const MergeOptions& opt);
+
 struct InspectOptions {
     std::string file;
     bool kv = false, tensors = false;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
+
 #include <ruvllm/io.h>
 #include <ruvllm/train.h>
 
@@ -41,24 +42,33 @@ Status run_eval(const EvalOptions& opt) {
     for (const TrainExample& ex : data->rows) {
         const auto t0 = std::chrono::steady_clock::now();
         m->scores(ex.text, s.data());
-        us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
+        us.push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                .count());
     }
     std::sort(us.begin(), us.end());
     const double p50 = us[us.size() / 2], p99 = us[std::min(us.size() - 1, us.size() * 99 / 100)];
     const Metrics mt = evaluate(*m, *data);
-    std::printf("%s on %s: %zu examples, %d labels\n", opt.model.c_str(), opt.data.c_str(), mt.n,
-                m->A());
+    std::printf(
+        "%s on %s: %zu examples, %d labels\n", opt.model.c_str(), opt.data.c_str(), mt.n, m->A());
     std::printf("accuracy %.4f  macro-F1 %.4f", mt.accuracy, mt.macro_f1);
     if (mt.n_triplets > 0) {
         std::printf("  triplet accuracy %.4f (%zu)  hard-negative accuracy %.4f (%zu)",
-                    mt.triplet_accuracy, mt.n_triplets, mt.hard_accuracy, mt.n_hard);
+                    mt.triplet_accuracy,
+                    mt.n_triplets,
+                    mt.hard_accuracy,
+                    mt.n_hard);
     }
     std::printf("\nlatency per task: p50 %.1f us, p99 %.1f us\n\n", p50, p99);
     std::printf("%-20s %9s %9s %9s %8s\n", "label", "precision", "recall", "f1", "support");
     for (int a = 0; a < m->A(); a++) {
         const LabelMetrics& lm = mt.per_label[static_cast<size_t>(a)];
-        std::printf("%-20s %9.4f %9.4f %9.4f %8zu\n", m->labels[static_cast<size_t>(a)].c_str(),
-                    lm.precision, lm.recall, lm.f1, lm.support);
+        std::printf("%-20s %9.4f %9.4f %9.4f %8zu\n",
+                    m->labels[static_cast<size_t>(a)].c_str(),
+                    lm.precision,
+                    lm.recall,
+                    lm.f1,
+                    lm.support);
     }
     if (!opt.report.empty()) {
         nlohmann::ordered_json j;

@@ -17,7 +17,8 @@ CLI::App* add_quantize(CLI::App& app, QuantizeOptions& opt) {
         "is used (Q4_K/Q5_K -> Q5_0, Q6_K -> Q8_0) and said on stderr.");
     cmd->add_option("-m,--model", opt.model, "router model (GGUF)")->required();
     cmd->add_option("-o,--out", opt.out, "output model (GGUF)")->required();
-    cmd->add_option("--type", opt.type, "f32, f16, bf16, q8_0, q5_0, q5_1, q4_0, q4_1, q4_k, q5_k, q6_k")
+    cmd->add_option(
+           "--type", opt.type, "f32, f16, bf16, q8_0, q5_0, q5_1, q4_0, q4_1, q4_k, q5_k, q6_k")
         ->capture_default_str();
     return cmd;
 }
@@ -26,23 +27,29 @@ Status run_quantize(const QuantizeOptions& opt) {
     TensorType type{};
     if (!quant::parse_type(opt.type, type)) {
         return make_error(Errc::invalid_argument,
-                          "--type '" + opt.type + "', expected f32, f16, bf16, q8_0, q5_0, q5_1, "
-                                                  "q4_0, q4_1, q4_k, q5_k or q6_k");
+                          "--type '" + opt.type +
+                              "', expected f32, f16, bf16, q8_0, q5_0, q5_1, "
+                              "q4_0, q4_1, q4_k, q5_k or q6_k");
     }
     Result<RouterModel> m = RouterModel::load(opt.model);
     if (!m) {
         return m.error();
     }
     // Rows must hold whole blocks: K types fall back as llama.cpp does, then to F16.
-    auto fits = [&](TensorType t) { return m->D() % static_cast<int>(quant::type_info(t).block) == 0; };
+    auto fits = [&](TensorType t) {
+        return m->D() % static_cast<int>(quant::type_info(t).block) == 0;
+    };
     if (!fits(type)) {
         const quant::TypeInfo info = quant::type_info(type);
         TensorType fallback = type == TensorType::q6_k ? TensorType::q8_0 : TensorType::q5_0;
         if (info.block == 32 || !fits(fallback)) {
             fallback = TensorType::f16;
         }
-        std::fprintf(stderr, "quantize: rows of %d are not a multiple of %u for %s; using %s\n",
-                     m->D(), info.block, std::string(info.name).c_str(),
+        std::fprintf(stderr,
+                     "quantize: rows of %d are not a multiple of %u for %s; using %s\n",
+                     m->D(),
+                     info.block,
+                     std::string(info.name).c_str(),
                      std::string(quant::type_info(fallback).name).c_str());
         type = fallback;
     }
@@ -51,7 +58,9 @@ Status run_quantize(const QuantizeOptions& opt) {
         return s;
     }
     std::error_code ec;
-    std::fprintf(stderr, "quantize: %s (%.1f MiB) -> %s (%.1f MiB, rows %s)\n", opt.model.c_str(),
+    std::fprintf(stderr,
+                 "quantize: %s (%.1f MiB) -> %s (%.1f MiB, rows %s)\n",
+                 opt.model.c_str(),
                  static_cast<double>(std::filesystem::file_size(opt.model, ec)) / (1 << 20),
                  opt.out.c_str(),
                  static_cast<double>(std::filesystem::file_size(opt.out, ec)) / (1 << 20),

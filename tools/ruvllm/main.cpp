@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
         const CLI::App* eval_cmd = ruvllm::cli::add_eval(app, eval);
         ruvllm::cli::QuantizeOptions quantize;
         const CLI::App* quantize_cmd = ruvllm::cli::add_quantize(app, quantize);
+        ruvllm::cli::ExportOptions exp;
+        const CLI::App* export_cmd = ruvllm::cli::add_export(app, exp);
+        ruvllm::cli::MergeOptions merge;
+        const CLI::App* merge_cmd = ruvllm::cli::add_merge(app, merge);
         ruvllm::cli::InspectOptions inspect;
         const CLI::App* inspect_cmd = ruvllm::cli::add_inspect(app, inspect);
 
@@ -55,6 +59,10 @@ int main(int argc, char** argv) {
             status = ruvllm::cli::run_eval(eval);
         } else if (quantize_cmd->parsed()) {
             status = ruvllm::cli::run_quantize(quantize);
+        } else if (export_cmd->parsed()) {
+            status = ruvllm::cli::run_export(exp);
+        } else if (merge_cmd->parsed()) {
+            status = ruvllm::cli::run_merge(merge);
         } else if (inspect_cmd->parsed()) {
             status = ruvllm::cli::run_inspect(inspect);
         }

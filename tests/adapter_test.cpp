@@ -1,0 +1,109 @@
+// adapter_test.cpp: export + merge gives back the same router (every parameter, every score),
+// the layout is as documented, and corrupt or mismatched adapters are rejected.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <ruvllm/adapter.h>
+#include <ruvllm/train.h>
+
+#include "gradcheck.h"
+#include "testutil.h"
+
+namespace {
+
+ruvllm::SubwordEmbedder base(uint64_t seed) {
+    ruvllm::Rng rng(seed);
+    return ruvllm::SubwordEmbedder(ruvllm::SubwordConfig{8, 3, 4, 500}, {"fix", "deploy", "test"},
+                                   ruvllm::test::random_vec(rng, (3 + 500) * 8));
+}
+
+ruvllm::RouterModel trained(const ruvllm::SubwordEmbedder& b) {
+    ruvllm::LabeledSet data;
+    data.labels = {"coder", "devops", "tester"};
+    const char* texts[] = {"fix the login bug", "deploy to production", "test the parser",
+                           "fix crash on start", "deploy the helm chart", "test coverage gaps"};
+    for (int i = 0; i < 6; i++) {
+        data.rows.push_back({texts[i], i % 3, -1, false, ""});
+    }
+    ruvllm::Rng rng(1);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(b, data.labels, 6, rng);
+    ruvllm::TrainConfig c;
+    c.dim = 6;
+    c.epochs = 5;
+    c.batch = 3;
+    c.adam.lr = 0.01f;
+    EXPECT_TRUE(ruvllm::train(m, data, nullptr, c));
+    return m;
+}
+
+}  // namespace
+
+TEST(Adapter, ExportThenMergeRoutesIdentically) {
+    ruvllm::test::TempDir dir;
+    const ruvllm::SubwordEmbedder b = base(3);
+    const ruvllm::RouterModel m = trained(b);
+    ruvllm::Result<ruvllm::AdapterSummary> s = ruvllm::export_adapter(m, b, dir / "ad", "ruvllm");
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(s->total_rows, 503u);
+    EXPECT_GT(s->changed_rows, 0u);
+    EXPECT_LT(s->changed_rows, 503u);  // only the rows the training texts touched
+    for (const char* f : {"adapter_weights.bin", "metadata.json", "merge_adapter.sh"}) {
+        EXPECT_TRUE(std::filesystem::exists(dir / "ad" / f)) << f;
+    }
+    const nlohmann::json meta =
+        nlohmann::json::parse(ruvllm::test::slurp(dir / "ad/metadata.json"));
+    EXPECT_EQ(meta["labels"].size(), 3u);
+    EXPECT_EQ(meta["layers"][0]["name"], "router.proj.weight");
+    EXPECT_NE(ruvllm::test::slurp(dir / "ad/merge_adapter.sh").find("merge --base"),
+              std::string::npos);
+    ruvllm::Result<ruvllm::RouterModel> back = ruvllm::merge_adapter(b, dir / "ad");
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->w, m.w);
+    EXPECT_EQ(back->b, m.b);
+    EXPECT_EQ(back->protos, m.protos);
+    EXPECT_EQ(back->labels, m.labels);
+    EXPECT_EQ(back->base.rows(), m.base.rows());
+    std::vector<float> s1(3), s2(3);
+    for (const char* t : {"fix the deploy test", "something else entirely"}) {
+        m.scores(t, s1.data());
+        back->scores(t, s2.data());
+        EXPECT_EQ(s1, s2) << t;
+    }
+}
+
+TEST(Adapter, RejectsCorruptAndMismatchedInput) {
+    ruvllm::test::TempDir dir;
+    const ruvllm::SubwordEmbedder b = base(3);
+    const ruvllm::RouterModel m = trained(b);
+    // Exporting against a base with another vocabulary is refused.
+    const ruvllm::SubwordEmbedder wrong(ruvllm::SubwordConfig{8, 3, 4, 500}, {"fix", "x", "y"},
+                                        std::vector<float>(503 * 8));
+    EXPECT_EQ(ruvllm::export_adapter(m, wrong, dir / "x", "ruvllm").error().code,
+              ruvllm::Errc::format);
+    ASSERT_TRUE(ruvllm::export_adapter(m, b, dir / "ad", "ruvllm"));
+    const std::string good = ruvllm::test::slurp(dir / "ad/adapter_weights.bin");
+    const struct {
+        const char* name;
+        std::string bytes;
+        const char* fragment;
+    } cases[] = {
+        {"bad magic", "XUVLLMAD" + good.substr(8), "bad magic"},
+        {"truncated", good.substr(0, good.size() - 3), "does not match its shape"},
+        {"trailing", good + "x", "trailing bytes"},
+        {"empty", "", "bad magic"},
+    };
+    for (const auto& c : cases) {
+        ruvllm::test::spit(dir / "ad/adapter_weights.bin", c.bytes);
+        ruvllm::Result<ruvllm::RouterModel> r = ruvllm::merge_adapter(b, dir / "ad");
+        ASSERT_FALSE(r) << c.name;
+        EXPECT_EQ(r.error().code, ruvllm::Errc::format) << c.name;
+        EXPECT_NE(r.error().message.find(c.fragment), std::string::npos)
+            << c.name << ": " << r.error().message;
+    }
+    // The right bytes over another base: the router tensors do not fit its dimension.
+    ruvllm::test::spit(dir / "ad/adapter_weights.bin", good);
+    ruvllm::Rng rng(9);
+    const ruvllm::SubwordEmbedder other(ruvllm::SubwordConfig{16, 3, 4, 500}, {"fix"},
+                                       ruvllm::test::random_vec(rng, 501 * 16));
+    EXPECT_EQ(ruvllm::merge_adapter(other, dir / "ad").error().code, ruvllm::Errc::format);
+}
