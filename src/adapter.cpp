@@ -1,12 +1,13 @@
 // adapter.cpp: adapter export in the README's layout and the merge back (see adapter.h).
-#include <sys/stat.h>
-
 #include <cmath>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
+
 #include <ruvllm/adapter.h>
 #include <ruvllm/io.h>
+
+#include <sys/stat.h>
 
 namespace ruvllm {
 
@@ -110,17 +111,21 @@ Status same_base(const SubwordEmbedder& a, const SubwordEmbedder& b, const std::
     const SubwordConfig& y = b.config();
     if (x.dim != y.dim || x.minn != y.minn || x.maxn != y.maxn || x.bucket != y.bucket ||
         a.words() != b.words()) {
-        return make_error(Errc::format, where + ": the base does not match (dim, n-grams, "
-                                                "buckets or vocabulary differ), expected the base "
-                                                "the router was trained from");
+        return make_error(Errc::format,
+                          where +
+                              ": the base does not match (dim, n-grams, "
+                              "buckets or vocabulary differ), expected the base "
+                              "the router was trained from");
     }
     return ok();
 }
 
 }  // namespace
 
-Result<AdapterSummary> export_adapter(const RouterModel& model, const SubwordEmbedder& base,
-                                      const fs::path& dir, const std::string& ruvllm_path) {
+Result<AdapterSummary> export_adapter(const RouterModel& model,
+                                      const SubwordEmbedder& base,
+                                      const fs::path& dir,
+                                      const std::string& ruvllm_path) {
     Status s = same_base(model.base, base, "export");
     if (!s) {
         return s.error();
@@ -145,7 +150,8 @@ Result<AdapterSummary> export_adapter(const RouterModel& model, const SubwordEmb
     for (size_t r = 0; r < n_rows; r++) {
         if (std::memcmp(tuned.data() + r * D, orig.data() + r * D, D * sizeof(float)) != 0) {
             index.data.push_back(static_cast<float>(r));  // exact: r < 2^24 (asserted below)
-            value.data.insert(value.data.end(), tuned.begin() + static_cast<long>(r * D),
+            value.data.insert(value.data.end(),
+                              tuned.begin() + static_cast<long>(r * D),
                               tuned.begin() + static_cast<long>((r + 1) * D));
         }
     }
@@ -191,12 +197,15 @@ Result<AdapterSummary> export_adapter(const RouterModel& model, const SubwordEmb
         "# Merges this adapter into its base: merge_adapter.sh BASE.gguf [OUT.gguf]\n"
         "set -eu\n"
         "here=$(cd \"$(dirname \"$0\")\" && pwd)\n"
-        "RUVLLM=${RUVLLM:-" + ruvllm_path + "}\n"
+        "RUVLLM=${RUVLLM:-" +
+        ruvllm_path +
+        "}\n"
         "exec \"$RUVLLM\" merge --base \"${1:?usage: merge_adapter.sh BASE.gguf [OUT.gguf]}\" "
         "--adapter \"$here\" --out \"${2:-merged.gguf}\"\n";
-    for (const auto& [name, text] : {std::pair<std::string, std::string>{"adapter_weights.bin", bin},
-                                     {"metadata.json", meta.dump(2) + "\n"},
-                                     {"merge_adapter.sh", script}}) {
+    for (const auto& [name, text] :
+         {std::pair<std::string, std::string>{"adapter_weights.bin", bin},
+          {"metadata.json", meta.dump(2) + "\n"},
+          {"merge_adapter.sh", script}}) {
         s = write_file_atomic(dir / name, text);
         if (!s) {
             return s.error();
@@ -254,14 +263,18 @@ Result<RouterModel> merge_adapter(const SubwordEmbedder& base, const fs::path& a
     }
     const auto E = static_cast<size_t>(m.E);
     if (m.E == 0 || m.b.size() != E || m.protos.size() != E * m.labels.size()) {
-        return make_error(Errc::format, bin.string() + ": missing or mis-shaped router tensors "
-                                                       "for this base (dim " +
-                                            std::to_string(D) + ")");
+        return make_error(Errc::format,
+                          bin.string() +
+                              ": missing or mis-shaped router tensors "
+                              "for this base (dim " +
+                              std::to_string(D) + ")");
     }
     if ((index == nullptr) != (value == nullptr) ||
         (index != nullptr && value->data.size() != index->data.size() * D)) {
-        return make_error(Errc::format, bin.string() + ": base.rows.index and base.rows.value "
-                                                       "do not match");
+        return make_error(Errc::format,
+                          bin.string() +
+                              ": base.rows.index and base.rows.value "
+                              "do not match");
     }
     if (index != nullptr) {
         std::vector<float>& rows = m.base.mutable_rows();
@@ -269,8 +282,9 @@ Result<RouterModel> merge_adapter(const SubwordEmbedder& base, const fs::path& a
         for (size_t i = 0; i < index->data.size(); i++) {
             const float f = index->data[i];
             if (!(f >= 0) || f != std::floor(f) || static_cast<size_t>(f) >= n_rows) {
-                return make_error(Errc::format, bin.string() + ": row index " +
-                                                    std::to_string(f) + " is out of range");
+                return make_error(
+                    Errc::format,
+                    bin.string() + ": row index " + std::to_string(f) + " is out of range");
             }
             std::copy(value->data.begin() + static_cast<long>(i * D),
                       value->data.begin() + static_cast<long>((i + 1) * D),

@@ -180,6 +180,11 @@ Result<SubwordEmbedder> SubwordEmbedder::from_gguf(const gguf::File& file) {
         static_cast<int>(*dim), static_cast<int>(*minn), static_cast<int>(*maxn), *bucket};
     e2.words_ = std::move(*words);
     e2.build_index();
+    for (const auto& [k, v] : file.metadata()) {
+        if (k.rfind("ruvllm.base.pretrain.", 0) == 0) {
+            e2.provenance.emplace_back(k, v);
+        }
+    }
     if (t->type != TensorType::f32) {
         // Keep the encoded rows where they are (in the file's memory map, or in a copy).
         const std::span<const uint8_t> bytes = file.tensor_bytes(*t);
@@ -210,6 +215,9 @@ Status SubwordEmbedder::write_to(gguf::File& file, TensorType type) const {
     file.set("ruvllm.base.maxn", static_cast<uint32_t>(cfg_.maxn));
     file.set("ruvllm.base.bucket", cfg_.bucket);
     file.set("ruvllm.base.words", gguf::Array::of(words_));
+    for (const auto& [k, v] : provenance) {
+        file.set(k, v);
+    }
     const std::vector<uint64_t> shape = {static_cast<uint64_t>(cfg_.dim),
                                          words_.size() + cfg_.bucket};
     if (rows_.empty() && raw_ != nullptr && type == raw_type_) {

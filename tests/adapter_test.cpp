@@ -1,8 +1,8 @@
 // adapter_test.cpp: export + merge gives back the same router (every parameter, every score),
 // the layout is as documented, and corrupt or mismatched adapters are rejected.
 #include <gtest/gtest.h>
-
 #include <nlohmann/json.hpp>
+
 #include <ruvllm/adapter.h>
 #include <ruvllm/train.h>
 
@@ -13,15 +13,20 @@ namespace {
 
 ruvllm::SubwordEmbedder base(uint64_t seed) {
     ruvllm::Rng rng(seed);
-    return ruvllm::SubwordEmbedder(ruvllm::SubwordConfig{8, 3, 4, 500}, {"fix", "deploy", "test"},
+    return ruvllm::SubwordEmbedder(ruvllm::SubwordConfig{8, 3, 4, 500},
+                                   {"fix", "deploy", "test"},
                                    ruvllm::test::random_vec(rng, (3 + 500) * 8));
 }
 
 ruvllm::RouterModel trained(const ruvllm::SubwordEmbedder& b) {
     ruvllm::LabeledSet data;
     data.labels = {"coder", "devops", "tester"};
-    const char* texts[] = {"fix the login bug", "deploy to production", "test the parser",
-                           "fix crash on start", "deploy the helm chart", "test coverage gaps"};
+    const char* texts[] = {"fix the login bug",
+                           "deploy to production",
+                           "test the parser",
+                           "fix crash on start",
+                           "deploy the helm chart",
+                           "test coverage gaps"};
     for (int i = 0; i < 6; i++) {
         data.rows.push_back({texts[i], i % 3, -1, false, ""});
     }
@@ -76,12 +81,13 @@ TEST(Adapter, RejectsCorruptAndMismatchedInput) {
     const ruvllm::SubwordEmbedder b = base(3);
     const ruvllm::RouterModel m = trained(b);
     // Exporting against a base with another vocabulary is refused.
-    const ruvllm::SubwordEmbedder wrong(ruvllm::SubwordConfig{8, 3, 4, 500}, {"fix", "x", "y"},
-                                        std::vector<float>(503 * 8));
+    const ruvllm::SubwordEmbedder wrong(
+        ruvllm::SubwordConfig{8, 3, 4, 500}, {"fix", "x", "y"}, std::vector<float>(503 * 8));
     EXPECT_EQ(ruvllm::export_adapter(m, wrong, dir / "x", "ruvllm").error().code,
               ruvllm::Errc::format);
     ASSERT_TRUE(ruvllm::export_adapter(m, b, dir / "ad", "ruvllm"));
     const std::string good = ruvllm::test::slurp(dir / "ad/adapter_weights.bin");
+
     const struct {
         const char* name;
         std::string bytes;
@@ -92,6 +98,7 @@ TEST(Adapter, RejectsCorruptAndMismatchedInput) {
         {"trailing", good + "x", "trailing bytes"},
         {"empty", "", "bad magic"},
     };
+
     for (const auto& c : cases) {
         ruvllm::test::spit(dir / "ad/adapter_weights.bin", c.bytes);
         ruvllm::Result<ruvllm::RouterModel> r = ruvllm::merge_adapter(b, dir / "ad");
@@ -103,7 +110,7 @@ TEST(Adapter, RejectsCorruptAndMismatchedInput) {
     // The right bytes over another base: the router tensors do not fit its dimension.
     ruvllm::test::spit(dir / "ad/adapter_weights.bin", good);
     ruvllm::Rng rng(9);
-    const ruvllm::SubwordEmbedder other(ruvllm::SubwordConfig{16, 3, 4, 500}, {"fix"},
-                                       ruvllm::test::random_vec(rng, 501 * 16));
+    const ruvllm::SubwordEmbedder other(
+        ruvllm::SubwordConfig{16, 3, 4, 500}, {"fix"}, ruvllm::test::random_vec(rng, 501 * 16));
     EXPECT_EQ(ruvllm::merge_adapter(other, dir / "ad").error().code, ruvllm::Errc::format);
 }

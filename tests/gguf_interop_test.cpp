@@ -213,3 +213,30 @@ TEST(GgufInterop, LlamaCppFilesRoundTripByteForByte) {
     }
     EXPECT_GE(files, 10);
 }
+
+// The router models ruvllm writes (F16 and quantised rows) are files llama.cpp accepts.
+#include <ruvllm/model.h>
+
+TEST(GgufInterop, LlamaCppReadsOurRouterModels) {
+    REQUIRE_ORACLE();
+    ruvllm::test::TempDir dir;
+    ruvllm::Rng rng(3);
+    std::vector<float> rows((5 + 300) * 64);
+    for (float& v : rows) {
+        v = rng.uniform_f32() - 0.5f;
+    }
+    ruvllm::SubwordEmbedder base(
+        ruvllm::SubwordConfig{64, 3, 5, 300}, {"fix", "the", "flaky", "test", "deploy"}, rows);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(base, {"coder", "tester"}, 16, rng);
+    for (TensorType t : {TensorType::f16, TensorType::q8_0, TensorType::q4_0}) {
+        ASSERT_TRUE(m.save(dir / "router.gguf", t));
+        void* ggml_ctx = nullptr;
+        void* ctx = oracle().gguf_init_from_file((dir / "router.gguf").c_str(), {true, &ggml_ctx});
+        ASSERT_NE(ctx, nullptr) << ruvllm::quant::type_info(t).name;
+        EXPECT_EQ(oracle().gguf_get_n_tensors(ctx), 4);
+        EXPECT_STREQ(oracle().gguf_get_tensor_name(ctx, 0), "base.embeddings");
+        EXPECT_EQ(oracle().gguf_get_tensor_type(ctx, 0), static_cast<int>(t));
+        oracle().gguf_free(ctx);
+        oracle().ggml_free(ggml_ctx);
+    }
+}

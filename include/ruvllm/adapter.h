@@ -32,7 +32,8 @@ struct AdapterSummary {
 
 // Writes the adapter of `model` over `base` (which must be the base it was trained from:
 // same dim, n-gram settings and vocabulary) into `dir`. `ruvllm_path` goes into the script.
-Result<AdapterSummary> export_adapter(const RouterModel& model, const SubwordEmbedder& base,
+Result<AdapterSummary> export_adapter(const RouterModel& model,
+                                      const SubwordEmbedder& base,
                                       const std::filesystem::path& dir,
                                       const std::string& ruvllm_path);
 

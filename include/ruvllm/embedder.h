@@ -66,6 +66,10 @@ public:
 
     const SubwordConfig& config() const { return cfg_; }
 
+    // The base's `ruvllm.base.pretrain.*` keys (corpus checksum, settings, seed): read with the
+    // base and written again with it, so every router records the corpus it stands on.
+    std::vector<std::pair<std::string, gguf::Value>> provenance;
+
     const std::vector<std::string>& words() const { return words_; }
 
     // The rows as floats. A model loaded from an F16 or quantised (Q8_0, Q5_0, Q4_0...) file

@@ -1,13 +1,12 @@
 // cmd_adapter.cpp: `ruvllm export` (router -> adapter directory over its base) and
 // `ruvllm merge` (base + adapter -> router GGUF). Layout: include/ruvllm/adapter.h.
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 
 #include <ruvllm/adapter.h>
 
 #include "cli.h"
+#include <unistd.h>
 
 namespace ruvllm::cli {
 
@@ -28,13 +27,14 @@ std::string self_path() {
 }  // namespace
 
 CLI::App* add_export(CLI::App& app, ExportOptions& opt) {
-    CLI::App* cmd = app.add_subcommand(
-        "export", "write a router as an adapter over its base (adapter_weights.bin, "
-                  "metadata.json, merge_adapter.sh)");
+    CLI::App* cmd =
+        app.add_subcommand("export",
+                           "write a router as an adapter over its base (adapter_weights.bin, "
+                           "metadata.json, merge_adapter.sh)");
     cmd->add_option("-m,--model", opt.model, "router model (GGUF)")->required();
     cmd->add_option("-o,--out", opt.out, "output directory")->required();
-    cmd->add_option("--base", opt.base,
-                    "the base it was trained from; default: <cache>/base/default.gguf");
+    cmd->add_option(
+        "--base", opt.base, "the base it was trained from; default: <cache>/base/default.gguf");
     return cmd;
 }
 
@@ -54,8 +54,11 @@ Status run_export(const ExportOptions& opt) {
     std::fprintf(stderr,
                  "export: %zu tensors, %zu of %zu subword rows changed, %.2f MiB -> %s/"
                  "{adapter_weights.bin,metadata.json,merge_adapter.sh}\n",
-                 s->tensors, s->changed_rows, s->total_rows,
-                 static_cast<double>(s->bytes) / (1 << 20), opt.out.c_str());
+                 s->tensors,
+                 s->changed_rows,
+                 s->total_rows,
+                 static_cast<double>(s->bytes) / (1 << 20),
+                 opt.out.c_str());
     return ok();
 }
 
@@ -84,8 +87,12 @@ Status run_merge(const MergeOptions& opt) {
     if (!s) {
         return s;
     }
-    std::fprintf(stderr, "merge: %s + %s -> %s (%d labels)\n", opt.base.c_str(),
-                 opt.adapter.c_str(), opt.out.c_str(), m->A());
+    std::fprintf(stderr,
+                 "merge: %s + %s -> %s (%d labels)\n",
+                 opt.base.c_str(),
+                 opt.adapter.c_str(),
+                 opt.out.c_str(),
+                 m->A());
     return ok();
 }
 
