@@ -192,6 +192,16 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
     }
     meta["training"] = train;
     meta["changed_rows"] = changed;
+    nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+    for (const KeywordRule& r : model.keywords.rules()) {
+        rules.push_back({{"phrase", r.phrase},
+                         {"label", r.label},
+                         {"weight", r.weight},
+                         {"precision", r.precision}});
+    }
+    meta["keywords"] = {{"min_score", model.keywords.config().min_score},
+                        {"margin", model.keywords.config().margin},
+                        {"rules", rules}};
     const std::string script =
         "#!/bin/sh\n"
         "# Merges this adapter into its base: merge_adapter.sh BASE.gguf [OUT.gguf]\n"
@@ -235,7 +245,7 @@ Result<RouterModel> merge_adapter(const SubwordEmbedder& base, const fs::path& a
         !meta.contains("tau") || !meta["tau"].is_number()) {
         return make_error(Errc::format, meta_path.string() + ": expected JSON with labels and tau");
     }
-    RouterModel m{base, 0, {}, {}, {}, {}, 0.07f, {}};
+    RouterModel m{base, 0, {}, {}, {}, {}, 0.07f, {}, {}};
     for (const auto& l : meta["labels"]) {
         if (!l.is_string()) {
             return make_error(Errc::format, meta_path.string() + ": labels must be strings");
@@ -260,6 +270,29 @@ Result<RouterModel> merge_adapter(const SubwordEmbedder& base, const fs::path& a
         } else if (t.name == "base.rows.value") {
             value = &t;
         }
+    }
+    if (meta.contains("keywords") && meta["keywords"].is_object()) {
+        const nlohmann::json& k = meta["keywords"];
+        KeywordConfig kcfg;
+        kcfg.min_score = k.value("min_score", kcfg.min_score);
+        kcfg.margin = k.value("margin", kcfg.margin);
+        std::vector<KeywordRule> rules;
+        for (const nlohmann::json& r : k.value("rules", nlohmann::json::array())) {
+            if (!r.is_object() || !r.contains("phrase") || !r["phrase"].is_string() ||
+                !r.contains("label") || !r["label"].is_number_integer() ||
+                r["label"].get<int>() < 0 || r["label"].get<size_t>() >= m.labels.size()) {
+                return make_error(Errc::format,
+                                  meta_path.string() +
+                                      ": bad keyword rule, expected {phrase, "
+                                      "label (index), weight, precision}");
+            }
+            rules.push_back({r["phrase"].get<std::string>(),
+                             r["label"].get<int32_t>(),
+                             r.value("weight", 1.0f),
+                             r.value("precision", 0.0f),
+                             0});
+        }
+        m.keywords = KeywordStage(std::move(rules), static_cast<int>(m.labels.size()), kcfg);
     }
     const auto E = static_cast<size_t>(m.E);
     if (m.E == 0 || m.b.size() != E || m.protos.size() != E * m.labels.size()) {

@@ -21,7 +21,7 @@ RouterModel RouterModel::init(SubwordEmbedder base,
                               std::vector<std::string> labels,
                               int E,
                               Rng& rng) {
-    RouterModel m{std::move(base), E, {}, {}, {}, std::move(labels), 0.07f, {}};
+    RouterModel m{std::move(base), E, {}, {}, {}, std::move(labels), 0.07f, {}, {}};
     const int D = m.D();
     m.w.assign(static_cast<size_t>(E) * D, 0.0f);
     m.b.assign(static_cast<size_t>(E), 0.0f);
@@ -90,6 +90,9 @@ gguf::File RouterModel::to_gguf(TensorType base_type) const {
     for (const auto& [k, v] : info) {
         f.set(k, v);
     }
+    if (!keywords.empty()) {
+        keywords.write_to(f);
+    }
     const Status s = base.write_to(f, base_type);
     RUVLLM_ASSERT(s.ok());
     const auto D64 = static_cast<uint64_t>(D());
@@ -125,7 +128,8 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f) {
             Errc::format,
             !labels ? labels.error().message : (!E ? E.error().message : tau.error().message));
     }
-    RouterModel m{std::move(*base), static_cast<int>(*E), {}, {}, {}, std::move(*labels), *tau, {}};
+    RouterModel m{
+        std::move(*base), static_cast<int>(*E), {}, {}, {}, std::move(*labels), *tau, {}, {}};
     const auto D = static_cast<uint64_t>(m.D());
     const auto E64 = static_cast<uint64_t>(m.E);
 
@@ -152,6 +156,11 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f) {
         }
         *t.dst = std::move(*v);
     }
+    Result<KeywordStage> kw = KeywordStage::from_gguf(f, m.A());
+    if (!kw) {
+        return kw.error();
+    }
+    m.keywords = std::move(*kw);
     for (const auto& [k, v] : f.metadata()) {
         if (k.rfind("ruvllm.train.", 0) == 0 || k.rfind("ruvllm.metrics.", 0) == 0) {
             m.info.emplace_back(k, v);

@@ -38,6 +38,7 @@ ruvllm::RouterModel trained(const ruvllm::SubwordEmbedder& b) {
     c.batch = 3;
     c.adam.lr = 0.01f;
     EXPECT_TRUE(ruvllm::train(m, data, nullptr, c));
+    m.keywords = ruvllm::KeywordStage({{"deploy", 1, 2.0f, 1.0f, 2}}, 3, ruvllm::KeywordConfig{});
     return m;
 }
 
@@ -68,6 +69,7 @@ TEST(Adapter, ExportThenMergeRoutesIdentically) {
     EXPECT_EQ(back->protos, m.protos);
     EXPECT_EQ(back->labels, m.labels);
     EXPECT_EQ(back->base.rows(), m.base.rows());
+    EXPECT_EQ(back->keywords.rules().size(), m.keywords.rules().size());
     std::vector<float> s1(3), s2(3);
     for (const char* t : {"fix the deploy test", "something else entirely"}) {
         m.scores(t, s1.data());

@@ -146,3 +146,8 @@ cli_expect(merge_missing_adapter RC 1 ONE_LINE ERR "^ruvllm: .*nowhere: cannot o
            ARGS merge --base ${TRAIN_DIR}/base.gguf --adapter ${TRAIN_DIR}/nowhere -o ${TRAIN_DIR}/m2.gguf)
 set_tests_properties(cli.export_tiny PROPERTIES DEPENDS cli.train_tiny)
 set_tests_properties(cli.merge_tiny cli.merge_missing_adapter PROPERTIES DEPENDS cli.export_tiny)
+cli_expect(route_keyword_mode RC 0 OUT "\"agent\":(null|\"[a-z-]+\"),\"confidence\":[0-9.]+,\"stage\":\"keyword\""
+           ARGS route -m ${TRAIN_DIR}/router.gguf --mode keyword "zzz qqq")
+cli_expect(eval_side_by_side RC 0 OUT "keyword stage: decides .*hybrid accuracy [0-9.]+.*embedding only: accuracy"
+           ARGS eval -m ${TRAIN_DIR}/router.gguf -i ${TRAIN_DIR}/ds/claude_training_test.jsonl)
+set_tests_properties(cli.route_keyword_mode cli.eval_side_by_side PROPERTIES DEPENDS cli.train_tiny)

@@ -9,7 +9,8 @@
 // File layout (GGUF; docs/formats.md): general.architecture = "ruvllm", ruvllm.kind = "router",
 // the base's keys and tensor (embedder.h), and
 //   router.proj.weight {D, E}  router.proj.bias {E}  router.prototypes {E, A}   (F32)
-//   ruvllm.router.labels (string array), ruvllm.router.tau (f32), ruvllm.train.* (the config)
+//   ruvllm.router.labels (string array), ruvllm.router.tau (f32), ruvllm.train.* (the config),
+//   ruvllm.router.keywords.* (the keyword stage, keywords.h)
 #pragma once
 
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include <ruvllm/embedder.h>
 #include <ruvllm/error.h>
 #include <ruvllm/gguf.h>
+#include <ruvllm/keywords.h>
 #include <ruvllm/rng.h>
 
 namespace ruvllm {
@@ -35,6 +37,8 @@ struct RouterModel {
     float tau = 0.07f;
     // Extra metadata written with the model (training config, metrics, seeds).
     std::vector<std::pair<std::string, gguf::Value>> info;
+    // The keyword (precision) stage of the hybrid router; empty when the model has no rules.
+    KeywordStage keywords;
 
     int D() const { return base.dim(); }
 

@@ -63,6 +63,11 @@ struct TrainOptions {
     uint64_t seed = 42;
     std::string storage = "f16";
     bool quiet = false;
+    // keyword stage
+    bool no_keywords = false;
+    std::string keywords_library;
+    float keyword_min_precision = 0.9f, keyword_margin = 1.0f, keyword_min_score = 1.0f;
+    int keyword_min_support = 3;
 };
 
 CLI::App* add_train(CLI::App& app, TrainOptions& opt);
@@ -80,7 +85,7 @@ CLI::App* add_triplets(CLI::App& app, TripletsOptions& opt);
 Status run_triplets(const TripletsOptions& opt);
 
 struct RouteOptions {
-    std::string model, input;
+    std::string model, input, mode = "hybrid";
     std::vector<std::string> tasks;
     int top = 3;
 };

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/io.h>
+#include <ruvllm/keywords.h>
 #include <ruvllm/train.h>
 
 #include "cli.h"
@@ -49,9 +50,32 @@ Status run_eval(const EvalOptions& opt) {
     std::sort(us.begin(), us.end());
     const double p50 = us[us.size() / 2], p99 = us[std::min(us.size() - 1, us.size() * 99 / 100)];
     const Metrics mt = evaluate(*m, *data);
+    // Keyword stage, embedding stage and the hybrid of both, side by side.
+    size_t kw_decided = 0, kw_right = 0, hyb_right = 0;
+    for (const TrainExample& ex : data->rows) {
+        const KeywordDecision k = m->keywords.decide(ex.text);
+        int pred = k.label;
+        if (pred >= 0) {
+            kw_decided++;
+            kw_right += pred == ex.label ? 1 : 0;
+        } else {
+            pred = m->predict(ex.text);
+        }
+        hyb_right += pred == ex.label ? 1 : 0;
+    }
+    const double n = static_cast<double>(std::max<size_t>(data->rows.size(), 1));
+    const double kw_acc =
+        kw_decided > 0 ? static_cast<double>(kw_right) / static_cast<double>(kw_decided) : 0.0;
+    const double hyb_acc = static_cast<double>(hyb_right) / n;
     std::printf(
         "%s on %s: %zu examples, %d labels\n", opt.model.c_str(), opt.data.c_str(), mt.n, m->A());
-    std::printf("accuracy %.4f  macro-F1 %.4f", mt.accuracy, mt.macro_f1);
+    std::printf("keyword stage: decides %.1f%% (%zu), accuracy when it decides %.4f (%zu rules)\n",
+                100.0 * static_cast<double>(kw_decided) / n,
+                kw_decided,
+                kw_acc,
+                m->keywords.rules().size());
+    std::printf("hybrid accuracy %.4f\n", hyb_acc);
+    std::printf("embedding only: accuracy %.4f  macro-F1 %.4f", mt.accuracy, mt.macro_f1);
     if (mt.n_triplets > 0) {
         std::printf("  triplet accuracy %.4f (%zu)  hard-negative accuracy %.4f (%zu)",
                     mt.triplet_accuracy,
@@ -76,6 +100,9 @@ Status run_eval(const EvalOptions& opt) {
         j["data"] = opt.data;
         j["examples"] = mt.n;
         j["accuracy"] = mt.accuracy;
+        j["hybrid_accuracy"] = hyb_acc;
+        j["keyword_coverage"] = static_cast<double>(kw_decided) / n;
+        j["keyword_accuracy"] = kw_acc;
         j["macro_f1"] = mt.macro_f1;
         j["triplet_accuracy"] = mt.triplet_accuracy;
         j["hard_negative_accuracy"] = mt.hard_accuracy;

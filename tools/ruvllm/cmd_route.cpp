@@ -20,19 +20,54 @@ CLI::App* add_route(CLI::App& app, RouteOptions& opt) {
     cmd->footer(
         "Prints one JSON decision per task: {\"agent\", \"confidence\", \"stage\", \"top\",\n"
         "\"latency_us\"}. --input reads JSONL lines with a \"task\" or \"input\" field, or plain\n"
-        "text lines ('-' for stdin). Embedding stage only for now (keyword stage and tier head:\n"
-        "issue #4).");
+        "text lines ('-' for stdin). --mode keyword answers \"agent\": null when the keyword\n"
+        "stage defers. Model tier and quality heads: issue #4.");
     cmd->add_option("-m,--model", opt.model, "router model (GGUF)")->required();
     cmd->add_option("tasks", opt.tasks, "task texts");
     cmd->add_option("-i,--input", opt.input, "file of tasks (JSONL or text lines), - for stdin");
     cmd->add_option("--top", opt.top, "alternatives listed per decision")->capture_default_str();
+    cmd->add_option("--mode",
+                    opt.mode,
+                    "hybrid: the keyword stage decides when it is sure, else the embedding stage")
+        ->check(CLI::IsMember({"hybrid", "keyword", "embedding"}))
+        ->capture_default_str();
     return cmd;
 }
 
 namespace {
 
-std::string decide(const RouterModel& m, const std::string& task, int top) {
+std::string decide(const RouterModel& m,
+                   const std::string& task,
+                   int top,
+                   const std::string& mode) {
     const auto t0 = std::chrono::steady_clock::now();
+    nlohmann::ordered_json j;
+    j["task"] = task;
+    if (mode != "embedding") {
+        const KeywordDecision k = m.keywords.decide(task);
+        if (k.label >= 0 || mode == "keyword") {
+            float confidence = 0;
+            nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+            for (const uint32_t r : k.matched) {
+                const KeywordRule& rule = m.keywords.rules()[r];
+                rules.push_back(rule.phrase);
+                if (rule.label == k.label) {
+                    confidence = std::max(confidence, rule.precision);
+                }
+            }
+            j["agent"] = k.label >= 0
+                             ? nlohmann::ordered_json(m.labels[static_cast<size_t>(k.label)])
+                             : nlohmann::ordered_json();
+            j["confidence"] = std::round(confidence * 1e4) / 1e4;
+            j["stage"] = "keyword";
+            j["keywords"] = rules;
+            const auto us =
+                std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                    .count();
+            j["latency_us"] = std::round(us * 10) / 10;
+            return j.dump();
+        }
+    }
     std::vector<float> s(static_cast<size_t>(m.A()));
     m.scores(task, s.data());
     const int best = argmax(s.data(), m.A());
@@ -48,10 +83,6 @@ std::string decide(const RouterModel& m, const std::string& task, int top) {
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
         return s[static_cast<size_t>(a)] > s[static_cast<size_t>(b)];
     });
-    const auto us =
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
-    nlohmann::ordered_json j;
-    j["task"] = task;
     j["agent"] = m.labels[static_cast<size_t>(best)];
     j["confidence"] = std::round(1e4 / sum) / 1e4;
     j["stage"] = "embedding";
@@ -62,6 +93,8 @@ std::string decide(const RouterModel& m, const std::string& task, int top) {
             {m.labels[static_cast<size_t>(a)], std::round(s[static_cast<size_t>(a)] * 1e4) / 1e4});
     }
     j["top"] = alts;
+    const auto us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     j["latency_us"] = std::round(us * 10) / 10;
     return j.dump();
 }
@@ -80,12 +113,16 @@ Status run_route(const RouteOptions& opt) {
     }
     const double load_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    std::fprintf(stderr, "route: model loaded in %.1f ms (%d labels)\n", load_ms, m->A());
+    std::fprintf(stderr,
+                 "route: model loaded in %.1f ms (%d labels, %zu keyword rules)\n",
+                 load_ms,
+                 m->A(),
+                 m->keywords.rules().size());
     for (const std::string& t : opt.tasks) {
         if (t.find_first_not_of(" \t\r\n") == std::string::npos) {
             return make_error(Errc::invalid_argument, "route: empty task, expected text");
         }
-        std::printf("%s\n", decide(*m, t, opt.top).c_str());
+        std::printf("%s\n", decide(*m, t, opt.top, opt.mode).c_str());
     }
     if (!opt.input.empty()) {
         std::ifstream file;
@@ -124,7 +161,7 @@ Status run_route(const RouteOptions& opt) {
                 }
                 task = f->get<std::string>();
             }
-            std::printf("%s\n", decide(*m, task, opt.top).c_str());
+            std::printf("%s\n", decide(*m, task, opt.top, opt.mode).c_str());
         }
     }
     return ok();

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/io.h>
+#include <ruvllm/keywords.h>
+#include <ruvllm/library.h>
 #include <ruvllm/pretrain.h>
 #include <ruvllm/train.h>
 
@@ -84,6 +86,25 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
     cmd->add_option("--seed", opt.seed, "random seed")->capture_default_str();
     cmd->add_option("--storage", opt.storage, "tensor type of the subword rows in the model")
         ->check(CLI::IsMember({"f16", "f32"}))
+        ->capture_default_str();
+    cmd->add_flag("--no-keywords", opt.no_keywords, "no keyword stage in the model");
+    cmd->add_option("--keywords-library",
+                    opt.keywords_library,
+                    "library whose agent keywords seed the keyword rules; default: built-in");
+    cmd->add_option("--keyword-min-precision",
+                    opt.keyword_min_precision,
+                    "keep a keyword rule only with this precision on the training data")
+        ->capture_default_str();
+    cmd->add_option("--keyword-min-support",
+                    opt.keyword_min_support,
+                    "... over at least this many training texts")
+        ->capture_default_str();
+    cmd->add_option("--keyword-margin",
+                    opt.keyword_margin,
+                    "the keyword stage decides only when the best label leads by this much")
+        ->capture_default_str();
+    cmd->add_option(
+           "--keyword-min-score", opt.keyword_min_score, "... and scores at least this much")
         ->capture_default_str();
     cmd->add_flag("-q,--quiet", opt.quiet, "no progress on stderr");
     return cmd;
@@ -299,6 +320,30 @@ Status run_train(const TrainOptions& opt) {
     }
     if (!checkpoint_status) {
         return checkpoint_status;
+    }
+    // ---- the keyword stage: library keywords, pruned on the training data ----
+    if (!opt.no_keywords) {
+        Result<Library> lib = load_library(
+            opt.keywords_library.empty() ? default_library_dir() : fs::path(opt.keywords_library));
+        if (!lib) {
+            return lib.error();
+        }
+        KeywordConfig kcfg;
+        kcfg.min_precision = opt.keyword_min_precision;
+        kcfg.min_support = static_cast<uint32_t>(std::max(1, opt.keyword_min_support));
+        kcfg.margin = opt.keyword_margin;
+        kcfg.min_score = opt.keyword_min_score;
+        const std::vector<KeywordRule> candidates = library_rules(*lib, train_set.labels);
+        model.keywords = KeywordStage(prune_rules(candidates, train_set, kcfg), model.A(), kcfg);
+        if (!opt.quiet) {
+            std::fprintf(stderr,
+                         "train: keyword stage: %zu of %zu library rules kept "
+                         "(precision >= %.2f over >= %d training texts)\n",
+                         model.keywords.rules().size(),
+                         candidates.size(),
+                         kcfg.min_precision,
+                         opt.keyword_min_support);
+        }
     }
     // ---- record the config and metrics in the model, write model and stats ----
     model.info = {
