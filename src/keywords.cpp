@@ -32,9 +32,9 @@ KeywordStage::KeywordStage(std::vector<KeywordRule> rules, int n_labels, Keyword
     : rules_(std::move(rules)), n_labels_(n_labels), cfg_(cfg) {
     for (size_t r = 0; r < rules_.size(); r++) {
         by_phrase_[rules_[r].phrase].push_back(static_cast<uint32_t>(r));
-        max_words_ = std::max(max_words_, 1 + static_cast<int>(std::count(
-                                                  rules_[r].phrase.begin(),
-                                                  rules_[r].phrase.end(), ' ')));
+        max_words_ = std::max(max_words_,
+                              1 + static_cast<int>(std::count(
+                                      rules_[r].phrase.begin(), rules_[r].phrase.end(), ' ')));
     }
 }
 
@@ -102,7 +102,8 @@ Result<KeywordStage> KeywordStage::from_gguf(const gguf::File& file, int n_label
     }
     Result<std::vector<std::string>> p =
         file.get<std::vector<std::string>>("ruvllm.router.keywords.phrases");
-    Result<std::vector<uint32_t>> l = file.get<std::vector<uint32_t>>("ruvllm.router.keywords.labels");
+    Result<std::vector<uint32_t>> l =
+        file.get<std::vector<uint32_t>>("ruvllm.router.keywords.labels");
     Result<std::vector<float>> w = file.get<std::vector<float>>("ruvllm.router.keywords.weights");
     Result<std::vector<float>> pr =
         file.get<std::vector<float>>("ruvllm.router.keywords.precisions");
@@ -110,8 +111,9 @@ Result<KeywordStage> KeywordStage::from_gguf(const gguf::File& file, int n_label
     Result<float> margin = file.get<float>("ruvllm.router.keywords.margin");
     if (!p || !l || !w || !pr || !min_score || !margin || l->size() != p->size() ||
         w->size() != p->size() || pr->size() != p->size()) {
-        return make_error(Errc::format, "gguf: ruvllm.router.keywords.* are malformed, expected "
-                                        "phrases, labels and weights of one length");
+        return make_error(Errc::format,
+                          "gguf: ruvllm.router.keywords.* are malformed, expected "
+                          "phrases, labels and weights of one length");
     }
     std::vector<KeywordRule> rules;
     for (size_t i = 0; i < p->size(); i++) {
@@ -160,15 +162,16 @@ std::vector<KeywordRule> library_rules(const Library& lib, const std::vector<std
     return out;
 }
 
-std::vector<KeywordRule> prune_rules(const std::vector<KeywordRule>& rules, const LabeledSet& data,
+std::vector<KeywordRule> prune_rules(const std::vector<KeywordRule>& rules,
+                                     const LabeledSet& data,
                                      const KeywordConfig& cfg) {
     // For every phrase: how many texts contain it, and how many of those have each label.
     std::unordered_map<std::string, std::map<int32_t, uint32_t>> hits;
     int max_words = 1;
     for (const KeywordRule& r : rules) {
         hits[r.phrase];
-        max_words = std::max(max_words,
-                             1 + static_cast<int>(std::count(r.phrase.begin(), r.phrase.end(), ' ')));
+        max_words = std::max(
+            max_words, 1 + static_cast<int>(std::count(r.phrase.begin(), r.phrase.end(), ' ')));
     }
     std::vector<std::string> words;
     for (const TrainExample& ex : data.rows) {
@@ -176,8 +179,7 @@ std::vector<KeywordRule> prune_rules(const std::vector<KeywordRule>& rules, cons
         std::vector<const std::string*> seen;
         for_each_ngram(words, max_words, [&](const std::string& phrase) {
             auto it = hits.find(phrase);
-            if (it != hits.end() &&
-                std::find(seen.begin(), seen.end(), &it->first) == seen.end()) {
+            if (it != hits.end() && std::find(seen.begin(), seen.end(), &it->first) == seen.end()) {
                 seen.push_back(&it->first);
                 it->second[ex.label]++;
             }

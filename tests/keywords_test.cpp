@@ -13,26 +13,29 @@ ruvllm::KeywordStage stage() {
                                  {"coverage", 0, 1.0f, 0.9f, 0},
                                  {"helm", 1, 2.0f, 1.0f, 0},
                                  {"readme", 2, 1.5f, 0.95f, 0}},
-                                3, ruvllm::KeywordConfig{1.0f, 1.0f, 0.9f, 3});
+                                3,
+                                ruvllm::KeywordConfig{1.0f, 1.0f, 0.9f, 3});
 }
 
 }  // namespace
 
 TEST(Keywords, DecidesOnAClearWinnerAndDefersOtherwise) {
     const ruvllm::KeywordStage k = stage();
+
     const struct {
         const char* text;
         int32_t label;
     } cases[] = {
-        {"Write a unit test for the parser", 0},          // 2.0 vs 0
-        {"Raise coverage and add a unit test", 0},        // 3.0
+        {"Write a unit test for the parser", 0},    // 2.0 vs 0
+        {"Raise coverage and add a unit test", 0},  // 3.0
         {"Fix the Helm chart", 1},
-        {"unit tests for the helm chart", 1},             // "unit tests" is not "unit test"
-        {"unit test the helm chart", -1},                 // 2.0 vs 2.0: tie, defer
-        {"coverage of the readme", -1},                   // 1.5 vs 1.0: margin 0.5 < 1, defer
-        {"nothing to see here", -1},                      // no rule: defer
-        {"helmet", -1},                                   // no partial-word match
+        {"unit tests for the helm chart", 1},  // "unit tests" is not "unit test"
+        {"unit test the helm chart", -1},      // 2.0 vs 2.0: tie, defer
+        {"coverage of the readme", -1},        // 1.5 vs 1.0: margin 0.5 < 1, defer
+        {"nothing to see here", -1},           // no rule: defer
+        {"helmet", -1},                        // no partial-word match
     };
+
     for (const auto& c : cases) {
         EXPECT_EQ(k.decide(c.text).label, c.label) << c.text;
     }
@@ -47,10 +50,14 @@ TEST(Keywords, PruningKeepsPreciseRulesWithSupport) {
     // "test" appears 4 times: 3 tester, 1 devops -> precision 0.75.
     // "helm" appears 3 times, all devops -> precision 1.0, support 3.
     // "pod" appears twice -> support 2 < 3.
-    const char* rows[][2] = {{"add a test", "tester"}, {"test the api", "tester"},
-                             {"flaky test", "tester"},  {"test the helm chart", "devops"},
-                             {"helm upgrade", "devops"}, {"helm values", "devops"},
-                             {"pod restarts", "devops"}, {"pod logs", "devops"}};
+    const char* rows[][2] = {{"add a test", "tester"},
+                             {"test the api", "tester"},
+                             {"flaky test", "tester"},
+                             {"test the helm chart", "devops"},
+                             {"helm upgrade", "devops"},
+                             {"helm values", "devops"},
+                             {"pod restarts", "devops"},
+                             {"pod logs", "devops"}};
     for (const auto& r : rows) {
         data.rows.push_back({r[0], r[1][0] == 't' ? 0 : 1, -1, false, ""});
     }

@@ -54,7 +54,9 @@ public:
     KeywordDecision decide(std::string_view text) const;
 
     const std::vector<KeywordRule>& rules() const { return rules_; }
+
     const KeywordConfig& config() const { return cfg_; }
+
     bool empty() const { return rules_.empty(); }
 
     // Keys ruvllm.router.keywords.{phrases,labels,weights,precisions,min_score,margin}.

@@ -2,10 +2,33 @@
 // errors to stderr; a failure reported by our code is "ruvllm: <message>" and exit code 1.
 #include <cstdio>
 #include <exception>
+#include <functional>
+#include <vector>
 
 #include "cli.h"
 
+namespace {
+
+// One verb: its options live here; add() declares them, run() does the work.
+struct Verb {
+    const CLI::App* cmd;
+    std::function<ruvllm::Status()> run;
+};
+
+template <class Options>
+Verb verb(CLI::App& app,
+          Options& opt,
+          CLI::App* (*add)(CLI::App&, Options&),
+          ruvllm::Status (*run)(const Options&)) {
+    return {add(app, opt), [&opt, run] {
+                return run(opt);
+            }};
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+    namespace cli = ruvllm::cli;
     try {
         CLI::App app{
             "ruvllm: routing datasets, contrastive routers and task routing for multi-agent "
@@ -13,26 +36,28 @@ int main(int argc, char** argv) {
         app.require_subcommand(1);
         app.set_version_flag("--version", std::string("ruvllm ") + RUVLLM_VERSION);
 
-        ruvllm::cli::GenerateOptions gen;
-        const CLI::App* gen_cmd = ruvllm::cli::add_generate(app, gen);
-        ruvllm::cli::PretrainOptions pretrain;
-        const CLI::App* pretrain_cmd = ruvllm::cli::add_pretrain(app, pretrain);
-        ruvllm::cli::TrainOptions train;
-        const CLI::App* train_cmd = ruvllm::cli::add_train(app, train);
-        ruvllm::cli::TripletsOptions triplets;
-        const CLI::App* triplets_cmd = ruvllm::cli::add_triplets(app, triplets);
-        ruvllm::cli::RouteOptions route;
-        const CLI::App* route_cmd = ruvllm::cli::add_route(app, route);
-        ruvllm::cli::EvalOptions eval;
-        const CLI::App* eval_cmd = ruvllm::cli::add_eval(app, eval);
-        ruvllm::cli::QuantizeOptions quantize;
-        const CLI::App* quantize_cmd = ruvllm::cli::add_quantize(app, quantize);
-        ruvllm::cli::ExportOptions exp;
-        const CLI::App* export_cmd = ruvllm::cli::add_export(app, exp);
-        ruvllm::cli::MergeOptions merge;
-        const CLI::App* merge_cmd = ruvllm::cli::add_merge(app, merge);
-        ruvllm::cli::InspectOptions inspect;
-        const CLI::App* inspect_cmd = ruvllm::cli::add_inspect(app, inspect);
+        cli::GenerateOptions gen;
+        cli::PretrainOptions pretrain;
+        cli::TrainOptions train;
+        cli::TripletsOptions triplets;
+        cli::RouteOptions route;
+        cli::EvalOptions eval;
+        cli::QuantizeOptions quantize;
+        cli::ExportOptions exp;
+        cli::MergeOptions merge;
+        cli::InspectOptions inspect;
+        const std::vector<Verb> verbs = {
+            verb(app, gen, cli::add_generate, cli::run_generate),
+            verb(app, pretrain, cli::add_pretrain, cli::run_pretrain),
+            verb(app, train, cli::add_train, cli::run_train),
+            verb(app, triplets, cli::add_triplets, cli::run_triplets),
+            verb(app, route, cli::add_route, cli::run_route),
+            verb(app, eval, cli::add_eval, cli::run_eval),
+            verb(app, quantize, cli::add_quantize, cli::run_quantize),
+            verb(app, exp, cli::add_export, cli::run_export),
+            verb(app, merge, cli::add_merge, cli::run_merge),
+            verb(app, inspect, cli::add_inspect, cli::run_inspect),
+        };
 
         try {
             app.parse(argc, argv);
@@ -44,33 +69,17 @@ int main(int argc, char** argv) {
             return 1;
         }
 
-        ruvllm::Status status = ruvllm::ok();
-        if (gen_cmd->parsed()) {
-            status = ruvllm::cli::run_generate(gen);
-        } else if (pretrain_cmd->parsed()) {
-            status = ruvllm::cli::run_pretrain(pretrain);
-        } else if (train_cmd->parsed()) {
-            status = ruvllm::cli::run_train(train);
-        } else if (triplets_cmd->parsed()) {
-            status = ruvllm::cli::run_triplets(triplets);
-        } else if (route_cmd->parsed()) {
-            status = ruvllm::cli::run_route(route);
-        } else if (eval_cmd->parsed()) {
-            status = ruvllm::cli::run_eval(eval);
-        } else if (quantize_cmd->parsed()) {
-            status = ruvllm::cli::run_quantize(quantize);
-        } else if (export_cmd->parsed()) {
-            status = ruvllm::cli::run_export(exp);
-        } else if (merge_cmd->parsed()) {
-            status = ruvllm::cli::run_merge(merge);
-        } else if (inspect_cmd->parsed()) {
-            status = ruvllm::cli::run_inspect(inspect);
+        for (const Verb& v : verbs) {
+            if (v.cmd->parsed()) {
+                const ruvllm::Status status = v.run();
+                if (!status) {
+                    std::fprintf(stderr, "ruvllm: %s\n", status.error().message.c_str());
+                    return 1;
+                }
+                return 0;
+            }
         }
-        if (!status) {
-            std::fprintf(stderr, "ruvllm: %s\n", status.error().message.c_str());
-            return 1;
-        }
-        return 0;
+        return 1;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ruvllm: internal error: %s\n", e.what());
         return 1;
