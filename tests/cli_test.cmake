@@ -151,3 +151,11 @@ cli_expect(route_keyword_mode RC 0 OUT "\"agent\":(null|\"[a-z-]+\"),\"confidenc
 cli_expect(eval_side_by_side RC 0 OUT "keyword stage: decides .*hybrid accuracy [0-9.]+.*embedding only: accuracy"
            ARGS eval -m ${TRAIN_DIR}/router.gguf -i ${TRAIN_DIR}/ds/claude_training_test.jsonl)
 set_tests_properties(cli.route_keyword_mode cli.eval_side_by_side PROPERTIES DEPENDS cli.train_tiny)
+cli_expect(route_abstains RC 0 OUT "\"agent\":null,\"confidence\""
+           ARGS route -m ${TRAIN_DIR}/router.gguf --mode embedding --min-confidence 1.0 "deploy it")
+cli_expect(train_calibrates RC 0 ERR "calibrated on validation: temperature [0-9.]+, ECE [0-9.]+ -> [0-9.]+"
+           ARGS train --data ${TRAIN_DIR}/ds/claude_training_train.jsonl --base ${TRAIN_DIR}/base.gguf
+                --val ${TRAIN_DIR}/ds/claude_training_val.jsonl --dim 8 --epochs 2
+                --out ${TRAIN_DIR}/calibrated.gguf)
+set_tests_properties(cli.route_abstains PROPERTIES DEPENDS cli.train_tiny)
+set_tests_properties(cli.train_calibrates PROPERTIES DEPENDS cli.pretrain_tiny)

@@ -88,6 +88,7 @@ struct RouteOptions {
     std::string model, input, mode = "hybrid";
     std::vector<std::string> tasks;
     int top = 3;
+    double min_confidence = 0.0;
 };
 
 CLI::App* add_route(CLI::App& app, RouteOptions& opt);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ruvllm/calibrate.h>
 #include <ruvllm/io.h>
 #include <ruvllm/keywords.h>
 #include <ruvllm/train.h>
@@ -48,6 +49,15 @@ Status run_eval(const EvalOptions& opt) {
                 .count());
     }
     std::sort(us.begin(), us.end());
+    std::vector<float> all_scores;
+    std::vector<int32_t> all_labels;
+    for (const TrainExample& ex : data->rows) {
+        const size_t at = all_scores.size();
+        all_scores.resize(at + static_cast<size_t>(m->A()));
+        m->scores(ex.text, all_scores.data() + at);
+        all_labels.push_back(ex.label);
+    }
+    const double calib_error = ece(all_scores, all_labels, m->A(), m->tau);
     const double p50 = us[us.size() / 2], p99 = us[std::min(us.size() - 1, us.size() * 99 / 100)];
     const Metrics mt = evaluate(*m, *data);
     // Keyword stage, embedding stage and the hybrid of both, side by side.
@@ -83,7 +93,10 @@ Status run_eval(const EvalOptions& opt) {
                     mt.hard_accuracy,
                     mt.n_hard);
     }
-    std::printf("\nlatency per task: p50 %.1f us, p99 %.1f us\n\n", p50, p99);
+    std::printf("\nECE of the embedding stage's confidence (temperature %.4f): %.4f\n",
+                m->tau,
+                calib_error);
+    std::printf("latency per task: p50 %.1f us, p99 %.1f us\n\n", p50, p99);
     std::printf("%-20s %9s %9s %9s %8s\n", "label", "precision", "recall", "f1", "support");
     for (int a = 0; a < m->A(); a++) {
         const LabelMetrics& lm = mt.per_label[static_cast<size_t>(a)];
@@ -107,6 +120,8 @@ Status run_eval(const EvalOptions& opt) {
         j["triplet_accuracy"] = mt.triplet_accuracy;
         j["hard_negative_accuracy"] = mt.hard_accuracy;
         j["latency_us"] = {{"p50", p50}, {"p99", p99}};
+        j["ece"] = calib_error;
+        j["temperature"] = m->tau;
         j["labels"] = m->labels;
         j["confusion"] = mt.confusion;
         return write_file_atomic(opt.report, j.dump(2) + "\n");

@@ -31,6 +31,11 @@ CLI::App* add_route(CLI::App& app, RouteOptions& opt) {
                     "hybrid: the keyword stage decides when it is sure, else the embedding stage")
         ->check(CLI::IsMember({"hybrid", "keyword", "embedding"}))
         ->capture_default_str();
+    cmd->add_option("--min-confidence",
+                    opt.min_confidence,
+                    "answer \"agent\": null (abstain) below this confidence")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     return cmd;
 }
 
@@ -39,7 +44,8 @@ namespace {
 std::string decide(const RouterModel& m,
                    const std::string& task,
                    int top,
-                   const std::string& mode) {
+                   const std::string& mode,
+                   double min_confidence) {
     const auto t0 = std::chrono::steady_clock::now();
     nlohmann::ordered_json j;
     j["task"] = task;
@@ -83,8 +89,11 @@ std::string decide(const RouterModel& m,
     std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
         return s[static_cast<size_t>(a)] > s[static_cast<size_t>(b)];
     });
-    j["agent"] = m.labels[static_cast<size_t>(best)];
-    j["confidence"] = std::round(1e4 / sum) / 1e4;
+    const double confidence = 1.0 / sum;
+    j["agent"] = confidence >= min_confidence
+                     ? nlohmann::ordered_json(m.labels[static_cast<size_t>(best)])
+                     : nlohmann::ordered_json();  // abstain
+    j["confidence"] = std::round(confidence * 1e4) / 1e4;
     j["stage"] = "embedding";
     nlohmann::ordered_json alts = nlohmann::ordered_json::array();
     for (int k = 0; k < std::min(top, m.A()); k++) {
@@ -122,7 +131,7 @@ Status run_route(const RouteOptions& opt) {
         if (t.find_first_not_of(" \t\r\n") == std::string::npos) {
             return make_error(Errc::invalid_argument, "route: empty task, expected text");
         }
-        std::printf("%s\n", decide(*m, t, opt.top, opt.mode).c_str());
+        std::printf("%s\n", decide(*m, t, opt.top, opt.mode, opt.min_confidence).c_str());
     }
     if (!opt.input.empty()) {
         std::ifstream file;
@@ -161,7 +170,7 @@ Status run_route(const RouteOptions& opt) {
                 }
                 task = f->get<std::string>();
             }
-            std::printf("%s\n", decide(*m, task, opt.top, opt.mode).c_str());
+            std::printf("%s\n", decide(*m, task, opt.top, opt.mode, opt.min_confidence).c_str());
         }
     }
     return ok();

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ruvllm/calibrate.h>
 #include <ruvllm/io.h>
 #include <ruvllm/keywords.h>
 #include <ruvllm/library.h>
@@ -321,6 +322,26 @@ Status run_train(const TrainOptions& opt) {
     if (!checkpoint_status) {
         return checkpoint_status;
     }
+    // ---- calibration: the softmax temperature fitted on the validation split ----
+    double ece_before = -1, ece_after = -1;
+    if (!opt.val.empty()) {
+        std::vector<float> scores(val_set.rows.size() * static_cast<size_t>(model.A()));
+        std::vector<int32_t> labels;
+        for (size_t i = 0; i < val_set.rows.size(); i++) {
+            model.scores(val_set.rows[i].text, scores.data() + i * static_cast<size_t>(model.A()));
+            labels.push_back(val_set.rows[i].label);
+        }
+        ece_before = ece(scores, labels, model.A(), model.tau);
+        model.tau = fit_temperature(scores, labels, model.A());
+        ece_after = ece(scores, labels, model.A(), model.tau);
+        if (!opt.quiet) {
+            std::fprintf(stderr,
+                         "train: calibrated on validation: temperature %.4f, ECE %.4f -> %.4f\n",
+                         model.tau,
+                         ece_before,
+                         ece_after);
+        }
+    }
     // ---- the keyword stage: library keywords, pruned on the training data ----
     if (!opt.no_keywords) {
         Result<Library> lib = load_library(
@@ -362,6 +383,11 @@ Status run_train(const TrainOptions& opt) {
         {"ruvllm.train.examples", static_cast<uint64_t>(train_set.rows.size())},
         {"ruvllm.train.best_epoch", static_cast<uint32_t>(res->best_epoch)},
     };
+    if (ece_after >= 0) {
+        model.info.emplace_back("ruvllm.metrics.val_ece_uncalibrated",
+                                static_cast<float>(ece_before));
+        model.info.emplace_back("ruvllm.metrics.val_ece", static_cast<float>(ece_after));
+    }
     nlohmann::ordered_json stats;
     stats["epochs_completed"] = res->epochs_completed;
     stats["final_loss"] = res->final_loss;
@@ -379,6 +405,11 @@ Status run_train(const TrainOptions& opt) {
     }
     stats["history"] = hist;
     stats["train_seconds"] = res->seconds;
+    if (ece_after >= 0) {
+        stats["calibration"] = {{"temperature", model.tau},
+                                {"val_ece_uncalibrated", ece_before},
+                                {"val_ece", ece_after}};
+    }
     stats["labels"] = train_set.labels;
     if (!opt.test.empty()) {
         const Metrics m = evaluate(model, test_set);
