@@ -9,8 +9,7 @@ namespace ruvllm {
 namespace {
 
 // log-softmax of row `s` at index y, and the top probability and its index.
-void row_stats(const float* s, int A, float T, int32_t y, double& logp_y, double& top_p,
-               int& top) {
+void row_stats(const float* s, int A, float T, int32_t y, double& logp_y, double& top_p, int& top) {
     float mx = s[0];
     top = 0;
     for (int a = 1; a < A; a++) {
@@ -29,7 +28,9 @@ void row_stats(const float* s, int A, float T, int32_t y, double& logp_y, double
 
 }  // namespace
 
-double nll_at(const std::vector<float>& scores, const std::vector<int32_t>& labels, int A,
+double nll_at(const std::vector<float>& scores,
+              const std::vector<int32_t>& labels,
+              int A,
               float T) {
     double nll = 0;
     double top_p = 0, logp = 0;
@@ -41,8 +42,7 @@ double nll_at(const std::vector<float>& scores, const std::vector<int32_t>& labe
     return labels.empty() ? 0 : nll / static_cast<double>(labels.size());
 }
 
-float fit_temperature(const std::vector<float>& scores, const std::vector<int32_t>& labels,
-                      int A) {
+float fit_temperature(const std::vector<float>& scores, const std::vector<int32_t>& labels, int A) {
     // NLL is unimodal in log T for softmax temperature scaling: golden-section search.
     double lo = std::log(1e-3), hi = std::log(10.0);
     const double g = (std::sqrt(5.0) - 1) / 2;
@@ -67,7 +67,10 @@ float fit_temperature(const std::vector<float>& scores, const std::vector<int32_
     return static_cast<float>(std::exp((lo + hi) / 2));
 }
 
-double ece(const std::vector<float>& scores, const std::vector<int32_t>& labels, int A, float T,
+double ece(const std::vector<float>& scores,
+           const std::vector<int32_t>& labels,
+           int A,
+           float T,
            int bins) {
     std::vector<double> conf(static_cast<size_t>(bins), 0.0), acc(static_cast<size_t>(bins), 0.0);
     std::vector<size_t> count(static_cast<size_t>(bins), 0);

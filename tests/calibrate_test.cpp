@@ -1,8 +1,8 @@
 // calibrate_test.cpp: temperature scaling recovers a known temperature on synthetic data and
 // lowers the expected calibration error of an over-confident model.
-#include <gtest/gtest.h>
-
 #include <cmath>
+
+#include <gtest/gtest.h>
 
 #include <ruvllm/calibrate.h>
 #include <ruvllm/rng.h>

@@ -19,7 +19,10 @@ float fit_temperature(const std::vector<float>& scores, const std::vector<int32_
 double nll_at(const std::vector<float>& scores, const std::vector<int32_t>& labels, int A, float T);
 
 // Expected calibration error of softmax(scores / T) with `bins` equal-width bins.
-double ece(const std::vector<float>& scores, const std::vector<int32_t>& labels, int A, float T,
+double ece(const std::vector<float>& scores,
+           const std::vector<int32_t>& labels,
+           int A,
+           float T,
            int bins = 15);
 
 }  // namespace ruvllm

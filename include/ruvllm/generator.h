@@ -14,7 +14,7 @@
 // paraphrases, 2 complexity variations, domain transfer on, seed 42: about 2,700 examples.
 //
 // Usage:
-//   ruvllm::Rng rng(cfg.seed);
+//   ruvllm::GenConfig cfg;                      // the seed's defaults; cfg.seed drives every draw
 //   ruvllm::GenReport report;
 //   ruvllm::Result<std::vector<ruvllm::Example>> ds = ruvllm::generate(*lib, cfg, &report);
 #pragma once
