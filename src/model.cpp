@@ -21,7 +21,7 @@ RouterModel RouterModel::init(SubwordEmbedder base,
                               std::vector<std::string> labels,
                               int E,
                               Rng& rng) {
-    RouterModel m{std::move(base), E, {}, {}, {}, std::move(labels), 0.07f, {}, {}};
+    RouterModel m{std::move(base), E, {}, {}, {}, std::move(labels), 0.07f, {}, {}, {}};
     const int D = m.D();
     m.w.assign(static_cast<size_t>(E) * D, 0.0f);
     m.b.assign(static_cast<size_t>(E), 0.0f);
@@ -93,6 +93,7 @@ gguf::File RouterModel::to_gguf(TensorType base_type) const {
     if (!keywords.empty()) {
         keywords.write_to(f);
     }
+    RUVLLM_ASSERT(heads.write_to(f).ok());
     const Status s = base.write_to(f, base_type);
     RUVLLM_ASSERT(s.ok());
     const auto D64 = static_cast<uint64_t>(D());
@@ -129,7 +130,7 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f) {
             !labels ? labels.error().message : (!E ? E.error().message : tau.error().message));
     }
     RouterModel m{
-        std::move(*base), static_cast<int>(*E), {}, {}, {}, std::move(*labels), *tau, {}, {}};
+        std::move(*base), static_cast<int>(*E), {}, {}, {}, std::move(*labels), *tau, {}, {}, {}};
     const auto D = static_cast<uint64_t>(m.D());
     const auto E64 = static_cast<uint64_t>(m.E);
 
@@ -161,6 +162,11 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f) {
         return kw.error();
     }
     m.keywords = std::move(*kw);
+    Result<Heads> heads = Heads::from_gguf(f, m.E);
+    if (!heads) {
+        return heads.error();
+    }
+    m.heads = std::move(*heads);
     for (const auto& [k, v] : f.metadata()) {
         if (k.rfind("ruvllm.train.", 0) == 0 || k.rfind("ruvllm.metrics.", 0) == 0) {
             m.info.emplace_back(k, v);

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ruvllm/dataset.h>
 #include <ruvllm/loss.h>
 #include <ruvllm/pool.h>
 #include <ruvllm/train.h>
@@ -198,6 +199,23 @@ Result<LabeledSet> load_labeled(const fs::path& path,
                     label = l->get<std::string>();
                     if (const nlohmann::json* g = field(j, "metadata.template_id")) {
                         ex.group = g->get<std::string>();
+                    }
+                    Complexity cx{};
+                    if (const nlohmann::json* c = field(j, "metadata.complexity");
+                        c != nullptr && parse_complexity(c->get<std::string>(), cx)) {
+                        ex.complexity = static_cast<int32_t>(cx);
+                    }
+                    if (const nlohmann::json* em = field(j, "metadata.expected_model")) {
+                        const std::string tier = em->get<std::string>();
+                        ex.tier = tier == "haiku"    ? 0
+                                  : tier == "sonnet" ? 1
+                                  : tier == "opus"   ? 2
+                                                     : -1;
+                    }
+                    if (auto m = j.find("metadata"); m != j.end() && m->is_object()) {
+                        if (auto q = m->find("quality_score"); q != m->end() && q->is_number()) {
+                            ex.quality = q->get<float>();
+                        }
                     }
                 }
             }

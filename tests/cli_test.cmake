@@ -159,3 +159,6 @@ cli_expect(train_calibrates RC 0 ERR "calibrated on validation: temperature [0-9
                 --out ${TRAIN_DIR}/calibrated.gguf)
 set_tests_properties(cli.route_abstains PROPERTIES DEPENDS cli.train_tiny)
 set_tests_properties(cli.train_calibrates PROPERTIES DEPENDS cli.pretrain_tiny)
+cli_expect(route_with_heads RC 0 OUT "\"model\":\"(haiku|sonnet|opus)\",\"complexity\":\"(Simple|Moderate|Complex)\",\"quality\":[0-9.]+"
+           ARGS route -m ${TRAIN_DIR}/router.gguf --mode embedding --tier-bias=-0.5 "deploy it")
+set_tests_properties(cli.route_with_heads PROPERTIES DEPENDS cli.train_tiny)

@@ -22,6 +22,7 @@
 #include <ruvllm/embedder.h>
 #include <ruvllm/error.h>
 #include <ruvllm/gguf.h>
+#include <ruvllm/heads.h>
 #include <ruvllm/keywords.h>
 #include <ruvllm/rng.h>
 
@@ -39,6 +40,8 @@ struct RouterModel {
     std::vector<std::pair<std::string, gguf::Value>> info;
     // The keyword (precision) stage of the hybrid router; empty when the model has no rules.
     KeywordStage keywords;
+    // Complexity / tier / quality heads on z (heads.h); empty when not trained.
+    Heads heads;
 
     int D() const { return base.dim(); }
 

@@ -37,6 +37,10 @@ struct TrainExample {
     int32_t neg = -1;   // explicit negative label (triplets), -1 if none
     bool hard = false;  // a hard negative (isHard / confusable pair)
     std::string group;  // examples of one template share a group ("" = none)
+    // From the dataset's metadata when present (targets of the heads, heads.h):
+    int32_t complexity = -1;  // Complexity, -1 if unknown
+    int32_t tier = -1;        // Tier (expected_model), -1 if unknown
+    float quality = -1.0f;    // quality_score, < 0 if unknown
 };
 
 struct LabeledSet {

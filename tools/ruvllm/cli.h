@@ -89,6 +89,7 @@ struct RouteOptions {
     std::vector<std::string> tasks;
     int top = 3;
     double min_confidence = 0.0;
+    float tier_bias = 0.0f;
 };
 
 CLI::App* add_route(CLI::App& app, RouteOptions& opt);

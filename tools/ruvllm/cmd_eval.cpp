@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/calibrate.h>
+#include <ruvllm/heads.h>
 #include <ruvllm/io.h>
 #include <ruvllm/keywords.h>
 #include <ruvllm/train.h>
@@ -96,6 +97,17 @@ Status run_eval(const EvalOptions& opt) {
     std::printf("\nECE of the embedding stage's confidence (temperature %.4f): %.4f\n",
                 m->tau,
                 calib_error);
+    const HeadReport hr = evaluate_heads(*m, m->heads, *data);
+    if (hr.n_tier > 0) {
+        std::printf(
+            "heads: complexity %.4f, tier %.4f (tier-table baseline %.4f), quality MAE "
+            "%.4f (%zu examples)\n",
+            hr.complexity_accuracy,
+            hr.tier_accuracy,
+            hr.tier_table_accuracy,
+            hr.quality_mae,
+            hr.n_tier);
+    }
     std::printf("latency per task: p50 %.1f us, p99 %.1f us\n\n", p50, p99);
     std::printf("%-20s %9s %9s %9s %8s\n", "label", "precision", "recall", "f1", "support");
     for (int a = 0; a < m->A(); a++) {
@@ -121,6 +133,10 @@ Status run_eval(const EvalOptions& opt) {
         j["hard_negative_accuracy"] = mt.hard_accuracy;
         j["latency_us"] = {{"p50", p50}, {"p99", p99}};
         j["ece"] = calib_error;
+        j["heads"] = {{"complexity_accuracy", hr.complexity_accuracy},
+                      {"tier_accuracy", hr.tier_accuracy},
+                      {"tier_table_baseline_accuracy", hr.tier_table_accuracy},
+                      {"quality_mae", hr.quality_mae}};
         j["temperature"] = m->tau;
         j["labels"] = m->labels;
         j["confusion"] = mt.confusion;

@@ -22,7 +22,8 @@ CLI::App* add_route(CLI::App& app, RouteOptions& opt) {
         "Prints one JSON decision per task: {\"agent\", \"confidence\", \"stage\", \"top\",\n"
         "\"latency_us\"}. --input reads JSONL lines with a \"task\" or \"input\" field, or plain\n"
         "text lines ('-' for stdin). --mode keyword answers \"agent\": null when the keyword\n"
-        "stage defers. Model tier and quality heads: issue #4.");
+        "stage defers. With heads, decisions also carry \"model\" (haiku/sonnet/opus),\n"
+        "\"complexity\" and \"quality\".");
     cmd->add_option("-m,--model", opt.model, "router model (GGUF)")->required();
     cmd->add_option("tasks", opt.tasks, "task texts");
     cmd->add_option("-i,--input", opt.input, "file of tasks (JSONL or text lines), - for stdin");
@@ -37,6 +38,10 @@ CLI::App* add_route(CLI::App& app, RouteOptions& opt) {
                     "answer \"agent\": null (abstain) below this confidence")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
+    cmd->add_option("--tier-bias",
+                    opt.tier_bias,
+                    "shift the model-tier head toward cheaper (< 0) or stronger (> 0) tiers")
+        ->capture_default_str();
     return cmd;
 }
 
@@ -46,10 +51,27 @@ std::string decide(const RouterModel& m,
                    const std::string& task,
                    int top,
                    const std::string& mode,
-                   double min_confidence) {
+                   double min_confidence,
+                   float tier_bias) {
     const auto t0 = std::chrono::steady_clock::now();
     nlohmann::ordered_json j;
     j["task"] = task;
+    // Tier, complexity and quality from the heads (when the model has them).
+    nlohmann::ordered_json head_fields = nlohmann::ordered_json::object();
+    if (!m.heads.empty()) {
+        std::vector<float> z(static_cast<size_t>(m.E));
+        m.embed(task, z.data());
+        head_fields["model"] =
+            tier_name(static_cast<Tier>(m.heads.predict_tier(z.data(), tier_bias)));
+        head_fields["complexity"] =
+            complexity_name(static_cast<Complexity>(m.heads.predict_complexity(z.data())));
+        head_fields["quality"] = std::round(m.heads.predict_quality(z.data()) * 1e3) / 1e3;
+    }
+    auto add_heads = [&] {
+        for (const auto& [k, v] : head_fields.items()) {
+            j[k] = v;
+        }
+    };
     if (mode != "embedding") {
         const KeywordDecision k = m.keywords.decide(task);
         if (k.label >= 0 || mode == "keyword") {
@@ -68,6 +90,7 @@ std::string decide(const RouterModel& m,
             j["confidence"] = std::round(confidence * 1e4) / 1e4;
             j["stage"] = "keyword";
             j["keywords"] = rules;
+            add_heads();
             const auto us =
                 std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
                     .count();
@@ -103,6 +126,7 @@ std::string decide(const RouterModel& m,
             {m.labels[static_cast<size_t>(a)], std::round(s[static_cast<size_t>(a)] * 1e4) / 1e4});
     }
     j["top"] = alts;
+    add_heads();
     const auto us =
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
     j["latency_us"] = std::round(us * 10) / 10;
@@ -132,7 +156,8 @@ Status run_route(const RouteOptions& opt) {
         if (t.find_first_not_of(" \t\r\n") == std::string::npos) {
             return make_error(Errc::invalid_argument, "route: empty task, expected text");
         }
-        std::printf("%s\n", decide(*m, t, opt.top, opt.mode, opt.min_confidence).c_str());
+        std::printf("%s\n",
+                    decide(*m, t, opt.top, opt.mode, opt.min_confidence, opt.tier_bias).c_str());
     }
     if (!opt.input.empty()) {
         std::ifstream file;
@@ -171,7 +196,9 @@ Status run_route(const RouteOptions& opt) {
                 }
                 task = f->get<std::string>();
             }
-            std::printf("%s\n", decide(*m, task, opt.top, opt.mode, opt.min_confidence).c_str());
+            std::printf(
+                "%s\n",
+                decide(*m, task, opt.top, opt.mode, opt.min_confidence, opt.tier_bias).c_str());
         }
     }
     return ok();

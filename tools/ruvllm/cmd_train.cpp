@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/calibrate.h>
+#include <ruvllm/heads.h>
 #include <ruvllm/io.h>
 #include <ruvllm/keywords.h>
 #include <ruvllm/library.h>
@@ -342,6 +343,18 @@ Status run_train(const TrainOptions& opt) {
                          ece_after);
         }
     }
+    // ---- complexity / tier / quality heads, when the data carries their targets ----
+    {
+        Result<Heads> heads = train_heads(model, train_set, 300, 0.05f);
+        if (heads) {
+            model.heads = std::move(*heads);
+            if (!opt.quiet) {
+                std::fprintf(stderr, "train: complexity, tier and quality heads trained\n");
+            }
+        } else if (!opt.quiet) {
+            std::fprintf(stderr, "train: no heads (%s)\n", heads.error().message.c_str());
+        }
+    }
     // ---- the keyword stage: library keywords, pruned on the training data ----
     if (!opt.no_keywords) {
         Result<Library> lib = load_library(
@@ -415,6 +428,23 @@ Status run_train(const TrainOptions& opt) {
         const Metrics m = evaluate(model, test_set);
         stats["test"] = metrics_json(m, train_set.labels);
         model.info.emplace_back("ruvllm.metrics.test_accuracy", static_cast<float>(m.accuracy));
+        if (!model.heads.empty()) {
+            const HeadReport hr = evaluate_heads(model, model.heads, test_set);
+            stats["test"]["heads"] = {{"complexity_accuracy", hr.complexity_accuracy},
+                                      {"tier_accuracy", hr.tier_accuracy},
+                                      {"tier_table_baseline_accuracy", hr.tier_table_accuracy},
+                                      {"quality_mae", hr.quality_mae},
+                                      {"examples", hr.n_tier}};
+            if (!opt.quiet && hr.n_tier > 0) {
+                std::fprintf(stderr,
+                             "train: held-out heads: complexity %.4f, tier %.4f (tier-table "
+                             "baseline %.4f), quality MAE %.4f\n",
+                             hr.complexity_accuracy,
+                             hr.tier_accuracy,
+                             hr.tier_table_accuracy,
+                             hr.quality_mae);
+            }
+        }
         model.info.emplace_back("ruvllm.metrics.test_macro_f1", static_cast<float>(m.macro_f1));
         if (!opt.quiet) {
             std::fprintf(stderr,
