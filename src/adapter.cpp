@@ -142,6 +142,11 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
         {"router.proj.bias", {E}, model.b},
         {"router.prototypes", {E, static_cast<uint64_t>(model.A())}, model.protos},
     };
+    if (!model.heads.empty()) {
+        tensors.push_back({"router.head.complexity", {E, 3}, model.heads.complexity});
+        tensors.push_back({"router.head.tier", {E, 3}, model.heads.tier});
+        tensors.push_back({"router.head.quality", {E}, model.heads.quality});
+    }
     const std::vector<float>& tuned = model.base.rows();
     const std::vector<float>& orig = base.rows();
     Tensor index{"base.rows.index", {0}, {}};
@@ -192,6 +197,9 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
     }
     meta["training"] = train;
     meta["changed_rows"] = changed;
+    if (!model.heads.empty()) {
+        meta["quality_bias"] = model.heads.quality_bias;
+    }
     nlohmann::ordered_json rules = nlohmann::ordered_json::array();
     for (const KeywordRule& r : model.keywords.rules()) {
         rules.push_back({{"phrase", r.phrase},
@@ -265,6 +273,12 @@ Result<RouterModel> merge_adapter(const SubwordEmbedder& base, const fs::path& a
         } else if (t.name == "router.prototypes" && t.shape.size() == 2 &&
                    t.shape[1] == m.labels.size()) {
             m.protos = t.data;
+        } else if (t.name == "router.head.complexity") {
+            m.heads.complexity = t.data;
+        } else if (t.name == "router.head.tier") {
+            m.heads.tier = t.data;
+        } else if (t.name == "router.head.quality") {
+            m.heads.quality = t.data;
         } else if (t.name == "base.rows.index") {
             index = &t;
         } else if (t.name == "base.rows.value") {
@@ -301,6 +315,17 @@ Result<RouterModel> merge_adapter(const SubwordEmbedder& base, const fs::path& a
                               ": missing or mis-shaped router tensors "
                               "for this base (dim " +
                               std::to_string(D) + ")");
+    }
+    if (!m.heads.complexity.empty() || !m.heads.tier.empty() || !m.heads.quality.empty()) {
+        if (m.heads.complexity.size() != E * 3 || m.heads.tier.size() != E * 3 ||
+            m.heads.quality.size() != E) {
+            return make_error(Errc::format,
+                              bin.string() +
+                                  ": router.head.* tensors are "
+                                  "incomplete or mis-shaped");
+        }
+        m.heads.E = m.E;
+        m.heads.quality_bias = meta.value("quality_bias", 0.0f);
     }
     if ((index == nullptr) != (value == nullptr) ||
         (index != nullptr && value->data.size() != index->data.size() * D)) {

@@ -39,6 +39,11 @@ ruvllm::RouterModel trained(const ruvllm::SubwordEmbedder& b) {
     c.adam.lr = 0.01f;
     EXPECT_TRUE(ruvllm::train(m, data, nullptr, c));
     m.keywords = ruvllm::KeywordStage({{"deploy", 1, 2.0f, 1.0f, 2}}, 3, ruvllm::KeywordConfig{});
+    m.heads.E = 6;
+    m.heads.complexity = ruvllm::test::random_vec(rng, 18);
+    m.heads.tier = ruvllm::test::random_vec(rng, 18);
+    m.heads.quality = ruvllm::test::random_vec(rng, 6);
+    m.heads.quality_bias = 0.25f;
     return m;
 }
 
@@ -70,6 +75,10 @@ TEST(Adapter, ExportThenMergeRoutesIdentically) {
     EXPECT_EQ(back->labels, m.labels);
     EXPECT_EQ(back->base.rows(), m.base.rows());
     EXPECT_EQ(back->keywords.rules().size(), m.keywords.rules().size());
+    EXPECT_EQ(back->heads.tier, m.heads.tier);
+    EXPECT_EQ(back->heads.complexity, m.heads.complexity);
+    EXPECT_EQ(back->heads.quality, m.heads.quality);
+    EXPECT_EQ(back->heads.quality_bias, m.heads.quality_bias);
     std::vector<float> s1(3), s2(3);
     for (const char* t : {"fix the deploy test", "something else entirely"}) {
         m.scores(t, s1.data());
