@@ -10,9 +10,12 @@
 //   "RUVLLMAD" | u32 version (1) | u32 n_tensors
 //   | n_tensors x ( u32 name_len | name | u32 ggml type (0 = F32) | u32 n_dims
 //                   | u64 ne[n_dims] (ggml order) | u64 n_bytes | data )
-// Tensors: router.proj.weight {D, E}, router.proj.bias {E}, router.prototypes {E, A}, and the
-// fine-tuned subword rows as a sparse update: base.rows.index {n} (stored as F32 holding
-// integers below 2^24) and base.rows.value {D, n}: row index[i] of the base becomes value[i].
+// Tensors: router.proj.weight {D, E}, router.proj.bias {E}, router.prototypes {E, A}, the heads
+// (router.head.complexity {E, 3}, router.head.tier {E, 3}, router.head.quality {E}) when the
+// model has them, and the fine-tuned subword rows as a sparse update: base.rows.index {n}
+// (stored as F32 holding integers below 2^24) and base.rows.value {D, n}: row index[i] of the
+// base becomes value[i]. metadata.json also carries the labels, tau, the keyword rules and the
+// quality head's bias.
 //
 // merge(base, adapter) rebuilds a router that routes exactly like the exported model (tested).
 #pragma once
