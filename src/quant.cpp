@@ -74,16 +74,24 @@ void dequantize_q4_0(const uint8_t* b, float* y) {
     }
 }
 
-void quantize_q4_1(const float* x, uint8_t* y) {
-    float mn = x[0], mx = x[0];
+// The affine formats (Q4_1, Q5_1): x = q d + m with m = min(x), d = (max - min) / levels.
+// Writes d and m and returns m and 1/d (0 for a constant block).
+void affine_scale(const float* x, float levels, uint8_t* y, float& mn, float& id) {
+    mn = x[0];
+    float mx = x[0];
     for (int j = 1; j < kQK; j++) {
         mn = std::min(mn, x[j]);
         mx = std::max(mx, x[j]);
     }
-    const float d = (mx - mn) / 15.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const float d = (mx - mn) / levels;
+    id = d != 0.0f ? 1.0f / d : 0.0f;
     put_f16(y, d);
     put_f16(y + 2, mn);
+}
+
+void quantize_q4_1(const float* x, uint8_t* y) {
+    float mn = 0, id = 0;
+    affine_scale(x, 15.0f, y, mn, id);
     for (int j = 0; j < kQK / 2; j++) {
         const int q0 = std::min(15, static_cast<int>((x[j] - mn) * id + 0.5f));
         const int q1 = std::min(15, static_cast<int>((x[j + 16] - mn) * id + 0.5f));
@@ -128,15 +136,8 @@ void dequantize_q5_0(const uint8_t* b, float* y) {
 }
 
 void quantize_q5_1(const float* x, uint8_t* y) {
-    float mn = x[0], mx = x[0];
-    for (int j = 1; j < kQK; j++) {
-        mn = std::min(mn, x[j]);
-        mx = std::max(mx, x[j]);
-    }
-    const float d = (mx - mn) / 31.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    put_f16(y, d);
-    put_f16(y + 2, mn);
+    float mn = 0, id = 0;
+    affine_scale(x, 31.0f, y, mn, id);
     uint32_t qh = 0;
     for (int j = 0; j < kQK / 2; j++) {
         const int q0 = std::min(31, static_cast<int>((x[j] - mn) * id + 0.5f));
