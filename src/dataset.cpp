@@ -2,6 +2,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -95,6 +96,29 @@ bool parse_complexity(std::string_view s, Complexity& out) {
 
 bool parse_domain(std::string_view s, Domain& out) {
     return parse_enum(kDomainNames, s, out);
+}
+
+bool label_category(std::string_view label, Category& out) {
+    static const std::map<std::string_view, Category> kAgents = {
+        {"coder", Category::coder},
+        {"debugger", Category::coder},
+        {"refactorer", Category::coder},
+        {"optimizer", Category::coder},
+        {"researcher", Category::researcher},
+        {"documenter", Category::researcher},
+        {"api-docs", Category::researcher},
+        {"planner", Category::researcher},
+        {"security-architect", Category::security},
+        {"architect", Category::architecture},
+        {"devops", Category::architecture},
+        {"reviewer", Category::reviewer},
+        {"tester", Category::reviewer}};
+    auto it = kAgents.find(label);
+    if (it != kAgents.end()) {
+        out = it->second;
+        return true;
+    }
+    return parse_category(label, out);
 }
 
 Tier tier_for(Category c, Complexity x) {

@@ -1,6 +1,5 @@
 // heads.cpp: complexity, tier and quality heads on the frozen routing embedding (see heads.h).
 #include <cmath>
-#include <map>
 
 #include <ruvllm/heads.h>
 #include <ruvllm/loss.h>
@@ -48,29 +47,6 @@ std::vector<float> fit_softmax(
 }
 
 }  // namespace
-
-bool label_category(std::string_view label, Category& out) {
-    static const std::map<std::string_view, Category> kAgents = {
-        {"coder", Category::coder},
-        {"debugger", Category::coder},
-        {"refactorer", Category::coder},
-        {"optimizer", Category::coder},
-        {"researcher", Category::researcher},
-        {"documenter", Category::researcher},
-        {"api-docs", Category::researcher},
-        {"planner", Category::researcher},
-        {"security-architect", Category::security},
-        {"architect", Category::architecture},
-        {"devops", Category::architecture},
-        {"reviewer", Category::reviewer},
-        {"tester", Category::reviewer}};
-    auto it = kAgents.find(label);
-    if (it != kAgents.end()) {
-        out = it->second;
-        return true;
-    }
-    return parse_category(label, out);
-}
 
 int Heads::predict_complexity(const float* z) const {
     return argmax3(complexity.data(), z, E, nullptr);

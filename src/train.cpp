@@ -266,19 +266,6 @@ std::vector<std::pair<int32_t, int32_t>> confusable_pairs(const std::vector<std:
                                             {"coder", "debugger"},
                                             {"tester", "debugger"},
                                             {"optimizer", "architect"}};
-    static const std::map<std::string, std::string> kCategory = {{"coder", "coder"},
-                                                                 {"debugger", "coder"},
-                                                                 {"refactorer", "coder"},
-                                                                 {"optimizer", "coder"},
-                                                                 {"researcher", "researcher"},
-                                                                 {"documenter", "researcher"},
-                                                                 {"api-docs", "researcher"},
-                                                                 {"planner", "researcher"},
-                                                                 {"security-architect", "security"},
-                                                                 {"architect", "architecture"},
-                                                                 {"devops", "architecture"},
-                                                                 {"reviewer", "reviewer"},
-                                                                 {"tester", "reviewer"}};
     auto index = [&](const std::string& l) {
         for (size_t i = 0; i < labels.size(); i++) {
             if (labels[i] == l) {
@@ -294,8 +281,11 @@ std::vector<std::pair<int32_t, int32_t>> confusable_pairs(const std::vector<std:
     });
     std::set<std::pair<int32_t, int32_t>> out;
     for (const auto& p : kPairs) {
-        int32_t a = index(categories ? kCategory.at(p[0]) : p[0]);
-        int32_t b = index(categories ? kCategory.at(p[1]) : p[1]);
+        Category ca{}, cb{};
+        label_category(p[0], ca);
+        label_category(p[1], cb);
+        const int32_t a = index(categories ? std::string(category_label(ca)) : p[0]);
+        const int32_t b = index(categories ? std::string(category_label(cb)) : p[1]);
         if (a >= 0 && b >= 0 && a != b) {
             out.insert({std::min(a, b), std::max(a, b)});
         }

@@ -51,6 +51,10 @@ bool parse_category(std::string_view s, Category& out);
 bool parse_complexity(std::string_view s, Complexity& out);
 bool parse_domain(std::string_view s, Domain& out);
 
+// The seed category of an agent name or of a category label ("api-docs" -> researcher,
+// "Security" -> security). false if neither.
+bool label_category(std::string_view label, Category& out);
+
 // The README's model-tier table (category x complexity -> Claude tier).
 Tier tier_for(Category c, Complexity x);
 

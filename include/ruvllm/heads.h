@@ -53,8 +53,4 @@ Result<Heads> train_heads(const RouterModel& model, const LabeledSet& data, int 
 
 HeadReport evaluate_heads(const RouterModel& model, const Heads& heads, const LabeledSet& data);
 
-// The seed category of an agent name or a category label ("api-docs" -> researcher); false if
-// neither.
-bool label_category(std::string_view label, Category& out);
-
 }  // namespace ruvllm

@@ -47,6 +47,8 @@ Status run_pretrain(const PretrainOptions& opt);
 
 // Where `make run` keeps downloaded corpora and built base models (compiled-in: <repo>/.cache).
 std::string default_cache_dir();
+// The default base embedding: <cache>/base/default.gguf (pretrain writes it, train reads it).
+std::string default_base_path();
 
 struct TrainOptions {
     std::vector<std::string> data;

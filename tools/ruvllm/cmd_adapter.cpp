@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string base_or_default(const std::string& base) {
-    return base.empty() ? (fs::path(default_cache_dir()) / "base/default.gguf").string() : base;
+    return base.empty() ? default_base_path() : base;
 }
 
 std::string self_path() {

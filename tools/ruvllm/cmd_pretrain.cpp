@@ -13,6 +13,10 @@ std::string default_cache_dir() {
     return RUVLLM_CACHE_DIR;
 }
 
+std::string default_base_path() {
+    return (std::filesystem::path(default_cache_dir()) / "base/default.gguf").string();
+}
+
 CLI::App* add_pretrain(CLI::App& app, PretrainOptions& opt) {
     CLI::App* cmd = app.add_subcommand(
         "pretrain", "pretrain the subword base embedding (fastText skip-gram) on a text corpus");
@@ -49,7 +53,7 @@ Status run_pretrain(const PretrainOptions& opt) {
     const fs::path cache = default_cache_dir();
     const fs::path corpus =
         opt.corpus.empty() ? cache / "corpus/debian-translation-en.txt" : fs::path(opt.corpus);
-    const fs::path out = opt.out.empty() ? cache / "base/default.gguf" : fs::path(opt.out);
+    const fs::path out = opt.out.empty() ? fs::path(default_base_path()) : fs::path(opt.out);
     std::error_code ec;
     if (!fs::exists(corpus, ec)) {
         return make_error(Errc::io,

@@ -116,7 +116,7 @@ namespace {
 
 Result<SubwordEmbedder> default_base(bool quiet) {
     const fs::path cache = default_cache_dir();
-    const fs::path path = cache / "base/default.gguf";
+    const fs::path path = default_base_path();
     std::error_code ec;
     if (!fs::exists(path, ec)) {
         const fs::path corpus = cache / "corpus/debian-translation-en.txt";
