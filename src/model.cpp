@@ -43,7 +43,10 @@ RouterModel RouterModel::init(SubwordEmbedder base,
 
 void RouterModel::embed(std::string_view text, float* z) const {
     const int D = this->D();
-    std::vector<float> x(static_cast<size_t>(D)), h(static_cast<size_t>(E));
+    // Reused per thread: routing one task allocates nothing.
+    thread_local std::vector<float> x, h;
+    x.resize(static_cast<size_t>(D));
+    h.resize(static_cast<size_t>(E));
     base.embed(text, x.data());
     linear_forward(h.data(), x.data(), w.data(), b.data(), 1, D, E);
     float r = 0;
@@ -51,7 +54,8 @@ void RouterModel::embed(std::string_view text, float* z) const {
 }
 
 void RouterModel::scores(std::string_view text, float* out) const {
-    std::vector<float> z(static_cast<size_t>(E));
+    thread_local std::vector<float> z;
+    z.resize(static_cast<size_t>(E));
     embed(text, z.data());
     for (int a = 0; a < A(); a++) {
         const float* p = protos.data() + static_cast<size_t>(a) * E;
