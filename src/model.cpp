@@ -57,11 +57,15 @@ void RouterModel::scores(std::string_view text, float* out) const {
     thread_local std::vector<float> z;
     z.resize(static_cast<size_t>(E));
     embed(text, z.data());
+    scores_from_z(z.data(), out);
+}
+
+void RouterModel::scores_from_z(const float* z, float* out) const {
     for (int a = 0; a < A(); a++) {
         const float* p = protos.data() + static_cast<size_t>(a) * E;
         double dot = 0, nn = 0;
         for (int e = 0; e < E; e++) {
-            dot += static_cast<double>(z[static_cast<size_t>(e)]) * p[e];
+            dot += static_cast<double>(z[e]) * p[e];
             nn += static_cast<double>(p[e]) * p[e];
         }
         out[a] = nn > 0 ? static_cast<float>(dot / std::sqrt(nn)) : 0.0f;

@@ -323,19 +323,27 @@ Metrics evaluate(const RouterModel& model, const LabeledSet& data) {
     m.accuracy = m.n > 0 ? static_cast<double>(correct) / static_cast<double>(m.n) : 0;
     m.triplet_accuracy = m.n_triplets > 0 ? static_cast<double>(trip_ok) / m.n_triplets : 0;
     m.hard_accuracy = m.n_hard > 0 ? static_cast<double>(hard_ok) / m.n_hard : 0;
-    m.per_label.resize(static_cast<size_t>(A));
+    label_metrics(m.confusion, m.per_label, m.macro_f1);
+    return m;
+}
+
+void label_metrics(const std::vector<std::vector<uint32_t>>& confusion,
+                   std::vector<LabelMetrics>& per_label,
+                   double& macro_f1) {
+    const size_t A = confusion.size();
+    per_label.assign(A, LabelMetrics{});
     double f1_sum = 0;
     int f1_count = 0;
-    for (int a = 0; a < A; a++) {
-        size_t tp = m.confusion[static_cast<size_t>(a)][static_cast<size_t>(a)], pred = 0, sup = 0;
-        for (int b = 0; b < A; b++) {
-            pred += m.confusion[static_cast<size_t>(b)][static_cast<size_t>(a)];
-            sup += m.confusion[static_cast<size_t>(a)][static_cast<size_t>(b)];
+    for (size_t a = 0; a < A; a++) {
+        size_t tp = confusion[a][a], pred = 0, sup = 0;
+        for (size_t b = 0; b < A; b++) {
+            pred += confusion[b][a];
+            sup += confusion[a][b];
         }
-        LabelMetrics& lm = m.per_label[static_cast<size_t>(a)];
+        LabelMetrics& lm = per_label[a];
         lm.support = sup;
-        lm.precision = pred > 0 ? static_cast<double>(tp) / pred : 0;
-        lm.recall = sup > 0 ? static_cast<double>(tp) / sup : 0;
+        lm.precision = pred > 0 ? static_cast<double>(tp) / static_cast<double>(pred) : 0;
+        lm.recall = sup > 0 ? static_cast<double>(tp) / static_cast<double>(sup) : 0;
         lm.f1 = lm.precision + lm.recall > 0
                     ? 2 * lm.precision * lm.recall / (lm.precision + lm.recall)
                     : 0;
@@ -344,8 +352,7 @@ Metrics evaluate(const RouterModel& model, const LabeledSet& data) {
             f1_count++;
         }
     }
-    m.macro_f1 = f1_count > 0 ? f1_sum / f1_count : 0;
-    return m;
+    macro_f1 = f1_count > 0 ? f1_sum / f1_count : 0;
 }
 
 // ---- training ----

@@ -54,6 +54,8 @@ struct RouterModel {
     void embed(std::string_view text, float* z) const;
     // Cosine of the text to every prototype: scores (A), written.
     void scores(std::string_view text, float* scores) const;
+    // The same cosines from an embedding z (E) already computed by embed().
+    void scores_from_z(const float* z, float* scores) const;
     int predict(std::string_view text) const;
     int label_index(std::string_view label) const;  // -1 if absent
 

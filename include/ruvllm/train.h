@@ -136,6 +136,12 @@ struct Metrics {
 // Metrics of `model` on `data` (labels indexed like the model's).
 Metrics evaluate(const RouterModel& model, const LabeledSet& data);
 
+// Per-label precision/recall/F1 of a confusion matrix ([true][predicted]) and their macro
+// average over the labels that occur (as truth or prediction).
+void label_metrics(const std::vector<std::vector<uint32_t>>& confusion,
+                   std::vector<LabelMetrics>& per_label,
+                   double& macro_f1);
+
 // FACTS.md's confusing agent pairs, mapped onto `labels` (agent names, or seed categories via
 // each agent's category; pairs inside one category are dropped).
 std::vector<std::pair<int32_t, int32_t>> confusable_pairs(const std::vector<std::string>& labels);

@@ -1,0 +1,288 @@
+// router_test.cpp: one routing decision (router.h): task validation (a UTF-8 table worked out
+// from RFC 3629), each prototype routes to itself, confidence is the softmax of the cosines,
+// abstention, keyword decisions and deferrals per mode, the tier budget ceiling, the JSON trace.
+#include <cmath>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include <ruvllm/evaluate.h>
+#include <ruvllm/router.h>
+
+#include "gradcheck.h"
+
+namespace {
+
+using ruvllm::Decision;
+using ruvllm::RouteConfig;
+using ruvllm::RouteMode;
+
+// Three words, one per label; each prototype is its word's own routing embedding, so the word
+// routes to its label with cosine 1. Keyword rule: "unit test" -> label 2 ("tester").
+ruvllm::RouterModel planted(bool with_heads) {
+    ruvllm::Rng rng(7);
+    ruvllm::SubwordEmbedder base(ruvllm::SubwordConfig{16, 3, 4, 2000},
+                                 {"alpha", "beta", "gamma", "unit", "test"},
+                                 ruvllm::test::random_vec(rng, (5 + 2000) * 16));
+    ruvllm::RouterModel m =
+        ruvllm::RouterModel::init(base, {"coder", "reviewer", "tester"}, 16, rng);
+    const char* words[] = {"alpha", "beta", "gamma"};
+    for (int a = 0; a < 3; a++) {
+        m.embed(words[a], m.protos.data() + static_cast<size_t>(a) * 16);
+    }
+    m.keywords = ruvllm::KeywordStage({{"unit test", 2, 2.0f, 0.97f, 10}}, 3, {});
+    if (with_heads) {
+        // Tier head: "alpha" -> opus (row 2 is alpha's z, scaled); others near zero.
+        m.heads.E = 16;
+        m.heads.complexity.assign(3 * 16, 0.0f);
+        m.heads.tier.assign(3 * 16, 0.0f);
+        m.heads.quality.assign(16, 0.0f);
+        m.heads.quality_bias = 0.75f;
+        std::vector<float> z(16);
+        m.embed("alpha", z.data());
+        for (int e = 0; e < 16; e++) {
+            m.heads.tier[2 * 16 + static_cast<size_t>(e)] = 10.0f * z[static_cast<size_t>(e)];
+        }
+    }
+    return m;
+}
+
+Decision route(const ruvllm::RouterModel& m, const std::string& task, RouteConfig cfg = {}) {
+    ruvllm::Result<Decision> d = ruvllm::route_task(m, task, cfg);
+    EXPECT_TRUE(d) << (d ? "" : d.error().message);
+    return d ? *d : Decision{};
+}
+
+}  // namespace
+
+TEST(Utf8, InvalidAtTable) {
+    struct Case {
+        std::string s;
+        size_t bad;
+    };
+
+    const size_t ok = std::string_view::npos;
+    const Case cases[] = {
+        {"plain ascii", ok},
+        {"caf\xc3\xa9", ok},          // U+00E9
+        {"\xe2\x82\xac", ok},         // U+20AC
+        {"\xf0\x9f\x98\x80 ok", ok},  // U+1F600
+        {"\xf4\x8f\xbf\xbf", ok},     // U+10FFFF, the last code point
+        {"ab\x80", 2},                // a continuation byte as lead
+        {"abc\xc3", 3},               // truncated 2-byte sequence
+        {"\xc3(", 0},                 // bad continuation
+        {"x\xc0\x80", 1},             // overlong NUL
+        {"\xe0\x80\xaf", 0},          // overlong '/'
+        {"ok \xed\xa0\x80", 3},       // U+D800, a surrogate
+        {"\xf4\x90\x80\x80", 0},      // U+110000, above the range
+        {"\xf8\x88\x80\x80\x80", 0},  // 5-byte form
+        {"\xff", 0},
+    };
+    for (const Case& c : cases) {
+        EXPECT_EQ(ruvllm::utf8_invalid_at(c.s), c.bad) << "case: " << c.s;
+    }
+}
+
+TEST(Router, ValidateTaskErrors) {
+    EXPECT_TRUE(ruvllm::validate_task("fix it", 100));
+    for (const char* empty : {"", " ", " \t\r\n"}) {
+        const ruvllm::Status s = ruvllm::validate_task(empty, 100);
+        ASSERT_FALSE(s);
+        EXPECT_EQ(s.error().code, ruvllm::Errc::invalid_argument);
+        EXPECT_EQ(s.error().message, "empty task, expected text");
+    }
+    EXPECT_TRUE(ruvllm::validate_task(std::string(100, 'a'), 100));
+    const ruvllm::Status long_task = ruvllm::validate_task(std::string(101, 'a'), 100);
+    ASSERT_FALSE(long_task);
+    EXPECT_EQ(long_task.error().message, "task is 101 bytes, expected at most 100");
+    const ruvllm::Status bad = ruvllm::validate_task("fix \xff it", 100);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message, "task is not valid UTF-8 at byte 4");
+    // route_task refuses the same tasks.
+    const ruvllm::RouterModel m = planted(false);
+    RouteConfig cfg;
+    cfg.max_task_bytes = 1 << 16;
+    EXPECT_FALSE(ruvllm::route_task(m, std::string(1 << 20, 'a'), cfg));
+    EXPECT_FALSE(ruvllm::route_task(m, "  ", cfg));
+}
+
+TEST(Router, EachPrototypeRoutesToItself) {
+    const ruvllm::RouterModel m = planted(false);
+    const char* words[] = {"alpha", "beta", "gamma"};
+    for (int a = 0; a < 3; a++) {
+        const Decision d = route(m, words[a]);
+        EXPECT_EQ(d.label, a);
+        EXPECT_FALSE(d.keyword_stage);
+        ASSERT_EQ(d.top.size(), 3u);
+        EXPECT_EQ(d.top[0].first, a);
+        EXPECT_NEAR(d.top[0].second, 1.0f, 1e-5f);
+        EXPECT_GE(d.top[0].second, d.top[1].second);
+        EXPECT_GE(d.top[1].second, d.top[2].second);
+    }
+}
+
+TEST(Router, ConfidenceIsTheSoftmaxOfTheCosines) {
+    const ruvllm::RouterModel m = planted(false);
+    float s[3];
+    m.scores("alpha beta", s);
+    const int best = ruvllm::argmax(s, 3);
+    double sum = 0;
+    for (const float v : s) {
+        sum += std::exp(static_cast<double>(v) / m.tau);
+    }
+    const double expected = std::exp(static_cast<double>(s[best]) / m.tau) / sum;
+    RouteConfig cfg;
+    cfg.mode = RouteMode::embedding;
+    const Decision d = route(m, "alpha beta", cfg);
+    EXPECT_EQ(d.label, best);
+    EXPECT_NEAR(d.confidence, expected, 1e-5);
+}
+
+TEST(Router, AbstainsBelowMinConfidenceButKeepsTheTrace) {
+    const ruvllm::RouterModel m = planted(false);
+    RouteConfig cfg;
+    const Decision sure = route(m, "alpha", cfg);
+    cfg.min_confidence = std::nextafter(sure.confidence, 2.0f);
+    const Decision d = route(m, "alpha", cfg);
+    EXPECT_EQ(d.label, -1);
+    ASSERT_FALSE(d.top.empty());
+    EXPECT_EQ(d.top[0].first, 0);
+    cfg.min_confidence = sure.confidence;
+    EXPECT_EQ(route(m, "alpha", cfg).label, 0);  // at the threshold: answers
+}
+
+TEST(Router, KeywordStageDecidesOrDefersPerMode) {
+    const ruvllm::RouterModel m = planted(false);
+    // The rule wins over the embedding (which says "alpha" -> coder).
+    Decision d = route(m, "alpha unit test");
+    EXPECT_TRUE(d.keyword_stage);
+    EXPECT_EQ(d.label, 2);
+    EXPECT_FLOAT_EQ(d.confidence, 0.97f);
+    ASSERT_EQ(d.keywords.size(), 1u);
+    // No rule matches: hybrid defers to the embedding stage; keyword mode answers null.
+    d = route(m, "alpha");
+    EXPECT_FALSE(d.keyword_stage);
+    EXPECT_EQ(d.label, 0);
+    RouteConfig kw;
+    kw.mode = RouteMode::keyword;
+    d = route(m, "alpha", kw);
+    EXPECT_TRUE(d.keyword_stage);
+    EXPECT_EQ(d.label, -1);
+    EXPECT_TRUE(d.top.empty());  // keyword mode computes no embedding without heads
+    // Embedding mode ignores the rules.
+    RouteConfig emb;
+    emb.mode = RouteMode::embedding;
+    d = route(m, "alpha unit test", emb);
+    EXPECT_FALSE(d.keyword_stage);
+    EXPECT_EQ(d.label, m.predict("alpha unit test"));
+}
+
+TEST(Router, TierBudgetCeilingCapsTheHead) {
+    const ruvllm::RouterModel m = planted(true);
+    Decision d = route(m, "alpha");
+    ASSERT_TRUE(d.has_heads);
+    EXPECT_EQ(d.tier, 2);  // opus
+    EXPECT_FLOAT_EQ(d.quality, 0.75f);
+    RouteConfig cfg;
+    for (int cap = 0; cap < 3; cap++) {
+        cfg.max_tier = cap;
+        EXPECT_EQ(route(m, "alpha", cfg).tier, cap);
+    }
+    cfg.max_tier = 2;
+    cfg.tier_bias = -100.0f;  // a strong cost bias overrides the head
+    EXPECT_EQ(route(m, "alpha", cfg).tier, 0);
+}
+
+TEST(Router, DecisionJsonTrace) {
+    const ruvllm::RouterModel m = planted(true);
+    const std::string task = "alpha unit test";
+    const Decision d = route(m, task);
+    const nlohmann::ordered_json j = ruvllm::decision_json(m, d, &task);
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : j.items()) {
+        keys.push_back(k);
+    }
+    const std::vector<std::string> expected = {"task",
+                                               "agent",
+                                               "confidence",
+                                               "stage",
+                                               "keywords",
+                                               "top",
+                                               "model",
+                                               "complexity",
+                                               "quality",
+                                               "latency_us"};
+    EXPECT_EQ(keys, expected);
+    EXPECT_EQ(j["agent"], "tester");
+    EXPECT_EQ(j["stage"], "keyword");
+    EXPECT_EQ(j["keywords"][0], "unit test");
+    EXPECT_EQ(j["model"], "opus");
+    EXPECT_EQ(j["top"][0][0], m.labels[static_cast<size_t>(m.predict(task))]);
+    // An abstention is "agent": null and no task field when none is given.
+    RouteConfig cfg;
+    cfg.mode = RouteMode::embedding;
+    cfg.min_confidence = 1.0;
+    const nlohmann::ordered_json a = ruvllm::decision_json(m, route(m, "alpha beta", cfg));
+    EXPECT_TRUE(a["agent"].is_null());
+    EXPECT_FALSE(a.contains("task"));
+    EXPECT_FALSE(a.contains("keywords"));
+}
+
+TEST(Router, ParseModeAndTier) {
+    RouteMode mode{};
+    EXPECT_TRUE(ruvllm::parse_route_mode("keyword", mode));
+    EXPECT_EQ(mode, RouteMode::keyword);
+    EXPECT_FALSE(ruvllm::parse_route_mode("Keyword", mode));
+    int tier = -1;
+    EXPECT_TRUE(ruvllm::parse_tier("sonnet", tier));
+    EXPECT_EQ(tier, 1);
+    EXPECT_FALSE(ruvllm::parse_tier("gpt", tier));
+}
+
+TEST(Evaluate, NumbersOnATinyFixtureComputedByHand) {
+    const ruvllm::RouterModel m = planted(false);
+    ruvllm::LabeledSet data;
+    data.labels = m.labels;
+    // (text, true label): hybrid answers coder, reviewer, tester, reviewer, tester (the last by
+    // its keyword rule), so rows 2 is the only hybrid error.
+    const std::pair<const char*, int> rows[] = {
+        {"alpha", 0}, {"beta", 0}, {"gamma", 2}, {"beta", 1}, {"alpha unit test", 2}};
+    for (const auto& [text, label] : rows) {
+        ruvllm::TrainExample ex;
+        ex.text = text;
+        ex.label = label;
+        data.rows.push_back(ex);
+    }
+    data.rows[1].neg = 1;  // beta labelled coder with negative reviewer: cos(coder) < cos(reviewer)
+    data.rows[1].hard = true;
+    ruvllm::Result<ruvllm::RouterReport> r = ruvllm::evaluate_router(m, data, {});
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->n, 5u);
+    // hybrid: 4 of 5 right.
+    EXPECT_DOUBLE_EQ(r->hybrid.accuracy, 0.8);
+    EXPECT_DOUBLE_EQ(r->hybrid.coverage, 1.0);
+    // coder: tp 1, predicted 1, support 2 -> P 1, R 1/2, F1 2/3; reviewer: tp 1, predicted 2,
+    // support 1 -> P 1/2, R 1, F1 2/3; tester: P = R = F1 = 1. Macro-F1 = (2/3 + 2/3 + 1) / 3.
+    EXPECT_DOUBLE_EQ(r->hybrid.per_label[0].precision, 1.0);
+    EXPECT_DOUBLE_EQ(r->hybrid.per_label[0].recall, 0.5);
+    EXPECT_DOUBLE_EQ(r->hybrid.per_label[1].precision, 0.5);
+    EXPECT_DOUBLE_EQ(r->hybrid.per_label[1].recall, 1.0);
+    EXPECT_NEAR(r->hybrid.macro_f1, 7.0 / 9.0, 1e-12);
+    EXPECT_EQ(r->hybrid.confusion[0][1], 1u);  // beta labelled coder, routed to reviewer
+    EXPECT_EQ(r->hybrid.confusion[2][2], 2u);
+    // keyword: decides 1 of 5, rightly.
+    EXPECT_EQ(r->keyword.decided, 1u);
+    EXPECT_DOUBLE_EQ(r->keyword.coverage, 0.2);
+    EXPECT_DOUBLE_EQ(r->keyword.accuracy_decided, 1.0);
+    EXPECT_DOUBLE_EQ(r->keyword.accuracy, 0.2);
+    // embedding: rows 1, 3, 4 right; the last row is whatever the nearest prototype says.
+    const size_t last = m.predict("alpha unit test") == 2 ? 1 : 0;
+    EXPECT_EQ(r->embedding.right, 3 + last);
+    // the one triplet (hard) is wrong: beta is nearer reviewer than coder.
+    EXPECT_EQ(r->n_hard, 1u);
+    EXPECT_DOUBLE_EQ(r->hard_accuracy, 0.0);
+    // --errors: the misrouted row with its decision.
+    ASSERT_EQ(r->errors.size(), 1u);
+    EXPECT_EQ(r->errors[0].first, 1u);
+    EXPECT_EQ(r->errors[0].second.label, 1);
+}

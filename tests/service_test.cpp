@@ -1,0 +1,276 @@
+// service_test.cpp: the routing service (service.h): a table of requests and the replies they
+// must get (handle(), no sockets), then the real server on an ephemeral loopback port: routes,
+// errors that leave it serving, the body limit, concurrent clients, clean stop.
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <ruvllm/service.h>
+
+#include "gradcheck.h"
+#include <httplib.h>
+
+namespace {
+
+using Json = nlohmann::json;
+
+ruvllm::RouterModel planted() {
+    ruvllm::Rng rng(11);
+    ruvllm::SubwordEmbedder base(ruvllm::SubwordConfig{16, 3, 4, 2000},
+                                 {"alpha", "beta", "gamma", "unit", "test"},
+                                 ruvllm::test::random_vec(rng, (5 + 2000) * 16));
+    ruvllm::RouterModel m =
+        ruvllm::RouterModel::init(base, {"coder", "reviewer", "tester"}, 16, rng);
+    const char* words[] = {"alpha", "beta", "gamma"};
+    for (int a = 0; a < 3; a++) {
+        m.embed(words[a], m.protos.data() + static_cast<size_t>(a) * 16);
+    }
+    m.keywords = ruvllm::KeywordStage({{"unit test", 2, 2.0f, 0.97f, 10}}, 3, {});
+    return m;
+}
+
+ruvllm::ServiceConfig config() {
+    ruvllm::ServiceConfig cfg;
+    cfg.port = 0;
+    cfg.threads = 4;
+    cfg.max_batch = 4;
+    cfg.max_body_bytes = 4096;
+    cfg.route.max_task_bytes = 256;
+    cfg.model_name = "planted";
+    return cfg;
+}
+
+std::string error_code(const std::string& body) {
+    const Json j = Json::parse(body, nullptr, false);
+    return j.is_object() && j.contains("error") ? j["error"]["code"].get<std::string>() : "";
+}
+
+}  // namespace
+
+TEST(Service, RequestTable) {
+    ruvllm::RouterService svc(planted(), config());
+
+    struct Case {
+        const char* method;
+        const char* path;
+        std::string body;
+        int status;
+        std::string code;     // expected error code ("" on success)
+        std::string message;  // a substring of the error message
+    };
+
+    const std::vector<Case> cases = {
+        {"POST", "/route", R"({"task": "alpha"})", 200, "", ""},
+        {"POST", "/route", R"({"task": "alpha", "mode": "embedding", "top": 0})", 200, "", ""},
+        {"POST", "/route", R"({"task": ""})", 400, "invalid_request", "empty task"},
+        {"POST", "/route", R"({"task": 5})", 400, "invalid_request", "string field \"task\""},
+        {"POST",
+         "/route",
+         R"({"input": "alpha"})",
+         400,
+         "invalid_request",
+         "unknown field \"input\""},
+        {"POST",
+         "/route",
+         R"({"task": "alpha", "mode": "fast"})",
+         400,
+         "invalid_request",
+         "\"mode\""},
+        {"POST", "/route", R"({"task": "alpha", "top": 4})", 400, "invalid_request", "0 to 3"},
+        {"POST", "/route", R"({"task": "alpha", "top": -1})", 400, "invalid_request", "\"top\""},
+        {"POST",
+         "/route",
+         R"({"task": "alpha", "min_confidence": 2})",
+         400,
+         "invalid_request",
+         "0 to 1"},
+        {"POST",
+         "/route",
+         R"({"task": "alpha", "max_tier": "gpt"})",
+         400,
+         "invalid_request",
+         "max_tier"},
+        {"POST",
+         "/route",
+         R"({"task": "alpha", "tier_bias": "x"})",
+         400,
+         "invalid_request",
+         "tier_bias"},
+        {"POST",
+         "/route",
+         "{\"task\": \"" + std::string(300, 'a') + "\"}",
+         400,
+         "invalid_request",
+         "300 bytes, expected at most 256"},
+        {"POST", "/route", "{\"task\": \"bad \xff byte\"}", 400, "invalid_json", "not valid JSON"},
+        {"POST", "/route", "{\"task\": \"alpha\"", 400, "invalid_json", ""},
+        {"POST", "/route", "", 400, "invalid_json", ""},
+        {"POST", "/route", "[1, 2]", 400, "invalid_request", "JSON object"},
+        {"POST", "/route/batch", R"({"tasks": ["alpha", "beta"]})", 200, "", ""},
+        {"POST", "/route/batch", R"({"tasks": []})", 400, "invalid_request", "expected 1 to 4"},
+        {"POST",
+         "/route/batch",
+         R"({"tasks": ["a", "b", "c", "d", "e"]})",
+         400,
+         "invalid_request",
+         "5 items"},
+        {"POST",
+         "/route/batch",
+         R"({"tasks": ["alpha", 3]})",
+         400,
+         "invalid_request",
+         "tasks[1]: expected a string"},
+        {"POST",
+         "/route/batch",
+         R"({"tasks": ["alpha", " "]})",
+         400,
+         "invalid_request",
+         "tasks[1]: empty task"},
+        {"POST", "/route/batch", R"({"tasks": "alpha"})", 400, "invalid_request", "array"},
+        {"GET", "/health", "", 200, "", ""},
+        {"GET", "/agents", "", 200, "", ""},
+        {"GET", "/route", "", 405, "method_not_allowed", "expects POST"},
+        {"POST", "/health", "", 405, "method_not_allowed", "expects GET"},
+        {"GET", "/", "", 404, "not_found", "POST /route"},
+        {"DELETE", "/route/batch/x", "", 404, "not_found", ""},
+    };
+    for (const Case& c : cases) {
+        const ruvllm::ServiceReply r = svc.handle(c.method, c.path, c.body);
+        SCOPED_TRACE(std::string(c.method) + " " + c.path + " " + c.body.substr(0, 60));
+        EXPECT_EQ(r.status, c.status) << r.body;
+        const Json j = Json::parse(r.body, nullptr, false);
+        ASSERT_TRUE(j.is_object()) << r.body;  // every reply is JSON
+        EXPECT_EQ(error_code(r.body), c.code);
+        if (!c.message.empty()) {
+            EXPECT_NE(j["error"]["message"].get<std::string>().find(c.message), std::string::npos)
+                << r.body;
+        }
+    }
+    EXPECT_EQ(svc.requests(), cases.size());
+    size_t failures = 0;
+    for (const Case& c : cases) {
+        failures += c.status != 200 ? 1 : 0;
+    }
+    EXPECT_EQ(svc.errors(), failures);
+}
+
+TEST(Service, DecisionsMatchTheRouter) {
+    const ruvllm::RouterModel m = planted();
+    ruvllm::RouterService svc(planted(), config());
+    // /route: the caller's id comes back first; the decision is route_task's.
+    ruvllm::ServiceReply r = svc.handle("POST", "/route", R"({"id": "t-1", "task": "gamma"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    Json j = Json::parse(r.body);
+    EXPECT_EQ(nlohmann::ordered_json::parse(r.body).begin().key(), "id");
+    EXPECT_EQ(j["id"], "t-1");
+    EXPECT_EQ(j["agent"], "tester");
+    EXPECT_EQ(j["stage"], "embedding");
+    EXPECT_FALSE(j.contains("task"));
+    // /route/batch keeps the order of the tasks.
+    r = svc.handle("POST", "/route/batch", R"({"tasks": ["beta", "alpha unit test", "alpha"]})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    j = Json::parse(r.body);
+    ASSERT_EQ(j["decisions"].size(), 3u);
+    EXPECT_EQ(j["decisions"][0]["agent"], "reviewer");
+    EXPECT_EQ(j["decisions"][1]["agent"], "tester");
+    EXPECT_EQ(j["decisions"][1]["stage"], "keyword");
+    EXPECT_EQ(j["decisions"][2]["agent"], "coder");
+    // Per-request options: keyword mode defers to null; min_confidence abstains.
+    r = svc.handle("POST", "/route", R"({"task": "alpha", "mode": "keyword"})");
+    EXPECT_TRUE(Json::parse(r.body)["agent"].is_null());
+    r = svc.handle("POST", "/route", R"({"task": "alpha beta", "min_confidence": 1.0})");
+    EXPECT_TRUE(Json::parse(r.body)["agent"].is_null());
+    // /agents lists the model's labels in order.
+    j = Json::parse(svc.handle("GET", "/agents", "").body);
+    EXPECT_EQ(j["agents"], Json(m.labels));
+}
+
+TEST(Service, ServesOnAnEphemeralLoopbackPort) {
+    ruvllm::RouterService svc(planted(), config());
+    ruvllm::Result<int> port = svc.bind();
+    ASSERT_TRUE(port) << port.error().message;
+    ASSERT_GT(*port, 0);
+    ruvllm::Status served = ruvllm::ok();
+    std::thread server([&] { served = svc.listen(); });
+    httplib::Client cli("127.0.0.1", *port);
+    cli.set_read_timeout(5, 0);
+
+    auto res = cli.Get("/health");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(Json::parse(res->body)["status"], "ok");
+    EXPECT_EQ(res->get_header_value("Content-Type"), "application/json");
+
+    res = cli.Post("/route", R"({"task": "beta"})", "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(Json::parse(res->body)["agent"], "reviewer");
+
+    // Bad requests get JSON errors and the service keeps serving.
+    res = cli.Post("/route", "{oops", "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 400);
+    EXPECT_EQ(error_code(res->body), "invalid_json");
+    res = cli.Post("/route", std::string(8192, 'x'), "application/json");  // over max_body_bytes
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 413);
+    EXPECT_EQ(error_code(res->body), "too_large");
+    httplib::Client again("127.0.0.1", *port);
+    res = again.Get("/health");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+
+    // Concurrent clients, each on its own keep-alive connection, get the router's answers.
+    const char* tasks[] = {"alpha", "beta", "gamma", "alpha unit test"};
+    const char* expected[] = {"coder", "reviewer", "tester", "tester"};
+    std::vector<int> wrong(4, 0);
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 4; t++) {
+        clients.emplace_back([&, t] {
+            httplib::Client c("127.0.0.1", *port);
+            c.set_keep_alive(true);
+            c.set_tcp_nodelay(true);  // else Nagle + delayed ACK cost ~40 ms per request
+            for (int i = 0; i < 50; i++) {
+                const int k = (t + i) % 4;
+                const Json body = {{"task", tasks[k]}};
+                auto r = c.Post("/route", body.dump(), "application/json");
+                if (!r || r->status != 200 ||
+                    Json::parse(r->body, nullptr, false).value("agent", "") != expected[k]) {
+                    wrong[static_cast<size_t>(t)]++;
+                }
+            }
+        });
+    }
+    for (std::thread& c : clients) {
+        c.join();
+    }
+    EXPECT_EQ(wrong, std::vector<int>(4, 0));
+
+    cli.stop();  // idle keep-alive connections would hold the workers up to 2 s
+    again.stop();
+    svc.stop();
+    server.join();
+    EXPECT_TRUE(served) << served.error().message;
+    EXPECT_EQ(svc.requests(), 205u);  // 4 on the first client, 1 on the second, 200 concurrent
+    EXPECT_EQ(svc.errors(), 2u);
+    // Stopped: nothing answers any more.
+    httplib::Client after("127.0.0.1", *port);
+    after.set_connection_timeout(1, 0);
+    EXPECT_FALSE(after.Get("/health"));
+}
+
+TEST(Service, BindFailsWithAClearError) {
+    ruvllm::RouterService first(planted(), config());
+    ruvllm::Result<int> port = first.bind();
+    ASSERT_TRUE(port);
+    ruvllm::ServiceConfig cfg = config();
+    cfg.port = *port;  // taken
+    ruvllm::RouterService second(planted(), cfg);
+    ruvllm::Result<int> r = second.bind();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ruvllm::Errc::io);
+    EXPECT_NE(r.error().message.find("cannot listen on 127.0.0.1:" + std::to_string(*port)),
+              std::string::npos);
+}
