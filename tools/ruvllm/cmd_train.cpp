@@ -109,6 +109,10 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
            "--keyword-min-score", opt.keyword_min_score, "... and scores at least this much")
         ->capture_default_str();
     cmd->add_flag("-q,--quiet", opt.quiet, "no progress on stderr");
+    cmd->add_option("--grpo-rounds", opt.grpo.rounds, "GRPO feedback rounds after training")
+        ->check(CLI::Range(0, 1000))
+        ->capture_default_str();
+    add_grpo_flags(cmd, opt.grpo);
     return cmd;
 }
 
@@ -355,6 +359,23 @@ Status run_train(const TrainOptions& opt) {
             std::fprintf(stderr, "train: no heads (%s)\n", heads.error().message.c_str());
         }
     }
+    // ---- GRPO feedback rounds (grpo.h), gated on the validation split ----
+    nlohmann::ordered_json grpo_report;
+    if (opt.grpo.rounds > 0) {
+        if (opt.val.empty()) {
+            return make_error(Errc::invalid_argument,
+                              "train: --grpo-rounds needs --val (every round is gated on it)");
+        }
+        GrpoOptions g = opt.grpo;
+        g.quiet = opt.quiet;
+        g.storage = opt.storage;
+        g.seed = opt.seed;
+        Result<nlohmann::ordered_json> rep = run_grpo_rounds(model, train_set, val_set, g, "");
+        if (!rep) {
+            return rep.error();
+        }
+        grpo_report = std::move(*rep);
+    }
     // ---- the keyword stage: library keywords, pruned on the training data ----
     if (!opt.no_keywords) {
         Result<Library> lib = load_library(
@@ -424,6 +445,9 @@ Status run_train(const TrainOptions& opt) {
                                 {"val_ece", ece_after}};
     }
     stats["labels"] = train_set.labels;
+    if (!grpo_report.is_null()) {
+        stats["grpo"] = grpo_report;
+    }
     if (!opt.test.empty()) {
         const Metrics m = evaluate(model, test_set);
         stats["test"] = metrics_json(m, train_set.labels);

@@ -1,0 +1,233 @@
+// grpo_test.cpp: GRPO (grpo.h): advantage arithmetic by hand, the labels judge's rewards, the
+// group loss gradient against finite differences (clipped and unclipped samples, KL term),
+// zero-variance groups give no update, the labels judge repairs a deliberately weakened router
+// on a toy set, and a harmful round is rolled back.
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include <ruvllm/grpo.h>
+
+#include "gradcheck.h"
+
+namespace {
+
+using ruvllm::GrpoCandidate;
+using ruvllm::GrpoConfig;
+using ruvllm::GrpoSample;
+
+// Toy set: each label owns two words; texts are one or two of its words. Labels are agents of
+// three seed categories (coder and refactorer share "Coder").
+ruvllm::LabeledSet toy(int copies) {
+    ruvllm::LabeledSet s;
+    s.labels = {"coder", "refactorer", "tester", "security-architect"};
+    const char* words[4][3] = {{"implement", "build", "endpoint"},
+                               {"restructure", "cleanup", "module"},
+                               {"pytest", "coverage", "assertions"},
+                               {"vulnerability", "xss", "secrets"}};
+    for (int c = 0; c < copies; c++) {
+        for (int a = 0; a < 4; a++) {
+            for (int w = 0; w < 3; w++) {
+                ruvllm::TrainExample ex;
+                ex.text = std::string(words[a][w]) + " " + words[a][(w + c + 1) % 3];
+                ex.label = a;
+                ex.tier = a == 3 ? 2 : 1;  // security: opus; others: sonnet
+                s.rows.push_back(ex);
+            }
+        }
+    }
+    return s;
+}
+
+ruvllm::RouterModel toy_model(uint64_t seed) {
+    ruvllm::Rng rng(seed);
+    const ruvllm::LabeledSet t = toy(1);
+    std::vector<std::string> vocab;
+    for (const auto& ex : t.rows) {
+        for (size_t at = 0, sp; at < ex.text.size(); at = sp + 1) {
+            sp = ex.text.find(' ', at);
+            sp = sp == std::string::npos ? ex.text.size() : sp;
+            vocab.push_back(ex.text.substr(at, sp - at));
+        }
+    }
+    std::sort(vocab.begin(), vocab.end());
+    vocab.erase(std::unique(vocab.begin(), vocab.end()), vocab.end());
+    ruvllm::SubwordEmbedder base(ruvllm::SubwordConfig{16, 3, 4, 500},
+                                 vocab,
+                                 ruvllm::test::random_vec(rng, (vocab.size() + 500) * 16));
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(base, t.labels, 16, rng);
+    m.tau = 0.1f;
+    m.heads.E = 16;
+    m.heads.complexity.assign(48, 0.0f);
+    m.heads.tier = ruvllm::test::random_vec(rng, 48, 0.1f);
+    m.heads.quality.assign(16, 0.0f);
+    return m;
+}
+
+}  // namespace
+
+TEST(Grpo, AdvantagesByHand) {
+    // rewards 1, 0, 0, 1: mean 0.5, population std 0.5 -> +1, -1, -1, +1 (eps aside).
+    const std::vector<float> a = ruvllm::grpo_advantages({1, 0, 0, 1}, true, 0.0f);
+    EXPECT_EQ(a, (std::vector<float>{1, -1, -1, 1}));
+    // rewards 2, 0, 1: mean 1, std sqrt(2/3).
+    const std::vector<float> b = ruvllm::grpo_advantages({2, 0, 1}, true, 0.0f);
+    EXPECT_NEAR(b[0], 1.0 / std::sqrt(2.0 / 3.0), 1e-6);
+    EXPECT_NEAR(b[1], -1.0 / std::sqrt(2.0 / 3.0), 1e-6);
+    EXPECT_FLOAT_EQ(b[2], 0.0f);
+    // without std scaling: r - mean.
+    EXPECT_EQ(ruvllm::grpo_advantages({2, 0, 1}, false, 0.0f), (std::vector<float>{1, -1, 0}));
+    // zero variance: all zero.
+    EXPECT_EQ(ruvllm::grpo_advantages({0.7f, 0.7f, 0.7f}, true, 1e-6f),
+              (std::vector<float>{0, 0, 0}));
+}
+
+TEST(Grpo, LabelsJudgeRewards) {
+    const std::vector<std::string> labels = {"coder", "refactorer", "tester"};
+    const ruvllm::GrpoJudge judge = ruvllm::labels_judge(labels);
+    ruvllm::TrainExample ex;
+    ex.label = 0;  // coder
+    ex.tier = 1;   // sonnet
+    auto r = judge(ex, {{0, -1}, {1, -1}, {2, -1}, {0, 1}, {0, 0}, {0, 2}, {2, 2}});
+    ASSERT_TRUE(r);
+    // right agent 1; same category (Coder) 0.5; other 0. Tier (weight 0.5): expected 1,
+    // one below 1 - 0.5 = 0.5, one above 1 - 0.5 * 0.5 = 0.75.
+    const std::vector<float> expected = {1.0f, 0.5f, 0.0f, 1.5f, 1.25f, 1.375f, 0.375f};
+    ASSERT_EQ(r->size(), expected.size());
+    for (size_t i = 0; i < expected.size(); i++) {
+        EXPECT_FLOAT_EQ((*r)[i], expected[i]) << i;
+    }
+}
+
+TEST(Grpo, GroupLossGradientMatchesFiniteDifferences) {
+    ruvllm::Rng rng(3);
+    ruvllm::GrpoParams p;
+    p.A = 5;
+    p.E = 6;
+    p.tau = 0.5f;
+    p.protos = ruvllm::test::random_vec(rng, 30);
+    p.tier = ruvllm::test::random_vec(rng, 18);
+    const std::vector<float> z = ruvllm::test::random_unit_rows(rng, 1, 6);
+    // The reference is a perturbed copy, so rho != 1 and the KL term is not at its minimum;
+    // one sample is far outside the clip range (inactive), the others inside.
+    ruvllm::GrpoParams ref = p;
+    for (float& v : ref.protos) {
+        v += 0.3f * (2 * rng.uniform_f32() - 1);
+    }
+    for (float& v : ref.tier) {
+        v += 0.3f * (2 * rng.uniform_f32() - 1);
+    }
+    std::vector<float> ra(5), rt(3), la(5), lt(3);
+    ruvllm::grpo_log_policy(ref, z.data(), ra.data(), rt.data());
+    ruvllm::grpo_log_policy(p, z.data(), la.data(), lt.data());
+    GrpoConfig cfg;
+    cfg.clip = 0.2f;
+    cfg.kl = 0.3f;
+    std::vector<GrpoSample> samples;
+    const GrpoCandidate os[] = {{0, 1}, {2, 0}, {4, 2}, {1, 1}};
+    const float adv[] = {1.2f, -0.7f, 0.4f, -0.9f};
+    for (int i = 0; i < 4; i++) {
+        GrpoSample s;
+        s.o = os[i];
+        s.advantage = adv[i];
+        // logp_ref chosen so rho is 1.05 (inside the clip range), except sample 2: rho = 3.
+        const double lp =
+            la[static_cast<size_t>(os[i].agent)] + lt[static_cast<size_t>(os[i].tier)];
+        s.logp_ref = static_cast<float>(lp - std::log(i == 2 ? 3.0 : 1.05));
+        samples.push_back(s);
+    }
+    std::vector<float> dp(30, 0.0f), dt(18, 0.0f);
+    ruvllm::grpo_group_backward(
+        p, z.data(), ra.data(), rt.data(), samples, cfg, 1.0f, dp.data(), dt.data());
+    auto loss = [&] {
+        return ruvllm::grpo_group_loss(p, z.data(), ra.data(), rt.data(), samples, cfg);
+    };
+    EXPECT_LT(ruvllm::test::max_rel_error(p.protos, dp, loss), 1e-2);
+    EXPECT_LT(ruvllm::test::max_rel_error(p.tier, dt, loss), 1e-2);
+    // The clipped sample contributes nothing: removing its advantage changes no gradient.
+    std::vector<GrpoSample> without = samples;
+    without[2].advantage = 0.0f;
+    std::vector<float> dp2(30, 0.0f), dt2(18, 0.0f);
+    ruvllm::grpo_group_backward(
+        p, z.data(), ra.data(), rt.data(), without, cfg, 1.0f, dp2.data(), dt2.data());
+    for (size_t i = 0; i < dp.size(); i++) {
+        EXPECT_FLOAT_EQ(dp[i], dp2[i]);
+    }
+}
+
+TEST(Grpo, ZeroVarianceGroupsGiveNoUpdate) {
+    ruvllm::RouterModel m = toy_model(5);
+    const ruvllm::LabeledSet data = toy(2);
+    const std::vector<float> protos = m.protos, tier = m.heads.tier;
+    // A judge that gives every candidate the same reward.
+    const ruvllm::GrpoJudge flat =
+        [](const ruvllm::TrainExample&,
+           const std::vector<GrpoCandidate>& c) -> ruvllm::Result<std::vector<float>> {
+        return std::vector<float>(c.size(), 0.5f);
+    };
+    ruvllm::Result<ruvllm::GrpoRoundReport> r =
+        ruvllm::grpo_round(m, data, data, flat, ruvllm::labels_judge(m.labels), {}, 1);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->groups_zero_variance, r->tasks);
+    EXPECT_DOUBLE_EQ(r->zero_variance_share, 1.0);
+    EXPECT_EQ(m.protos, protos);
+    EXPECT_EQ(m.heads.tier, tier);
+    EXPECT_DOUBLE_EQ(r->val_after, r->val_before);
+}
+
+TEST(Grpo, LabelsJudgeImprovesAWeakenedRouter) {
+    // Untrained prototypes (random): the router is weak. Rounds of GRPO with the labels judge
+    // must raise held-out reward and accuracy.
+    ruvllm::RouterModel m = toy_model(9);
+    const ruvllm::LabeledSet train = toy(3), val = toy(1);
+    const ruvllm::GrpoJudge judge = ruvllm::labels_judge(m.labels);
+    GrpoConfig cfg;
+    cfg.lr = 0.05f;
+    cfg.batch = 8;
+    ruvllm::Result<std::pair<double, double>> start = ruvllm::grpo_validate(m, val, judge);
+    ASSERT_TRUE(start);
+    double last = start->first;
+    for (int round = 1; round <= 5; round++) {
+        ruvllm::Result<ruvllm::GrpoRoundReport> r =
+            ruvllm::grpo_round(m, train, val, judge, judge, cfg, round);
+        ASSERT_TRUE(r) << r.error().message;
+        EXPECT_GE(r->val_after, r->kept ? r->val_before : 0.0);
+        last = r->kept ? r->val_after : r->val_before;
+    }
+    ruvllm::Result<std::pair<double, double>> end = ruvllm::grpo_validate(m, val, judge);
+    ASSERT_TRUE(end);
+    EXPECT_DOUBLE_EQ(end->first, last);
+    EXPECT_GT(end->first, start->first + 0.2) << "reward " << start->first << " -> " << end->first;
+    EXPECT_GT(end->second, start->second) << "accuracy " << start->second << " -> " << end->second;
+    EXPECT_GE(end->second, 0.75);
+}
+
+TEST(Grpo, HarmfulRoundIsRolledBack) {
+    ruvllm::RouterModel m = toy_model(9);
+    const ruvllm::LabeledSet train = toy(3), val = toy(1);
+    const ruvllm::GrpoJudge judge = ruvllm::labels_judge(m.labels);
+    GrpoConfig cfg;
+    cfg.lr = 0.05f;
+    cfg.batch = 8;
+    // First make it good, then run a round whose judge rewards the WRONG agents.
+    for (int round = 1; round <= 3; round++) {
+        ASSERT_TRUE(ruvllm::grpo_round(m, train, val, judge, judge, cfg, round));
+    }
+    const std::vector<float> protos = m.protos, tier = m.heads.tier;
+    const ruvllm::GrpoJudge inverted =
+        [&](const ruvllm::TrainExample& ex,
+            const std::vector<GrpoCandidate>& c) -> ruvllm::Result<std::vector<float>> {
+        ruvllm::Result<std::vector<float>> r = judge(ex, c);
+        for (float& v : *r) {
+            v = 2.0f - v;
+        }
+        return r;
+    };
+    ruvllm::Result<ruvllm::GrpoRoundReport> r =
+        ruvllm::grpo_round(m, train, val, inverted, judge, cfg, 4);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_FALSE(r->kept);
+    EXPECT_LT(r->val_after, r->val_before);
+    EXPECT_EQ(m.protos, protos);  // rolled back exactly
+    EXPECT_EQ(m.heads.tier, tier);
+}
