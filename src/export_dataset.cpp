@@ -167,6 +167,45 @@ Result<ExportSummary> export_dataset(const fs::path& dir,
             return s.error();
         }
     }
+
+    // Parquet files are written (atomically) under hidden staging names, published below with
+    // the others, and removed if anything fails first.
+    struct Staged {
+        std::filesystem::path staging, final_path;
+    };
+
+    std::vector<Staged> staged;
+
+    struct Cleanup {
+        std::vector<Staged>* s;
+        bool armed = true;
+
+        ~Cleanup() {
+            for (const Staged& f : *s) {
+                std::error_code ec;
+                if (armed) {
+                    std::filesystem::remove(f.staging, ec);
+                }
+            }
+        }
+    } cleanup{&staged};
+
+    if (plan.parquet) {
+        const std::pair<const char*, const std::vector<Example>*> pq[] = {
+            {"claude_training_full.parquet", &examples},
+            {"claude_training_train.parquet", &parts[0]},
+            {"claude_training_val.parquet", &parts[1]},
+            {"claude_training_test.parquet", &parts[2]}};
+        for (const auto& [name, data] : pq) {
+            const Staged st{dir / ("." + std::string(name) + ".staging"), dir / name};
+            staged.push_back(st);
+            Status s = write_dataset_parquet(st.staging, *data, plan.parquet_options);
+            if (!s) {
+                return s.error();
+            }
+            summary.files.push_back(st.final_path.string());
+        }
+    }
     const std::string texts[2] = {stats_to_json(compute_stats(examples)),
                                   dataset_card(examples, plan, summary)};
     const char* names[2] = {"claude_training_stats.json", "README.md"};
@@ -188,6 +227,144 @@ Result<ExportSummary> export_dataset(const fs::path& dir,
             return s.error();
         }
     }
+    for (const Staged& f : staged) {
+        std::error_code rename_ec;
+        std::filesystem::rename(f.staging, f.final_path, rename_ec);
+        if (rename_ec) {
+            return make_error(
+                Errc::io,
+                f.final_path.string() + ": cannot rename into place: " + rename_ec.message());
+        }
+    }
+    cleanup.armed = false;
+    return summary;
+}
+
+namespace {
+
+void features_yaml(std::ostringstream& y, const std::vector<parquet::Field>& fields, int indent) {
+    const std::string pad(static_cast<size_t>(indent), ' ');
+    for (const parquet::Field& f : fields) {
+        y << pad << "- name: " << f.name << "\n";
+        switch (f.type) {
+            case parquet::Type::group:
+                y << pad << "  struct:\n";
+                features_yaml(y, f.fields, indent + 2);
+                break;
+            case parquet::Type::list:
+                y << pad << "  sequence: string\n";
+                break;
+            case parquet::Type::float64:
+                y << pad << "  dtype: float64\n";
+                break;
+            case parquet::Type::float32:
+                y << pad << "  dtype: float32\n";
+                break;
+            case parquet::Type::int32:
+                y << pad << "  dtype: int32\n";
+                break;
+            case parquet::Type::int64:
+                y << pad << "  dtype: int64\n";
+                break;
+            case parquet::Type::boolean:
+                y << pad << "  dtype: bool\n";
+                break;
+            case parquet::Type::string:
+                y << pad << "  dtype: string\n";
+                break;
+        }
+    }
+}
+
+}  // namespace
+
+std::string hf_features_yaml() {
+    std::ostringstream y;
+    features_yaml(y, parquet::dataset_schema(), 2);
+    return y.str();
+}
+
+Result<ExportSummary> export_hf_dataset(const std::filesystem::path& dir,
+                                        const std::vector<Example>& examples,
+                                        const ExportPlan& plan) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::create_directories(dir / "data", ec);
+    if (ec) {
+        return make_error(Errc::io,
+                          (dir / "data").string() + ": cannot create directory (" + ec.message() +
+                              "), expected a writable path");
+    }
+    Result<std::vector<int>> split = assign_splits(examples, plan.ratios, plan.seed);
+    if (!split) {
+        return split.error();
+    }
+    std::vector<Example> parts[3];
+    for (size_t i = 0; i < examples.size(); i++) {
+        parts[(*split)[i]].push_back(examples[i]);
+    }
+    parts[0] = balance(parts[0], plan.balance, plan.seed);
+    ExportSummary summary{parts[0].size(), parts[1].size(), parts[2].size(), {}};
+    const char* names[3] = {"train", "validation", "test"};
+    std::vector<std::pair<fs::path, fs::path>> staged;  // (staging, final)
+    uintmax_t bytes[3] = {0, 0, 0};
+    auto discard = [&] {
+        for (const auto& [tmp, fin] : staged) {
+            std::error_code e;
+            fs::remove(tmp, e);
+        }
+    };
+    for (int k = 0; k < 3; k++) {
+        const std::string file = std::string(names[k]) + "-00000-of-00001.parquet";
+        const fs::path fin = dir / "data" / file, tmp = dir / "data" / ("." + file + ".staging");
+        staged.emplace_back(tmp, fin);
+        Status s = write_dataset_parquet(tmp, parts[k], plan.parquet_options);
+        if (!s) {
+            discard();
+            return s.error();
+        }
+        bytes[k] = fs::file_size(tmp, ec);
+    }
+    std::ostringstream y;
+    y << "---\nlicense: mit\nlanguage:\n- en\ntask_categories:\n- text-classification\n"
+      << "pretty_name: ruvllm routing dataset\ntags:\n- routing\n- agents\n- synthetic\n"
+      << "configs:\n- config_name: default\n  data_files:\n";
+    for (const char* n : names) {
+        y << "  - split: " << n << "\n    path: data/" << n << "-*\n";
+    }
+    y << "dataset_info:\n  features:\n" << hf_features_yaml() << "  splits:\n";
+    for (int k = 0; k < 3; k++) {
+        y << "  - name: " << names[k] << "\n    num_bytes: " << bytes[k]
+          << "\n    num_examples: " << parts[k].size() << "\n";
+    }
+    y << "  download_size: " << bytes[0] + bytes[1] + bytes[2]
+      << "\n  dataset_size: " << bytes[0] + bytes[1] + bytes[2] << "\n---\n\n";
+    const std::string card = y.str() + dataset_card(examples, plan, summary);
+    Result<AtomicFile> readme = AtomicFile::create(dir / "README.md");
+    if (!readme) {
+        discard();
+        return readme.error();
+    }
+    std::fwrite(card.data(), 1, card.size(), readme->stream());
+    Status s = readme->close();
+    if (!s) {
+        discard();
+        return s.error();
+    }
+    for (const auto& [tmp, fin] : staged) {
+        fs::rename(tmp, fin, ec);
+        if (ec) {
+            discard();
+            return make_error(Errc::io,
+                              fin.string() + ": cannot rename into place: " + ec.message());
+        }
+        summary.files.push_back(fin.string());
+    }
+    s = readme->rename_into_place();
+    if (!s) {
+        return s.error();
+    }
+    summary.files.push_back((dir / "README.md").string());
     return summary;
 }
 

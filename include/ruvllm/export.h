@@ -8,6 +8,7 @@
 //   DIR/claude_training_stats.json      the seed's stats JSON
 //   DIR/claude_training_fold_K_of_N.jsonl  with folds > 1: the K-th cross-validation fold
 //   DIR/claude_training_*.fasttext.txt  with fasttext: the splits as fastText training files
+//   DIR/claude_training_{full,train,val,test}.parquet  with parquet: the same rows (parquet.h)
 //   DIR/README.md                       the dataset card: seed, config, counts
 // All files are written to temp files first and renamed into place only when every one of
 // them is complete, so an interrupted run never leaves a half-written file under a final name.
@@ -19,6 +20,7 @@
 
 #include <ruvllm/dataset.h>
 #include <ruvllm/error.h>
+#include <ruvllm/parquet.h>
 #include <ruvllm/split.h>
 
 namespace ruvllm {
@@ -31,6 +33,9 @@ struct ExportPlan {
     // Also write claude_training_{train,val,test}.fasttext.txt ("__label__<output_agent> words",
     // words from tokenize_words): the input of fastText `supervised`, for baselines.
     bool fasttext = false;
+    // Also write the full set and the splits as Parquet files (parquet.h's dataset schema).
+    bool parquet = false;
+    ParquetOptions parquet_options;
     // Card text: the lines of the config, and per-agent template counts, as `name: value`.
     std::vector<std::pair<std::string, std::string>> config;
     std::vector<std::pair<std::string, size_t>> templates_per_agent;
@@ -47,6 +52,20 @@ struct ExportSummary {
 Result<ExportSummary> export_dataset(const std::filesystem::path& dir,
                                      const std::vector<Example>& examples,
                                      const ExportPlan& plan);
+
+// The Hugging Face `datasets` layout instead of the seed's:
+//   DIR/data/train-00000-of-00001.parquet, DIR/data/validation-00000-of-00001.parquet,
+//   DIR/data/test-00000-of-00001.parquet (parquet.h's dataset schema, plan.parquet_options)
+//   DIR/README.md  the dataset card with the YAML header `datasets` reads: license,
+//                  task_categories, configs (data_files per split), dataset_info (features from
+//                  the Parquet schema, split sizes in examples and bytes)
+// Written under staging names and published together, like export_dataset.
+Result<ExportSummary> export_hf_dataset(const std::filesystem::path& dir,
+                                        const std::vector<Example>& examples,
+                                        const ExportPlan& plan);
+
+// The YAML `dataset_info.features` of parquet.h's dataset schema (indented for the card).
+std::string hf_features_yaml();
 
 // The dataset card (Markdown) for `examples` split as `summary` says.
 std::string dataset_card(const std::vector<Example>& examples,

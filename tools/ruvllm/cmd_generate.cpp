@@ -68,6 +68,15 @@ CLI::App* add_generate(CLI::App& app, GenerateOptions& opt) {
     cmd->add_flag("--fasttext",
                   opt.fasttext,
                   "also write the splits as fastText files (claude_training_*.fasttext.txt)");
+    cmd->add_option("--format",
+                    opt.format,
+                    "jsonl: the seed's files; parquet: those + the splits as Parquet; hf: the "
+                    "Hugging Face layout (data/*.parquet + README.md with the datasets YAML)")
+        ->check(CLI::IsMember({"jsonl", "parquet", "hf"}))
+        ->capture_default_str();
+    cmd->add_option("--compression", opt.compression, "Parquet page compression")
+        ->check(CLI::IsMember({"none", "snappy", "zstd"}))
+        ->capture_default_str();
     cmd->add_flag("--stream", opt.stream, "stream --count examples as JSONL in constant memory");
     cmd->add_option("--count", opt.count, "number of examples to stream (with --stream)");
     cmd->add_flag("-q,--quiet", opt.quiet, "no progress or summary on stderr");
@@ -203,6 +212,12 @@ Status run_generate(const GenerateOptions& opt) {
                                             : Balance::none;
     plan.seed = opt.seed;
     plan.fasttext = opt.fasttext;
+    plan.parquet = opt.format == "parquet";
+    Result<ParquetCompression> pc = parse_parquet_compression(opt.compression);
+    if (!pc) {
+        return pc.error();
+    }
+    plan.parquet_options.compression = *pc;
     plan.generator_version = std::string("ruvllm ") + RUVLLM_VERSION;
     plan.config = {
         {"seed", std::to_string(opt.seed)},
@@ -223,7 +238,8 @@ Status run_generate(const GenerateOptions& opt) {
         plan.templates_per_agent.emplace_back(a.name, a.templates.size());
         n_templates += a.templates.size();
     }
-    Result<ExportSummary> sum = export_dataset(opt.out, *ds, plan);
+    Result<ExportSummary> sum = opt.format == "hf" ? export_hf_dataset(opt.out, *ds, plan)
+                                                   : export_dataset(opt.out, *ds, plan);
     if (!sum) {
         return sum.error();
     }
