@@ -130,7 +130,7 @@ cli_expect(quantize_k_fallback RC 0 ERR "not a multiple of 256 for Q6_K; using F
            ARGS quantize -m ${TRAIN_DIR}/router.gguf -o ${TRAIN_DIR}/router-q6k.gguf --type q6_k)
 cli_expect(quantize_bad_type RC 1 ONE_LINE ERR "^ruvllm: --type 'q3_k', expected"
            ARGS quantize -m ${TRAIN_DIR}/router.gguf -o ${TRAIN_DIR}/x.gguf --type q3_k)
-cli_expect(eval_quantized RC 0 OUT "accuracy [0-9.]+  macro-F1 [0-9.]+.*latency per task"
+cli_expect(eval_quantized RC 0 OUT "embedding +[0-9.]+ +[0-9.]+.*latency per task"
            ARGS eval -m ${TRAIN_DIR}/router-q8.gguf -i ${TRAIN_DIR}/ds/claude_training_test.jsonl)
 cli_expect(eval_unknown_label RC 1 ONE_LINE ERR "^ruvllm: route_input.txt:1: .*"
            ARGS eval -m ${TRAIN_DIR}/router.gguf -i ${CMAKE_CURRENT_SOURCE_DIR}/data/route_input.txt)
@@ -148,8 +148,21 @@ set_tests_properties(cli.export_tiny PROPERTIES DEPENDS cli.train_tiny)
 set_tests_properties(cli.merge_tiny cli.merge_missing_adapter PROPERTIES DEPENDS cli.export_tiny)
 cli_expect(route_keyword_mode RC 0 OUT "\"agent\":(null|\"[a-z-]+\"),\"confidence\":[0-9.]+,\"stage\":\"keyword\""
            ARGS route -m ${TRAIN_DIR}/router.gguf --mode keyword "zzz qqq")
-cli_expect(eval_side_by_side RC 0 OUT "keyword stage: decides .*hybrid accuracy [0-9.]+.*embedding only: accuracy"
+cli_expect(eval_side_by_side RC 0
+           OUT "keyword +[0-9.]+ +[0-9.]+.*embedding +[0-9.]+.*hybrid +[0-9.]+.*confusion matrix"
            ARGS eval -m ${TRAIN_DIR}/router.gguf -i ${TRAIN_DIR}/ds/claude_training_test.jsonl)
+cli_expect(eval_errors RC 0 OUT "[0-9]+ misrouted examples written to .*errors.jsonl"
+           ARGS eval -m ${TRAIN_DIR}/router.gguf -i ${TRAIN_DIR}/ds/claude_training_test.jsonl
+                --errors ${TRAIN_DIR}/errors.jsonl --report ${TRAIN_DIR}/eval.json)
+cli_expect(route_bad_utf8 RC 1 ERR "\nruvllm: .*route_bad_utf8.txt:2: task is not valid UTF-8 at byte 7"
+           ARGS route -m ${TRAIN_DIR}/router.gguf --input ${CMAKE_CURRENT_SOURCE_DIR}/data/route_bad_utf8.txt)
+cli_expect(route_max_tier RC 0 OUT "\"model\":\"haiku\""
+           ARGS route -m ${TRAIN_DIR}/router.gguf --max-tier haiku "design a distributed system")
+add_test(NAME cli.serve COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/serve_cli.sh
+         ${RUVLLM_BIN} ${TRAIN_DIR}/router.gguf)
+set_tests_properties(cli.serve PROPERTIES LABELS cli)
+set_tests_properties(cli.eval_errors cli.route_bad_utf8 cli.route_max_tier cli.serve
+                     PROPERTIES DEPENDS cli.train_tiny)
 set_tests_properties(cli.route_keyword_mode cli.eval_side_by_side PROPERTIES DEPENDS cli.train_tiny)
 cli_expect(route_abstains RC 0 OUT "\"agent\":null,\"confidence\""
            ARGS route -m ${TRAIN_DIR}/router.gguf --mode embedding --min-confidence 1.0 "deploy it")
@@ -162,3 +175,45 @@ set_tests_properties(cli.train_calibrates PROPERTIES DEPENDS cli.pretrain_tiny)
 cli_expect(route_with_heads RC 0 OUT "\"model\":\"(haiku|sonnet|opus)\",\"complexity\":\"(Simple|Moderate|Complex)\",\"quality\":[0-9.]+"
            ARGS route -m ${TRAIN_DIR}/router.gguf --mode embedding --tier-bias=-0.5 "deploy it")
 set_tests_properties(cli.route_with_heads PROPERTIES DEPENDS cli.train_tiny)
+
+# GRPO (#6): rounds on the tiny router with the labels judge; versioned models and the report.
+cli_expect(grpo_tiny RC 0 ERR "grpo: round 1: [0-9]+ tasks, mean reward [0-9.]+.*(kept|rolled back).*grpo: -> .*grpo.gguf"
+           ARGS grpo -m ${TRAIN_DIR}/router.gguf -i ${TRAIN_DIR}/ds/claude_training_train.jsonl
+                --val ${TRAIN_DIR}/ds/claude_training_val.jsonl -o ${TRAIN_DIR}/grpo.gguf --rounds 2)
+cli_expect(grpo_needs_val RC 1 ONE_LINE ERR "^ruvllm: --val is required"
+           ARGS grpo -m ${TRAIN_DIR}/router.gguf -i ${TRAIN_DIR}/ds/claude_training_train.jsonl
+                -o ${TRAIN_DIR}/grpo2.gguf)
+cli_expect(train_grpo_rounds RC 0 ERR "grpo: round 1: .*train: "
+           ARGS train --data ${TRAIN_DIR}/ds/claude_training_train.jsonl --base ${TRAIN_DIR}/base.gguf
+                --val ${TRAIN_DIR}/ds/claude_training_val.jsonl --dim 8 --epochs 1 --grpo-rounds 1
+                --out ${TRAIN_DIR}/train-grpo.gguf)
+set_tests_properties(cli.grpo_tiny cli.grpo_needs_val PROPERTIES DEPENDS cli.train_tiny)
+set_tests_properties(cli.train_grpo_rounds PROPERTIES DEPENDS cli.pretrain_tiny)
+
+# hard-negatives (#6). The LLM paths run against a mock server in hard_negatives_test; here:
+# --help, no key (one line, exit 1, nothing created even under the default paths), bad flags.
+cli_expect(hard_negatives_help RC 0
+           OUT "--count.*--out.*--data.*--test.*--model.*--near-duplicate.*--pairs.*--api-base.*--llm-model.*--max-tokens-total.*--cache-dir.*--max-retries.*--timeout.*--report.*--seed.*--quiet"
+           ARGS hard-negatives --help)
+foreach (hn_case "no_key;--unset=ANTHROPIC_API_KEY" "empty_key;ANTHROPIC_API_KEY=")
+    list(GET hn_case 0 hn_name)
+    list(GET hn_case 1 hn_env)
+    add_test(NAME cli.hard_negatives_${hn_name}
+             COMMAND ${CMAKE_COMMAND} -E env ${hn_env} ${CMAKE_COMMAND}
+                     "-DCMD=${RUVLLM_BIN}|hard-negatives|--out|${CLI_TMP}/hn_nokey/out.jsonl"
+                     -DRC=1 "-DERR=^ruvllm: hard-negatives: ANTHROPIC_API_KEY is not set" -DLINES=1
+                     -P ${EXPECT})
+    set_tests_properties(cli.hard_negatives_${hn_name} PROPERTIES LABELS cli)
+endforeach()
+add_test(NAME cli.hard_negatives_no_key_writes_nothing
+         COMMAND bash -c "rm -rf \"$1\" && mkdir -p \"$1/home\" \"$1/cwd\" && cd \"$1/cwd\" && env -u ANTHROPIC_API_KEY HOME=\"$1/home\" \"$0\" hard-negatives --report r.json; test $? -eq 1 && test -z \"$(find \"$1/home\" \"$1/cwd\" -mindepth 1)\""
+                 ${RUVLLM_BIN} ${CLI_TMP}/hn_nothing)
+set_tests_properties(cli.hard_negatives_no_key_writes_nothing PROPERTIES LABELS cli)
+add_test(NAME cli.hard_negatives_bad_pairs
+         COMMAND ${CMAKE_COMMAND} -E env ANTHROPIC_API_KEY=sk-ant-fake ${CMAKE_COMMAND}
+                 "-DCMD=${RUVLLM_BIN}|hard-negatives|--pairs|coder/janitor|--out|${CLI_TMP}/hn_bad/out.jsonl|--api-base|http://127.0.0.1:9"
+                 -DRC=1 "-DERR=^ruvllm: --pairs: 'coder/janitor': unknown agent 'janitor'" -DLINES=1
+                 -P ${EXPECT})
+set_tests_properties(cli.hard_negatives_bad_pairs PROPERTIES LABELS cli)
+cli_expect(hard_negatives_bad_count RC 1 ONE_LINE ERR "^ruvllm: .*--count"
+           ARGS hard-negatives --count 0)

@@ -7,8 +7,11 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include <ruvllm/error.h>
+#include <ruvllm/router.h>
+#include <ruvllm/train.h>
 
 namespace ruvllm::cli {
 
@@ -24,6 +27,7 @@ struct GenerateOptions {
     int folds = 0;
     std::string balance = "none";
     bool fasttext = false;
+    std::string format = "jsonl", compression = "none";
     bool stream = false;
     int64_t count = -1;
     bool quiet = false;
@@ -50,6 +54,19 @@ std::string default_cache_dir();
 // The default base embedding: <cache>/base/default.gguf (pretrain writes it, train reads it).
 std::string default_base_path();
 
+// GRPO rounds (grpo.h), for `ruvllm grpo` and `ruvllm train --grpo-rounds`.
+struct GrpoOptions {
+    std::string model, data, val, out, report, storage = "f16";
+    int rounds = 3, group = 8, epochs = 4, batch = 32;
+    float lr = 5e-3f, clip = 0.2f, kl = 0.02f;
+    bool no_std_scaling = false, quiet = false;
+    size_t tasks_per_round = 0;
+    uint64_t seed = 42;
+    std::string judge = "labels", api_base = "https://api.anthropic.com", llm_model,
+                cache_dir = ".cache/llm";
+    int64_t max_tokens_total = -1;
+};
+
 struct TrainOptions {
     std::vector<std::string> data;
     std::string val, test, out = "out/router.gguf", base, stats, resume, checkpoint_dir;
@@ -70,6 +87,12 @@ struct TrainOptions {
     std::string keywords_library;
     float keyword_min_precision = 0.9f, keyword_margin = 1.0f, keyword_min_score = 1.0f;
     int keyword_min_support = 3;
+    // GRPO rounds after training (--grpo-rounds K, needs --val; 0 = none) and their flags
+    GrpoOptions grpo = [] {
+        GrpoOptions g;
+        g.rounds = 0;
+        return g;
+    }();
 };
 
 CLI::App* add_train(CLI::App& app, TrainOptions& opt);
@@ -92,18 +115,72 @@ struct RouteOptions {
     int top = 3;
     double min_confidence = 0.0;
     float tier_bias = 0.0f;
+    std::string max_tier = "opus";
+    size_t max_task_bytes = 65536;
 };
 
 CLI::App* add_route(CLI::App& app, RouteOptions& opt);
 Status run_route(const RouteOptions& opt);
+// The routing configuration of route/serve from their options; errors name the bad value.
+Result<RouteConfig> route_config(const std::string& mode,
+                                 int top,
+                                 double min_confidence,
+                                 float tier_bias,
+                                 const std::string& max_tier,
+                                 size_t max_task_bytes);
+
+struct ServeOptions {
+    std::string model, host = "127.0.0.1", mode = "hybrid", max_tier = "opus";
+    int port = 8080, threads = 8, top = 3;
+    size_t max_body_bytes = 1 << 20, max_batch = 1024, max_task_bytes = 65536;
+    double min_confidence = 0.0;
+    float tier_bias = 0.0f;
+};
+
+CLI::App* add_serve(CLI::App& app, ServeOptions& opt);
+Status run_serve(const ServeOptions& opt);
 
 struct EvalOptions {
-    std::string model, data, report;
+    std::string model, data, report, errors, max_tier = "opus";
+    double min_confidence = 0.0;
+    float tier_bias = 0.0f;
     std::string text_field = "input", label_field = "output_agent";
 };
 
 CLI::App* add_eval(CLI::App& app, EvalOptions& opt);
 Status run_eval(const EvalOptions& opt);
+
+CLI::App* add_grpo(CLI::App& app, GrpoOptions& opt);
+Status run_grpo(const GrpoOptions& opt);
+// The GRPO flags shared by `grpo` and `train` (group, epochs, lr, clip, kl, judge, ...).
+void add_grpo_flags(CLI::App* cmd, GrpoOptions& opt);
+// Runs opt.rounds gated rounds on `model` (kept rounds saved as <out>.round-K.gguf when `out`
+// is not empty); returns the JSON report.
+Result<nlohmann::ordered_json> run_grpo_rounds(RouterModel& model,
+                                               const LabeledSet& train,
+                                               const LabeledSet& val,
+                                               const GrpoOptions& opt,
+                                               const std::string& out);
+// The LLM judge's reply parser: the first JSON array of n numbers, clamped to [0, 1].
+Result<std::vector<float>> parse_judge_scores(const std::string& text, size_t n);
+
+struct HardNegativesOptions {
+    int count = 10;
+    std::string out = "~/.ruvllm/training/claude-hard-negatives.jsonl";
+    std::string data, test, model, report, pairs, library;
+    float near_duplicate = 0.95f;
+    size_t max_task_bytes = 500;
+    std::string api_base, llm_model;  // add_hard_negatives sets LlmOptions' defaults
+    int64_t max_tokens_total = -1;
+    std::string cache_dir = ".cache/llm";
+    int max_retries = 5;
+    double timeout = 60.0;
+    uint64_t seed = 42;
+    bool quiet = false;
+};
+
+CLI::App* add_hard_negatives(CLI::App& app, HardNegativesOptions& opt);
+Status run_hard_negatives(const HardNegativesOptions& opt);
 
 struct QuantizeOptions {
     std::string model, out, type = "q8_0";

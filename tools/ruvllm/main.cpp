@@ -40,7 +40,10 @@ int main(int argc, char** argv) {
         cli::PretrainOptions pretrain;
         cli::TrainOptions train;
         cli::TripletsOptions triplets;
+        cli::HardNegativesOptions hard_negatives;
         cli::RouteOptions route;
+        cli::ServeOptions serve;
+        cli::GrpoOptions grpo;
         cli::EvalOptions eval;
         cli::QuantizeOptions quantize;
         cli::ExportOptions exp;
@@ -51,7 +54,10 @@ int main(int argc, char** argv) {
             verb(app, pretrain, cli::add_pretrain, cli::run_pretrain),
             verb(app, train, cli::add_train, cli::run_train),
             verb(app, triplets, cli::add_triplets, cli::run_triplets),
+            verb(app, hard_negatives, cli::add_hard_negatives, cli::run_hard_negatives),
             verb(app, route, cli::add_route, cli::run_route),
+            verb(app, serve, cli::add_serve, cli::run_serve),
+            verb(app, grpo, cli::add_grpo, cli::run_grpo),
             verb(app, eval, cli::add_eval, cli::run_eval),
             verb(app, quantize, cli::add_quantize, cli::run_quantize),
             verb(app, exp, cli::add_export, cli::run_export),
