@@ -217,3 +217,36 @@ add_test(NAME cli.hard_negatives_bad_pairs
 set_tests_properties(cli.hard_negatives_bad_pairs PROPERTIES LABELS cli)
 cli_expect(hard_negatives_bad_count RC 1 ONE_LINE ERR "^ruvllm: .*--count"
            ARGS hard-negatives --count 0)
+
+# pipeline (#8): the whole chain from one config on the tiny setup, then a resume that skips
+# every stage, and a config with a typo.
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/pipeline_tiny.yaml
+"out: ${TRAIN_DIR}/pipe
+generate:
+  library: ${TINY}
+  per_category: 10
+train:
+  epochs: 1
+  dim: 8
+  base: ${TRAIN_DIR}/base.gguf
+grpo:
+  rounds: 1
+export:
+  enabled: true
+  quantize: q8_0
+")
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/pipeline_typo.yaml "train:\n  epoch: 3\n")
+cli_expect(pipeline_tiny RC 0
+           ERR "== pipeline: generate.*== pipeline: triplets.*hard_negatives: disabled.*== pipeline: train.*== pipeline: grpo.*== pipeline: eval.*== pipeline: export.*== pipeline: report.*pipeline: 7 stage"
+           ARGS pipeline --config ${CMAKE_CURRENT_BINARY_DIR}/pipeline_tiny.yaml --force)
+cli_expect(pipeline_resume RC 0 ERR "train: up to date.*report: up to date.*pipeline: 0 stage"
+           ARGS pipeline --config ${CMAKE_CURRENT_BINARY_DIR}/pipeline_tiny.yaml)
+cli_expect(pipeline_typo RC 1 ONE_LINE
+           ERR "^ruvllm: .*pipeline_typo.yaml:2: train.epoch: unknown key, expected one of"
+           ARGS pipeline --config ${CMAKE_CURRENT_BINARY_DIR}/pipeline_typo.yaml)
+set_tests_properties(cli.pipeline_tiny PROPERTIES DEPENDS cli.pretrain_tiny)
+set_tests_properties(cli.pipeline_resume PROPERTIES DEPENDS cli.pipeline_tiny)
+cli_expect(report_fixture RC 0 OUT "report: 1 training stats, 1 eval reports.* -> .*report.html"
+           ARGS report --run ${CMAKE_CURRENT_SOURCE_DIR}/data/report_run -o ${CLI_TMP}/report.html)
+cli_expect(report_missing_dir RC 1 ONE_LINE ERR "^ruvllm: .*nowhere"
+           ARGS report --run ${CLI_TMP}/nowhere -o ${CLI_TMP}/r2.html)

@@ -182,6 +182,23 @@ struct HardNegativesOptions {
 CLI::App* add_hard_negatives(CLI::App& app, HardNegativesOptions& opt);
 Status run_hard_negatives(const HardNegativesOptions& opt);
 
+// `ruvllm report` (report.h): --run DIR and/or explicit files, one HTML page.
+struct ReportOptions {
+    std::string run, out;
+    std::vector<std::string> stats, evals, dataset_stats, grpo;
+};
+
+CLI::App* add_report(CLI::App& app, ReportOptions& opt);
+Status run_report(const ReportOptions& opt);
+
+struct PipelineOptions {
+    std::string config = "ruvllm.yaml", from;
+    bool force = false, dry_run = false;
+};
+
+CLI::App* add_pipeline(CLI::App& app, PipelineOptions& opt);
+Status run_pipeline(const PipelineOptions& opt);
+
 struct QuantizeOptions {
     std::string model, out, type = "q8_0";
 };

@@ -9,6 +9,7 @@
 #include <ruvllm/split.h>
 
 #include "cli.h"
+#include "progress.h"
 #include <unistd.h>
 
 namespace ruvllm::cli {
@@ -113,27 +114,21 @@ Status run_stream(const GenerateOptions& opt, const Library& lib, const GenConfi
         }
         fp = file->stream();
     }
-    const bool progress = !opt.quiet && ::isatty(STDERR_FILENO) != 0;
     StreamGenerator gen(lib, cfg);
     OutBuffer out(fp);
     const auto t0 = std::chrono::steady_clock::now();
-    auto last = t0;
-    for (int64_t i = 0; i < opt.count; i++) {
-        const Example* e = gen.next();
-        if (e == nullptr) {
-            return gen.error();
-        }
-        append_jsonl(out.raw(), *e);
-        out.maybe_spill();
-        if (progress && (i & 0xFFFF) == 0) {
-            const auto now = std::chrono::steady_clock::now();
-            if (now - last > std::chrono::milliseconds(500)) {
-                last = now;
-                std::fprintf(stderr,
-                             "\rgenerate: %lld / %lld examples (%.0f%%)",
-                             static_cast<long long>(i),
-                             static_cast<long long>(opt.count),
-                             100.0 * static_cast<double>(i) / static_cast<double>(opt.count));
+    {
+        ProgressBar bar("generate", opt.quiet);
+        for (int64_t i = 0; i < opt.count; i++) {
+            const Example* e = gen.next();
+            if (e == nullptr) {
+                return gen.error();
+            }
+            append_jsonl(out.raw(), *e);
+            out.maybe_spill();
+            if ((i & 0xFFFF) == 0) {
+                bar.update(static_cast<double>(i) / static_cast<double>(opt.count),
+                           std::to_string(i) + " examples");
             }
         }
     }
@@ -151,9 +146,8 @@ Status run_stream(const GenerateOptions& opt, const Library& lib, const GenConfi
     if (!opt.quiet) {
         const GenReport& rep = gen.report();
         std::fprintf(stderr,
-                     "%sgenerate: %lld examples in %.2f s (%.0f examples/s; %llu duplicate "
+                     "generate: %lld examples in %.2f s (%.0f examples/s; %llu duplicate "
                      "renderings rejected, %llu variants filtered) -> %s\n",
-                     progress ? "\r" : "",
                      static_cast<long long>(opt.count),
                      secs,
                      static_cast<double>(opt.count) / std::max(secs, 1e-9),

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
         cli::ExportOptions exp;
         cli::MergeOptions merge;
         cli::InspectOptions inspect;
+        cli::ReportOptions report;
+        cli::PipelineOptions pipeline;
         const std::vector<Verb> verbs = {
             verb(app, gen, cli::add_generate, cli::run_generate),
             verb(app, pretrain, cli::add_pretrain, cli::run_pretrain),
@@ -63,6 +65,8 @@ int main(int argc, char** argv) {
             verb(app, exp, cli::add_export, cli::run_export),
             verb(app, merge, cli::add_merge, cli::run_merge),
             verb(app, inspect, cli::add_inspect, cli::run_inspect),
+            verb(app, report, cli::add_report, cli::run_report),
+            verb(app, pipeline, cli::add_pipeline, cli::run_pipeline),
         };
 
         try {

@@ -1,6 +1,7 @@
-// progress.h: the one progress bar of the CLI, on stderr. On a terminal it redraws one line
-// ("pretrain [#######.......] 52% loss 1.7831 ETA 0:41"); otherwise it prints a line at every
-// 10% so logs stay readable; --quiet silences it.
+// progress.h: the one progress bar of the CLI (pretrain, train, generate --stream, grpo,
+// quantize, eval), on stderr. On a terminal it redraws one line
+// ("pretrain [#######.......] 52% loss 1.7831 ETA 0:41"); it is silent when stderr is not a
+// terminal (logs, pipes, CI) and with --quiet. Commands print their own one-line summaries.
 #pragma once
 
 #include <chrono>
@@ -21,7 +22,7 @@ public:
 
     // fraction in [0, 1]; `info` is appended ("loss 1.78").
     void update(double fraction, const std::string& info = "") {
-        if (quiet_) {
+        if (quiet_ || !tty_) {
             return;
         }
         const auto now = std::chrono::steady_clock::now();
@@ -43,14 +44,6 @@ public:
                          info.c_str(),
                          eta(fraction, elapsed).c_str());
             drawn_ = true;
-        } else if (static_cast<int>(fraction * 10) > last_decile_) {
-            last_decile_ = static_cast<int>(fraction * 10);
-            std::fprintf(stderr,
-                         "%s: %3.0f%% %s %s\n",
-                         label_.c_str(),
-                         100 * fraction,
-                         info.c_str(),
-                         eta(fraction, elapsed).c_str());
         }
     }
 
@@ -81,7 +74,6 @@ private:
     std::string label_;
     bool quiet_, tty_;
     bool drawn_ = false;
-    int last_decile_ = 0;
     std::chrono::steady_clock::time_point t0_, last_;
 };
 
