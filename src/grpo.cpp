@@ -4,8 +4,11 @@
 #include <cmath>
 #include <numeric>
 
+#include <nlohmann/json.hpp>
+
 #include <ruvllm/dataset.h>
 #include <ruvllm/grpo.h>
+#include <ruvllm/llm.h>
 #include <ruvllm/loss.h>
 #include <ruvllm/optim.h>
 #include <ruvllm/rng.h>
@@ -482,6 +485,77 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
     }
     rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return rep;
+}
+
+// The LLM judge: Claude scores the G candidates of a task in one call.
+GrpoJudge llm_judge(LlmClient& client, const std::vector<std::string>& labels) {
+    return [&client, labels](
+               const TrainExample& ex,
+               const std::vector<GrpoCandidate>& cands) -> Result<std::vector<float>> {
+        std::string user = "Task: " + ex.text + "\n\nCandidate routing decisions:\n";
+        for (size_t i = 0; i < cands.size(); i++) {
+            user +=
+                std::to_string(i + 1) + ". agent=" + labels[static_cast<size_t>(cands[i].agent)];
+            if (cands[i].tier >= 0) {
+                user += ", model=" + std::string(tier_name(static_cast<Tier>(cands[i].tier)));
+            }
+            user += "\n";
+        }
+        user +=
+            "\nScore each candidate from 0 (wrong) to 1 (ideal). Answer with one JSON array "
+            "of " +
+            std::to_string(cands.size()) + " numbers in candidate order, nothing else.";
+        LlmRequest req;
+        req.system =
+            "You judge task routing for a multi-agent coding assistant. Agents: " +
+            [&] {
+                std::string s;
+                for (const std::string& l : labels) {
+                    s += (s.empty() ? "" : ", ") + l;
+                }
+                return s;
+            }() +
+            ". Models: haiku (cheap, simple tasks), sonnet (moderate), opus (complex or "
+            "security-critical). Reward the right agent most; prefer the cheapest model that is "
+            "strong enough.";
+        req.user = user;
+        req.max_tokens = 256;
+        req.temperature = 0.0;
+        Result<LlmResponse> r = client.complete(req);
+        if (!r) {
+            return r.error();
+        }
+        return parse_judge_scores(r->text, cands.size());
+    };
+}
+
+Result<std::vector<float>> parse_judge_scores(const std::string& text, size_t n) {
+    // The first JSON array of n numbers in the reply (code fences and prose around it are
+    // tolerated); scores are clamped to [0, 1].
+    for (size_t at = text.find('['); at != std::string::npos; at = text.find('[', at + 1)) {
+        const size_t end = text.find(']', at);
+        if (end == std::string::npos) {
+            break;
+        }
+        const nlohmann::json j =
+            nlohmann::json::parse(text.substr(at, end - at + 1), nullptr, false);
+        if (!j.is_array() || j.size() != n) {
+            continue;
+        }
+        std::vector<float> out;
+        for (const nlohmann::json& v : j) {
+            if (!v.is_number() || !std::isfinite(v.get<double>())) {
+                break;
+            }
+            out.push_back(std::clamp(v.get<float>(), 0.0f, 1.0f));
+        }
+        if (out.size() == n) {
+            return out;
+        }
+    }
+    return make_error(
+        Errc::format,
+        "LLM judge: expected a JSON array of " + std::to_string(n) + " scores in the reply");
 }
 
 }  // namespace ruvllm

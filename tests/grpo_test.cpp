@@ -2,13 +2,21 @@
 // group loss gradient against finite differences (clipped and unclipped samples, KL term),
 // zero-variance groups give no update, the labels judge repairs a deliberately weakened router
 // on a toy set, and a harmful round is rolled back.
+#include <atomic>
 #include <cmath>
+#include <map>
+#include <regex>
+#include <thread>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <ruvllm/grpo.h>
+#include <ruvllm/llm.h>
 
 #include "gradcheck.h"
+#include "testutil.h"
+#include <httplib.h>
 
 namespace {
 
@@ -230,4 +238,94 @@ TEST(Grpo, HarmfulRoundIsRolledBack) {
     EXPECT_LT(r->val_after, r->val_before);
     EXPECT_EQ(m.protos, protos);  // rolled back exactly
     EXPECT_EQ(m.heads.tier, tier);
+}
+
+TEST(Grpo, ParseJudgeScores) {
+    auto a = ruvllm::parse_judge_scores("Scores:\n```json\n[0.9, 0.1, 2, -1]\n```", 4);
+    ASSERT_TRUE(a) << a.error().message;
+    EXPECT_EQ(*a, (std::vector<float>{0.9f, 0.1f, 1.0f, 0.0f}));  // clamped to [0, 1]
+    // the first array of the right length wins; wrong lengths and non-numbers are skipped
+    auto b = ruvllm::parse_judge_scores("[1, 2] then [0.5, \"x\", 1] then [0.25, 0.5, 0.75]", 3);
+    ASSERT_TRUE(b);
+    EXPECT_EQ(*b, (std::vector<float>{0.25f, 0.5f, 0.75f}));
+    for (const char* bad : {"no array", "[0.1, 0.2]", "[0.1, 0.2, ", "[null, 1, 1]"}) {
+        auto c = ruvllm::parse_judge_scores(bad, 3);
+        ASSERT_FALSE(c) << bad;
+        EXPECT_EQ(c.error().code, ruvllm::Errc::format);
+    }
+}
+
+// The Claude judge end to end against a mock Messages API on loopback: the mock reads the task
+// and the candidates from the prompt and scores 1 for the agent that owns the task's first word
+// (the toy set's rule), 0 otherwise. GRPO rounds with this judge must improve the weak router;
+// a rerun on the same cache directory sends no request.
+TEST(Grpo, LlmJudgeAgainstAMockServerImprovesTheRouter) {
+    const ruvllm::LabeledSet train = toy(3), val = toy(1);
+    std::map<std::string, std::string> owner;
+    for (const ruvllm::TrainExample& ex : train.rows) {
+        owner[ex.text.substr(0, ex.text.find(' '))] = train.labels[static_cast<size_t>(ex.label)];
+    }
+    httplib::Server mock;
+    std::atomic<int> requests{0};
+    mock.Post("/v1/messages", [&](const httplib::Request& req, httplib::Response& res) {
+        requests++;
+        const nlohmann::json body = nlohmann::json::parse(req.body);
+        const std::string prompt = body["messages"][0]["content"].get<std::string>();
+        const size_t at = prompt.find("Task: ") + 6;
+        const std::string task = prompt.substr(at, prompt.find('\n', at) - at);
+        const std::string right = owner[task.substr(0, task.find(' '))];
+        nlohmann::json scores = nlohmann::json::array();
+        const std::regex cand(R"(\n\d+\. agent=([a-z-]+))");
+        for (auto it = std::sregex_iterator(prompt.begin(), prompt.end(), cand);
+             it != std::sregex_iterator();
+             ++it) {
+            scores.push_back((*it)[1].str() == right ? 1.0 : 0.0);
+        }
+        const nlohmann::json reply = {
+            {"id", "msg_1"},
+            {"type", "message"},
+            {"role", "assistant"},
+            {"model", body["model"]},
+            {"content", {{{"type", "text"}, {"text", "Scores: " + scores.dump()}}}},
+            {"stop_reason", "end_turn"},
+            {"usage", {{"input_tokens", 50}, {"output_tokens", 10}}}};
+        res.set_content(reply.dump(), "application/json");
+    });
+    mock.set_tcp_nodelay(true);
+    const int port = mock.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port, 0);
+    std::thread server([&] { mock.listen_after_bind(); });
+    ruvllm::test::TempDir dir;
+    auto run = [&](ruvllm::RouterModel& m) -> double {
+        ruvllm::LlmOptions lo;
+        lo.api_base = "http://127.0.0.1:" + std::to_string(port);
+        lo.api_key = "sk-test-key-0123456789";
+        lo.cache_dir = dir / "cache";
+        lo.max_retries = 0;
+        ruvllm::Result<ruvllm::LlmClient> client = ruvllm::LlmClient::create(lo);
+        EXPECT_TRUE(client) << client.error().message;
+        const ruvllm::GrpoJudge judge = ruvllm::llm_judge(*client, m.labels);
+        GrpoConfig cfg;
+        cfg.lr = 0.05f;
+        cfg.batch = 8;
+        for (int round = 1; round <= 3; round++) {
+            ruvllm::Result<ruvllm::GrpoRoundReport> r = ruvllm::grpo_round(
+                m, train, val, judge, ruvllm::labels_judge(m.labels), cfg, round);
+            EXPECT_TRUE(r) << r.error().message;
+        }
+        return ruvllm::grpo_validate(m, val, ruvllm::labels_judge(m.labels))->second;
+    };
+    ruvllm::RouterModel m = toy_model(9);
+    const double before = ruvllm::grpo_validate(m, val, ruvllm::labels_judge(m.labels))->second;
+    const double after = run(m);
+    const int sent = requests.load();
+    EXPECT_EQ(sent, 3 * static_cast<int>(train.rows.size()));  // one call per task and round
+    EXPECT_GT(after, before + 0.3) << before << " -> " << after;
+    // Same seed, same cache: the same requests, all answered from the cache.
+    ruvllm::RouterModel again = toy_model(9);
+    EXPECT_DOUBLE_EQ(run(again), after);
+    EXPECT_EQ(requests.load(), sent);
+    EXPECT_EQ(again.protos, m.protos);
+    mock.stop();
+    server.join();
 }

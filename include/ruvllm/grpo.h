@@ -61,6 +61,18 @@ struct LabelsJudgeConfig {
 
 GrpoJudge labels_judge(const std::vector<std::string>& labels, LabelsJudgeConfig cfg = {});
 
+class LlmClient;  // llm.h
+
+// The LLM judge: one Messages API call per task shows Claude the task and its G candidates
+// ("N. agent=coder, model=sonnet") and asks for a JSON array of G scores in [0, 1] (temperature
+// 0, so the client's cache answers a rerun). `client` must outlive the judge. The reply is
+// parsed with parse_judge_scores; a reply without such an array is an Errc::format error.
+GrpoJudge llm_judge(LlmClient& client, const std::vector<std::string>& labels);
+
+// The first JSON array of exactly n numbers in `text` (prose and code fences around it are
+// tolerated), each clamped to [0, 1]; Errc::format if there is none.
+Result<std::vector<float>> parse_judge_scores(const std::string& text, size_t n);
+
 struct GrpoConfig {
     int group = 8;     // G, decisions sampled per task
     int epochs = 4;    // passes over a round's groups

@@ -161,8 +161,6 @@ Result<nlohmann::ordered_json> run_grpo_rounds(RouterModel& model,
                                                const LabeledSet& val,
                                                const GrpoOptions& opt,
                                                const std::string& out);
-// The LLM judge's reply parser: the first JSON array of n numbers, clamped to [0, 1].
-Result<std::vector<float>> parse_judge_scores(const std::string& text, size_t n);
 
 struct HardNegativesOptions {
     int count = 10;
