@@ -1,0 +1,549 @@
+// qwen2.cpp: the Qwen2 forward pass (qwen2.h). Shape letters: T tokens, E embedding size,
+// F feed-forward size, H query heads, K kv heads, D head size, R rows / C cols of a matrix.
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include <ruvllm/qwen2.h>
+
+namespace ruvllm {
+
+struct Qwen2Model::Layer {
+    std::vector<float> attn_norm, ffn_norm;  // (E)
+    std::vector<float> wq, wk, wv, wo;       // (E, E), (K D, E), (K D, E), (E, E)
+    std::vector<float> bq, bk, bv;           // (E), (K D), (K D)
+    std::vector<float> gate, up, down;       // (F, E), (F, E), (E, F)
+};
+
+struct Qwen2Model::Weights {
+    std::shared_ptr<const gguf::File> file;  // holds token_embd (encoded)
+    gguf::TensorInfo token_embd;
+    std::span<const uint8_t> token_embd_bytes;
+    size_t token_row_bytes = 0;
+    std::vector<float> output_norm;  // (E)
+    std::vector<Layer> layers;
+};
+
+namespace {
+
+Error fmt_error(std::string msg) {
+    return make_error(Errc::format, "qwen2: " + std::move(msg));
+}
+
+// An integer key of any integer type, or an error naming it.
+Result<int64_t> get_int(const gguf::File& f, const std::string& key) {
+    const gguf::Value* v = f.find(key);
+    if (v == nullptr) {
+        return fmt_error("key '" + key + "' not found, expected an integer");
+    }
+    if (const auto* x = std::get_if<uint32_t>(v)) {
+        return static_cast<int64_t>(*x);
+    }
+    if (const auto* x = std::get_if<int32_t>(v)) {
+        return static_cast<int64_t>(*x);
+    }
+    if (const auto* x = std::get_if<uint64_t>(v)) {
+        return static_cast<int64_t>(*x);
+    }
+    if (const auto* x = std::get_if<int64_t>(v)) {
+        return *x;
+    }
+    return fmt_error("key '" + key + "' is " + gguf::type_name(gguf::value_type(*v)) +
+                     ", expected an integer");
+}
+
+Result<float> get_float(const gguf::File& f, const std::string& key, const float* fallback) {
+    const gguf::Value* v = f.find(key);
+    if (v == nullptr) {
+        if (fallback != nullptr) {
+            return *fallback;
+        }
+        return fmt_error("key '" + key + "' not found, expected a float");
+    }
+    if (const auto* x = std::get_if<float>(v)) {
+        return *x;
+    }
+    if (const auto* x = std::get_if<double>(v)) {
+        return static_cast<float>(*x);
+    }
+    return fmt_error("key '" + key + "' is " + gguf::type_name(gguf::value_type(*v)) +
+                     ", expected f32");
+}
+
+std::string shape_str(const std::vector<uint64_t>& s) {
+    std::string out = "{";
+    for (size_t i = 0; i < s.size(); i++) {
+        out += (i ? ", " : "") + std::to_string(s[i]);
+    }
+    return out + "}";
+}
+
+// The tensor `name` with shape `shape` as floats; `optional` tensors that are absent give {}.
+Result<std::vector<float>> tensor(const gguf::File& f,
+                                  const std::string& name,
+                                  const std::vector<uint64_t>& shape,
+                                  bool optional = false) {
+    const gguf::TensorInfo* t = f.find_tensor(name);
+    if (t == nullptr) {
+        if (optional) {
+            return std::vector<float>{};
+        }
+        return fmt_error("tensor '" + name + "' not found, expected shape " + shape_str(shape));
+    }
+    if (t->shape != shape) {
+        return fmt_error("tensor '" + name + "' has shape " + shape_str(t->shape) + ", expected " +
+                         shape_str(shape));
+    }
+    if (quant::type_info(t->type).bytes == 0) {
+        return make_error(Errc::unsupported,
+                          "qwen2: tensor '" + name + "' has ggml type " +
+                              std::to_string(static_cast<uint32_t>(t->type)) +
+                              ", expected a type quant.h supports");
+    }
+    Result<std::vector<float>> v = f.tensor_f32(*t);
+    if (!v) {
+        return make_error(v.error().code, "qwen2: tensor '" + name + "': " + v.error().message);
+    }
+    return v;
+}
+
+// Keys that would change the computation in ways we do not implement: a head size other than
+// E / H, partial RoPE, RoPE scaling (YaRN, linear).
+Status check_unsupported(const gguf::File& f, const Qwen2Config& c) {
+    for (const char* key : {"qwen2.attention.key_length",
+                            "qwen2.attention.value_length",
+                            "qwen2.rope.dimension_count"}) {
+        if (f.find(key) == nullptr) {
+            continue;
+        }
+        Result<int64_t> v = get_int(f, key);
+        if (!v) {
+            return v.error();
+        }
+        if (*v != c.head_dim()) {
+            return make_error(Errc::unsupported,
+                              "qwen2: " + std::string(key) + " is " + std::to_string(*v) +
+                                  ", expected the head size " + std::to_string(c.head_dim()));
+        }
+    }
+    if (f.find("qwen2.rope.scaling.type") != nullptr) {
+        Result<std::string> t = f.get<std::string>("qwen2.rope.scaling.type");
+        if (!t || *t != "none") {
+            return make_error(Errc::unsupported,
+                              "qwen2: qwen2.rope.scaling.type '" + (t ? *t : std::string("?")) +
+                                  "' is not supported, expected 'none' or no key");
+        }
+    }
+    return ok();
+}
+
+Result<Qwen2Config> read_config(const gguf::File& f) {
+    Result<std::string> arch = f.get<std::string>("general.architecture");
+    if (!arch) {
+        return fmt_error("general.architecture missing, expected 'qwen2'");
+    }
+    if (*arch != "qwen2") {
+        return make_error(
+            Errc::unsupported,
+            "qwen2: general.architecture '" + *arch + "' is not supported, expected 'qwen2'");
+    }
+    Qwen2Config c;
+    const std::pair<const char*, int*> ints[] = {{"qwen2.block_count", &c.n_layer},
+                                                 {"qwen2.embedding_length", &c.n_embd},
+                                                 {"qwen2.feed_forward_length", &c.n_ff},
+                                                 {"qwen2.attention.head_count", &c.n_head},
+                                                 {"qwen2.context_length", &c.n_ctx}};
+    for (const auto& [key, dst] : ints) {
+        Result<int64_t> v = get_int(f, key);
+        if (!v) {
+            return v.error();
+        }
+        if (*v <= 0 || *v > (int64_t{1} << 24)) {
+            return fmt_error(std::string(key) + " is " + std::to_string(*v) +
+                             ", expected 1 to 2^24");
+        }
+        *dst = static_cast<int>(*v);
+    }
+    c.n_head_kv = c.n_head;
+    if (f.find("qwen2.attention.head_count_kv") != nullptr) {
+        Result<int64_t> v = get_int(f, "qwen2.attention.head_count_kv");
+        if (!v) {
+            return v.error();
+        }
+        if (*v <= 0 || *v > c.n_head || c.n_head % *v != 0) {
+            return fmt_error("qwen2.attention.head_count_kv is " + std::to_string(*v) +
+                             ", expected a divisor of head_count " + std::to_string(c.n_head));
+        }
+        c.n_head_kv = static_cast<int>(*v);
+    }
+    if (c.n_embd % c.n_head != 0 || c.head_dim() % 2 != 0) {
+        return fmt_error("embedding_length " + std::to_string(c.n_embd) + " and head_count " +
+                         std::to_string(c.n_head) + " give no even head size");
+    }
+    Result<float> eps = get_float(f, "qwen2.attention.layer_norm_rms_epsilon", nullptr);
+    if (!eps) {
+        return eps.error();
+    }
+    const float default_base = 10000.0f;
+    Result<float> base = get_float(f, "qwen2.rope.freq_base", &default_base);
+    if (!base) {
+        return base.error();
+    }
+    if (!(*eps >= 0) || !(*base > 0)) {
+        return fmt_error("layer_norm_rms_epsilon or rope.freq_base out of range");
+    }
+    c.rms_eps = *eps;
+    c.rope_base = *base;
+    Status extras = check_unsupported(f, c);
+    if (!extras) {
+        return extras.error();
+    }
+    return c;
+}
+
+Status read_layer(const gguf::File& f, const Qwen2Config& c, int il, Qwen2Model::Layer& L) {
+    const auto E = static_cast<uint64_t>(c.n_embd);
+    const auto F = static_cast<uint64_t>(c.n_ff);
+    const auto KD = static_cast<uint64_t>(c.n_head_kv * c.head_dim());
+    const std::string p = "blk." + std::to_string(il) + ".";
+
+    struct Item {
+        const char* name;
+        std::vector<uint64_t> shape;
+        std::vector<float>* dst;
+        bool optional;
+    };
+
+    const Item items[] = {{"attn_norm.weight", {E}, &L.attn_norm, false},
+                          {"attn_q.weight", {E, E}, &L.wq, false},
+                          {"attn_q.bias", {E}, &L.bq, true},
+                          {"attn_k.weight", {E, KD}, &L.wk, false},
+                          {"attn_k.bias", {KD}, &L.bk, true},
+                          {"attn_v.weight", {E, KD}, &L.wv, false},
+                          {"attn_v.bias", {KD}, &L.bv, true},
+                          {"attn_output.weight", {E, E}, &L.wo, false},
+                          {"ffn_norm.weight", {E}, &L.ffn_norm, false},
+                          {"ffn_gate.weight", {E, F}, &L.gate, false},
+                          {"ffn_up.weight", {E, F}, &L.up, false},
+                          {"ffn_down.weight", {F, E}, &L.down, false}};
+    for (const Item& it : items) {
+        Result<std::vector<float>> v = tensor(f, p + it.name, it.shape, it.optional);
+        if (!v) {
+            return v.error();
+        }
+        *it.dst = std::move(*v);
+    }
+    for (std::vector<float>* b : {&L.bq, &L.bk, &L.bv}) {
+        if (b->empty()) {
+            b->assign(b == &L.bq ? E : KD, 0.0f);
+        }
+    }
+    return ok();
+}
+
+// a . b over n floats with 8 independent partial sums (vectorisable without -ffast-math; the
+// order of operations is fixed, so results do not depend on the thread count).
+float dot(const float* a, const float* b, int n) {
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int k = 0;
+    for (; k + 8 <= n; k += 8) {
+        for (int j = 0; j < 8; j++) {
+            acc[j] += a[k + j] * b[k + j];
+        }
+    }
+    for (; k < n; k++) {
+        acc[0] += a[k] * b[k];
+    }
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+// out (T, R) = x (T, C) W^T (W is (R, C)) + bias (R, or null). Rows of W are split over
+// threads; each row is read once and applied to every token while it is in cache.
+void matmul(float* out,
+            const float* x,
+            const float* w,
+            const float* bias,
+            int T,
+            int R,
+            int C,
+            int n_threads) {
+    auto rows = [&](int r0, int r1) {
+        for (int r = r0; r < r1; r++) {
+            const float* wr = w + static_cast<size_t>(r) * C;
+            const float b = bias != nullptr ? bias[r] : 0.0f;
+            for (int t = 0; t < T; t++) {
+                out[static_cast<size_t>(t) * R + r] =
+                    dot(wr, x + static_cast<size_t>(t) * C, C) + b;
+            }
+        }
+    };
+    const int64_t work = int64_t{T} * R * C;
+    const int n = work < (int64_t{1} << 18) ? 1 : std::clamp(n_threads, 1, R);
+    std::vector<std::thread> pool;
+    for (int i = 1; i < n; i++) {
+        pool.emplace_back(
+            rows, static_cast<int>(int64_t{R} * i / n), static_cast<int>(int64_t{R} * (i + 1) / n));
+    }
+    rows(0, static_cast<int>(int64_t{R} / n));
+    for (std::thread& th : pool) {
+        th.join();
+    }
+}
+
+// out (T, E) = rmsnorm of each row of x (T, E) times w (E).
+void rmsnorm(float* out, const float* x, const float* w, int T, int E, float eps) {
+    for (int t = 0; t < T; t++) {
+        const float* xt = x + static_cast<size_t>(t) * E;
+        float* ot = out + static_cast<size_t>(t) * E;
+        double ss = 0.0;
+        for (int i = 0; i < E; i++) {
+            ss += static_cast<double>(xt[i]) * xt[i];
+        }
+        const auto scale = static_cast<float>(1.0 / std::sqrt(ss / E + eps));
+        for (int i = 0; i < E; i++) {
+            ot[i] = xt[i] * scale * w[i];
+        }
+    }
+}
+
+// Causal grouped-query attention: out (T, H D) from q (T, H D), k and v (T, K D).
+void attention(
+    float* out, const float* q, const float* k, const float* v, int T, int H, int K, int D) {
+    const int group = H / K;
+    const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+    std::vector<float> att(static_cast<size_t>(T));
+    for (int h = 0; h < H; h++) {
+        const int kh = h / group;
+        for (int t = 0; t < T; t++) {
+            const float* qt = q + (static_cast<size_t>(t) * H + h) * D;
+            float mx = -INFINITY;
+            for (int s = 0; s <= t; s++) {
+                const float* ks = k + (static_cast<size_t>(s) * K + kh) * D;
+                float dot = 0.0f;
+                for (int i = 0; i < D; i++) {
+                    dot += qt[i] * ks[i];
+                }
+                att[s] = dot * scale;
+                mx = std::max(mx, att[s]);
+            }
+            float sum = 0.0f;
+            for (int s = 0; s <= t; s++) {
+                att[s] = std::exp(att[s] - mx);
+                sum += att[s];
+            }
+            float* ot = out + (static_cast<size_t>(t) * H + h) * D;
+            std::fill(ot, ot + D, 0.0f);
+            for (int s = 0; s <= t; s++) {
+                const float* vs = v + (static_cast<size_t>(s) * K + kh) * D;
+                const float a = att[s] / sum;
+                for (int i = 0; i < D; i++) {
+                    ot[i] += a * vs[i];
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void rope_neox(float* v, int d, int pos, float base) {
+    const int half = d / 2;
+    for (int i = 0; i < half; i++) {
+        const double theta = pos * std::pow(static_cast<double>(base), -2.0 * i / d);
+        const auto c = static_cast<float>(std::cos(theta));
+        const auto s = static_cast<float>(std::sin(theta));
+        const float x0 = v[i];
+        const float x1 = v[i + half];
+        v[i] = x0 * c - x1 * s;
+        v[i + half] = x0 * s + x1 * c;
+    }
+}
+
+Result<Qwen2Model> Qwen2Model::load(const std::filesystem::path& path,
+                                    const Qwen2Options& options) {
+    Result<gguf::File> f = gguf::read_file(path);
+    if (!f) {
+        return f.error();
+    }
+    Result<Qwen2Model> m = from_gguf(*f, options);
+    if (!m) {
+        return make_error(m.error().code, path.string() + ": " + m.error().message);
+    }
+    return m;
+}
+
+Result<Qwen2Model> Qwen2Model::from_gguf(const gguf::File& file, const Qwen2Options& options) {
+    if (options.n_threads < 1 || options.max_tokens < 0) {
+        return make_error(Errc::invalid_argument,
+                          "qwen2: n_threads must be >= 1 and max_tokens >= 0");
+    }
+    Result<Qwen2Config> cfg = read_config(file);
+    if (!cfg) {
+        return cfg.error();
+    }
+    auto w = std::make_shared<Weights>();
+    w->file = std::make_shared<const gguf::File>(file);  // shares the mapping of a mapped file
+    const gguf::TensorInfo* te = w->file->find_tensor("token_embd.weight");
+    if (te == nullptr) {
+        return fmt_error("tensor 'token_embd.weight' not found");
+    }
+    if (te->shape.size() != 2 || te->shape[0] != static_cast<uint64_t>(cfg->n_embd) ||
+        te->shape[1] == 0 || te->shape[1] > (uint64_t{1} << 24)) {
+        return fmt_error("tensor 'token_embd.weight' has shape " + shape_str(te->shape) +
+                         ", expected {" + std::to_string(cfg->n_embd) + ", n_vocab}");
+    }
+    if (quant::type_info(te->type).bytes == 0) {
+        return make_error(Errc::unsupported,
+                          "qwen2: tensor 'token_embd.weight' has a ggml type "
+                          "quant.h does not support");
+    }
+    w->token_embd = *te;
+    w->token_embd_bytes = w->file->tensor_bytes(*te);
+    w->token_row_bytes = quant::row_size(te->type, cfg->n_embd);
+    cfg->n_vocab = static_cast<int>(te->shape[1]);
+
+    Result<std::vector<float>> on =
+        tensor(file, "output_norm.weight", {static_cast<uint64_t>(cfg->n_embd)});
+    if (!on) {
+        return on.error();
+    }
+    w->output_norm = std::move(*on);
+    w->layers.resize(static_cast<size_t>(cfg->n_layer));
+    for (int il = 0; il < cfg->n_layer; il++) {
+        Status s = read_layer(file, *cfg, il, w->layers[static_cast<size_t>(il)]);
+        if (!s) {
+            return s.error();
+        }
+    }
+    Result<BpeTokenizer> tok = BpeTokenizer::from_gguf(file);
+    if (!tok) {
+        return make_error(tok.error().code, "qwen2: tokenizer: " + tok.error().message);
+    }
+    if (tok->n_vocab() > cfg->n_vocab) {
+        return fmt_error("the tokenizer has " + std::to_string(tok->n_vocab()) +
+                         " tokens, expected at most the " + std::to_string(cfg->n_vocab) +
+                         " rows of token_embd.weight");
+    }
+    Qwen2Model m;
+    m.cfg_ = *cfg;
+    m.opts_ = options;
+    m.tok_ = std::make_shared<const BpeTokenizer>(std::move(*tok));
+    m.w_ = std::move(w);
+    return m;
+}
+
+std::vector<int32_t> Qwen2Model::tokenize(std::string_view text) const {
+    std::vector<int32_t> ids = tok_->encode(text, true, false);
+    size_t limit = static_cast<size_t>(cfg_.n_ctx);
+    if (opts_.max_tokens > 0) {
+        limit = std::min(limit, static_cast<size_t>(opts_.max_tokens));
+    }
+    if (ids.size() > limit) {
+        ids.resize(limit);
+    }
+    return ids;
+}
+
+Result<std::vector<float>> Qwen2Model::forward(std::span<const int32_t> ids) const {
+    const int T = static_cast<int>(ids.size());
+    const int E = cfg_.n_embd, F = cfg_.n_ff, H = cfg_.n_head, K = cfg_.n_head_kv;
+    const int D = cfg_.head_dim();
+    const int KD = K * D;
+    if (ids.size() > static_cast<size_t>(cfg_.n_ctx)) {
+        return make_error(Errc::invalid_argument,
+                          "qwen2: " + std::to_string(ids.size()) + " tokens, expected at most " +
+                              "context_length " + std::to_string(cfg_.n_ctx));
+    }
+    const size_t TE = static_cast<size_t>(T) * E;
+    std::vector<float> x(TE);
+    for (int t = 0; t < T; t++) {
+        const int32_t id = ids[static_cast<size_t>(t)];
+        if (id < 0 || id >= cfg_.n_vocab) {
+            return make_error(Errc::invalid_argument,
+                              "qwen2: token id " + std::to_string(id) + " at " + std::to_string(t) +
+                                  ", expected 0 to " + std::to_string(cfg_.n_vocab - 1));
+        }
+        const uint8_t* row = w_->token_embd_bytes.data() + w_->token_row_bytes * id;
+        Status s = quant::dequantize(w_->token_embd.type, row, x.data() + size_t(t) * E, E);
+        RUVLLM_ASSERT(s.ok());
+    }
+    const int nt = opts_.n_threads;
+    std::vector<float> n(TE), q(TE), k(size_t(T) * KD), v(size_t(T) * KD), a(TE), o(TE);
+    std::vector<float> g(size_t(T) * F), u(size_t(T) * F);
+    for (const Layer& L : w_->layers) {
+        rmsnorm(n.data(), x.data(), L.attn_norm.data(), T, E, cfg_.rms_eps);
+        matmul(q.data(), n.data(), L.wq.data(), L.bq.data(), T, E, E, nt);
+        matmul(k.data(), n.data(), L.wk.data(), L.bk.data(), T, KD, E, nt);
+        matmul(v.data(), n.data(), L.wv.data(), L.bv.data(), T, KD, E, nt);
+        for (int t = 0; t < T; t++) {
+            for (int h = 0; h < H; h++) {
+                rope_neox(q.data() + (size_t(t) * H + h) * D, D, t, cfg_.rope_base);
+            }
+            for (int h = 0; h < K; h++) {
+                rope_neox(k.data() + (size_t(t) * K + h) * D, D, t, cfg_.rope_base);
+            }
+        }
+        attention(a.data(), q.data(), k.data(), v.data(), T, H, K, D);
+        matmul(o.data(), a.data(), L.wo.data(), nullptr, T, E, E, nt);
+        for (size_t i = 0; i < TE; i++) {
+            x[i] += o[i];
+        }
+        rmsnorm(n.data(), x.data(), L.ffn_norm.data(), T, E, cfg_.rms_eps);
+        matmul(g.data(), n.data(), L.gate.data(), nullptr, T, F, E, nt);
+        matmul(u.data(), n.data(), L.up.data(), nullptr, T, F, E, nt);
+        for (size_t i = 0; i < g.size(); i++) {
+            g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+        }
+        matmul(o.data(), g.data(), L.down.data(), nullptr, T, E, F, nt);
+        for (size_t i = 0; i < TE; i++) {
+            x[i] += o[i];
+        }
+    }
+    rmsnorm(n.data(), x.data(), w_->output_norm.data(), T, E, cfg_.rms_eps);
+    return n;
+}
+
+void Qwen2Model::pool(std::span<const float> hidden, float* out) const {
+    const size_t E = static_cast<size_t>(cfg_.n_embd);
+    const size_t T = hidden.size() / E;
+    std::fill(out, out + E, 0.0f);
+    if (T == 0) {
+        return;
+    }
+    if (opts_.pooling == Pooling::last) {
+        std::copy(hidden.end() - static_cast<ptrdiff_t>(E), hidden.end(), out);
+    } else {
+        std::vector<double> sum(E, 0.0);
+        for (size_t t = 0; t < T; t++) {
+            for (size_t i = 0; i < E; i++) {
+                sum[i] += hidden[t * E + i];
+            }
+        }
+        for (size_t i = 0; i < E; i++) {
+            out[i] = static_cast<float>(sum[i] / static_cast<double>(T));
+        }
+    }
+    if (opts_.normalize) {
+        double ss = 0.0;
+        for (size_t i = 0; i < E; i++) {
+            ss += static_cast<double>(out[i]) * out[i];
+        }
+        if (ss > 0) {
+            const auto inv = static_cast<float>(1.0 / std::sqrt(ss));
+            for (size_t i = 0; i < E; i++) {
+                out[i] *= inv;
+            }
+        }
+    }
+}
+
+void Qwen2Model::embed(std::string_view text, float* out) const {
+    const std::vector<int32_t> ids = tokenize(text);
+    Result<std::vector<float>> h = forward(ids);
+    RUVLLM_ASSERT(h.ok());  // tokenize() keeps ids in range and within n_ctx
+    pool(*h, out);
+}
+
+}  // namespace ruvllm
