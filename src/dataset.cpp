@@ -98,6 +98,21 @@ bool parse_domain(std::string_view s, Domain& out) {
     return parse_enum(kDomainNames, s, out);
 }
 
+const std::vector<std::pair<std::string, std::string>>& confusing_agent_names() {
+    static const std::vector<std::pair<std::string, std::string>> kPairs = {
+        {"coder", "refactorer"},
+        {"researcher", "architect"},
+        {"reviewer", "tester"},
+        {"debugger", "optimizer"},
+        {"documenter", "api-docs"},
+        {"architect", "planner"},
+        {"security-architect", "reviewer"},
+        {"coder", "debugger"},
+        {"tester", "debugger"},
+        {"optimizer", "architect"}};
+    return kPairs;
+}
+
 bool label_category(std::string_view label, Category& out) {
     static const std::map<std::string_view, Category> kAgents = {
         {"coder", Category::coder},

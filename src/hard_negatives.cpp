@@ -134,16 +134,13 @@ const std::string* description_of(const HardNegativeConfig& cfg, const std::stri
 // ---- pairs ----
 
 const std::vector<AgentPair>& confusing_agent_pairs() {
-    static const std::vector<AgentPair> kPairs = {{"coder", "refactorer"},
-                                                  {"researcher", "architect"},
-                                                  {"reviewer", "tester"},
-                                                  {"debugger", "optimizer"},
-                                                  {"documenter", "api-docs"},
-                                                  {"architect", "planner"},
-                                                  {"security-architect", "reviewer"},
-                                                  {"coder", "debugger"},
-                                                  {"tester", "debugger"},
-                                                  {"optimizer", "architect"}};
+    static const std::vector<AgentPair> kPairs = [] {
+        std::vector<AgentPair> v;
+        for (const auto& [a, b] : confusing_agent_names()) {
+            v.push_back({a, b});
+        }
+        return v;
+    }();
     return kPairs;
 }
 

@@ -256,16 +256,6 @@ Result<LabeledSet> load_labeled(const fs::path& path,
 }
 
 std::vector<std::pair<int32_t, int32_t>> confusable_pairs(const std::vector<std::string>& labels) {
-    static const char* const kPairs[][2] = {{"coder", "refactorer"},
-                                            {"researcher", "architect"},
-                                            {"reviewer", "tester"},
-                                            {"debugger", "optimizer"},
-                                            {"documenter", "api-docs"},
-                                            {"architect", "planner"},
-                                            {"security-architect", "reviewer"},
-                                            {"coder", "debugger"},
-                                            {"tester", "debugger"},
-                                            {"optimizer", "architect"}};
     auto index = [&](const std::string& l) {
         for (size_t i = 0; i < labels.size(); i++) {
             if (labels[i] == l) {
@@ -280,12 +270,12 @@ std::vector<std::pair<int32_t, int32_t>> confusable_pairs(const std::vector<std:
                l == "reviewer";
     });
     std::set<std::pair<int32_t, int32_t>> out;
-    for (const auto& p : kPairs) {
+    for (const auto& [pa, pb] : confusing_agent_names()) {
         Category ca{}, cb{};
-        label_category(p[0], ca);
-        label_category(p[1], cb);
-        const int32_t a = index(categories ? std::string(category_label(ca)) : p[0]);
-        const int32_t b = index(categories ? std::string(category_label(cb)) : p[1]);
+        label_category(pa, ca);
+        label_category(pb, cb);
+        const int32_t a = index(categories ? std::string(category_label(ca)) : pa);
+        const int32_t b = index(categories ? std::string(category_label(cb)) : pb);
         if (a >= 0 && b >= 0 && a != b) {
             out.insert({std::min(a, b), std::max(a, b)});
         }

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <ruvllm/error.h>
@@ -54,6 +55,10 @@ bool parse_domain(std::string_view s, Domain& out);
 // The seed category of an agent name or of a category label ("api-docs" -> researcher,
 // "Security" -> security). false if neither.
 bool label_category(std::string_view label, Category& out);
+
+// FACTS.md's 10 confusing agent pairs (the original's hard-negative pairs), in its order:
+// coder/refactorer, researcher/architect, ... optimizer/architect.
+const std::vector<std::pair<std::string, std::string>>& confusing_agent_names();
 
 // The README's model-tier table (category x complexity -> Claude tier).
 Tier tier_for(Category c, Complexity x);
