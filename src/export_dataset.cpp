@@ -25,6 +25,22 @@ bool write_fasttext(OutBuffer& out, const std::vector<Example>& ex) {
     return out.flush();
 }
 
+// The train/val/test parts of `examples` (stratified, template-grouped; balanced sampling of
+// the train part when the plan asks for it).
+Status split_parts(const std::vector<Example>& examples,
+                   const ExportPlan& plan,
+                   std::vector<Example> (&parts)[3]) {
+    Result<std::vector<int>> split = assign_splits(examples, plan.ratios, plan.seed);
+    if (!split) {
+        return split.error();
+    }
+    for (size_t i = 0; i < examples.size(); i++) {
+        parts[(*split)[i]].push_back(examples[i]);
+    }
+    parts[0] = balance(parts[0], plan.balance, plan.seed);
+    return ok();
+}
+
 Status write_examples(AtomicFile& f, const std::vector<Example>& ex, Kind kind) {
     OutBuffer out(f.stream());
     const bool ok_write = kind == Kind::jsonl      ? write_jsonl(out, ex)
@@ -99,15 +115,11 @@ Result<ExportSummary> export_dataset(const fs::path& dir,
                           dir.string() + ": cannot create output directory (" + ec.message() +
                               "), expected a writable path");
     }
-    Result<std::vector<int>> split = assign_splits(examples, plan.ratios, plan.seed);
-    if (!split) {
-        return split.error();
-    }
     std::vector<Example> parts[3];
-    for (size_t i = 0; i < examples.size(); i++) {
-        parts[(*split)[i]].push_back(examples[i]);
+    Status parted = split_parts(examples, plan, parts);
+    if (!parted) {
+        return parted.error();
     }
-    parts[0] = balance(parts[0], plan.balance, plan.seed);
     ExportSummary summary{parts[0].size(), parts[1].size(), parts[2].size(), {}};
 
     std::vector<AtomicFile> pending;
@@ -295,15 +307,11 @@ Result<ExportSummary> export_hf_dataset(const std::filesystem::path& dir,
                           (dir / "data").string() + ": cannot create directory (" + ec.message() +
                               "), expected a writable path");
     }
-    Result<std::vector<int>> split = assign_splits(examples, plan.ratios, plan.seed);
-    if (!split) {
-        return split.error();
-    }
     std::vector<Example> parts[3];
-    for (size_t i = 0; i < examples.size(); i++) {
-        parts[(*split)[i]].push_back(examples[i]);
+    Status parted = split_parts(examples, plan, parts);
+    if (!parted) {
+        return parted.error();
     }
-    parts[0] = balance(parts[0], plan.balance, plan.seed);
     ExportSummary summary{parts[0].size(), parts[1].size(), parts[2].size(), {}};
     const char* names[3] = {"train", "validation", "test"};
     std::vector<std::pair<fs::path, fs::path>> staged;  // (staging, final)

@@ -9,7 +9,7 @@
 #include <ruvllm/evaluate.h>
 #include <ruvllm/router.h>
 
-#include "gradcheck.h"
+#include "planted_router.h"
 
 namespace {
 
@@ -17,20 +17,9 @@ using ruvllm::Decision;
 using ruvllm::RouteConfig;
 using ruvllm::RouteMode;
 
-// Three words, one per label; each prototype is its word's own routing embedding, so the word
-// routes to its label with cosine 1. Keyword rule: "unit test" -> label 2 ("tester").
+// planted_router.h's model, with hand-set heads when asked.
 ruvllm::RouterModel planted(bool with_heads) {
-    ruvllm::Rng rng(7);
-    ruvllm::SubwordEmbedder base(ruvllm::SubwordConfig{16, 3, 4, 2000},
-                                 {"alpha", "beta", "gamma", "unit", "test"},
-                                 ruvllm::test::random_vec(rng, (5 + 2000) * 16));
-    ruvllm::RouterModel m =
-        ruvllm::RouterModel::init(base, {"coder", "reviewer", "tester"}, 16, rng);
-    const char* words[] = {"alpha", "beta", "gamma"};
-    for (int a = 0; a < 3; a++) {
-        m.embed(words[a], m.protos.data() + static_cast<size_t>(a) * 16);
-    }
-    m.keywords = ruvllm::KeywordStage({{"unit test", 2, 2.0f, 0.97f, 10}}, 3, {});
+    ruvllm::RouterModel m = ruvllm::test::planted_router(7);
     if (with_heads) {
         // Tier head: "alpha" -> opus (row 2 is alpha's z, scaled); others near zero.
         m.heads.E = 16;

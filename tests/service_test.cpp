@@ -9,7 +9,7 @@
 
 #include <ruvllm/service.h>
 
-#include "gradcheck.h"
+#include "planted_router.h"
 #include <httplib.h>
 
 namespace {
@@ -17,18 +17,7 @@ namespace {
 using Json = nlohmann::json;
 
 ruvllm::RouterModel planted() {
-    ruvllm::Rng rng(11);
-    ruvllm::SubwordEmbedder base(ruvllm::SubwordConfig{16, 3, 4, 2000},
-                                 {"alpha", "beta", "gamma", "unit", "test"},
-                                 ruvllm::test::random_vec(rng, (5 + 2000) * 16));
-    ruvllm::RouterModel m =
-        ruvllm::RouterModel::init(base, {"coder", "reviewer", "tester"}, 16, rng);
-    const char* words[] = {"alpha", "beta", "gamma"};
-    for (int a = 0; a < 3; a++) {
-        m.embed(words[a], m.protos.data() + static_cast<size_t>(a) * 16);
-    }
-    m.keywords = ruvllm::KeywordStage({{"unit test", 2, 2.0f, 0.97f, 10}}, 3, {});
-    return m;
+    return ruvllm::test::planted_router(11);
 }
 
 ruvllm::ServiceConfig config() {
