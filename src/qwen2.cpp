@@ -203,7 +203,13 @@ Result<Qwen2Config> read_config(const gguf::File& f) {
     return c;
 }
 
-Status read_layer(const gguf::File& f, const Qwen2Config& c, int il, Qwen2Model::Layer& L) {
+// Reads layer `il`; folds the LoRA of `opts` (if any) into its 2-D weights, counting them.
+Status read_layer(const gguf::File& f,
+                  const Qwen2Config& c,
+                  const Qwen2Options& opts,
+                  int il,
+                  Qwen2Model::Layer& L,
+                  size_t& n_lora) {
     const auto E = static_cast<uint64_t>(c.n_embd);
     const auto F = static_cast<uint64_t>(c.n_ff);
     const auto KD = static_cast<uint64_t>(c.n_head_kv * c.head_dim());
@@ -234,6 +240,16 @@ Status read_layer(const gguf::File& f, const Qwen2Config& c, int il, Qwen2Model:
             return v.error();
         }
         *it.dst = std::move(*v);
+        const LoraTensor* t = opts.adapter ? opts.adapter->find(p + it.name) : nullptr;
+        if (t != nullptr && it.shape.size() == 2) {
+            const float s = lora_scale(opts.adapter->alpha, t->rank, opts.adapter_scale);
+            apply_lora(*t,
+                       s,
+                       it.dst->data(),
+                       static_cast<int>(it.shape[1]),
+                       static_cast<int>(it.shape[0]));
+            n_lora++;
+        }
     }
     for (std::vector<float>* b : {&L.bq, &L.bk, &L.bv}) {
         if (b->empty()) {
@@ -383,6 +399,18 @@ Result<Qwen2Model> Qwen2Model::from_gguf(const gguf::File& file, const Qwen2Opti
     if (!cfg) {
         return cfg.error();
     }
+    if (options.adapter) {
+        Status s = validate_lora(*options.adapter);
+        if (s) {
+            s = check_lora_base(file, *options.adapter);
+        }
+        if (!s) {
+            return make_error(s.error().code, "qwen2: " + s.error().message);
+        }
+        if (!std::isfinite(options.adapter_scale)) {
+            return make_error(Errc::invalid_argument, "qwen2: adapter_scale is not finite");
+        }
+    }
     auto w = std::make_shared<Weights>();
     w->file = std::make_shared<const gguf::File>(file);  // shares the mapping of a mapped file
     const gguf::TensorInfo* te = w->file->find_tensor("token_embd.weight");
@@ -411,11 +439,26 @@ Result<Qwen2Model> Qwen2Model::from_gguf(const gguf::File& file, const Qwen2Opti
     }
     w->output_norm = std::move(*on);
     w->layers.resize(static_cast<size_t>(cfg->n_layer));
+    size_t n_lora = 0;
     for (int il = 0; il < cfg->n_layer; il++) {
-        Status s = read_layer(file, *cfg, il, w->layers[static_cast<size_t>(il)]);
+        Status s = read_layer(file, *cfg, options, il, w->layers[static_cast<size_t>(il)], n_lora);
         if (!s) {
             return s.error();
         }
+    }
+    if (options.adapter && n_lora != options.adapter->tensors.size()) {
+        for (const LoraTensor& t : options.adapter->tensors) {
+            const std::string& n = t.base_name;
+            if (n.rfind("blk.", 0) != 0) {
+                return make_error(Errc::invalid_argument,
+                                  "qwen2: LoRA target '" + n +
+                                      "' is not a layer weight, expected blk.N.attn_q/k/v/"
+                                      "output or ffn_gate/up/down .weight");
+            }
+        }
+        return make_error(Errc::invalid_argument,
+                          "qwen2: " + std::to_string(options.adapter->tensors.size() - n_lora) +
+                              " LoRA targets are not layer weights");
     }
     Result<BpeTokenizer> tok = BpeTokenizer::from_gguf(file);
     if (!tok) {

@@ -22,6 +22,7 @@
 #include <ruvllm/qwen2.h>
 #include <ruvllm/rng.h>
 
+#include "qwen2_testmodel.h"
 #include "testutil.h"
 #include <dlfcn.h>
 
@@ -223,62 +224,19 @@ LlamaEmbedder& llama() {
     return e;
 }
 
-// A random Qwen2 model with the vocabulary of `vocab` and every 2-D weight in `type`.
+// A random Qwen2 model with the vocabulary of `vocab` and every 2-D weight in `type`
+// (qwen2_testmodel.h; the same weights for every type).
 gguf::File make_model(const gguf::File& vocab, TensorType type) {
-    gguf::File f;
-    f.set("general.architecture", std::string("qwen2"));
-    f.set("general.name", std::string("ruvllm-interop-tiny"));
-    f.set("qwen2.block_count", static_cast<uint32_t>(kLayers));
-    f.set("qwen2.context_length", static_cast<uint32_t>(512));
-    f.set("qwen2.embedding_length", static_cast<uint32_t>(kE));
-    f.set("qwen2.feed_forward_length", static_cast<uint32_t>(kF));
-    f.set("qwen2.attention.head_count", static_cast<uint32_t>(kH));
-    f.set("qwen2.attention.head_count_kv", static_cast<uint32_t>(kK));
-    f.set("qwen2.attention.layer_norm_rms_epsilon", 1e-6f);
-    f.set("qwen2.rope.freq_base", 1000000.0f);
-    uint64_t n_vocab = 0;
-    for (const auto& [key, value] : vocab.metadata()) {
-        if (key.rfind("tokenizer.", 0) == 0) {
-            f.set(key, value);
-        }
-        if (key == "tokenizer.ggml.tokens") {
-            n_vocab = std::get<gguf::Array>(value).size();
-        }
-    }
-    ruvllm::Rng rng(2024);  // the same weights for every type
-    auto add =
-        [&](const std::string& name, std::vector<uint64_t> shape, float scale, float offset = 0) {
-            size_t n = 1;
-            for (const uint64_t d : shape) {
-                n *= d;
-            }
-            std::vector<float> x(n);
-            for (float& v : x) {
-                v = offset + scale * (rng.uniform_f32() * 2 - 1);
-            }
-            const TensorType t = shape.size() == 2 ? type : TensorType::f32;
-            ruvllm::Status s = f.add_tensor(name, std::move(shape), x, t);
-            EXPECT_TRUE(s.ok()) << name << ": " << (s.ok() ? "" : s.error().message);
-        };
-    const uint64_t KD = kK * (kE / kH);
-    add("token_embd.weight", {kE, n_vocab}, 1.0f);
-    for (uint64_t il = 0; il < kLayers; il++) {
-        const std::string p = "blk." + std::to_string(il) + ".";
-        add(p + "attn_norm.weight", {kE}, 0.2f, 1.0f);
-        add(p + "attn_q.weight", {kE, kE}, 0.1f);
-        add(p + "attn_q.bias", {kE}, 0.3f);
-        add(p + "attn_k.weight", {kE, KD}, 0.1f);
-        add(p + "attn_k.bias", {KD}, 0.3f);
-        add(p + "attn_v.weight", {kE, KD}, 0.1f);
-        add(p + "attn_v.bias", {KD}, 0.3f);
-        add(p + "attn_output.weight", {kE, kE}, 0.1f);
-        add(p + "ffn_norm.weight", {kE}, 0.2f, 1.0f);
-        add(p + "ffn_gate.weight", {kE, kF}, 0.1f);
-        add(p + "ffn_up.weight", {kE, kF}, 0.1f);
-        add(p + "ffn_down.weight", {kF, kE}, 0.08f);
-    }
-    add("output_norm.weight", {kE}, 0.2f, 1.0f);
-    return f;
+    ruvllm::test::TinyQwen2 s;
+    s.E = kE;
+    s.F = kF;
+    s.H = kH;
+    s.K = kK;
+    s.layers = kLayers;
+    s.rope_base = 1000000.0f;
+    s.type = type;
+    s.seed = 2024;
+    return ruvllm::test::make_tiny_qwen2(s, &vocab);
 }
 
 const char* const kTexts[] = {

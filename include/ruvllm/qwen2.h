@@ -62,6 +62,7 @@
 #include <ruvllm/embedder.h>
 #include <ruvllm/error.h>
 #include <ruvllm/gguf.h>
+#include <ruvllm/lora.h>
 
 namespace ruvllm {
 
@@ -86,6 +87,12 @@ struct Qwen2Options {
     bool normalize = true;  // L2-normalise embed()'s output
     int n_threads = 2;      // >= 1
     int max_tokens = 0;     // > 0: truncate texts to this many tokens (and to n_ctx)
+    // A LoRA (lora.h) folded into the F32 weights on load: W += adapter_scale * alpha / rank
+    // * B A, as llama.cpp computes with llama_set_adapters_lora(.., &adapter_scale). Its
+    // targets must be 2-D weights of the layers (blk.N.attn_q/k/v/output, ffn_gate/up/down):
+    // others are Errc::invalid_argument, as are a mismatched architecture or shape.
+    std::shared_ptr<const LoraAdapter> adapter = nullptr;
+    float adapter_scale = 1.0f;
 };
 
 class Qwen2Model : public Embedder {
