@@ -250,3 +250,20 @@ cli_expect(report_fixture RC 0 OUT "report: 1 training stats, 1 eval reports.* -
            ARGS report --run ${CMAKE_CURRENT_SOURCE_DIR}/data/report_run -o ${CLI_TMP}/report.html)
 cli_expect(report_missing_dir RC 1 ONE_LINE ERR "^ruvllm: .*nowhere"
            ARGS report --run ${CLI_TMP}/nowhere -o ${CLI_TMP}/r2.html)
+
+# lora-merge (lora.h): tests/data/lora_adapter.gguf folded into tests/data/lora_base.gguf
+set(LORA_DATA ${CMAKE_CURRENT_SOURCE_DIR}/data)
+cli_expect(lora_merge RC 0
+           ERR "lora-merge: .*lora_base.gguf \\+ .*lora_adapter.gguf \\(1 tensors, alpha 2, scale 0.5\\) -> "
+           ARGS lora-merge --lora ${LORA_DATA}/lora_adapter.gguf --base ${LORA_DATA}/lora_base.gguf
+                -o ${CMAKE_CURRENT_BINARY_DIR}/lora_merged.gguf --scale 0.5)
+cli_expect(lora_merge_inspect RC 0 OUT "some.key += 42.*blk.0.attn_q.weight +F32 +2 x 2"
+           ARGS inspect ${CMAKE_CURRENT_BINARY_DIR}/lora_merged.gguf)
+set_tests_properties(cli.lora_merge_inspect PROPERTIES DEPENDS cli.lora_merge)
+cli_expect(lora_merge_wrong_arch RC 1 ONE_LINE
+           ERR "^ruvllm: .*tiny.gguf: lora: adapter architecture 'qwen2' does not match the base model's 'ruvllm'"
+           ARGS lora-merge --lora ${LORA_DATA}/lora_adapter.gguf --base ${TINY_GGUF}
+                -o ${CMAKE_CURRENT_BINARY_DIR}/lora_bad.gguf)
+cli_expect(lora_merge_not_adapter RC 1 ONE_LINE ERR "^ruvllm: .*lora_base.gguf: lora: .*general.type"
+           ARGS lora-merge --lora ${LORA_DATA}/lora_base.gguf --base ${LORA_DATA}/lora_base.gguf
+                -o ${CMAKE_CURRENT_BINARY_DIR}/lora_bad.gguf)

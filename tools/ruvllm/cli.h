@@ -218,6 +218,14 @@ struct MergeOptions {
 CLI::App* add_merge(CLI::App& app, MergeOptions& opt);
 Status run_merge(const MergeOptions& opt);
 
+struct LoraMergeOptions {
+    std::string lora, base, out;
+    float scale = 1.0f;
+};
+
+CLI::App* add_lora_merge(CLI::App& app, LoraMergeOptions& opt);
+Status run_lora_merge(const LoraMergeOptions& opt);
+
 struct InspectOptions {
     std::string file;
     bool kv = false, tensors = false;

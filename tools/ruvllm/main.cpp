@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
         cli::QuantizeOptions quantize;
         cli::ExportOptions exp;
         cli::MergeOptions merge;
+        cli::LoraMergeOptions lora_merge;
         cli::InspectOptions inspect;
         cli::ReportOptions report;
         cli::PipelineOptions pipeline;
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
             verb(app, quantize, cli::add_quantize, cli::run_quantize),
             verb(app, exp, cli::add_export, cli::run_export),
             verb(app, merge, cli::add_merge, cli::run_merge),
+            verb(app, lora_merge, cli::add_lora_merge, cli::run_lora_merge),
             verb(app, inspect, cli::add_inspect, cli::run_inspect),
             verb(app, report, cli::add_report, cli::run_report),
             verb(app, pipeline, cli::add_pipeline, cli::run_pipeline),
