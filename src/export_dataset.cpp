@@ -254,36 +254,35 @@ Result<ExportSummary> export_dataset(const fs::path& dir,
 
 namespace {
 
+// The `datasets` dtype of a scalar Parquet column.
+const char* hf_dtype(parquet::Type t) {
+    switch (t) {
+        case parquet::Type::boolean:
+            return "bool";
+        case parquet::Type::int32:
+            return "int32";
+        case parquet::Type::int64:
+            return "int64";
+        case parquet::Type::float32:
+            return "float32";
+        case parquet::Type::float64:
+            return "float64";
+        default:
+            return "string";
+    }
+}
+
 void features_yaml(std::ostringstream& y, const std::vector<parquet::Field>& fields, int indent) {
     const std::string pad(static_cast<size_t>(indent), ' ');
     for (const parquet::Field& f : fields) {
         y << pad << "- name: " << f.name << "\n";
-        switch (f.type) {
-            case parquet::Type::group:
-                y << pad << "  struct:\n";
-                features_yaml(y, f.fields, indent + 2);
-                break;
-            case parquet::Type::list:
-                y << pad << "  sequence: string\n";
-                break;
-            case parquet::Type::float64:
-                y << pad << "  dtype: float64\n";
-                break;
-            case parquet::Type::float32:
-                y << pad << "  dtype: float32\n";
-                break;
-            case parquet::Type::int32:
-                y << pad << "  dtype: int32\n";
-                break;
-            case parquet::Type::int64:
-                y << pad << "  dtype: int64\n";
-                break;
-            case parquet::Type::boolean:
-                y << pad << "  dtype: bool\n";
-                break;
-            case parquet::Type::string:
-                y << pad << "  dtype: string\n";
-                break;
+        if (f.type == parquet::Type::group) {
+            y << pad << "  struct:\n";
+            features_yaml(y, f.fields, indent + 2);
+        } else if (f.type == parquet::Type::list) {
+            y << pad << "  sequence: string\n";  // lists of strings (parquet.h)
+        } else {
+            y << pad << "  dtype: " << hf_dtype(f.type) << "\n";
         }
     }
 }

@@ -267,3 +267,8 @@ cli_expect(lora_merge_wrong_arch RC 1 ONE_LINE
 cli_expect(lora_merge_not_adapter RC 1 ONE_LINE ERR "^ruvllm: .*lora_base.gguf: lora: .*general.type"
            ARGS lora-merge --lora ${LORA_DATA}/lora_base.gguf --base ${LORA_DATA}/lora_base.gguf
                 -o ${CMAKE_CURRENT_BINARY_DIR}/lora_bad.gguf)
+cli_expect(generate_parquet RC 0 OUT "claude_training_full.parquet.*claude_training_test.parquet"
+           ARGS generate --library ${TINY} --per-category 5 --format parquet --compression zstd
+                --out ${CLI_TMP}/pq)
+cli_expect(generate_hf RC 0 OUT "data/train-00000-of-00001.parquet.*data/test-00000-of-00001.parquet.*README.md"
+           ARGS generate --library ${TINY} --per-category 5 --format hf --out ${CLI_TMP}/hf)

@@ -96,3 +96,52 @@ TEST(Export, UnwritableDirectoryIsAnIoErrorAndLeavesNothing) {
     EXPECT_EQ(s.error().code, ruvllm::Errc::io);
     EXPECT_NE(s.error().message.find("file/sub"), std::string::npos);
 }
+
+TEST(Export, ParquetFilesArePublishedWithTheOthers) {
+    ruvllm::test::TempDir dir;
+    ruvllm::ExportPlan plan;
+    plan.parquet = true;
+    ruvllm::Result<ruvllm::ExportSummary> s =
+        ruvllm::export_dataset(dir / "out", tiny_dataset(), plan);
+    ASSERT_TRUE(s) << s.error().message;
+    for (const char* n : {"full", "train", "val", "test"}) {
+        const auto p = dir / "out" / (std::string("claude_training_") + n + ".parquet");
+        ASSERT_TRUE(std::filesystem::exists(p)) << p;
+        const std::string bytes = ruvllm::test::slurp(p);
+        EXPECT_EQ(bytes.substr(0, 4), "PAR1");
+        EXPECT_EQ(bytes.substr(bytes.size() - 4), "PAR1");
+    }
+    for (const auto& e : std::filesystem::directory_iterator(dir / "out")) {
+        EXPECT_EQ(e.path().filename().string().find(".staging"), std::string::npos) << e.path();
+    }
+}
+
+TEST(Export, HuggingFaceLayoutAndCard) {
+    ruvllm::test::TempDir dir;
+    const std::vector<ruvllm::Example> ds = tiny_dataset();
+    ruvllm::Result<ruvllm::ExportSummary> s =
+        ruvllm::export_hf_dataset(dir / "hf", ds, ruvllm::ExportPlan{});
+    ASSERT_TRUE(s) << s.error().message;
+    for (const char* n : {"train", "validation", "test"}) {
+        EXPECT_TRUE(
+            std::filesystem::exists(dir / "hf/data" / (std::string(n) + "-00000-of-00001.parquet")))
+            << n;
+    }
+    const std::string card = ruvllm::test::slurp(dir / "hf/README.md");
+    ASSERT_EQ(card.substr(0, 4), "---\n");
+    const size_t end = card.find("\n---\n", 4);
+    ASSERT_NE(end, std::string::npos);
+    const std::string yaml = card.substr(4, end - 4);
+    for (const char* want :
+         {"license: mit",
+          "- split: validation\n    path: data/validation-*",
+          "  - name: metadata\n    struct:\n    - name: category\n      dtype: string",
+          "    - name: quality_score\n      dtype: float64",
+          "    - name: tags\n      sequence: string",
+          "  - name: train\n    num_bytes: "}) {
+        EXPECT_NE(yaml.find(want), std::string::npos) << want;
+    }
+    EXPECT_NE(yaml.find("num_examples: " + std::to_string(s->train) + "\n"), std::string::npos);
+    EXPECT_EQ(s->train + s->val + s->test, ds.size());
+    EXPECT_NE(card.find("# ruvllm routing dataset", end), std::string::npos);  // the card follows
+}
