@@ -14,6 +14,7 @@
 #include <ruvllm/qwen2.h>
 #include <ruvllm/rng.h>
 
+#include "qwen2_testmodel.h"
 #include "testutil.h"
 
 namespace {
@@ -25,27 +26,6 @@ using ruvllm::Qwen2Options;
 using ruvllm::TensorType;
 
 constexpr int kE = 64, kF = 128, kH = 4, kK = 2, kLayers = 2;
-
-// GPT-2's byte -> code point map, as UTF-8.
-std::string byte_symbol(int b) {
-    const bool printable = (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
-    int cp = b;
-    if (!printable) {
-        int n = 0;
-        for (int c = 0; c < b; c++) {
-            n += ((c >= 33 && c <= 126) || (c >= 161 && c <= 172) || c >= 174) ? 0 : 1;
-        }
-        cp = 256 + n;
-    }
-    std::string s;
-    if (cp < 0x80) {
-        s += static_cast<char>(cp);
-    } else {
-        s += static_cast<char>(0xC0 | (cp >> 6));
-        s += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-    return s;
-}
 
 struct Spec {
     std::string arch = "qwen2";
@@ -85,18 +65,7 @@ gguf::File make_model(const Spec& s) {
     f.set("qwen2.attention.head_count_kv", static_cast<uint32_t>(kK));
     f.set("qwen2.attention.layer_norm_rms_epsilon", 1e-6f);
     f.set("qwen2.rope.freq_base", 10000.0f);
-    std::vector<std::string> tokens;
-    for (int b = 0; b < 256; b++) {
-        tokens.push_back(byte_symbol(b));
-    }
-    tokens.push_back("ab");
-    tokens.push_back(byte_symbol(' ') + "b");
-    f.set("tokenizer.ggml.model", std::string("gpt2"));
-    f.set("tokenizer.ggml.pre", std::string("qwen2"));
-    f.set("tokenizer.ggml.tokens", gguf::Array::of(tokens));
-    f.set("tokenizer.ggml.merges",
-          gguf::Array::of(std::vector<std::string>{"a b", byte_symbol(' ') + " b"}));
-    const auto V = static_cast<uint64_t>(tokens.size());
+    const uint64_t V = ruvllm::test::add_vocab(f, nullptr);  // byte-level (qwen2_testmodel.h)
 
     ruvllm::Rng rng(s.seed);
     auto add =
