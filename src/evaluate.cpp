@@ -45,9 +45,9 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
     for (ModeMetrics* m : {&r.keyword, &r.embedding, &r.hybrid}) {
         m->confusion = empty;
     }
-    RouteConfig kw = cfg, emb = cfg, hyb = cfg;
-    kw.mode = RouteMode::keyword;
+    RouteConfig emb = cfg, hyb = cfg;
     emb.mode = RouteMode::embedding;
+    emb.top = A;
     hyb.mode = RouteMode::hybrid;
     std::vector<float> all_scores;
     std::vector<int32_t> all_labels;
@@ -66,16 +66,20 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
             return make_error(h.error().code,
                               "example " + std::to_string(i + 1) + ": " + h.error().message);
         }
-        Result<Decision> k = route_task(model, ex.text, kw);
+        // The keyword-only decision is the hybrid's when its keyword stage decided, else none;
+        // the embedding-only decision lists every label's cosine (emb.top = A), so each text is
+        // embedded twice, not four times.
         Result<Decision> e = route_task(model, ex.text, emb);
-        count(r.keyword, ex.label, k->label);
+        count(r.keyword, ex.label, h->keyword_stage ? h->label : -1);
         count(r.embedding, ex.label, e->label);
         count(r.hybrid, ex.label, h->label);
         latency.push_back(h->latency_us);
         if (h->label != ex.label) {
             r.errors.emplace_back(i, *h);
         }
-        model.scores(ex.text, s.data());
+        for (const auto& [a, cosine] : e->top) {
+            s[static_cast<size_t>(a)] = cosine;
+        }
         all_scores.insert(all_scores.end(), s.begin(), s.end());
         all_labels.push_back(ex.label);
         if (ex.neg >= 0 && ex.neg < A) {

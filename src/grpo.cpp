@@ -195,13 +195,14 @@ void grpo_log_policy(const GrpoParams& p, const float* z, float* logp_agent, flo
     }
 }
 
-double grpo_group_loss(const GrpoParams& p,
-                       const float* z,
-                       const float* ref_agent,
-                       const float* ref_tier,
-                       const std::vector<GrpoSample>& samples,
-                       const GrpoConfig& cfg) {
-    const Forward f = forward(p, z);
+namespace {
+
+// The group loss L (grpo.h) of a forward pass already made.
+double group_loss(const Forward& f,
+                  const float* ref_agent,
+                  const float* ref_tier,
+                  const std::vector<GrpoSample>& samples,
+                  const GrpoConfig& cfg) {
     double pg = 0;
     for (const GrpoSample& s : samples) {
         const double rho = std::exp(sample_logp(f, s.o) - s.logp_ref);
@@ -216,15 +217,26 @@ double grpo_group_loss(const GrpoParams& p,
     return loss + cfg.kl * k;
 }
 
-void grpo_group_backward(const GrpoParams& p,
-                         const float* z,
-                         const float* ref_agent,
-                         const float* ref_tier,
-                         const std::vector<GrpoSample>& samples,
-                         const GrpoConfig& cfg,
-                         float scale,
-                         float* dprotos,
-                         float* dtier) {
+}  // namespace
+
+double grpo_group_loss(const GrpoParams& p,
+                       const float* z,
+                       const float* ref_agent,
+                       const float* ref_tier,
+                       const std::vector<GrpoSample>& samples,
+                       const GrpoConfig& cfg) {
+    return group_loss(forward(p, z), ref_agent, ref_tier, samples, cfg);
+}
+
+double grpo_group_backward(const GrpoParams& p,
+                           const float* z,
+                           const float* ref_agent,
+                           const float* ref_tier,
+                           const std::vector<GrpoSample>& samples,
+                           const GrpoConfig& cfg,
+                           float scale,
+                           float* dprotos,
+                           float* dtier) {
     const Forward f = forward(p, z);
     const int A = p.A, E = p.E;
     const bool has_tier = !f.lt.empty();
@@ -291,6 +303,7 @@ void grpo_group_backward(const GrpoParams& p,
     for (size_t i = 0; i < dp.size(); i++) {
         dprotos[i] += scale * dp[i];
     }
+    return group_loss(f, ref_agent, ref_tier, samples, cfg);
 }
 
 Result<std::pair<double, double>> grpo_validate(const RouterModel& model,
@@ -432,17 +445,16 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
             const float scale = 1.0f / static_cast<float>(end - start);
             for (size_t j = start; j < end; j++) {
                 const Group& g = groups[order[j]];
-                loss_sum +=
-                    grpo_group_loss(p, g.z.data(), g.ref_a.data(), g.ref_t.data(), g.samples, cfg);
-                grpo_group_backward(p,
-                                    g.z.data(),
-                                    g.ref_a.data(),
-                                    g.ref_t.data(),
-                                    g.samples,
-                                    cfg,
-                                    scale,
-                                    dp.data(),
-                                    dt.data());
+                // One forward pass gives the gradient and the loss of the group.
+                loss_sum += grpo_group_backward(p,
+                                                g.z.data(),
+                                                g.ref_a.data(),
+                                                g.ref_t.data(),
+                                                g.samples,
+                                                cfg,
+                                                scale,
+                                                dp.data(),
+                                                dt.data());
             }
             step++;
             adamw_update(p.protos.data(),

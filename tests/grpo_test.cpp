@@ -145,11 +145,12 @@ TEST(Grpo, GroupLossGradientMatchesFiniteDifferences) {
         samples.push_back(s);
     }
     std::vector<float> dp(30, 0.0f), dt(18, 0.0f);
-    ruvllm::grpo_group_backward(
+    const double returned = ruvllm::grpo_group_backward(
         p, z.data(), ra.data(), rt.data(), samples, cfg, 1.0f, dp.data(), dt.data());
     auto loss = [&] {
         return ruvllm::grpo_group_loss(p, z.data(), ra.data(), rt.data(), samples, cfg);
     };
+    EXPECT_DOUBLE_EQ(returned, loss());  // backward returns the loss of its forward pass
     EXPECT_LT(ruvllm::test::max_rel_error(p.protos, dp, loss), 1e-2);
     EXPECT_LT(ruvllm::test::max_rel_error(p.tier, dt, loss), 1e-2);
     // The clipped sample contributes nothing: removing its advantage changes no gradient.

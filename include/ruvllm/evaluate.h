@@ -1,7 +1,7 @@
 // ruvllm/evaluate.h: a router's quality on labelled data, the numbers behind `ruvllm eval`.
 //
-// Every example is routed three ways (router.h's route_task with modes keyword, embedding and
-// hybrid, the rest of the RouteConfig as given):
+// Every example is judged three ways (router.h's route_task in modes hybrid and embedding, the
+// rest of the RouteConfig as given; the keyword-only answer is the hybrid's keyword stage):
 //   keyword    decides only some examples: `coverage` = decided / n, `accuracy_decided` =
 //              right / decided; its confusion matrix counts the decided examples only;
 //   embedding  the nearest prototype; abstentions (min_confidence) count as wrong;

@@ -120,16 +120,17 @@ double grpo_group_loss(const GrpoParams& p,
                        const float* ref_tier,
                        const std::vector<GrpoSample>& samples,
                        const GrpoConfig& cfg);
-// Accumulates dL/dprotos (A, E) and dL/dtier (3, E; ignored without a tier head) times `scale`.
-void grpo_group_backward(const GrpoParams& p,
-                         const float* z,
-                         const float* ref_agent,
-                         const float* ref_tier,
-                         const std::vector<GrpoSample>& samples,
-                         const GrpoConfig& cfg,
-                         float scale,
-                         float* dprotos,
-                         float* dtier);
+// Accumulates dL/dprotos (A, E) and dL/dtier (3, E; ignored without a tier head) times `scale`,
+// and returns L (the same value as grpo_group_loss, from the same forward pass).
+double grpo_group_backward(const GrpoParams& p,
+                           const float* z,
+                           const float* ref_agent,
+                           const float* ref_tier,
+                           const std::vector<GrpoSample>& samples,
+                           const GrpoConfig& cfg,
+                           float scale,
+                           float* dprotos,
+                           float* dtier);
 
 // ---- rounds ----
 
