@@ -10,20 +10,13 @@
 
 namespace ruvllm {
 
-struct Qwen2Model::Layer {
-    std::vector<float> attn_norm, ffn_norm;  // (E)
-    std::vector<float> wq, wk, wv, wo;       // (E, E), (K D, E), (K D, E), (E, E)
-    std::vector<float> bq, bk, bv;           // (E), (K D), (K D)
-    std::vector<float> gate, up, down;       // (F, E), (F, E), (E, F)
-};
-
 struct Qwen2Model::Weights {
     std::shared_ptr<const gguf::File> file;  // holds token_embd (encoded)
     gguf::TensorInfo token_embd;
     std::span<const uint8_t> token_embd_bytes;
     size_t token_row_bytes = 0;
     std::vector<float> output_norm;  // (E)
-    std::vector<Layer> layers;
+    std::vector<Qwen2LayerWeights> layers;
 };
 
 namespace {
@@ -208,7 +201,7 @@ Status read_layer(const gguf::File& f,
                   const Qwen2Config& c,
                   const Qwen2Options& opts,
                   int il,
-                  Qwen2Model::Layer& L,
+                  Qwen2LayerWeights& L,
                   size_t& n_lora) {
     const auto E = static_cast<uint64_t>(c.n_embd);
     const auto F = static_cast<uint64_t>(c.n_ff);
@@ -490,10 +483,44 @@ std::vector<int32_t> Qwen2Model::tokenize(std::string_view text) const {
 }
 
 Result<std::vector<float>> Qwen2Model::forward(std::span<const int32_t> ids) const {
+    Result<std::vector<float>> x = forward_layers(ids, cfg_.n_layer);
+    if (!x) {
+        return x;
+    }
+    const int T = static_cast<int>(ids.size());
+    std::vector<float> n(x->size());
+    rmsnorm(n.data(), x->data(), w_->output_norm.data(), T, cfg_.n_embd, cfg_.rms_eps);
+    return n;
+}
+
+Result<Qwen2LayerWeights> Qwen2Model::layer_weights(int il) const {
+    if (il < 0 || il >= cfg_.n_layer) {
+        return make_error(Errc::invalid_argument,
+                          "qwen2: layer " + std::to_string(il) + ", expected 0 to " +
+                              std::to_string(cfg_.n_layer - 1));
+    }
+    return w_->layers[static_cast<size_t>(il)];
+}
+
+const std::vector<float>& Qwen2Model::output_norm() const {
+    return w_->output_norm;
+}
+
+const gguf::File& Qwen2Model::file() const {
+    return *w_->file;
+}
+
+Result<std::vector<float>> Qwen2Model::forward_layers(std::span<const int32_t> ids,
+                                                      int n_layers) const {
     const int T = static_cast<int>(ids.size());
     const int E = cfg_.n_embd, F = cfg_.n_ff, H = cfg_.n_head, K = cfg_.n_head_kv;
     const int D = cfg_.head_dim();
     const int KD = K * D;
+    if (n_layers < 0 || n_layers > cfg_.n_layer) {
+        return make_error(Errc::invalid_argument,
+                          "qwen2: " + std::to_string(n_layers) + " layers, expected 0 to " +
+                              std::to_string(cfg_.n_layer));
+    }
     if (ids.size() > static_cast<size_t>(cfg_.n_ctx)) {
         return make_error(Errc::invalid_argument,
                           "qwen2: " + std::to_string(ids.size()) + " tokens, expected at most " +
@@ -515,7 +542,8 @@ Result<std::vector<float>> Qwen2Model::forward(std::span<const int32_t> ids) con
     const int nt = opts_.n_threads;
     std::vector<float> n(TE), q(TE), k(size_t(T) * KD), v(size_t(T) * KD), a(TE), o(TE);
     std::vector<float> g(size_t(T) * F), u(size_t(T) * F);
-    for (const Layer& L : w_->layers) {
+    for (int il = 0; il < n_layers; il++) {
+        const Qwen2LayerWeights& L = w_->layers[static_cast<size_t>(il)];
         rmsnorm(n.data(), x.data(), L.attn_norm.data(), T, E, cfg_.rms_eps);
         matmul(q.data(), n.data(), L.wq.data(), L.bq.data(), T, E, E, nt);
         matmul(k.data(), n.data(), L.wk.data(), L.bk.data(), T, KD, E, nt);
@@ -544,8 +572,7 @@ Result<std::vector<float>> Qwen2Model::forward(std::span<const int32_t> ids) con
             x[i] += o[i];
         }
     }
-    rmsnorm(n.data(), x.data(), w_->output_norm.data(), T, E, cfg_.rms_eps);
-    return n;
+    return x;
 }
 
 void Qwen2Model::pool(std::span<const float> hidden, float* out) const {

@@ -68,6 +68,16 @@ namespace ruvllm {
 
 enum class Pooling { mean, last };
 
+// One layer's weights as F32, row-major: matrices are (out rows, in cols) as forward() uses
+// them (wq (E, E), wk / wv (K D, E), wo (E, E), gate / up (F, E), down (E, F)); biases are zero
+// where the file has none.
+struct Qwen2LayerWeights {
+    std::vector<float> attn_norm, ffn_norm;  // (E)
+    std::vector<float> wq, wk, wv, wo;
+    std::vector<float> bq, bk, bv;  // (E), (K D), (K D)
+    std::vector<float> gate, up, down;
+};
+
 struct Qwen2Config {
     int n_layer = 0;
     int n_embd = 0;     // E
@@ -117,8 +127,20 @@ public:
     // Errc::invalid_argument for an id outside [0, n_vocab) or T > n_ctx. T == 0 gives {}.
     Result<std::vector<float>> forward(std::span<const int32_t> ids) const;
 
+    // The residual stream after the first `n_layers` layers (0 <= n_layers <= n_layer): T rows
+    // of dim(), before any norm. forward(ids) is output_norm applied to
+    // forward_layers(ids, n_layer). The LoRA trainer caches this for its frozen lower layers.
+    Result<std::vector<float>> forward_layers(std::span<const int32_t> ids, int n_layers) const;
+
     // Pools T rows of dim() (from forward) into out[0, dim()) as options() say; zeros if T == 0.
     void pool(std::span<const float> hidden, float* out) const;
+
+    // A copy of layer `il`'s weights in F32 (with the options' adapter folded in, as loaded).
+    Result<Qwen2LayerWeights> layer_weights(int il) const;
+    // output_norm.weight (E).
+    const std::vector<float>& output_norm() const;
+    // The GGUF file the model was read from (its metadata and tensors).
+    const gguf::File& file() const;
 
     const Qwen2Config& config() const { return cfg_; }
 
@@ -126,7 +148,6 @@ public:
 
     const BpeTokenizer& tokenizer() const { return *tok_; }
 
-    struct Layer;    // qwen2.cpp
     struct Weights;  // qwen2.cpp
 
 private:
