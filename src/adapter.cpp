@@ -253,7 +253,7 @@ Result<RouterModel> merge_adapter(const SubwordEmbedder& base, const fs::path& a
         !meta.contains("tau") || !meta["tau"].is_number()) {
         return make_error(Errc::format, meta_path.string() + ": expected JSON with labels and tau");
     }
-    RouterModel m{base, 0, {}, {}, {}, {}, 0.07f, {}, {}, {}};
+    RouterModel m{base, nullptr, 0, {}, {}, {}, {}, 0.07f, {}, {}, {}};
     for (const auto& l : meta["labels"]) {
         if (!l.is_string()) {
             return make_error(Errc::format, meta_path.string() + ": labels must be strings");

@@ -119,6 +119,26 @@ void apply_lora(const LoraTensor& t, float s, float* w, int out, int in) {
     }
 }
 
+Status add_lora_tensors(gguf::File& f,
+                        const LoraAdapter& adapter,
+                        std::string_view prefix,
+                        TensorType type) {
+    for (const LoraTensor& t : adapter.tensors) {
+        const auto R = static_cast<uint64_t>(t.rank);
+        const auto I = static_cast<uint64_t>(t.n_in());
+        const auto O = static_cast<uint64_t>(t.n_out());
+        const std::string name = std::string(prefix) + t.base_name;
+        Status s = f.add_tensor(name + std::string(kSuffixA), {I, R}, t.a, type);
+        if (s) {
+            s = f.add_tensor(name + std::string(kSuffixB), {R, O}, t.b, type);
+        }
+        if (!s) {
+            return s;
+        }
+    }
+    return ok();
+}
+
 Status write_lora_gguf(const std::filesystem::path& path,
                        const LoraAdapter& adapter,
                        TensorType type) {
@@ -135,19 +155,65 @@ Status write_lora_gguf(const std::filesystem::path& path,
     f.set("general.type", std::string("adapter"));
     f.set("adapter.type", std::string("lora"));
     f.set("adapter.lora.alpha", adapter.alpha);
-    for (const LoraTensor& t : adapter.tensors) {
-        const auto R = static_cast<uint64_t>(t.rank);
-        const auto I = static_cast<uint64_t>(t.n_in());
-        const auto O = static_cast<uint64_t>(t.n_out());
-        Status s = f.add_tensor(t.base_name + std::string(kSuffixA), {I, R}, t.a, type);
-        if (s) {
-            s = f.add_tensor(t.base_name + std::string(kSuffixB), {R, O}, t.b, type);
-        }
-        if (!s) {
-            return s;
-        }
+    Status s = add_lora_tensors(f, adapter, "", type);
+    if (!s) {
+        return s;
     }
     return gguf::write_file(f, path);
+}
+
+Status read_lora_tensors(const gguf::File& f,
+                         std::string_view prefix,
+                         const std::string& where,
+                         LoraAdapter& adapter) {
+    // Pair the tensors: base name -> (lora_a, lora_b); order of first appearance.
+    std::map<std::string, std::pair<const gguf::TensorInfo*, const gguf::TensorInfo*>> pairs;
+    std::vector<std::string> order;
+    for (const gguf::TensorInfo& t : f.tensors()) {
+        if (t.name.compare(0, prefix.size(), prefix) != 0) {
+            continue;
+        }
+        const bool is_a = ends_with(t.name, kSuffixA);
+        if (!is_a && !ends_with(t.name, kSuffixB)) {
+            return fmt_error(where,
+                             "tensor '" + t.name + "' has an unexpected suffix, expected " +
+                                 "'.lora_a' or '.lora_b'");
+        }
+        const std::string base =
+            t.name.substr(prefix.size(), t.name.size() - prefix.size() - kSuffixA.size());
+        auto [it, added] = pairs.try_emplace(base, nullptr, nullptr);
+        if (added) {
+            order.push_back(base);
+        }
+        (is_a ? it->second.first : it->second.second) = &t;
+    }
+    for (const std::string& base : order) {
+        const auto [ta, tb] = pairs[base];
+        if (ta == nullptr || tb == nullptr) {
+            return fmt_error(
+                where, "tensor '" + base + "' lacks its " + (ta == nullptr ? "lora_a" : "lora_b"));
+        }
+        if (ta->shape.size() != 2 || tb->shape.size() != 2 || ta->shape[1] != tb->shape[0] ||
+            ta->shape[1] == 0 || ta->shape[1] > (uint64_t{1} << 20)) {
+            return fmt_error(where,
+                             "tensor '" + base + "' has lora_a " + shape_str(ta->shape) +
+                                 " and lora_b " + shape_str(tb->shape) +
+                                 ", expected {in, rank} and {rank, out}");
+        }
+        LoraTensor t;
+        t.base_name = base;
+        t.rank = static_cast<int>(ta->shape[1]);
+        Result<std::vector<float>> a = f.tensor_f32(*ta);
+        Result<std::vector<float>> b = a ? f.tensor_f32(*tb) : a;
+        if (!a || !b) {
+            const Error& e = !a ? a.error() : b.error();
+            return make_error(e.code, where + ": lora: " + base + ": " + e.message);
+        }
+        t.a = std::move(*a);
+        t.b = std::move(*b);
+        adapter.tensors.push_back(std::move(t));
+    }
+    return ok();
 }
 
 Result<LoraAdapter> read_lora_gguf(const std::filesystem::path& path) {
@@ -179,48 +245,9 @@ Result<LoraAdapter> read_lora_gguf(const std::filesystem::path& path) {
     LoraAdapter ad;
     ad.alpha = *alpha;
     ad.architecture = *arch;
-    // Pair the tensors: base name -> (lora_a, lora_b); order of first appearance.
-    std::map<std::string, std::pair<const gguf::TensorInfo*, const gguf::TensorInfo*>> pairs;
-    std::vector<std::string> order;
-    for (const gguf::TensorInfo& t : f->tensors()) {
-        const bool is_a = ends_with(t.name, kSuffixA);
-        if (!is_a && !ends_with(t.name, kSuffixB)) {
-            return fmt_error(path,
-                             "tensor '" + t.name + "' has an unexpected suffix, expected " +
-                                 "'.lora_a' or '.lora_b'");
-        }
-        const std::string base = t.name.substr(0, t.name.size() - kSuffixA.size());
-        auto [it, added] = pairs.try_emplace(base, nullptr, nullptr);
-        if (added) {
-            order.push_back(base);
-        }
-        (is_a ? it->second.first : it->second.second) = &t;
-    }
-    for (const std::string& base : order) {
-        const auto [ta, tb] = pairs[base];
-        if (ta == nullptr || tb == nullptr) {
-            return fmt_error(
-                path, "tensor '" + base + "' lacks its " + (ta == nullptr ? "lora_a" : "lora_b"));
-        }
-        if (ta->shape.size() != 2 || tb->shape.size() != 2 || ta->shape[1] != tb->shape[0] ||
-            ta->shape[1] == 0 || ta->shape[1] > (uint64_t{1} << 20)) {
-            return fmt_error(path,
-                             "tensor '" + base + "' has lora_a " + shape_str(ta->shape) +
-                                 " and lora_b " + shape_str(tb->shape) +
-                                 ", expected {in, rank} and {rank, out}");
-        }
-        LoraTensor t;
-        t.base_name = base;
-        t.rank = static_cast<int>(ta->shape[1]);
-        Result<std::vector<float>> a = f->tensor_f32(*ta);
-        Result<std::vector<float>> b = a ? f->tensor_f32(*tb) : a;
-        if (!a || !b) {
-            const Error& e = !a ? a.error() : b.error();
-            return make_error(e.code, path.string() + ": lora: " + base + ": " + e.message);
-        }
-        t.a = std::move(*a);
-        t.b = std::move(*b);
-        ad.tensors.push_back(std::move(t));
+    Status s = read_lora_tensors(*f, "", path.string(), ad);
+    if (!s) {
+        return s.error();
     }
     return ad;
 }

@@ -17,16 +17,14 @@ int argmax(const float* v, int n) {
     return best;
 }
 
-RouterModel RouterModel::init(SubwordEmbedder base,
-                              std::vector<std::string> labels,
-                              int E,
-                              Rng& rng) {
-    RouterModel m{std::move(base), E, {}, {}, {}, std::move(labels), 0.07f, {}, {}, {}};
-    const int D = m.D();
+namespace {
+
+// W near-identity (padded or truncated) plus small noise, b = 0, prototypes random: the head
+// begins as the base embedding itself, which already separates many tasks.
+void init_head(RouterModel& m, Rng& rng) {
+    const int D = m.D(), E = m.E;
     m.w.assign(static_cast<size_t>(E) * D, 0.0f);
     m.b.assign(static_cast<size_t>(E), 0.0f);
-    // Start from the identity (padded or truncated) plus small noise: the head begins as the
-    // base embedding itself, which already separates many tasks.
     const float noise = 0.01f;
     for (int e = 0; e < E; e++) {
         for (int d = 0; d < D; d++) {
@@ -38,7 +36,44 @@ RouterModel RouterModel::init(SubwordEmbedder base,
     for (float& p : m.protos) {
         p = 2 * rng.uniform_f32() - 1;
     }
+}
+
+}  // namespace
+
+RouterModel RouterModel::init(SubwordEmbedder base,
+                              std::vector<std::string> labels,
+                              int E,
+                              Rng& rng) {
+    RouterModel m{std::move(base), nullptr, E, {}, {}, {}, std::move(labels), 0.07f, {}, {}, {}};
+    init_head(m, rng);
     return m;
+}
+
+RouterModel RouterModel::init(std::shared_ptr<const Qwen2Base> base,
+                              std::vector<std::string> labels,
+                              int E,
+                              Rng& rng) {
+    RouterModel m{SubwordEmbedder(SubwordConfig{}, {}, {}),
+                  std::move(base),
+                  E,
+                  {},
+                  {},
+                  {},
+                  std::move(labels),
+                  0.07f,
+                  {},
+                  {},
+                  {}};
+    init_head(m, rng);
+    return m;
+}
+
+void RouterModel::base_embed(std::string_view text, float* x) const {
+    if (qwen) {
+        qwen->embed(text, x);
+    } else {
+        base.embed(text, x);
+    }
 }
 
 void RouterModel::embed(std::string_view text, float* z) const {
@@ -47,7 +82,7 @@ void RouterModel::embed(std::string_view text, float* z) const {
     thread_local std::vector<float> x, h;
     x.resize(static_cast<size_t>(D));
     h.resize(static_cast<size_t>(E));
-    base.embed(text, x.data());
+    base_embed(text, x.data());
     linear_forward(h.data(), x.data(), w.data(), b.data(), 1, D, E);
     float r = 0;
     l2norm_forward(z, &r, h.data(), 1, E);
@@ -102,7 +137,7 @@ gguf::File RouterModel::to_gguf(TensorType base_type) const {
         keywords.write_to(f);
     }
     RUVLLM_ASSERT(heads.write_to(f).ok());
-    const Status s = base.write_to(f, base_type);
+    const Status s = qwen ? qwen->write_to(f) : base.write_to(f, base_type);
     RUVLLM_ASSERT(s.ok());
     const auto D64 = static_cast<uint64_t>(D());
     const auto E64 = static_cast<uint64_t>(E);
@@ -117,14 +152,25 @@ Status RouterModel::save(const std::filesystem::path& path, TensorType base_type
     return gguf::write_file(to_gguf(base_type), path);
 }
 
-Result<RouterModel> RouterModel::from_gguf(const gguf::File& f) {
+Result<RouterModel> RouterModel::from_gguf(const gguf::File& f, const std::filesystem::path& path) {
     Result<std::string> kind = f.get<std::string>("ruvllm.kind");
     if (!kind || *kind != "router") {
         return make_error(Errc::format,
                           "gguf: not a ruvllm router model (ruvllm.kind is '" +
                               (kind ? *kind : std::string("absent")) + "'), expected 'router'");
     }
-    Result<SubwordEmbedder> base = SubwordEmbedder::from_gguf(f);
+    std::shared_ptr<const Qwen2Base> qwen;
+    Result<std::string> base_kind = f.get<std::string>("ruvllm.base.kind");
+    if (base_kind && *base_kind == "qwen2") {
+        Result<Qwen2Base> q = Qwen2Base::from_router(f, path);
+        if (!q) {
+            return q.error();
+        }
+        qwen = std::make_shared<const Qwen2Base>(std::move(*q));
+    }
+    Result<SubwordEmbedder> base =
+        qwen ? Result<SubwordEmbedder>(SubwordEmbedder(SubwordConfig{}, {}, {}))
+             : SubwordEmbedder::from_gguf(f);
     if (!base) {
         return base.error();
     }
@@ -137,8 +183,17 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f) {
             Errc::format,
             !labels ? labels.error().message : (!E ? E.error().message : tau.error().message));
     }
-    RouterModel m{
-        std::move(*base), static_cast<int>(*E), {}, {}, {}, std::move(*labels), *tau, {}, {}, {}};
+    RouterModel m{std::move(*base),
+                  std::move(qwen),
+                  static_cast<int>(*E),
+                  {},
+                  {},
+                  {},
+                  std::move(*labels),
+                  *tau,
+                  {},
+                  {},
+                  {}};
     const auto D = static_cast<uint64_t>(m.D());
     const auto E64 = static_cast<uint64_t>(m.E);
 
@@ -188,9 +243,13 @@ Result<RouterModel> RouterModel::load(const std::filesystem::path& path) {
     if (!f) {
         return f.error();
     }
-    Result<RouterModel> m = from_gguf(*f);
+    Result<RouterModel> m = from_gguf(*f, path);
     if (!m) {
-        return make_error(m.error().code, path.string() + ": " + m.error().message);
+        const std::string& msg = m.error().message;
+        if (msg.rfind(path.string() + ":", 0) == 0) {
+            return m;
+        }
+        return make_error(m.error().code, path.string() + ": " + msg);
     }
     return m;
 }

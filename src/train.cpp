@@ -4,13 +4,16 @@
 #include <cmath>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <set>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/dataset.h>
 #include <ruvllm/loss.h>
 #include <ruvllm/pool.h>
+#include <ruvllm/qwen2_lora.h>
 #include <ruvllm/train.h>
 
 namespace ruvllm {
@@ -387,6 +390,133 @@ void init_prototypes(RouterModel& m, const LabeledSet& data) {
     }
 }
 
+// The LoRA path of a Qwen2 base: the trainable top layers (qwen2_lora.h) and, per unique text
+// of the training and validation sets, the residual stream of the frozen layers below them,
+// computed once.
+struct LoraFeed {
+    std::optional<Qwen2LoraStack> stack;
+    std::vector<std::vector<float>> lower;  // per unique text: (T, E)
+    std::vector<std::string> texts;         // the unique texts
+    std::vector<uint32_t> train_uid, val_uid;
+    std::vector<Qwen2LoraStack::Tape> tapes;  // anchors then positives of a batch
+    std::vector<float> grads, m, v;
+
+    int T(uint32_t u) const {
+        return static_cast<int>(lower[u].size() / static_cast<size_t>(stack->dim()));
+    }
+
+    void forward(uint32_t u, float* x, Qwen2LoraStack::Tape* tape) const {
+        stack->forward(lower[u].data(), T(u), x, tape);
+    }
+};
+
+Result<LoraFeed> make_lora_feed(const RouterModel& model,
+                                const LabeledSet& train_set,
+                                const LabeledSet* val,
+                                const TrainConfig& cfg,
+                                Rng& rng) {
+    // The stack starts from the base without any LoRA; a router that has one (resume)
+    // continues from it.
+    const Qwen2Base& qb = *model.qwen;
+    Result<Qwen2Base> plain =
+        qb.options().adapter ? qb.with_adapter(nullptr) : Result<Qwen2Base>(qb);
+    if (!plain) {
+        return plain.error();
+    }
+    LoraStackConfig lc;
+    lc.rank = cfg.lora_rank;
+    lc.alpha = cfg.lora_alpha;
+    lc.ffn = cfg.lora_ffn;
+    lc.n_threads = plain->options().n_threads;
+    Result<Qwen2LoraStack> st = Qwen2LoraStack::create(plain->model(), cfg.lora_layers, lc, rng);
+    if (!st) {
+        return make_error(st.error().code, "train: " + st.error().message);
+    }
+    if (qb.options().adapter) {
+        Status s = st->set_from_adapter(*qb.options().adapter);
+        if (!s) {
+            return make_error(s.error().code,
+                              "train: the router's LoRA does not match --lora-layers/--lora-rank/"
+                              "--lora-ffn: " +
+                                  s.error().message);
+        }
+    }
+    LoraFeed f;
+    f.stack = std::move(*st);
+    std::unordered_map<std::string, uint32_t> index;
+    auto uid = [&](const std::string& t) {
+        auto [it, added] = index.emplace(t, static_cast<uint32_t>(f.texts.size()));
+        if (added) {
+            f.texts.push_back(t);
+        }
+        return it->second;
+    };
+    for (const TrainExample& ex : train_set.rows) {
+        f.train_uid.push_back(uid(ex.text));
+    }
+    if (val != nullptr) {
+        for (const TrainExample& ex : val->rows) {
+            f.val_uid.push_back(uid(ex.text));
+        }
+    }
+    const Qwen2Model& qm = plain->model();
+    f.lower.resize(f.texts.size());
+    for (size_t u = 0; u < f.texts.size(); u++) {
+        Result<std::vector<float>> x =
+            qm.forward_layers(qm.tokenize(f.texts[u]), f.stack->first_layer());
+        if (!x) {
+            return x.error();
+        }
+        f.lower[u] = std::move(*x);
+        if (cfg.on_embed) {
+            cfg.on_embed(u + 1, f.texts.size());
+        }
+    }
+    f.tapes.resize(static_cast<size_t>(2 * cfg.batch));
+    f.grads.assign(f.stack->n_params(), 0.0f);
+    f.m.assign(f.grads.size(), 0.0f);
+    f.v.assign(f.grads.size(), 0.0f);
+    return f;
+}
+
+// Accuracy of the router on `data` with base embeddings from the LoRA stack.
+double lora_accuracy(const RouterModel& model,
+                     const LoraFeed& f,
+                     const LabeledSet& data,
+                     const std::vector<uint32_t>& uid) {
+    const int D = model.D(), E = model.E, A = model.A();
+    std::vector<float> x(static_cast<size_t>(D)), h(static_cast<size_t>(E)), z(h.size()),
+        s(static_cast<size_t>(A));
+    size_t correct = 0;
+    for (size_t i = 0; i < data.rows.size(); i++) {
+        f.forward(uid[i], x.data(), nullptr);
+        linear_forward(h.data(), x.data(), model.w.data(), model.b.data(), 1, D, E);
+        float r = 0;
+        l2norm_forward(z.data(), &r, h.data(), 1, E);
+        model.scores_from_z(z.data(), s.data());
+        correct += argmax(s.data(), A) == data.rows[i].label ? 1 : 0;
+    }
+    return data.rows.empty() ? 0
+                             : static_cast<double>(correct) / static_cast<double>(data.rows.size());
+}
+
+// The router's base becomes the Qwen2 base with the stack's LoRA; its cache is primed with the
+// stack's embeddings of every text the trainer saw.
+Status adopt_lora(RouterModel& model, const LoraFeed& f) {
+    auto ad = std::make_shared<const LoraAdapter>(f.stack->to_adapter());
+    Result<Qwen2Base> qb = model.qwen->with_adapter(ad);
+    if (!qb) {
+        return qb.error();
+    }
+    std::vector<float> x(static_cast<size_t>(f.stack->dim()));
+    for (uint32_t u = 0; u < f.texts.size(); u++) {
+        f.forward(u, x.data(), nullptr);
+        qb->prime(f.texts[u], x.data());
+    }
+    model.qwen = std::make_shared<const Qwen2Base>(std::move(*qb));
+    return ok();
+}
+
 }  // namespace
 
 Result<TrainResult> train(RouterModel& model,
@@ -408,13 +538,45 @@ Result<TrainResult> train(RouterModel& model,
     Rng rng(cfg.seed);
     const size_t N = train_set.rows.size();
 
-    // Tokenise once; index positives by template group and by label.
-    std::vector<TextRows> text(N);
+    // A Qwen2 base is frozen here: each unique text is embedded once, up front (its cache
+    // serves init_prototypes and evaluate too). The subword base is tokenised once instead.
+    const bool qwen = model.qwen != nullptr;
+    const bool tune = cfg.tune_embeddings && !qwen;
+    const bool lora = qwen && cfg.lora_layers > 0;
+    std::optional<LoraFeed> feed;
+    if (lora) {
+        Result<LoraFeed> f = make_lora_feed(model, train_set, val, cfg, rng);
+        if (!f) {
+            return f.error();
+        }
+        feed = std::move(*f);
+    }
+    std::vector<float> fixed;
+    if (qwen && !lora) {
+        std::vector<std::string> texts(N);
+        for (size_t i = 0; i < N; i++) {
+            texts[i] = train_set.rows[i].text;
+        }
+        fixed.resize(N * static_cast<size_t>(D));
+        model.qwen->embed_all(texts, fixed.data(), cfg.on_embed);
+        if (val != nullptr) {
+            std::vector<std::string> vt(val->rows.size());
+            for (size_t i = 0; i < vt.size(); i++) {
+                vt[i] = val->rows[i].text;
+            }
+            std::vector<float> scratch(vt.size() * static_cast<size_t>(D));
+            model.qwen->embed_all(vt, scratch.data(), cfg.on_embed);
+        }
+    }
+    // Index positives by template group and by label.
+    std::vector<TextRows> text(qwen ? 0 : N);
     std::map<std::string, std::vector<uint32_t>> by_group;
     std::vector<std::vector<uint32_t>> by_label(static_cast<size_t>(A));
     for (size_t i = 0; i < N; i++) {
         const TrainExample& ex = train_set.rows[i];
-        text[i] = text_rows(model.base, ex.text);
+        if (!qwen) {
+            text[i] = text_rows(model.base, ex.text);
+        }
         if (!ex.group.empty()) {
             by_group[ex.group].push_back(static_cast<uint32_t>(i));
         }
@@ -436,7 +598,7 @@ Result<TrainResult> train(RouterModel& model,
     std::vector<float> mw(gw.size()), vw(gw.size()), mb(gb.size()), vb(gb.size());
     std::vector<float> mp(gp.size()), vp(gp.size());
     std::vector<float> grows, mrows, vrows;
-    if (cfg.tune_embeddings) {
+    if (tune) {
         grows.assign(rows.size(), 0.0f);
         mrows.assign(rows.size(), 0.0f);
         vrows.assign(rows.size(), 0.0f);
@@ -459,8 +621,12 @@ Result<TrainResult> train(RouterModel& model,
     const int64_t total_steps = steps_per_epoch * cfg.epochs;
     int64_t step = 0;
     TrainResult res;
-    Snapshot best = take(model, cfg.tune_embeddings);
+    Snapshot best = take(model, tune);
     Snapshot last_good = best;
+    std::vector<float> best_lora, last_good_lora;
+    if (lora) {
+        best_lora = last_good_lora = feed->stack->params();
+    }
     double best_acc = -1;
     int since_best = 0;
     std::vector<uint32_t> order(N);
@@ -514,7 +680,20 @@ Result<TrainResult> train(RouterModel& model,
                 neg[static_cast<size_t>(i)] = n;
             }
             // ---- forward ----
-            for (int i = 0; i < b; i++) {
+            for (int i = 0; i < b && lora; i++) {
+                const auto ti = static_cast<size_t>(i);
+                feed->forward(feed->train_uid[anchor[ti]], X.data() + ti * D, &feed->tapes[ti]);
+                feed->forward(feed->train_uid[positive[ti]],
+                              Xp.data() + ti * D,
+                              &feed->tapes[static_cast<size_t>(B) + ti]);
+            }
+            for (int i = 0; i < b && qwen && !lora; i++) {
+                const size_t a = anchor[static_cast<size_t>(i)],
+                             p = positive[static_cast<size_t>(i)];
+                std::copy_n(fixed.data() + a * D, D, X.data() + static_cast<size_t>(i) * D);
+                std::copy_n(fixed.data() + p * D, D, Xp.data() + static_cast<size_t>(i) * D);
+            }
+            for (int i = 0; i < b && !qwen; i++) {
                 pool_forward(X.data() + static_cast<size_t>(i) * D,
                              acts[static_cast<size_t>(i)],
                              text[anchor[static_cast<size_t>(i)]],
@@ -540,6 +719,11 @@ Result<TrainResult> train(RouterModel& model,
             const double loss = cfg.w_ce * l_ce + cfg.w_triplet * l_tri + cfg.w_nce * l_nce;
             if (!std::isfinite(loss)) {
                 restore(model, last_good);
+                if (lora) {
+                    feed->stack->params() = last_good_lora;
+                    Status s = adopt_lora(model, *feed);
+                    RUVLLM_ASSERT(s.ok());
+                }
                 return make_error(Errc::numeric,
                                   "train: loss became " + std::to_string(loss) + " at step " +
                                       std::to_string(step + 1) + " (epoch " +
@@ -593,14 +777,14 @@ Result<TrainResult> train(RouterModel& model,
             l2norm_backward(dHp.data(), dZp.data(), Zp.data(), rp.data(), b, E);
             std::fill(dX.begin(), dX.end(), 0.0f);
             std::fill(dXp.begin(), dXp.end(), 0.0f);
-            float* dxa = cfg.tune_embeddings ? dX.data() : nullptr;
-            float* dxp = cfg.tune_embeddings ? dXp.data() : nullptr;
+            float* dxa = tune || lora ? dX.data() : nullptr;
+            float* dxp = tune || lora ? dXp.data() : nullptr;
             linear_backward(
                 dxa, gw.data(), gb.data(), dH.data(), X.data(), model.w.data(), b, D, E);
             linear_backward(
                 dxp, gw.data(), gb.data(), dHp.data(), Xp.data(), model.w.data(), b, D, E);
             touched.clear();
-            if (cfg.tune_embeddings) {
+            if (tune) {
                 for (int i = 0; i < b; i++) {
                     const size_t o = static_cast<size_t>(i) * D;
                     pool_backward(grows.data(),
@@ -621,10 +805,19 @@ Result<TrainResult> train(RouterModel& model,
                 std::sort(touched.begin(), touched.end());
                 touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
             }
+            for (int i = 0; i < b && lora; i++) {
+                const auto ti = static_cast<size_t>(i);
+                feed->stack->backward(feed->tapes[ti], dX.data() + ti * D, feed->grads);
+                feed->stack->backward(
+                    feed->tapes[static_cast<size_t>(B) + ti], dXp.data() + ti * D, feed->grads);
+            }
             // ---- clip and update ----
-            double norm2 = sum_squares(gw.data(), static_cast<int64_t>(gw.size())) +
-                           sum_squares(gb.data(), static_cast<int64_t>(gb.size())) +
-                           sum_squares(gp.data(), static_cast<int64_t>(gp.size()));
+            double norm2 =
+                (lora ? sum_squares(feed->grads.data(), static_cast<int64_t>(feed->grads.size()))
+                      : 0.0) +
+                sum_squares(gw.data(), static_cast<int64_t>(gw.size())) +
+                sum_squares(gb.data(), static_cast<int64_t>(gb.size())) +
+                sum_squares(gp.data(), static_cast<int64_t>(gp.size()));
             for (const uint32_t row : touched) {
                 norm2 += sum_squares(grows.data() + static_cast<size_t>(row) * D, D);
             }
@@ -638,6 +831,11 @@ Result<TrainResult> train(RouterModel& model,
                 for (const uint32_t row : touched) {
                     for (int d = 0; d < D; d++) {
                         grows[static_cast<size_t>(row) * D + d] *= f;
+                    }
+                }
+                if (lora) {
+                    for (float& v : feed->grads) {
+                        v *= f;
                     }
                 }
             }
@@ -667,7 +865,7 @@ Result<TrainResult> train(RouterModel& model,
                          cfg.adam,
                          lr,
                          step);
-            if (cfg.tune_embeddings) {
+            if (tune) {
                 adamw_update_rows(rows.data(),
                                   grows.data(),
                                   mrows.data(),
@@ -683,6 +881,18 @@ Result<TrainResult> train(RouterModel& model,
                               0.0f);
                 }
             }
+            if (lora) {
+                std::vector<float>& lp = feed->stack->params();
+                adamw_update(lp.data(),
+                             feed->grads.data(),
+                             feed->m.data(),
+                             feed->v.data(),
+                             static_cast<int64_t>(lp.size()),
+                             cfg.adam,
+                             lr_at(cfg.lora_lr, step - 1, cfg.warmup, total_steps),
+                             step);
+                std::fill(feed->grads.begin(), feed->grads.end(), 0.0f);
+            }
             std::fill(gw.begin(), gw.end(), 0.0f);
             std::fill(gb.begin(), gb.end(), 0.0f);
             std::fill(gp.begin(), gp.end(), 0.0f);
@@ -694,18 +904,31 @@ Result<TrainResult> train(RouterModel& model,
         st.epoch = epoch;
         st.loss = loss_sum / static_cast<double>(N);
         st.train_accuracy = static_cast<double>(correct) / static_cast<double>(N);
-        st.val_accuracy = val != nullptr ? evaluate(model, *val).accuracy : st.train_accuracy;
+        st.val_accuracy = val == nullptr ? st.train_accuracy
+                          : lora         ? lora_accuracy(model, *feed, *val, feed->val_uid)
+                                         : evaluate(model, *val).accuracy;
         st.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - te).count();
         res.history.push_back(st);
         res.epochs_completed = epoch;
-        last_good = take(model, cfg.tune_embeddings);
+        last_good = take(model, tune);
+        if (lora) {
+            last_good_lora = feed->stack->params();
+        }
         if (st.val_accuracy > best_acc) {
             best_acc = st.val_accuracy;
             res.best_epoch = epoch;
             best = last_good;
+            best_lora = last_good_lora;
             since_best = 0;
         } else {
             since_best++;
+        }
+        if (lora && on_epoch) {
+            // The callback sees (and may save) the router with this epoch's LoRA.
+            Status s = adopt_lora(model, *feed);
+            if (!s) {
+                return s.error();
+            }
         }
         const bool go_on = on_epoch ? on_epoch(st, model) : true;
         if (!go_on || (cfg.patience > 0 && since_best >= cfg.patience)) {
@@ -713,6 +936,13 @@ Result<TrainResult> train(RouterModel& model,
         }
     }
     restore(model, best);
+    if (lora) {
+        feed->stack->params() = best_lora;
+        Status s = adopt_lora(model, *feed);
+        if (!s) {
+            return s.error();
+        }
+    }
     res.final_loss = res.history.back().loss;
     res.final_accuracy = res.history.back().val_accuracy;
     res.best_accuracy = best_acc;

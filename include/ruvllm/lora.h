@@ -27,6 +27,7 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <ruvllm/error.h>
@@ -69,6 +70,21 @@ void apply_lora(const LoraTensor& t, float s, float* w, int out, int in);
 Status write_lora_gguf(const std::filesystem::path& path,
                        const LoraAdapter& adapter,
                        TensorType type = TensorType::f32);
+
+// Adds the adapter's tensors to `f` as <prefix><base name>.lora_a / .lora_b in `type` (what
+// write_lora_gguf writes with prefix ""; a router keeps its LoRA under "lora.", qwen2_base.h).
+Status add_lora_tensors(gguf::File& f,
+                        const LoraAdapter& adapter,
+                        std::string_view prefix,
+                        TensorType type = TensorType::f32);
+
+// Appends to adapter.tensors the pairs <prefix><base>.lora_a / .lora_b of `f`; other tensors
+// are ignored when `prefix` is not empty, and an error otherwise. Errors (Errc::format) start
+// with `where` and name the tensor (an unpaired or misshapen pair, a bad suffix).
+Status read_lora_tensors(const gguf::File& f,
+                         std::string_view prefix,
+                         const std::string& where,
+                         LoraAdapter& adapter);
 
 // Reads an adapter GGUF (any tensor type quant.h decodes). Errc::format naming the key or
 // tensor when general.type / adapter.type / adapter.lora.alpha / general.architecture are

@@ -55,6 +55,11 @@ struct PipelineConfig {
         int epochs = 30, dim = 64;
         float lr = 5e-3f;
         std::string base;  // "" = the default pretrained base (.cache/base/default.gguf)
+        // A Qwen2 GGUF base (qwen2_base.h): pooling, and a LoRA on the top lora_layers layers
+        // (0: frozen); the export stage then writes the LoRA as a llama.cpp adapter.
+        std::string pooling = "mean";
+        int lora_layers = 0, lora_rank = 8;
+        float lora_alpha = 16.0f;
     } train;
 
     struct Grpo {

@@ -13,7 +13,8 @@
 //               hard_ratio) or a random other label
 //   w_nce     * InfoNCE between each anchor and a positive text of the same template (or label),
 //               in-batch negatives that share the anchor's label MASKED out
-// Trainable: the projection W, b, the prototypes, and (tune_embeddings) the base's rows, with
+// Trainable: the projection W, b, the prototypes, and (tune_embeddings, subword base only) the
+// base's rows, with
 // AdamW (lazy for rows), linear warm-up then linear decay, global-norm clipping. Single-
 // threaded and deterministic: the same data, config and seed give the same model bytes.
 #pragma once
@@ -86,6 +87,15 @@ struct TrainConfig {
     bool init_prototypes = true;
     // Label pairs that are easy to confuse (hard negatives for examples without a triplet).
     std::vector<std::pair<int32_t, int32_t>> confusable;
+    // A Qwen2 base (model.qwen) embeds the texts before the first epoch: progress (done, total).
+    std::function<void(size_t, size_t)> on_embed;
+    // Qwen2 base: a LoRA (qwen2_lora.h) on the top lora_layers layers (0: the base is frozen),
+    // trained with the head at its own peak learning rate lora_lr (same schedule and clipping).
+    int lora_layers = 0;
+    int lora_rank = 8;
+    float lora_alpha = 16.0f;
+    float lora_lr = 1e-3f;
+    bool lora_ffn = false;
 };
 
 struct EpochStats {

@@ -79,6 +79,12 @@ struct TrainOptions {
     float max_grad_norm = 1.0f, margin = 0.5f, tau = 0.07f;
     float w_ce = 1.0f, w_triplet = 1.0f, w_nce = 1.0f, hard_ratio = 0.48f;
     bool no_tune_embeddings = false;
+    // a Qwen2 GGUF base (qwen2_base.h)
+    std::string pooling = "mean";
+    int max_tokens = 0, threads = 2;
+    int lora_layers = 0, lora_rank = 8;
+    float lora_alpha = 16.0f, lora_lr = 1e-3f;
+    bool lora_ffn = false;
     uint64_t seed = 42;
     std::string storage = "f16";
     bool quiet = false;
@@ -205,7 +211,7 @@ CLI::App* add_quantize(CLI::App& app, QuantizeOptions& opt);
 Status run_quantize(const QuantizeOptions& opt);
 
 struct ExportOptions {
-    std::string model, out, base;
+    std::string model, out, base, lora, lora_type = "f32";
 };
 
 CLI::App* add_export(CLI::App& app, ExportOptions& opt);

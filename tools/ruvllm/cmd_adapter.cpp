@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include <ruvllm/adapter.h>
+#include <ruvllm/lora.h>
 
 #include "cli.h"
 #include <unistd.h>
@@ -32,16 +33,78 @@ CLI::App* add_export(CLI::App& app, ExportOptions& opt) {
                            "write a router as an adapter over its base (adapter_weights.bin, "
                            "metadata.json, merge_adapter.sh)");
     cmd->add_option("-m,--model", opt.model, "router model (GGUF)")->required();
-    cmd->add_option("-o,--out", opt.out, "output directory")->required();
+    cmd->add_option("-o,--out", opt.out, "output directory (a router on a subword base)");
     cmd->add_option(
         "--base", opt.base, "the base it was trained from; default: <cache>/base/default.gguf");
+    cmd->add_option("--lora",
+                    opt.lora,
+                    "a router on a Qwen2 base: write its LoRA as a llama.cpp adapter GGUF here "
+                    "(the routing heads stay in the router file)");
+    cmd->add_option("--lora-type", opt.lora_type, "tensor type of the adapter")
+        ->check(CLI::IsMember({"f32", "f16"}))
+        ->capture_default_str();
+    cmd->footer(
+        "A router on a Qwen2 base: `ruvllm export -m router.gguf --lora adapter.gguf`; load it\n"
+        "in llama.cpp with --lora adapter.gguf, or fold it into the base with `ruvllm merge\n"
+        "--base model.gguf --adapter adapter.gguf -o merged.gguf`.");
     return cmd;
 }
 
+namespace {
+
+Status export_lora(const RouterModel& m, const ExportOptions& opt) {
+    if (!m.qwen) {
+        return make_error(Errc::invalid_argument,
+                          opt.model +
+                              ": --lora needs a router on a Qwen2 base, this one stands on the "
+                              "subword base (use -o DIR)");
+    }
+    const std::shared_ptr<const LoraAdapter>& ad = m.qwen->options().adapter;
+    if (!ad) {
+        return make_error(Errc::invalid_argument,
+                          opt.model +
+                              ": the router has no LoRA (it was trained on a frozen base, "
+                              "--lora-layers 0), expected one");
+    }
+    Status s =
+        write_lora_gguf(opt.lora, *ad, opt.lora_type == "f16" ? TensorType::f16 : TensorType::f32);
+    if (!s) {
+        return s;
+    }
+    std::fprintf(stderr,
+                 "export: LoRA of %s (%zu tensors, rank %d, alpha %g, base %s) -> %s\n",
+                 opt.model.c_str(),
+                 ad->tensors.size(),
+                 ad->tensors.empty() ? 0 : ad->tensors[0].rank,
+                 static_cast<double>(ad->alpha),
+                 m.qwen->path().string().c_str(),
+                 opt.lora.c_str());
+    return ok();
+}
+
+}  // namespace
+
 Status run_export(const ExportOptions& opt) {
+    if (opt.out.empty() && opt.lora.empty()) {
+        return make_error(Errc::invalid_argument,
+                          "export: expected -o DIR (a router on a subword base) or --lora FILE "
+                          "(a router on a Qwen2 base)");
+    }
     Result<RouterModel> m = RouterModel::load(opt.model);
     if (!m) {
         return m.error();
+    }
+    if (!opt.lora.empty()) {
+        Status s = export_lora(*m, opt);
+        if (!s || opt.out.empty()) {
+            return s;
+        }
+    }
+    if (m->qwen) {
+        return make_error(Errc::invalid_argument,
+                          opt.model +
+                              ": -o DIR exports a router on a subword base; this one stands on "
+                              "a Qwen2 base, expected --lora FILE");
     }
     Result<SubwordEmbedder> base = SubwordEmbedder::load(base_or_default(opt.base));
     if (!base) {
@@ -64,10 +127,14 @@ Status run_export(const ExportOptions& opt) {
 
 CLI::App* add_merge(CLI::App& app, MergeOptions& opt) {
     CLI::App* cmd = app.add_subcommand("merge", "fold an adapter into its base: one router GGUF");
-    cmd->add_option("--base", opt.base, "base embedding (GGUF)")->required();
-    cmd->add_option("--adapter", opt.adapter, "adapter directory (or adapter_weights.bin)")
+    cmd->add_option("--base", opt.base, "base embedding, or Qwen2 model (GGUF)")->required();
+    cmd->add_option("--adapter",
+                    opt.adapter,
+                    "adapter directory (or adapter_weights.bin), or a LoRA adapter GGUF "
+                    "(export --lora)")
         ->required();
-    cmd->add_option("-o,--out", opt.out, "merged router model (GGUF)")->required();
+    cmd->add_option("-o,--out", opt.out, "merged router model, or merged Qwen2 model (GGUF)")
+        ->required();
     cmd->add_option("--storage", opt.storage, "tensor type of the subword rows")
         ->check(CLI::IsMember({"f16", "f32"}))
         ->capture_default_str();
@@ -75,6 +142,10 @@ CLI::App* add_merge(CLI::App& app, MergeOptions& opt) {
 }
 
 Status run_merge(const MergeOptions& opt) {
+    // A llama.cpp LoRA adapter GGUF: fold it into the transformer (lora-merge, scale 1).
+    if (fs::is_regular_file(opt.adapter) && fs::path(opt.adapter).extension() == ".gguf") {
+        return run_lora_merge(LoraMergeOptions{opt.adapter, opt.base, opt.out, 1.0f});
+    }
     Result<SubwordEmbedder> base = SubwordEmbedder::load(opt.base);
     if (!base) {
         return base.error();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <ruvllm/pipeline.h>
+#include <ruvllm/qwen2_base.h>
 
 #include "cli.h"
 
@@ -56,6 +57,7 @@ Status run_pipeline(const PipelineOptions& opt) {
     const std::string router = (out / "router.gguf").string();
     const std::string router_grpo = (out / "router-grpo.gguf").string();
     const std::string final_model = c.grpo.enabled ? router_grpo : router;
+    const bool qwen_base = !c.train.base.empty() && is_qwen2_gguf(c.train.base);
 
     struct Stage {
         const char* name;
@@ -138,6 +140,10 @@ Status run_pipeline(const PipelineOptions& opt) {
              t.dim = c.train.dim;
              t.lr = c.train.lr;
              t.base = c.train.base;
+             t.pooling = c.train.pooling;
+             t.lora_layers = c.train.lora_layers;
+             t.lora_rank = c.train.lora_rank;
+             t.lora_alpha = c.train.lora_alpha;
              t.seed = c.seed;
              return run_train(t);
          }},
@@ -169,8 +175,22 @@ Status run_pipeline(const PipelineOptions& opt) {
          }},
         {"export",
          c.export_.enabled,
-         {(out / "adapter" / "metadata.json").string()},
+         {qwen_base ? (out / "lora-adapter.gguf").string()
+                    : (out / "adapter" / "metadata.json").string()},
          [&]() -> Status {
+             if (qwen_base) {
+                 // The router names its base; what there is to export is its LoRA.
+                 if (c.train.lora_layers == 0) {
+                     std::fprintf(stderr,
+                                  "pipeline: export: the router stands on a frozen Qwen2 base; "
+                                  "no LoRA to export\n");
+                     return ok();
+                 }
+                 ExportOptions x;
+                 x.model = final_model;
+                 x.lora = (out / "lora-adapter.gguf").string();
+                 return run_export(x);
+             }
              if (!c.export_.quantize.empty()) {
                  QuantizeOptions q;
                  q.model = final_model;

@@ -35,6 +35,13 @@ Status run_quantize(const QuantizeOptions& opt) {
     if (!m) {
         return m.error();
     }
+    if (m->qwen) {
+        return make_error(Errc::invalid_argument,
+                          opt.model + ": the router stands on a Qwen2 base (" +
+                              m->qwen->path().string() +
+                              ") and has no subword rows to quantize; the base's own types are "
+                              "kept (quantize it with llama.cpp's llama-quantize)");
+    }
     // Rows must hold whole blocks: K types fall back as llama.cpp does, then to F16.
     auto fits = [&](TensorType t) {
         return m->D() % static_cast<int>(quant::type_info(t).block) == 0;

@@ -10,6 +10,7 @@
 #include <ruvllm/keywords.h>
 #include <ruvllm/library.h>
 #include <ruvllm/pretrain.h>
+#include <ruvllm/qwen2_base.h>
 #include <ruvllm/train.h>
 
 #include "cli.h"
@@ -32,8 +33,34 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
     cmd->add_option("--val", opt.val, "validation data: picks the best epoch");
     cmd->add_option("--test", opt.test, "held-out test data: metrics in the stats JSON");
     cmd->add_option("-o,--out", opt.out, "output model (GGUF)")->capture_default_str();
-    cmd->add_option(
-        "--base", opt.base, "base embedding (GGUF); default: <cache>/base/default.gguf");
+    cmd->add_option("--base",
+                    opt.base,
+                    "base (GGUF): a subword base, or a Qwen2-family transformer; default: "
+                    "<cache>/base/default.gguf");
+    cmd->add_option("--pooling", opt.pooling, "Qwen2 base: pooling of the hidden states")
+        ->check(CLI::IsMember({"mean", "last"}))
+        ->capture_default_str();
+    cmd->add_option("--max-tokens",
+                    opt.max_tokens,
+                    "Qwen2 base: truncate texts to N tokens (0: the model's context)")
+        ->check(CLI::Range(0, 1 << 24))
+        ->capture_default_str();
+    cmd->add_option("--threads", opt.threads, "Qwen2 base: threads of the forward pass")
+        ->check(CLI::Range(1, 256))
+        ->capture_default_str();
+    cmd->add_option("--lora-layers",
+                    opt.lora_layers,
+                    "Qwen2 base: train a LoRA on the top K layers (0: frozen base)")
+        ->check(CLI::Range(0, 1024))
+        ->capture_default_str();
+    cmd->add_option("--lora-rank", opt.lora_rank, "LoRA rank")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    cmd->add_option("--lora-alpha", opt.lora_alpha, "LoRA alpha (scale alpha / rank)")
+        ->capture_default_str();
+    cmd->add_option("--lora-lr", opt.lora_lr, "peak learning rate of the LoRA (AdamW)")
+        ->capture_default_str();
+    cmd->add_flag("--lora-ffn", opt.lora_ffn, "LoRA on the FFN too (gate, up, down)");
     cmd->add_option("--stats", opt.stats, "stats JSON path; default: OUT.stats.json");
     cmd->add_option("--checkpoint-every",
                     opt.checkpoint_every,
@@ -203,8 +230,36 @@ Status run_train(const TrainOptions& opt) {
         }
         *dst = std::move(*part);
     }
+    const bool qwen = !opt.base.empty() && is_qwen2_gguf(opt.base);
+    std::shared_ptr<const Qwen2Base> qbase;
+    if (qwen) {
+        Qwen2BaseOptions qo;
+        parse_pooling(opt.pooling, qo.pooling);
+        qo.max_tokens = opt.max_tokens;
+        qo.n_threads = opt.threads;
+        Result<Qwen2Base> q = Qwen2Base::open(opt.base, qo);
+        if (!q) {
+            return q.error();
+        }
+        qbase = std::make_shared<const Qwen2Base>(std::move(*q));
+        const int layers = qbase->model().config().n_layer;
+        if (opt.lora_layers > layers) {
+            return make_error(Errc::invalid_argument,
+                              "--lora-layers " + std::to_string(opt.lora_layers) +
+                                  ", expected 0 to the base's " + std::to_string(layers) +
+                                  " layers");
+        }
+    } else if (opt.lora_layers > 0) {
+        return make_error(
+            Errc::invalid_argument,
+            "--lora-layers " + std::to_string(opt.lora_layers) +
+                " needs a Qwen2 --base, expected a qwen2 GGUF (got " +
+                (opt.base.empty() ? std::string("the default subword base") : opt.base) + ")");
+    }
     Result<SubwordEmbedder> base =
-        opt.base.empty() ? default_base(opt.quiet) : SubwordEmbedder::load(opt.base);
+        qwen               ? Result<SubwordEmbedder>(SubwordEmbedder(SubwordConfig{}, {}, {}))
+        : opt.base.empty() ? default_base(opt.quiet)
+                           : SubwordEmbedder::load(opt.base);
     if (!base) {
         return base.error();
     }
@@ -231,7 +286,13 @@ Status run_train(const TrainOptions& opt) {
                           "--dim " + std::to_string(cfg.dim) + ", expected 2 to 4096");
     }
     Rng rng(cfg.seed);
-    RouterModel model = RouterModel::init(std::move(*base), train_set.labels, cfg.dim, rng);
+    cfg.lora_layers = opt.lora_layers;
+    cfg.lora_rank = opt.lora_rank;
+    cfg.lora_alpha = opt.lora_alpha;
+    cfg.lora_lr = opt.lora_lr;
+    cfg.lora_ffn = opt.lora_ffn;
+    RouterModel model = qwen ? RouterModel::init(qbase, train_set.labels, cfg.dim, rng)
+                             : RouterModel::init(std::move(*base), train_set.labels, cfg.dim, rng);
     model.tau = cfg.tau;
     int start_epoch = 0;
     if (!opt.resume.empty()) {
@@ -267,7 +328,26 @@ Status run_train(const TrainOptions& opt) {
     }
     const std::string ck_dir =
         opt.checkpoint_dir.empty() ? opt.out + ".checkpoints" : opt.checkpoint_dir;
-    if (!opt.quiet) {
+    if (!opt.quiet && qwen) {
+        const Qwen2Config& qc = qbase->model().config();
+        std::fprintf(stderr,
+                     "train: %zu examples, %zu labels, %zu skipped; Qwen2 base %s (%d layers, "
+                     "dim %d, %s pooling), %s; %d epochs of batch %d\n",
+                     train_set.rows.size(),
+                     train_set.labels.size(),
+                     skipped_total,
+                     opt.base.c_str(),
+                     qc.n_layer,
+                     qc.n_embd,
+                     opt.pooling.c_str(),
+                     opt.lora_layers > 0
+                         ? ("LoRA rank " + std::to_string(opt.lora_rank) + " on the top " +
+                            std::to_string(opt.lora_layers) + " layers")
+                               .c_str()
+                         : "frozen",
+                     cfg.epochs,
+                     cfg.batch);
+    } else if (!opt.quiet) {
         std::fprintf(stderr,
                      "train: %zu examples, %zu labels, %zu skipped; base dim %d, vocabulary %zu; "
                      "%d epochs of batch %d\n",
@@ -281,6 +361,12 @@ Status run_train(const TrainOptions& opt) {
     }
     Status checkpoint_status = ok();
     Result<TrainResult> res = [&] {
+        ProgressBar embed_bar("embed", opt.quiet);
+        cfg.on_embed = [&](size_t done, size_t total) {
+            embed_bar.update(
+                total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0,
+                std::to_string(done) + "/" + std::to_string(total) + " texts");
+        };
         ProgressBar bar("train", opt.quiet);
         double last_loss = 0;
         int last_epoch = 0;
