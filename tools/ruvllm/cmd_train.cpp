@@ -22,13 +22,20 @@ namespace fs = std::filesystem;
 
 CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
     CLI::App* cmd = app.add_subcommand(
-        "train", "train a router (projection head, label prototypes, tuned subword rows)");
+        "train",
+        "train a router (projection head, label prototypes, and tuned subword rows or a LoRA "
+        "on a Qwen2 base)");
     cmd->footer(
         "Data: dataset JSONL (generate's format or any JSONL with --text-field/--label-field),\n"
         "triplets JSONL ({anchor, positive, negative, isHard}), CSV with a header, or fastText\n"
         "'__label__X text' lines; --data may be given several times (dataset + triplets).\n"
         "Without --base the default base embedding is used, pretrained once into the cache\n"
-        "(scripts/fetch_corpus fetches its corpus). Writes OUT and OUT.stats.json.");
+        "(scripts/fetch_corpus fetches its corpus). Writes OUT and OUT.stats.json.\n"
+        "With a Qwen2-family GGUF as --base (e.g. a RuvLTRA / Qwen2.5-0.5B file of your own),\n"
+        "the router stands on the transformer: frozen (each text embedded once), or with\n"
+        "--lora-layers K a LoRA on its top K layers trained with the head. OUT names the base\n"
+        "file (path + checksum) instead of copying it; `export --lora` writes the LoRA for\n"
+        "llama.cpp.");
     cmd->add_option("-i,--data", opt.data, "training data file(s)")->required();
     cmd->add_option("--val", opt.val, "validation data: picks the best epoch");
     cmd->add_option("--test", opt.test, "held-out test data: metrics in the stats JSON");
