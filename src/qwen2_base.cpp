@@ -196,24 +196,37 @@ void Qwen2Base::embed_all(const std::vector<std::string>& texts,
                           float* out,
                           const std::function<void(size_t, size_t)>& progress) const {
     const size_t D = static_cast<size_t>(dim());
-    const size_t before = cached();
-    // Count the unique texts still to embed, for the progress total.
-    std::unordered_map<std::string_view, size_t> first;
-    size_t todo = 0;
-    for (size_t i = 0; i < texts.size(); i++) {
-        if (first.emplace(texts[i], i).second) {
-            todo++;
+    // The unique texts not cached yet: the progress total.
+    std::unordered_map<std::string_view, bool> todo_set;
+    {
+        std::lock_guard<std::mutex> lock(cache_->mu);
+        for (const std::string& t : texts) {
+            if (todo_set.count(t) != 0) {
+                continue;
+            }
+            bool have = false;
+            auto it = cache_->map.find(XXH3_64bits(t.data(), t.size()));
+            if (it != cache_->map.end()) {
+                for (const auto& entry : it->second) {
+                    have = have || entry.first == t;
+                }
+            }
+            todo_set.emplace(t, !have);
         }
     }
-    todo = todo > before ? todo - before : 0;  // an upper bound is fine for a bar
+    size_t todo = 0;
+    for (const auto& [t, needed] : todo_set) {
+        todo += needed ? 1 : 0;
+    }
     size_t done = 0;
     for (size_t i = 0; i < texts.size(); i++) {
-        const size_t n0 = cached();
         embed(texts[i], out + i * D);
-        if (cached() != n0) {
+        auto it = todo_set.find(texts[i]);
+        if (it->second) {
+            it->second = false;
             done++;
             if (progress) {
-                progress(std::min(done, todo), todo);
+                progress(done, todo);
             }
         }
     }

@@ -1,4 +1,5 @@
 // cmd_train.cpp: `ruvllm train`: labelled data -> router model (one GGUF) + stats JSON.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
@@ -369,10 +370,25 @@ Status run_train(const TrainOptions& opt) {
     Status checkpoint_status = ok();
     Result<TrainResult> res = [&] {
         ProgressBar embed_bar("embed", opt.quiet);
+        auto embed_t0 = std::chrono::steady_clock::now();
         cfg.on_embed = [&](size_t done, size_t total) {
+            if (done <= 1) {
+                embed_t0 = std::chrono::steady_clock::now();
+            }
             embed_bar.update(
                 total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0,
                 std::to_string(done) + "/" + std::to_string(total) + " texts");
+            if (done == total && !opt.quiet) {
+                // The bar is silent off a terminal: this long step still leaves one line.
+                embed_bar.finish();
+                std::fprintf(
+                    stderr,
+                    "train: %zu texts through the base's %s in %.1f s\n",
+                    total,
+                    opt.lora_layers > 0 ? "frozen lower layers" : "layers",
+                    std::chrono::duration<double>(std::chrono::steady_clock::now() - embed_t0)
+                        .count());
+            }
         };
         ProgressBar bar("train", opt.quiet);
         double last_loss = 0;
