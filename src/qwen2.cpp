@@ -3,20 +3,36 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <thread>
 #include <utility>
 
+#include <ruvllm/qmatmul.h>
 #include <ruvllm/qwen2.h>
 
 namespace ruvllm {
 
+// A 2-D layer weight: its file encoding (or, with Qwen2Weights::f32, the dequantised copy in
+// `owned`), and the LoRA applied to it at run time (if any).
+struct Qwen2Mat {
+    qmm::Matrix m;
+    std::vector<float> owned;
+    const LoraTensor* lora = nullptr;
+    float lora_scale = 0.0f;
+};
+
+struct Qwen2Layer {
+    std::vector<float> attn_norm, ffn_norm;  // (E)
+    std::vector<float> bq, bk, bv;           // (E), (K D), (K D); zeros where the file has none
+    Qwen2Mat wq, wk, wv, wo, gate, up, down;
+};
+
 struct Qwen2Model::Weights {
-    std::shared_ptr<const gguf::File> file;  // holds token_embd (encoded)
+    std::shared_ptr<const gguf::File> file;  // holds the encoded weights (its memory map)
+    std::shared_ptr<const LoraAdapter> adapter;
     gguf::TensorInfo token_embd;
     std::span<const uint8_t> token_embd_bytes;
     size_t token_row_bytes = 0;
     std::vector<float> output_norm;  // (E)
-    std::vector<Qwen2LayerWeights> layers;
+    std::vector<Qwen2Layer> layers;
 };
 
 namespace {
@@ -73,15 +89,16 @@ std::string shape_str(const std::vector<uint64_t>& s) {
     return out + "}";
 }
 
-// The tensor `name` with shape `shape` as floats; `optional` tensors that are absent give {}.
-Result<std::vector<float>> tensor(const gguf::File& f,
-                                  const std::string& name,
-                                  const std::vector<uint64_t>& shape,
-                                  bool optional = false) {
+// The tensor `name`, checked to have shape `shape` and a type quant.h decodes; null for an
+// absent `optional` tensor.
+Result<const gguf::TensorInfo*> find_tensor(const gguf::File& f,
+                                            const std::string& name,
+                                            const std::vector<uint64_t>& shape,
+                                            bool optional = false) {
     const gguf::TensorInfo* t = f.find_tensor(name);
     if (t == nullptr) {
         if (optional) {
-            return std::vector<float>{};
+            return t;
         }
         return fmt_error("tensor '" + name + "' not found, expected shape " + shape_str(shape));
     }
@@ -95,7 +112,22 @@ Result<std::vector<float>> tensor(const gguf::File& f,
                               std::to_string(static_cast<uint32_t>(t->type)) +
                               ", expected a type quant.h supports");
     }
-    Result<std::vector<float>> v = f.tensor_f32(*t);
+    return t;
+}
+
+// The tensor `name` with shape `shape` as floats; `optional` tensors that are absent give {}.
+Result<std::vector<float>> tensor(const gguf::File& f,
+                                  const std::string& name,
+                                  const std::vector<uint64_t>& shape,
+                                  bool optional = false) {
+    Result<const gguf::TensorInfo*> t = find_tensor(f, name, shape, optional);
+    if (!t) {
+        return t.error();
+    }
+    if (*t == nullptr) {
+        return std::vector<float>{};
+    }
+    Result<std::vector<float>> v = f.tensor_f32(**t);
     if (!v) {
         return make_error(v.error().code, "qwen2: tensor '" + name + "': " + v.error().message);
     }
@@ -196,64 +228,112 @@ Result<Qwen2Config> read_config(const gguf::File& f) {
     return c;
 }
 
-// Reads layer `il`; folds the LoRA of `opts` (if any) into its 2-D weights, counting them.
+// The 2-D weight `name` of shape {cols, rows}: encoded in the file (a view of `f`'s bytes) or
+// dequantised (Qwen2Weights::f32), with the options' LoRA for it, if any.
+Status read_matrix(const gguf::File& f,
+                   const Qwen2Options& opts,
+                   const std::string& name,
+                   uint64_t cols,
+                   uint64_t rows,
+                   Qwen2Mat& out,
+                   size_t& n_lora) {
+    Result<const gguf::TensorInfo*> found = find_tensor(f, name, {cols, rows});
+    if (!found) {
+        return found.error();
+    }
+    const gguf::TensorInfo& t = **found;
+    out.m = qmm::Matrix{
+        t.type, f.tensor_bytes(t).data(), static_cast<int>(rows), static_cast<int>(cols)};
+    if (Status s = qmm::check(out.m); !s) {
+        return make_error(s.error().code, "qwen2: tensor '" + name + "': " + s.error().message);
+    }
+    if (opts.weights == Qwen2Weights::f32) {
+        Result<std::vector<float>> v = f.tensor_f32(t);
+        if (!v) {
+            return make_error(v.error().code, "qwen2: tensor '" + name + "': " + v.error().message);
+        }
+        out.owned = std::move(*v);
+        out.m = qmm::Matrix{TensorType::f32,
+                            reinterpret_cast<const uint8_t*>(out.owned.data()),
+                            static_cast<int>(rows),
+                            static_cast<int>(cols)};
+    }
+    if (const LoraTensor* lt = opts.adapter ? opts.adapter->find(name) : nullptr) {
+        out.lora = lt;
+        out.lora_scale = lora_scale(opts.adapter->alpha, lt->rank, opts.adapter_scale);
+        n_lora++;
+    }
+    return ok();
+}
+
+// Reads layer `il` of `f` (the model's own copy: the matrices point into it); counts the
+// LoRA targets found.
 Status read_layer(const gguf::File& f,
                   const Qwen2Config& c,
                   const Qwen2Options& opts,
                   int il,
-                  Qwen2LayerWeights& L,
+                  Qwen2Layer& L,
                   size_t& n_lora) {
     const auto E = static_cast<uint64_t>(c.n_embd);
     const auto F = static_cast<uint64_t>(c.n_ff);
     const auto KD = static_cast<uint64_t>(c.n_head_kv * c.head_dim());
     const std::string p = "blk." + std::to_string(il) + ".";
 
-    struct Item {
+    struct Vec {
         const char* name;
-        std::vector<uint64_t> shape;
+        uint64_t n;
         std::vector<float>* dst;
         bool optional;
     };
 
-    const Item items[] = {{"attn_norm.weight", {E}, &L.attn_norm, false},
-                          {"attn_q.weight", {E, E}, &L.wq, false},
-                          {"attn_q.bias", {E}, &L.bq, true},
-                          {"attn_k.weight", {E, KD}, &L.wk, false},
-                          {"attn_k.bias", {KD}, &L.bk, true},
-                          {"attn_v.weight", {E, KD}, &L.wv, false},
-                          {"attn_v.bias", {KD}, &L.bv, true},
-                          {"attn_output.weight", {E, E}, &L.wo, false},
-                          {"ffn_norm.weight", {E}, &L.ffn_norm, false},
-                          {"ffn_gate.weight", {E, F}, &L.gate, false},
-                          {"ffn_up.weight", {E, F}, &L.up, false},
-                          {"ffn_down.weight", {F, E}, &L.down, false}};
-    for (const Item& it : items) {
-        Result<std::vector<float>> v = tensor(f, p + it.name, it.shape, it.optional);
-        if (!v) {
-            return v.error();
+    const Vec vecs[] = {{"attn_norm.weight", E, &L.attn_norm, false},
+                        {"attn_q.bias", E, &L.bq, true},
+                        {"attn_k.bias", KD, &L.bk, true},
+                        {"attn_v.bias", KD, &L.bv, true},
+                        {"ffn_norm.weight", E, &L.ffn_norm, false}};
+    for (const Vec& v : vecs) {
+        Result<std::vector<float>> t = tensor(f, p + v.name, {v.n}, v.optional);
+        if (!t) {
+            return t.error();
         }
-        *it.dst = std::move(*v);
-        const LoraTensor* t = opts.adapter ? opts.adapter->find(p + it.name) : nullptr;
-        if (t != nullptr && it.shape.size() == 2) {
-            const float s = lora_scale(opts.adapter->alpha, t->rank, opts.adapter_scale);
-            apply_lora(*t,
-                       s,
-                       it.dst->data(),
-                       static_cast<int>(it.shape[1]),
-                       static_cast<int>(it.shape[0]));
-            n_lora++;
-        }
+        *v.dst = t->empty() ? std::vector<float>(v.n, 0.0f) : std::move(*t);
     }
-    for (std::vector<float>* b : {&L.bq, &L.bk, &L.bv}) {
-        if (b->empty()) {
-            b->assign(b == &L.bq ? E : KD, 0.0f);
+
+    struct Mat {
+        const char* name;
+        uint64_t cols, rows;
+        Qwen2Mat* dst;
+    };
+
+    const Mat mats[] = {{"attn_q.weight", E, E, &L.wq},
+                        {"attn_k.weight", E, KD, &L.wk},
+                        {"attn_v.weight", E, KD, &L.wv},
+                        {"attn_output.weight", E, E, &L.wo},
+                        {"ffn_gate.weight", E, F, &L.gate},
+                        {"ffn_up.weight", E, F, &L.up},
+                        {"ffn_down.weight", F, E, &L.down}};
+    for (const Mat& m : mats) {
+        Status s = read_matrix(f, opts, p + m.name, m.cols, m.rows, *m.dst, n_lora);
+        if (!s) {
+            return s;
         }
     }
     return ok();
 }
 
-// a . b over n floats with 8 independent partial sums (vectorisable without -ffast-math; the
-// order of operations is fixed, so results do not depend on the thread count).
+// W as F32 (R, C) with its LoRA folded in: W + s B A.
+std::vector<float> dense(const Qwen2Mat& w) {
+    const auto n = static_cast<size_t>(w.m.rows) * static_cast<size_t>(w.m.cols);
+    std::vector<float> out(n);
+    Status s = quant::dequantize(w.m.type, w.m.data, out.data(), static_cast<int64_t>(n));
+    RUVLLM_ASSERT(s.ok());
+    if (w.lora != nullptr) {
+        apply_lora(*w.lora, w.lora_scale, out.data(), w.m.rows, w.m.cols);
+    }
+    return out;
+}
+
+// a . b over n floats with 8 independent partial sums (a fixed order of operations).
 float dot(const float* a, const float* b, int n) {
     float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int k = 0;
@@ -268,36 +348,27 @@ float dot(const float* a, const float* b, int n) {
     return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-// out (T, R) = x (T, C) W^T (W is (R, C)) + bias (R, or null). Rows of W are split over
-// threads; each row is read once and applied to every token while it is in cache.
-void matmul(float* out,
-            const float* x,
-            const float* w,
-            const float* bias,
-            int T,
-            int R,
-            int C,
-            int n_threads) {
-    auto rows = [&](int r0, int r1) {
-        for (int r = r0; r < r1; r++) {
-            const float* wr = w + static_cast<size_t>(r) * C;
-            const float b = bias != nullptr ? bias[r] : 0.0f;
-            for (int t = 0; t < T; t++) {
-                out[static_cast<size_t>(t) * R + r] =
-                    dot(wr, x + static_cast<size_t>(t) * C, C) + b;
-            }
-        }
-    };
-    const int64_t work = int64_t{T} * R * C;
-    const int n = work < (int64_t{1} << 18) ? 1 : std::clamp(n_threads, 1, R);
-    std::vector<std::thread> pool;
-    for (int i = 1; i < n; i++) {
-        pool.emplace_back(
-            rows, static_cast<int>(int64_t{R} * i / n), static_cast<int>(int64_t{R} * (i + 1) / n));
+// out (T, R) = x (T, C) W^T + bias, then += s B (A x) for W's LoRA (as llama.cpp applies an
+// adapter: at run time, in F32).
+void matmul(
+    const Qwen2Mat& w, qmm::Activations& x, const float* bias, float* out, qmm::Team& team) {
+    qmm::matmul(w.m, x, bias, out, &team);
+    if (w.lora == nullptr) {
+        return;
     }
-    rows(0, static_cast<int>(int64_t{R} / n));
-    for (std::thread& th : pool) {
-        th.join();
+    const LoraTensor& t = *w.lora;
+    const int T = x.rows(), C = x.cols(), R = w.m.rows;
+    std::vector<float> h(static_cast<size_t>(t.rank));
+    for (int i = 0; i < T; i++) {
+        const float* xi = x.f32() + static_cast<size_t>(i) * C;
+        for (int k = 0; k < t.rank; k++) {
+            h[static_cast<size_t>(k)] = dot(t.a.data() + static_cast<size_t>(k) * C, xi, C);
+        }
+        float* oi = out + static_cast<size_t>(i) * R;
+        for (int r = 0; r < R; r++) {
+            oi[r] +=
+                w.lora_scale * dot(t.b.data() + static_cast<size_t>(r) * t.rank, h.data(), t.rank);
+        }
     }
 }
 
@@ -317,13 +388,22 @@ void rmsnorm(float* out, const float* x, const float* w, int T, int E, float eps
     }
 }
 
-// Causal grouped-query attention: out (T, H D) from q (T, H D), k and v (T, K D).
-void attention(
-    float* out, const float* q, const float* k, const float* v, int T, int H, int K, int D) {
+// Causal grouped-query attention of query heads h = first, first + step, ... < H: their
+// columns of out (T, H D) from q (T, H D), k and v (T, K D).
+void attention(float* out,
+               const float* q,
+               const float* k,
+               const float* v,
+               int T,
+               int H,
+               int K,
+               int D,
+               int first,
+               int step) {
     const int group = H / K;
     const float scale = 1.0f / std::sqrt(static_cast<float>(D));
     std::vector<float> att(static_cast<size_t>(T));
-    for (int h = 0; h < H; h++) {
+    for (int h = first; h < H; h += step) {
         const int kh = h / group;
         for (int t = 0; t < T; t++) {
             const float* qt = q + (static_cast<size_t>(t) * H + h) * D;
@@ -355,19 +435,43 @@ void attention(
     }
 }
 
+// g[i] = silu(g[i]) * u[i] for i in [i0, i1).
+void swiglu(float* g, const float* u, size_t i0, size_t i1) {
+    for (size_t i = i0; i < i1; i++) {
+        g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+    }
+}
+
+}  // namespace
+
+namespace {
+
+// cos and sin of rope_neox's angles at `pos`: d / 2 of each.
+void rope_angles(int pos, int d, float base, float* c, float* s) {
+    for (int i = 0; i < d / 2; i++) {
+        const double theta = pos * std::pow(static_cast<double>(base), -2.0 * i / d);
+        c[i] = static_cast<float>(std::cos(theta));
+        s[i] = static_cast<float>(std::sin(theta));
+    }
+}
+
+// Rotates the pairs (v[i], v[i + d/2]) by the angles of c and s.
+void rope_apply(float* v, int d, const float* c, const float* s) {
+    const int half = d / 2;
+    for (int i = 0; i < half; i++) {
+        const float x0 = v[i];
+        const float x1 = v[i + half];
+        v[i] = x0 * c[i] - x1 * s[i];
+        v[i + half] = x0 * s[i] + x1 * c[i];
+    }
+}
+
 }  // namespace
 
 void rope_neox(float* v, int d, int pos, float base) {
-    const int half = d / 2;
-    for (int i = 0; i < half; i++) {
-        const double theta = pos * std::pow(static_cast<double>(base), -2.0 * i / d);
-        const auto c = static_cast<float>(std::cos(theta));
-        const auto s = static_cast<float>(std::sin(theta));
-        const float x0 = v[i];
-        const float x1 = v[i + half];
-        v[i] = x0 * c - x1 * s;
-        v[i + half] = x0 * s + x1 * c;
-    }
+    std::vector<float> c(static_cast<size_t>(d / 2)), s(static_cast<size_t>(d / 2));
+    rope_angles(pos, d, base, c.data(), s.data());
+    rope_apply(v, d, c.data(), s.data());
 }
 
 Result<Qwen2Model> Qwen2Model::load(const std::filesystem::path& path,
@@ -406,6 +510,7 @@ Result<Qwen2Model> Qwen2Model::from_gguf(const gguf::File& file, const Qwen2Opti
     }
     auto w = std::make_shared<Weights>();
     w->file = std::make_shared<const gguf::File>(file);  // shares the mapping of a mapped file
+    w->adapter = options.adapter;
     const gguf::TensorInfo* te = w->file->find_tensor("token_embd.weight");
     if (te == nullptr) {
         return fmt_error("tensor 'token_embd.weight' not found");
@@ -434,7 +539,8 @@ Result<Qwen2Model> Qwen2Model::from_gguf(const gguf::File& file, const Qwen2Opti
     w->layers.resize(static_cast<size_t>(cfg->n_layer));
     size_t n_lora = 0;
     for (int il = 0; il < cfg->n_layer; il++) {
-        Status s = read_layer(file, *cfg, options, il, w->layers[static_cast<size_t>(il)], n_lora);
+        Status s =
+            read_layer(*w->file, *cfg, options, il, w->layers[static_cast<size_t>(il)], n_lora);
         if (!s) {
             return s.error();
         }
@@ -499,7 +605,21 @@ Result<Qwen2LayerWeights> Qwen2Model::layer_weights(int il) const {
                           "qwen2: layer " + std::to_string(il) + ", expected 0 to " +
                               std::to_string(cfg_.n_layer - 1));
     }
-    return w_->layers[static_cast<size_t>(il)];
+    const Qwen2Layer& L = w_->layers[static_cast<size_t>(il)];
+    Qwen2LayerWeights out;
+    out.attn_norm = L.attn_norm;
+    out.ffn_norm = L.ffn_norm;
+    out.bq = L.bq;
+    out.bk = L.bk;
+    out.bv = L.bv;
+    out.wq = dense(L.wq);
+    out.wk = dense(L.wk);
+    out.wv = dense(L.wv);
+    out.wo = dense(L.wo);
+    out.gate = dense(L.gate);
+    out.up = dense(L.up);
+    out.down = dense(L.down);
+    return out;
 }
 
 const std::vector<float>& Qwen2Model::output_norm() const {
@@ -539,35 +659,55 @@ Result<std::vector<float>> Qwen2Model::forward_layers(std::span<const int32_t> i
         Status s = quant::dequantize(w_->token_embd.type, row, x.data() + size_t(t) * E, E);
         RUVLLM_ASSERT(s.ok());
     }
-    const int nt = opts_.n_threads;
+    // rope_neox's angles for positions 0..T-1, computed once for every layer and head.
+    std::vector<float> rope_cos(size_t(T) * D / 2), rope_sin(size_t(T) * D / 2);
+    for (int t = 0; t < T; t++) {
+        rope_angles(t,
+                    D,
+                    cfg_.rope_base,
+                    rope_cos.data() + size_t(t) * D / 2,
+                    rope_sin.data() + size_t(t) * D / 2);
+    }
+    // This call's threads, reused by every product (none to start for an empty input).
+    qmm::Team team(T > 0 && n_layers > 0 ? opts_.n_threads : 1);
+    qmm::Activations act;
     std::vector<float> n(TE), q(TE), k(size_t(T) * KD), v(size_t(T) * KD), a(TE), o(TE);
     std::vector<float> g(size_t(T) * F), u(size_t(T) * F);
     for (int il = 0; il < n_layers; il++) {
-        const Qwen2LayerWeights& L = w_->layers[static_cast<size_t>(il)];
+        const Qwen2Layer& L = w_->layers[static_cast<size_t>(il)];
         rmsnorm(n.data(), x.data(), L.attn_norm.data(), T, E, cfg_.rms_eps);
-        matmul(q.data(), n.data(), L.wq.data(), L.bq.data(), T, E, E, nt);
-        matmul(k.data(), n.data(), L.wk.data(), L.bk.data(), T, KD, E, nt);
-        matmul(v.data(), n.data(), L.wv.data(), L.bv.data(), T, KD, E, nt);
+        act.reset(n.data(), T, E);
+        matmul(L.wq, act, L.bq.data(), q.data(), team);
+        matmul(L.wk, act, L.bk.data(), k.data(), team);
+        matmul(L.wv, act, L.bv.data(), v.data(), team);
         for (int t = 0; t < T; t++) {
+            const float* c = rope_cos.data() + size_t(t) * D / 2;
+            const float* sn = rope_sin.data() + size_t(t) * D / 2;
             for (int h = 0; h < H; h++) {
-                rope_neox(q.data() + (size_t(t) * H + h) * D, D, t, cfg_.rope_base);
+                rope_apply(q.data() + (size_t(t) * H + h) * D, D, c, sn);
             }
             for (int h = 0; h < K; h++) {
-                rope_neox(k.data() + (size_t(t) * K + h) * D, D, t, cfg_.rope_base);
+                rope_apply(k.data() + (size_t(t) * K + h) * D, D, c, sn);
             }
         }
-        attention(a.data(), q.data(), k.data(), v.data(), T, H, K, D);
-        matmul(o.data(), a.data(), L.wo.data(), nullptr, T, E, E, nt);
+        team.run([&](int i) {  // heads split over the team (each head is one thread's)
+            attention(a.data(), q.data(), k.data(), v.data(), T, H, K, D, i, team.size());
+        });
+        act.reset(a.data(), T, E);
+        matmul(L.wo, act, nullptr, o.data(), team);
         for (size_t i = 0; i < TE; i++) {
             x[i] += o[i];
         }
         rmsnorm(n.data(), x.data(), L.ffn_norm.data(), T, E, cfg_.rms_eps);
-        matmul(g.data(), n.data(), L.gate.data(), nullptr, T, F, E, nt);
-        matmul(u.data(), n.data(), L.up.data(), nullptr, T, F, E, nt);
-        for (size_t i = 0; i < g.size(); i++) {
-            g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
-        }
-        matmul(o.data(), g.data(), L.down.data(), nullptr, T, E, F, nt);
+        act.reset(n.data(), T, E);
+        matmul(L.gate, act, nullptr, g.data(), team);
+        matmul(L.up, act, nullptr, u.data(), team);
+        team.run([&](int i) {
+            const size_t n_team = static_cast<size_t>(team.size());
+            swiglu(g.data(), u.data(), g.size() * i / n_team, g.size() * (i + 1) / n_team);
+        });
+        act.reset(g.data(), T, F);
+        matmul(L.down, act, nullptr, o.data(), team);
         for (size_t i = 0; i < TE; i++) {
             x[i] += o[i];
         }

@@ -19,12 +19,17 @@
 //   A missing tensor is Errc::format naming it, except the three Q/K/V biases, which are
 //   optional (zero) as in llama.cpp. output.weight (the LM head) is not used.
 //   The tokenizer is read from the same file (bpe.h).
-// Weights of every type quant.h can decode (F32, F16, BF16, Q4_0/1, Q5_0/1, Q8_0, Q4_K, Q5_K,
-// Q6_K) are dequantised to F32 once, on load: simple and exact, at 4 bytes per weight of
-// memory (Qwen2.5-0.5B: about 1.4 GB besides the embeddings); quantised dot products are not
-// implemented yet. token_embd is the exception: it stays encoded and a row is decoded when a
-// token needs it. It is held with the file's memory map after load(); from_gguf() keeps a copy
-// of its File (cheap for a mapped file, a copy of the tensor bytes for an in-memory one).
+// Weights stay in the file's encoding, in its memory map (every type quant.h decodes: F32, F16,
+// BF16, Q4_0/1, Q5_0/1, Q8_0, Q4_K, Q5_K, Q6_K), and are multiplied by qmatmul.h's kernels as
+// llama.cpp's CPU backend does: for the block-quantised types the activations are quantised to
+// int8 per 32 values (Q8_0-like, f32 scale) and the products are integer dot products, so
+// results differ from exact F32 arithmetic by that rounding (cosine >= 0.999 with llama.cpp on
+// every type: qwen2_interop_test); F32 / F16 / BF16 weights are multiplied in float.
+// Qwen2Options::weights = Qwen2Weights::f32 dequantises every layer weight once, on load (4
+// bytes per weight: Qwen2.5-0.5B needs about 1.4 GB), for exact F32 products. token_embd stays
+// encoded in both modes and a row is decoded when a token needs it. load() maps the file;
+// from_gguf() keeps a copy of its File (cheap for a mapped file, a copy of the tensor bytes for
+// an in-memory one).
 //
 // Forward pass over token ids x_0..x_{T-1} at positions 0..T-1, per layer (llama.cpp's qwen2):
 //   h = x + Wo attn(rope(Wq n + bq), rope(Wk n + bk), Wv n + bv),  n = rmsnorm(x) * attn_norm
@@ -41,8 +46,10 @@
 // (Pooling::last), then L2-normalised unless Qwen2Options::normalize is false (llama.cpp's
 // pooled embeddings are raw). A text with no tokens embeds to zeros.
 //
-// Matrix products run on Qwen2Options::n_threads std::threads (rows split evenly) when a
-// product is large enough to pay for them.
+// forward() runs on Qwen2Options::n_threads threads: a team (qmatmul.h) started per call and
+// reused by all its products (168 for Qwen2.5-0.5B; rows handed out in chunks, when a product
+// is large enough to pay for it), attention heads and SwiGLU. Results do not depend on
+// n_threads. Speed and memory next to llama.cpp: scripts/bench_qwen2.sh.
 //
 // Usage:
 //   ruvllm::Result<ruvllm::Qwen2Model> m = ruvllm::Qwen2Model::load("qwen2.5-0.5b-q8_0.gguf");
@@ -68,9 +75,9 @@ namespace ruvllm {
 
 enum class Pooling { mean, last };
 
-// One layer's weights as F32, row-major: matrices are (out rows, in cols) as forward() uses
-// them (wq (E, E), wk / wv (K D, E), wo (E, E), gate / up (F, E), down (E, F)); biases are zero
-// where the file has none.
+// One layer's weights as F32 (dequantised), row-major: matrices are (out rows, in cols) as
+// forward() uses them (wq (E, E), wk / wv (K D, E), wo (E, E), gate / up (F, E), down (E, F));
+// biases are zero where the file has none.
 struct Qwen2LayerWeights {
     std::vector<float> attn_norm, ffn_norm;  // (E)
     std::vector<float> wq, wk, wv, wo;
@@ -92,15 +99,23 @@ struct Qwen2Config {
     int head_dim() const { return n_embd / n_head; }
 };
 
+// How Qwen2Model holds the 2-D layer weights (see the top of this file).
+enum class Qwen2Weights {
+    native,  // the file's encoding, quantised kernels (int8 activations for quantised types)
+    f32,     // dequantised to F32 on load: exact F32 products, 4 bytes per weight
+};
+
 struct Qwen2Options {
     Pooling pooling = Pooling::mean;
     bool normalize = true;  // L2-normalise embed()'s output
     int n_threads = 2;      // >= 1
     int max_tokens = 0;     // > 0: truncate texts to this many tokens (and to n_ctx)
-    // A LoRA (lora.h) folded into the F32 weights on load: W += adapter_scale * alpha / rank
-    // * B A, as llama.cpp computes with llama_set_adapters_lora(.., &adapter_scale). Its
-    // targets must be 2-D weights of the layers (blk.N.attn_q/k/v/output, ffn_gate/up/down):
-    // others are Errc::invalid_argument, as are a mismatched architecture or shape.
+    Qwen2Weights weights = Qwen2Weights::native;
+    // A LoRA (lora.h) applied at run time, as llama.cpp's llama_set_adapters_lora(..,
+    // &adapter_scale) does: y = W x + s B (A x), s = adapter_scale * alpha / rank (lora_scale),
+    // in F32, with W left as stored. Its targets must be 2-D weights of the layers
+    // (blk.N.attn_q/k/v/output, ffn_gate/up/down): others are Errc::invalid_argument, as are a
+    // mismatched architecture or shape. The model keeps a reference to the adapter.
     std::shared_ptr<const LoraAdapter> adapter = nullptr;
     float adapter_scale = 1.0f;
 };
@@ -135,7 +150,8 @@ public:
     // Pools T rows of dim() (from forward) into out[0, dim()) as options() say; zeros if T == 0.
     void pool(std::span<const float> hidden, float* out) const;
 
-    // A copy of layer `il`'s weights in F32 (with the options' adapter folded in, as loaded).
+    // Layer `il`'s weights dequantised to F32, with the options' adapter folded in (W + s B A):
+    // a new copy per call (about 60 MB per layer of Qwen2.5-0.5B).
     Result<Qwen2LayerWeights> layer_weights(int il) const;
     // output_norm.weight (E).
     const std::vector<float>& output_norm() const;
