@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-build/bin/ruvllm}
 MODEL=${1:-.cache/bench/qwen2-0.5b-shape-q4_k_m.gguf}
 SRC=${2:-out/dataset/claude_training_train.triplets.jsonl}
-[ -f "$MODEL" ] || { echo "bench_lora: $MODEL not found (run build/bin/qwen2_bench --write-model first, or scripts/bench_qwen2.sh)" >&2; exit 1; }
+[ -f "$MODEL" ] || { echo "bench_lora: $MODEL not found (run scripts/bench_qwen2.sh, or build/bin/qwen2_bench --write MODEL)" >&2; exit 1; }
 [ -f "$SRC" ] || { echo "bench_lora: $SRC not found (make run writes it)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -24,10 +24,14 @@ echo "bench_lora: $(wc -l <"$tmp/triplets.jsonl") triplets, $(cut -d'"' -f4 "$tm
     exit 1
 }
 grep -E "^train:|bench_lora" "$tmp/err" >&2
-python3 - "$tmp/router.gguf.stats.json" <<'PY'
-import json, sys
+python3 - "$tmp/router.gguf.stats.json" "$tmp/err" <<'PY'
+import json, re, sys
 s = json.load(open(sys.argv[1]))
-h = s["history"][0]
-print(f"bench_lora: epoch (forward + backward of anchors and positives, top 2 layers): {h['seconds']:.1f} s; "
-      f"total train() {s.get('train_seconds', float('nan')):.1f} s (the rest: the frozen lower layers, once per text)")
+m = re.search(r"texts through the base's frozen lower layers in ([0-9.]+) s", open(sys.argv[2]).read())
+lower = float(m.group(1)) if m else float("nan")
+epoch = s["history"][0]["seconds"]
+total = s.get("train_seconds", float("nan"))
+print(f"bench_lora: frozen lower layers (once per unique text): {lower:.1f} s; epoch (forward + "
+      f"backward of anchors and positives through the top 2 layers, head, updates): {epoch:.1f} s; "
+      f"the rest of train() (prototype init, adopting the LoRA): {total - lower - epoch:.1f} s")
 PY

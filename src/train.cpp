@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -369,13 +370,26 @@ void restore(RouterModel& m, const Snapshot& s) {
     }
 }
 
-// Prototypes start at the class centroids of the initial embeddings.
-void init_prototypes(RouterModel& m, const LabeledSet& data) {
+// z = normalise(W x + b) of a base embedding x (D): RouterModel::embed after its base.
+void z_from_x(const RouterModel& m, const float* x, float* z) {
+    thread_local std::vector<float> h;
+    h.resize(static_cast<size_t>(m.E));
+    linear_forward(h.data(), x, m.w.data(), m.b.data(), 1, m.D(), m.E);
+    float r = 0;
+    l2norm_forward(z, &r, h.data(), 1, m.E);
+}
+
+// Prototypes start at the class centroids of the initial embeddings; `embed_z(i, z)` gives
+// example i's z.
+void init_prototypes(RouterModel& m,
+                     const LabeledSet& data,
+                     const std::function<void(size_t, float*)>& embed_z) {
     const int E = m.E;
     std::vector<float> sum(static_cast<size_t>(m.A()) * E, 0.0f), z(static_cast<size_t>(E));
     std::vector<int> count(static_cast<size_t>(m.A()), 0);
-    for (const TrainExample& ex : data.rows) {
-        m.embed(ex.text, z.data());
+    for (size_t i = 0; i < data.rows.size(); i++) {
+        const TrainExample& ex = data.rows[i];
+        embed_z(i, z.data());
         for (int e = 0; e < E; e++) {
             sum[static_cast<size_t>(ex.label) * E + e] += z[static_cast<size_t>(e)];
         }
@@ -485,14 +499,12 @@ double lora_accuracy(const RouterModel& model,
                      const LabeledSet& data,
                      const std::vector<uint32_t>& uid) {
     const int D = model.D(), E = model.E, A = model.A();
-    std::vector<float> x(static_cast<size_t>(D)), h(static_cast<size_t>(E)), z(h.size()),
+    std::vector<float> x(static_cast<size_t>(D)), z(static_cast<size_t>(E)),
         s(static_cast<size_t>(A));
     size_t correct = 0;
     for (size_t i = 0; i < data.rows.size(); i++) {
         f.forward(uid[i], x.data(), nullptr);
-        linear_forward(h.data(), x.data(), model.w.data(), model.b.data(), 1, D, E);
-        float r = 0;
-        l2norm_forward(z.data(), &r, h.data(), 1, E);
+        z_from_x(model, x.data(), z.data());
         model.scores_from_z(z.data(), s.data());
         correct += argmax(s.data(), A) == data.rows[i].label ? 1 : 0;
     }
@@ -589,7 +601,17 @@ Result<TrainResult> train(RouterModel& model,
     }
 
     if (cfg.init_prototypes) {
-        init_prototypes(model, train_set);
+        // With a LoRA, the stack's output (B = 0: the base's) from the cached lower layers,
+        // not a second pass through the whole model.
+        std::vector<float> xi(static_cast<size_t>(D));
+        init_prototypes(model, train_set, [&](size_t i, float* z) {
+            if (lora) {
+                feed->forward(feed->train_uid[i], xi.data(), nullptr);
+                z_from_x(model, xi.data(), z);
+            } else {
+                model.embed(train_set.rows[i].text, z);
+            }
+        });
     }
 
     // Parameters' gradients and Adam moments.
