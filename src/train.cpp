@@ -512,16 +512,17 @@ double lora_accuracy(const RouterModel& model,
                              : static_cast<double>(correct) / static_cast<double>(data.rows.size());
 }
 
-// The router's base becomes the Qwen2 base with the stack's LoRA; its cache is primed with the
-// stack's embeddings of every text the trainer saw.
-Status adopt_lora(RouterModel& model, const LoraFeed& f) {
+// The router's base becomes the Qwen2 base with the stack's LoRA; with `prime`, its cache gets
+// the stack's embeddings of every text the trainer saw (what calibration, the heads and GRPO
+// embed next), at the cost of one pass through the top layers.
+Status adopt_lora(RouterModel& model, const LoraFeed& f, bool prime) {
     auto ad = std::make_shared<const LoraAdapter>(f.stack->to_adapter());
     Result<Qwen2Base> qb = model.qwen->with_adapter(ad);
     if (!qb) {
         return qb.error();
     }
     std::vector<float> x(static_cast<size_t>(f.stack->dim()));
-    for (uint32_t u = 0; u < f.texts.size(); u++) {
+    for (uint32_t u = 0; u < f.texts.size() && prime; u++) {
         f.forward(u, x.data(), nullptr);
         qb->prime(f.texts[u], x.data());
     }
@@ -743,7 +744,7 @@ Result<TrainResult> train(RouterModel& model,
                 restore(model, last_good);
                 if (lora) {
                     feed->stack->params() = last_good_lora;
-                    Status s = adopt_lora(model, *feed);
+                    Status s = adopt_lora(model, *feed, false);
                     RUVLLM_ASSERT(s.ok());
                 }
                 return make_error(Errc::numeric,
@@ -947,7 +948,7 @@ Result<TrainResult> train(RouterModel& model,
         }
         if (lora && on_epoch) {
             // The callback sees (and may save) the router with this epoch's LoRA.
-            Status s = adopt_lora(model, *feed);
+            Status s = adopt_lora(model, *feed, false);
             if (!s) {
                 return s.error();
             }
@@ -960,7 +961,7 @@ Result<TrainResult> train(RouterModel& model,
     restore(model, best);
     if (lora) {
         feed->stack->params() = best_lora;
-        Status s = adopt_lora(model, *feed);
+        Status s = adopt_lora(model, *feed, true);
         if (!s) {
             return s.error();
         }

@@ -23,7 +23,10 @@
 
 #include <ruvllm/gguf.h>
 #include <ruvllm/lora.h>
+#include <ruvllm/model.h>
 #include <ruvllm/qwen2.h>
+#include <ruvllm/qwen2_base.h>
+#include <ruvllm/train.h>
 
 #include "llama_embedder.h"
 #include "qwen2_testmodel.h"
@@ -215,4 +218,77 @@ TEST(LoraInterop, LlamaCppRejectsMismatchedAdapters) {
     ASSERT_TRUE(t.add_tensor(lt.base_name + ".lora_b", {uint64_t(kRank), kE}, lt.b));
     ASSERT_TRUE(gguf::write_file(t, dir / "transposed.gguf"));
     EXPECT_FALSE(llama().adapter_loads(dir / "base.gguf", dir / "transposed.gguf"));
+}
+
+// The whole RuvLTRA path: a router trained with a LoRA on the top 2 of 3 layers of a Qwen2
+// base (train.h, qwen2_base.h), its LoRA written as `export --lora` writes it, loaded by
+// llama.cpp at scale 1: llama.cpp's embeddings with it equal the trained router's base
+// embeddings, which the training moved away from the base model's.
+TEST(LoraInterop, TrainedRouterLoraMatchesLlamaCpp) {
+    const std::string why = oracle_missing();
+    if (!why.empty()) {
+        GTEST_SKIP() << "interop skipped: " << why;
+    }
+    ruvllm::Result<gguf::File> vocab = gguf::read_file(vocab_path());
+    ASSERT_TRUE(vocab) << vocab.error().message;
+    ruvllm::test::TinyQwen2 s = spec(TensorType::f32);
+    s.layers = 3;
+    ruvllm::test::TempDir dir;
+    const fs::path base_path = dir / "base.gguf", lora_path = dir / "trained-lora.gguf";
+    ASSERT_TRUE(gguf::write_file(ruvllm::test::make_tiny_qwen2(s, &*vocab), base_path));
+    ruvllm::Result<ruvllm::Qwen2Base> qb = ruvllm::Qwen2Base::open(base_path);
+    ASSERT_TRUE(qb) << qb.error().message;
+    auto base = std::make_shared<const ruvllm::Qwen2Base>(std::move(*qb));
+
+    ruvllm::LabeledSet data;
+    data.labels = {"coder", "tester", "security-architect"};
+    const char* tasks[][3] = {
+        {"implement the login form", "write unit tests for the parser", "audit the auth tokens"},
+        {"add a retry to the http client", "cover the cache with tests", "review the TLS setup"},
+        {"refactor the billing module", "add an integration test", "threat model the upload API"},
+        {"build the export command", "test the error paths", "check for SQL injection"},
+    };
+    for (const auto& row : tasks) {
+        for (int32_t a = 0; a < 3; a++) {
+            data.rows.push_back({row[a], a, -1, false, "", -1, -1, -1.0f});
+        }
+    }
+    ruvllm::Rng rng(5);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(base, data.labels, 32, rng);
+    ruvllm::TrainConfig cfg;
+    cfg.dim = 32;
+    cfg.epochs = 8;
+    cfg.batch = 4;
+    cfg.warmup = 2;
+    cfg.lora_layers = 2;
+    cfg.lora_rank = 4;
+    cfg.lora_alpha = 8;
+    cfg.lora_lr = 2e-2f;
+    ruvllm::Result<ruvllm::TrainResult> r = ruvllm::train(m, data, nullptr, cfg);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_NE(m.qwen->options().adapter, nullptr);
+    ASSERT_TRUE(ruvllm::write_lora_gguf(lora_path, *m.qwen->options().adapter));
+
+    std::vector<std::vector<int32_t>> ids;
+    for (const char* text : kTexts) {
+        ids.push_back(m.qwen->model().tokenize(text));
+    }
+    const auto with_adapter = llama().embed(base_path, ids, 1, lora_path, 1.0f);
+    const auto without = llama().embed(base_path, ids, 1);
+    ASSERT_EQ(with_adapter.size(), ids.size());
+    double worst = 1, moved = -1;
+    for (size_t i = 0; i < ids.size(); i++) {
+        std::vector<float> mine(kE);
+        m.qwen->embed(kTexts[i], mine.data());
+        worst = std::min(worst, cosine(mine, with_adapter[i]));
+        moved = std::max(moved, cosine(with_adapter[i], without[i]));
+    }
+    EXPECT_GE(worst, 0.99999) << "llama.cpp + the trained adapter vs the trained router's base";
+    EXPECT_LT(moved, 0.99999) << "training left the LoRA at zero";
+    std::printf(
+        "[ interop  ] trained router (LoRA rank 4 on the top 2 of 3 layers, %zu tensors): "
+        "min cosine ours vs llama.cpp+adapter %.9f; max cosine adapted vs base %.6f\n",
+        m.qwen->options().adapter->tensors.size(),
+        worst,
+        moved);
 }
