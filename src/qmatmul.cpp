@@ -31,17 +31,6 @@ void set_block(DecodedRow& out, int b, float scale, float offset) {
     out.offset[2 * b + 1] = offset;
 }
 
-// The 6-bit scale and min of sub-block j (0..7) of Q4_K / Q5_K (quant.cpp's scale_min_k4).
-void scale_min_k4(int j, const uint8_t* q, int& sc, int& m) {
-    if (j < 4) {
-        sc = q[j] & 63;
-        m = q[j + 4] & 63;
-    } else {
-        sc = (q[j + 4] & 0x0F) | ((q[j - 4] >> 6) << 4);
-        m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
-}
-
 // Legacy 32-blocks: q = low nibble (element j) / high nibble (element j + 16) of qs, plus bit
 // j / j + 16 of qh as bit 4 for the 5-bit types (qh null for the 4-bit ones).
 void unpack_legacy(const uint8_t* qs, const uint8_t* qh, uint8_t* q) {
@@ -70,7 +59,7 @@ void decode_k4(const uint8_t* blk, bool five_bits, uint8_t* q, DecodedRow& out, 
         }
         for (int k = 0; k < 2; k++) {
             int sc = 0, m = 0;
-            scale_min_k4(2 * n + k, scales, sc, m);
+            quant::scale_min_k4(2 * n + k, scales, sc, m);
             set_block(
                 out, b0 + 2 * n + k, d * static_cast<float>(sc), -(dmin * static_cast<float>(m)));
         }

@@ -184,17 +184,6 @@ void dequantize_q8_0(const uint8_t* b, float* y) {
 
 // ---- K super-blocks ----
 
-// The 6-bit scale and min of sub-block j (0..7) from the 12 packed bytes of Q4_K / Q5_K.
-void scale_min_k4(int j, const uint8_t* q, int& sc, int& m) {
-    if (j < 4) {
-        sc = q[j] & 63;
-        m = q[j + 4] & 63;
-    } else {
-        sc = (q[j + 4] & 0x0F) | ((q[j - 4] >> 6) << 4);
-        m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
-    }
-}
-
 void pack_scale_min_k4(const int* ls, const int* lm, uint8_t* q) {
     std::memset(q, 0, 12);
     for (int j = 0; j < 8; j++) {
@@ -441,6 +430,16 @@ Status check_n(TensorType t, int64_t n, const Codec*& codec) {
 }
 
 }  // namespace
+
+void scale_min_k4(int j, const uint8_t* q, int& sc, int& m) {
+    if (j < 4) {
+        sc = q[j] & 63;
+        m = q[j + 4] & 63;
+    } else {
+        sc = (q[j + 4] & 0x0F) | ((q[j - 4] >> 6) << 4);
+        m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
 
 TypeInfo type_info(uint32_t type_id) {
     const Codec* c = find_codec(static_cast<TensorType>(type_id));

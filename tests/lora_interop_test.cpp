@@ -34,6 +34,8 @@
 
 namespace {
 
+using ruvllm::test::cosine;
+
 namespace fs = std::filesystem;
 namespace gguf = ruvllm::gguf;
 using ruvllm::TensorType;
@@ -56,16 +58,6 @@ const char* const kTexts[] = {
     "SELECT id, name FROM users WHERE age > 42 ORDER BY name;",
     "security review of the payment service: check for SQL injection and XSS",
 };
-
-double cosine(const std::vector<float>& a, const std::vector<float>& b) {
-    double ab = 0, aa = 0, bb = 0;
-    for (size_t i = 0; i < a.size(); i++) {
-        ab += double(a[i]) * b[i];
-        aa += double(a[i]) * a[i];
-        bb += double(b[i]) * b[i];
-    }
-    return ab / std::sqrt(aa * bb);
-}
 
 ruvllm::test::TinyQwen2 spec(TensorType type) {
     ruvllm::test::TinyQwen2 s;

@@ -27,6 +27,8 @@
 
 namespace {
 
+using ruvllm::test::cosine;
+
 namespace fs = std::filesystem;
 namespace gguf = ruvllm::gguf;
 using ruvllm::TensorType;
@@ -69,16 +71,6 @@ const char* const kTexts[] = {
     "<|im_start|>user\nroute this task<|im_end|>",
     "security review of the payment service: check for SQL injection and XSS",
 };
-
-double cosine(const std::vector<float>& a, const std::vector<float>& b) {
-    double ab = 0, aa = 0, bb = 0;
-    for (size_t i = 0; i < a.size(); i++) {
-        ab += double(a[i]) * b[i];
-        aa += double(a[i]) * a[i];
-        bb += double(b[i]) * b[i];
-    }
-    return ab / std::sqrt(aa * bb);
-}
 
 void expect_same_embeddings(TensorType type, ruvllm::Pooling pooling = ruvllm::Pooling::mean) {
     const fs::path vocab_path = fs::path(RUVLLM_ORACLE_DIR) / "llama-vocab/ggml-vocab-qwen2.gguf";

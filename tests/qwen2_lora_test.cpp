@@ -30,6 +30,8 @@
 
 namespace {
 
+using ruvllm::test::cosine;
+
 namespace gguf = ruvllm::gguf;
 namespace g = ruvllm::qwen2_grad;
 using ruvllm::Errc;
@@ -98,16 +100,6 @@ std::vector<float> stack_embed(const Qwen2LoraStack& st, const std::vector<float
     std::vector<float> z(static_cast<size_t>(st.dim()));
     st.forward(x.data(), static_cast<int>(x.size()) / st.dim(), z.data(), nullptr);
     return z;
-}
-
-double cosine(const std::vector<float>& a, const std::vector<float>& b) {
-    double ab = 0, aa = 0, bb = 0;
-    for (size_t i = 0; i < a.size(); i++) {
-        ab += double(a[i]) * b[i];
-        aa += double(a[i]) * a[i];
-        bb += double(b[i]) * b[i];
-    }
-    return ab / std::sqrt(aa * bb);
 }
 
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {

@@ -20,6 +20,8 @@
 
 namespace {
 
+using ruvllm::test::cosine;
+
 namespace fs = std::filesystem;
 namespace gguf = ruvllm::gguf;
 using ruvllm::Errc;
@@ -45,16 +47,6 @@ LabeledSet toy_set(uint64_t seed, size_t per_label) {
         }
     }
     return s;
-}
-
-double cosine(const std::vector<float>& a, const std::vector<float>& b) {
-    double d = 0, na = 0, nb = 0;
-    for (size_t i = 0; i < a.size(); i++) {
-        d += double(a[i]) * b[i];
-        na += double(a[i]) * a[i];
-        nb += double(b[i]) * b[i];
-    }
-    return d / std::sqrt(na * nb);
 }
 
 class Qwen2RouterTest : public ::testing::Test {
@@ -97,6 +89,19 @@ TEST_F(Qwen2RouterTest, CacheEmbedsEachUniqueTextOnceAndGivesTheModelsEmbedding)
     // A second pass embeds nothing new.
     base->embed_all(texts, out.data(), [&](size_t, size_t) { calls++; });
     EXPECT_EQ(calls, 3u);
+}
+
+TEST_F(Qwen2RouterTest, CacheIsBounded) {
+    Qwen2BaseOptions o;
+    o.cache_entries = 2;
+    auto base = open_base(o);
+    std::vector<float> v(static_cast<size_t>(base->dim())), w(v.size());
+    for (const char* t : {"one", "two", "three", "three"}) {
+        base->embed(t, v.data());
+    }
+    EXPECT_EQ(base->cached(), 2u);
+    base->model().embed("three", w.data());
+    EXPECT_EQ(v, w) << "an uncached text is still embedded right";
 }
 
 TEST_F(Qwen2RouterTest, FrozenBaseTrainsSavesAndLoadsFromAMovedBase) {

@@ -19,6 +19,8 @@
 
 namespace {
 
+using ruvllm::test::cosine;
+
 namespace gguf = ruvllm::gguf;
 using ruvllm::Errc;
 using ruvllm::Qwen2Model;
@@ -117,16 +119,6 @@ std::vector<float> embed(const Qwen2Model& m, const std::string& text) {
     std::vector<float> v(static_cast<size_t>(m.dim()));
     m.embed(text, v.data());
     return v;
-}
-
-double cosine(const std::vector<float>& a, const std::vector<float>& b) {
-    double ab = 0, aa = 0, bb = 0;
-    for (size_t i = 0; i < a.size(); i++) {
-        ab += double(a[i]) * b[i];
-        aa += double(a[i]) * a[i];
-        bb += double(b[i]) * b[i];
-    }
-    return ab / std::sqrt(aa * bb);
 }
 
 }  // namespace

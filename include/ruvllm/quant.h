@@ -84,5 +84,9 @@ Status dequantize(TensorType t, const void* src, float* dst, int64_t n);
 // Quantises `n` floats into `dst` (row_size bytes).
 Status quantize(TensorType t, const float* src, void* dst, int64_t n);
 
+// The 6-bit scale `sc` and min `m` of sub-block j (0..7) from the 12 packed scale bytes `q` of
+// a Q4_K / Q5_K block (ggml's get_scale_min_k4); qmatmul.cpp's kernels decode with it too.
+void scale_min_k4(int j, const uint8_t* q, int& sc, int& m);
+
 }  // namespace quant
 }  // namespace ruvllm
