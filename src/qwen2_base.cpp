@@ -182,6 +182,9 @@ void Qwen2Base::prime(std::string_view text, const float* out) const {
     const uint64_t h = XXH3_64bits(text.data(), text.size());
     std::vector<float> v(out, out + D);
     std::lock_guard<std::mutex> lock(cache_->mu);
+    if (cache_->n >= opts_.cache_entries) {
+        return;
+    }
     auto& bucket = cache_->map[h];
     for (const auto& entry : bucket) {
         if (entry.first == text) {

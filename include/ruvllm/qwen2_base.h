@@ -16,8 +16,9 @@
 // a different size or checksum is Errc::format naming both files (a router routes only with
 // the base it was trained on). `ruvllm export --lora` writes the LoRA as a llama.cpp adapter.
 //
-// Embeddings are cached by text (XXH3 of the bytes; collisions are compared away): a frozen
-// base embeds each unique text once per process, however many epochs and evaluations ask.
+// Embeddings are cached by text (XXH3 of the bytes; collisions are compared away), up to
+// Qwen2BaseOptions::cache_entries: a frozen base embeds each unique text once per process,
+// however many epochs and evaluations ask.
 //
 // Usage:
 //   Result<Qwen2Base> b = Qwen2Base::open("qwen2.5-0.5b-q4_k_m.gguf", {.pooling = Pooling::mean});
@@ -48,6 +49,9 @@ struct Qwen2BaseOptions {
     int max_tokens = 0;  // > 0: truncate texts to this many tokens (and to the context)
     int n_threads = 2;
     std::shared_ptr<const LoraAdapter> adapter;  // applied with scale 1
+    // Embeddings the cache keeps at most (then it stops adding): bounded for a long-running
+    // `serve`; training raises it to hold every text it sees.
+    size_t cache_entries = 16384;
 };
 
 // "mean" / "last" <-> Pooling; false for another name.

@@ -245,6 +245,7 @@ Status run_train(const TrainOptions& opt) {
         parse_pooling(opt.pooling, qo.pooling);
         qo.max_tokens = opt.max_tokens;
         qo.n_threads = opt.threads;
+        qo.cache_entries = size_t{1} << 24;  // every text of the run
         Result<Qwen2Base> q = Qwen2Base::open(opt.base, qo);
         if (!q) {
             return q.error();
