@@ -523,10 +523,18 @@ Status run_train(const TrainOptions& opt) {
         {"ruvllm.train.w_triplet", cfg.w_triplet},
         {"ruvllm.train.w_nce", cfg.w_nce},
         {"ruvllm.train.hard_ratio", cfg.hard_ratio},
-        {"ruvllm.train.tune_embeddings", cfg.tune_embeddings},
+        {"ruvllm.train.tune_embeddings", cfg.tune_embeddings && !qwen},
         {"ruvllm.train.examples", static_cast<uint64_t>(train_set.rows.size())},
         {"ruvllm.train.best_epoch", static_cast<uint32_t>(res->best_epoch)},
     };
+    if (qwen) {
+        model.info.emplace_back("ruvllm.train.lora_layers", static_cast<uint32_t>(cfg.lora_layers));
+        if (cfg.lora_layers > 0) {
+            model.info.emplace_back("ruvllm.train.lora_rank", static_cast<uint32_t>(cfg.lora_rank));
+            model.info.emplace_back("ruvllm.train.lora_lr", cfg.lora_lr);
+            model.info.emplace_back("ruvllm.train.lora_ffn", cfg.lora_ffn);
+        }
+    }
     if (ece_after >= 0) {
         model.info.emplace_back("ruvllm.metrics.val_ece_uncalibrated",
                                 static_cast<float>(ece_before));
