@@ -28,7 +28,8 @@ TEST(PipelineConfig, ValuesAreRead) {
     ruvllm::test::TempDir dir;
     ruvllm::test::spit(dir / "c.yaml",
                        "out: runs/a\nseed: 7\ngenerate:\n  labels: categories\n  folds: 5\n"
-                       "train:\n  epochs: 3\n  lr: 0.01\ngrpo:\n  enabled: false\neval:\n");
+                       "train:\n  epochs: 3\n  lr: 0.01\n  pooling: last\n  lora_layers: 2\n"
+                       "grpo:\n  enabled: false\neval:\n");
     ruvllm::Result<ruvllm::PipelineConfig> c = ruvllm::load_pipeline_config(dir / "c.yaml");
     ASSERT_TRUE(c) << c.error().message;
     EXPECT_EQ(c->out, "runs/a");
@@ -37,6 +38,9 @@ TEST(PipelineConfig, ValuesAreRead) {
     EXPECT_EQ(c->generate.folds, 5);
     EXPECT_EQ(c->train.epochs, 3);
     EXPECT_FLOAT_EQ(c->train.lr, 0.01f);
+    EXPECT_EQ(c->train.pooling, "last");
+    EXPECT_EQ(c->train.lora_layers, 2);
+    EXPECT_EQ(c->train.lora_rank, 8);  // the default
     EXPECT_FALSE(c->grpo.enabled);
     EXPECT_TRUE(c->eval.enabled);  // an empty section keeps its defaults
 }
@@ -64,6 +68,12 @@ TEST(PipelineConfig, ErrorsNameTheLineAndKey) {
          ruvllm::Errc::format,
          "c.yaml:2: generate.format: \"csv\" is not allowed, expected one of jsonl, parquet, hf"},
         {"seed: -1\n", ruvllm::Errc::format, "c.yaml:1: seed: expected a non-negative integer"},
+        {"train:\n  pooling: max\n",
+         ruvllm::Errc::format,
+         "c.yaml:2: train.pooling: \"max\" is not allowed, expected one of mean, last"},
+        {"train:\n  lora_layers: two\n",
+         ruvllm::Errc::format,
+         "c.yaml:2: train.lora_layers: expected an integer, got \"two\""},
         {"train: 3\n", ruvllm::Errc::format, "c.yaml:1: train: expected a mapping of keys"},
         {"train:\n  lr: [1, 2]\n",
          ruvllm::Errc::format,
