@@ -56,6 +56,12 @@ one_line_error "--lora-layers 1 needs a Qwen2 --base" \
     "$bin" train --data "$train" --lora-layers 1 -o "$tmp/x.gguf"
 one_line_error "^ruvllm: --lora-layers 9, expected 0 to the base.s 3 layers$" "$bin" train --base "$tmp/qwen.gguf" --data "$train" \
     --lora-layers 9 -o "$tmp/x.gguf" -q
+# Other architectures and adapters are named as what they are.
+LC_ALL=C sed 's/qwen2/llama/g' "$tmp/qwen.gguf" >"$tmp/llama.gguf"
+one_line_error "llama.gguf: general.architecture 'llama' is not supported as a base" \
+    "$bin" train --base "$tmp/llama.gguf" --data "$train" -o "$tmp/x.gguf" -q
+one_line_error "adapter.gguf: is a LoRA adapter, expected a base model" \
+    "$bin" train --base "$tmp/adapter.gguf" --data "$train" -o "$tmp/x.gguf" -q
 one_line_error "no subword rows to quantize" "$bin" quantize -m "$tmp/lora.gguf" -o "$tmp/q.gguf" --type q8_0
 # A router whose base is gone names it.
 mv "$tmp/qwen.gguf" "$tmp/qwen-moved.gguf"

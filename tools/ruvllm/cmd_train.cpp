@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/calibrate.h>
+#include <ruvllm/gguf.h>
 #include <ruvllm/heads.h>
 #include <ruvllm/io.h>
 #include <ruvllm/keywords.h>
@@ -237,6 +238,27 @@ Status run_train(const TrainOptions& opt) {
             return part.error();
         }
         *dst = std::move(*part);
+    }
+    if (!opt.base.empty()) {
+        // Name what the file is when it is neither of the two bases.
+        Result<gguf::File> bf = gguf::read_file(opt.base);
+        if (!bf) {
+            return bf.error();
+        }
+        Result<std::string> arch = bf->get<std::string>("general.architecture");
+        Result<std::string> type = bf->get<std::string>("general.type");
+        if (type && *type == "adapter") {
+            return make_error(Errc::invalid_argument,
+                              opt.base +
+                                  ": is a LoRA adapter, expected a base model (a ruvllm base or a "
+                                  "qwen2 GGUF)");
+        }
+        if (arch && *arch != "ruvllm" && *arch != "qwen2") {
+            return make_error(Errc::unsupported,
+                              opt.base + ": general.architecture '" + *arch +
+                                  "' is not supported as a base, expected 'qwen2' or a ruvllm "
+                                  "base");
+        }
     }
     const bool qwen = !opt.base.empty() && is_qwen2_gguf(opt.base);
     std::shared_ptr<const Qwen2Base> qbase;
