@@ -389,11 +389,13 @@ void rmsnorm(float* out, const float* x, const float* w, int T, int E, float eps
 }
 
 // Causal grouped-query attention of query heads h = first, first + step, ... < H: their
-// columns of out (T, H D) from q (T, H D), k and v (T, K D).
+// columns of out (T, H D) from q (T, H D), k and v (T, K D). Token t attends to the tokens
+// seq_start[t] .. t (its own sequence, when several are packed into one pass).
 void attention(float* out,
                const float* q,
                const float* k,
                const float* v,
+               const int* seq_start,
                int T,
                int H,
                int K,
@@ -408,7 +410,8 @@ void attention(float* out,
         for (int t = 0; t < T; t++) {
             const float* qt = q + (static_cast<size_t>(t) * H + h) * D;
             float mx = -INFINITY;
-            for (int s = 0; s <= t; s++) {
+            const int s0 = seq_start[t];
+            for (int s = s0; s <= t; s++) {
                 const float* ks = k + (static_cast<size_t>(s) * K + kh) * D;
                 float dot = 0.0f;
                 for (int i = 0; i < D; i++) {
@@ -418,13 +421,13 @@ void attention(float* out,
                 mx = std::max(mx, att[s]);
             }
             float sum = 0.0f;
-            for (int s = 0; s <= t; s++) {
+            for (int s = s0; s <= t; s++) {
                 att[s] = std::exp(att[s] - mx);
                 sum += att[s];
             }
             float* ot = out + (static_cast<size_t>(t) * H + h) * D;
             std::fill(ot, ot + D, 0.0f);
-            for (int s = 0; s <= t; s++) {
+            for (int s = s0; s <= t; s++) {
                 const float* vs = v + (static_cast<size_t>(s) * K + kh) * D;
                 const float a = att[s] / sum;
                 for (int i = 0; i < D; i++) {
@@ -632,7 +635,15 @@ const gguf::File& Qwen2Model::file() const {
 
 Result<std::vector<float>> Qwen2Model::forward_layers(std::span<const int32_t> ids,
                                                       int n_layers) const {
+    const std::vector<int> starts(ids.size(), 0);
+    return forward_packed(ids, starts, n_layers);
+}
+
+Result<std::vector<float>> Qwen2Model::forward_packed(std::span<const int32_t> ids,
+                                                      std::span<const int> seq_start,
+                                                      int n_layers) const {
     const int T = static_cast<int>(ids.size());
+    RUVLLM_ASSERT(seq_start.size() == ids.size());
     const int E = cfg_.n_embd, F = cfg_.n_ff, H = cfg_.n_head, K = cfg_.n_head_kv;
     const int D = cfg_.head_dim();
     const int KD = K * D;
@@ -641,10 +652,13 @@ Result<std::vector<float>> Qwen2Model::forward_layers(std::span<const int32_t> i
                           "qwen2: " + std::to_string(n_layers) + " layers, expected 0 to " +
                               std::to_string(cfg_.n_layer));
     }
-    if (ids.size() > static_cast<size_t>(cfg_.n_ctx)) {
-        return make_error(Errc::invalid_argument,
-                          "qwen2: " + std::to_string(ids.size()) + " tokens, expected at most " +
-                              "context_length " + std::to_string(cfg_.n_ctx));
+    for (int t = 0; t < T; t++) {
+        const int st = seq_start[static_cast<size_t>(t)];
+        if (st < 0 || st > t || t - st >= cfg_.n_ctx) {
+            return make_error(Errc::invalid_argument,
+                              "qwen2: a sequence longer than context_length " +
+                                  std::to_string(cfg_.n_ctx) + " tokens, or a bad packing");
+        }
     }
     const size_t TE = static_cast<size_t>(T) * E;
     std::vector<float> x(TE);
@@ -659,10 +673,11 @@ Result<std::vector<float>> Qwen2Model::forward_layers(std::span<const int32_t> i
         Status s = quant::dequantize(w_->token_embd.type, row, x.data() + size_t(t) * E, E);
         RUVLLM_ASSERT(s.ok());
     }
-    // rope_neox's angles for positions 0..T-1, computed once for every layer and head.
+    // rope_neox's angles at each token's position in its sequence, computed once for every
+    // layer and head.
     std::vector<float> rope_cos(size_t(T) * D / 2), rope_sin(size_t(T) * D / 2);
     for (int t = 0; t < T; t++) {
-        rope_angles(t,
+        rope_angles(t - seq_start[static_cast<size_t>(t)],
                     D,
                     cfg_.rope_base,
                     rope_cos.data() + size_t(t) * D / 2,
@@ -691,7 +706,17 @@ Result<std::vector<float>> Qwen2Model::forward_layers(std::span<const int32_t> i
             }
         }
         team.run([&](int i) {  // heads split over the team (each head is one thread's)
-            attention(a.data(), q.data(), k.data(), v.data(), T, H, K, D, i, team.size());
+            attention(a.data(),
+                      q.data(),
+                      k.data(),
+                      v.data(),
+                      seq_start.data(),
+                      T,
+                      H,
+                      K,
+                      D,
+                      i,
+                      team.size());
         });
         act.reset(a.data(), T, E);
         matmul(L.wo, act, nullptr, o.data(), team);
@@ -746,6 +771,45 @@ void Qwen2Model::pool(std::span<const float> hidden, float* out) const {
                 out[i] *= inv;
             }
         }
+    }
+}
+
+void Qwen2Model::embed_many(const std::vector<std::string>& texts,
+                            float* out,
+                            int max_pass_tokens) const {
+    const size_t E = static_cast<size_t>(cfg_.n_embd);
+    size_t i = 0;
+    while (i < texts.size()) {
+        // Pack texts i..j-1 into one pass of at most max_pass_tokens tokens (at least one text).
+        std::vector<int32_t> ids;
+        std::vector<int> starts;
+        std::vector<size_t> bounds = {0};
+        size_t j = i;
+        while (j < texts.size()) {
+            std::vector<int32_t> t = tokenize(texts[j]);
+            if (j > i && ids.size() + t.size() > static_cast<size_t>(max_pass_tokens)) {
+                break;
+            }
+            const int st = static_cast<int>(ids.size());
+            ids.insert(ids.end(), t.begin(), t.end());
+            starts.insert(starts.end(), t.size(), st);
+            bounds.push_back(ids.size());
+            j++;
+        }
+        Result<std::vector<float>> x = forward_packed(ids, starts, cfg_.n_layer);
+        RUVLLM_ASSERT(x.ok());  // tokenize() keeps ids in range and each text within n_ctx
+        std::vector<float> h(x->size());
+        rmsnorm(h.data(),
+                x->data(),
+                w_->output_norm.data(),
+                static_cast<int>(ids.size()),
+                cfg_.n_embd,
+                cfg_.rms_eps);
+        for (size_t k = i; k < j; k++) {
+            const size_t b0 = bounds[k - i], b1 = bounds[k - i + 1];
+            pool(std::span<const float>(h.data() + b0 * E, (b1 - b0) * E), out + k * E);
+        }
+        i = j;
     }
 }
 

@@ -221,17 +221,39 @@ void Qwen2Base::embed_all(const std::vector<std::string>& texts,
     for (const auto& [t, needed] : todo_set) {
         todo += needed ? 1 : 0;
     }
+    // The uncached texts go through the model in packed passes (Qwen2Model::embed_many), 32
+    // texts per call between progress reports; then every text is read from the cache (or,
+    // past its capacity, embedded again).
+    std::vector<std::string> batch;
+    std::vector<float> vecs;
     size_t done = 0;
-    for (size_t i = 0; i < texts.size(); i++) {
-        embed(texts[i], out + i * D);
-        auto it = todo_set.find(texts[i]);
+    auto flush = [&] {
+        vecs.resize(batch.size() * D);
+        model_->embed_many(batch, vecs.data());
+        for (size_t b = 0; b < batch.size(); b++) {
+            prime(batch[b], vecs.data() + b * D);
+        }
+        done += batch.size();
+        batch.clear();
+        if (progress) {
+            progress(done, todo);
+        }
+    };
+    for (const std::string& t : texts) {
+        auto it = todo_set.find(t);
         if (it->second) {
             it->second = false;
-            done++;
-            if (progress) {
-                progress(done, todo);
+            batch.push_back(t);
+            if (batch.size() == 32) {
+                flush();
             }
         }
+    }
+    if (!batch.empty()) {
+        flush();
+    }
+    for (size_t i = 0; i < texts.size(); i++) {
+        embed(texts[i], out + i * D);
     }
 }
 

@@ -333,6 +333,34 @@ TEST(Qwen2, QuantisedWeightsStayClose) {
     }
 }
 
+// Several texts packed into one pass give each text's own embedding: positions restart and
+// attention stays inside each text (a leak across texts would move them far more than this).
+TEST(Qwen2, EmbedManyPacksTextsWithoutMixingThem) {
+    for (const TensorType type : {TensorType::f32, TensorType::q8_0}) {
+        const Qwen2Model m = load(Spec{}.with(&Spec::type, type));
+        const std::vector<std::string> texts = {
+            "fix the flaky CI job", "", "ab ab b", std::string(40, 'q'), "x", "pool me"};
+        for (const int pass : {512, 16, 1}) {  // one pass; several; one text per pass
+            std::vector<float> out(texts.size() * kE, -1.0f);
+            m.embed_many(texts, out.data(), pass);
+            for (size_t i = 0; i < texts.size(); i++) {
+                const std::vector<float> one = embed(m, texts[i]);
+                const std::vector<float> got(out.begin() + i * kE, out.begin() + (i + 1) * kE);
+                if (texts[i].empty()) {
+                    EXPECT_EQ(got, one) << "zeros";
+                    continue;
+                }
+                float worst = 0;
+                for (int e = 0; e < kE; e++) {
+                    worst = std::max(worst, std::abs(got[size_t(e)] - one[size_t(e)]));
+                }
+                EXPECT_LT(worst, 1e-5f) << "text " << i << " pass " << pass << " "
+                                        << ruvllm::quant::type_info(type).name;
+            }
+        }
+    }
+}
+
 TEST(Qwen2, BiasesAreOptional) {
     const Qwen2Model m = load(Spec{}.with(&Spec::biases, false));
     EXPECT_NE(embed(m, "abc"), embed(load(), "abc"));

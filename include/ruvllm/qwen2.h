@@ -62,6 +62,7 @@
 #include <filesystem>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -147,6 +148,14 @@ public:
     // forward_layers(ids, n_layer). The LoRA trainer caches this for its frozen lower layers.
     Result<std::vector<float>> forward_layers(std::span<const int32_t> ids, int n_layers) const;
 
+    // The embeddings of several texts (out: texts.size() rows of dim()), each equal to
+    // embed(text) up to float rounding: texts are packed into passes of up to max_pass_tokens
+    // tokens (a longer text gets a pass of its own), each attending only within itself, so the
+    // encoded weight rows are decoded once per pass rather than once per text.
+    void embed_many(const std::vector<std::string>& texts,
+                    float* out,
+                    int max_pass_tokens = 512) const;
+
     // Pools T rows of dim() (from forward) into out[0, dim()) as options() say; zeros if T == 0.
     void pool(std::span<const float> hidden, float* out) const;
 
@@ -168,6 +177,12 @@ public:
 
 private:
     Qwen2Model() = default;  // from load / from_gguf only
+
+    // forward_layers over several sequences packed into one pass: token t belongs to the
+    // sequence starting at seq_start[t] (positions restart at 0; attention stays inside).
+    Result<std::vector<float>> forward_packed(std::span<const int32_t> ids,
+                                              std::span<const int> seq_start,
+                                              int n_layers) const;
 
     Qwen2Config cfg_;
     Qwen2Options opts_;

@@ -74,8 +74,9 @@ public:
 
     // The pooled, L2-normalised embedding; cached by text. Thread-safe.
     void embed(std::string_view text, float* out) const override;
-    // Embeds texts[i] into out + i * dim(), each unique text once; `progress(done, total)` is
-    // called after each newly embedded text (total = unique texts not yet cached).
+    // Embeds texts[i] into out + i * dim(), each unique text once, the new ones packed into
+    // passes (Qwen2Model::embed_many); `progress(done, total)` is called after every group of
+    // newly embedded texts (total = unique texts not yet cached).
     void embed_all(const std::vector<std::string>& texts,
                    float* out,
                    const std::function<void(size_t, size_t)>& progress = {}) const;
