@@ -59,14 +59,22 @@ bool is_qwen2_gguf(const fs::path& path) {
     return arch && *arch == "qwen2";
 }
 
-Result<Qwen2Base> Qwen2Base::open(const fs::path& path, const Qwen2BaseOptions& options) {
+namespace {
+
+Qwen2Options model_options(const Qwen2BaseOptions& options) {
     Qwen2Options qo;
     qo.pooling = options.pooling;
     qo.normalize = true;
     qo.n_threads = options.n_threads;
     qo.max_tokens = options.max_tokens;
     qo.adapter = options.adapter;
-    Result<Qwen2Model> m = Qwen2Model::load(path, qo);
+    return qo;
+}
+
+}  // namespace
+
+Result<Qwen2Base> Qwen2Base::open(const fs::path& path, const Qwen2BaseOptions& options) {
+    Result<Qwen2Model> m = Qwen2Model::load(path, model_options(options));
     if (!m) {
         return m.error();
     }
@@ -150,12 +158,15 @@ Result<Qwen2Base> Qwen2Base::from_router(const gguf::File& router,
 }
 
 Result<Qwen2Base> Qwen2Base::with_adapter(std::shared_ptr<const LoraAdapter> adapter) const {
-    Qwen2BaseOptions o = opts_;
-    o.adapter = std::move(adapter);
-    Result<Qwen2Base> b = open(path_, o);
-    if (b && (b->bytes_ != bytes_ || b->xxh64_ != xxh64_)) {
-        return make_error(Errc::io, path_.string() + ": the file changed while in use");
+    // The same mapped file: no second read, no second checksum.
+    Qwen2Base b = *this;
+    b.opts_.adapter = std::move(adapter);
+    Result<Qwen2Model> m = Qwen2Model::from_gguf(model_->file(), model_options(b.opts_));
+    if (!m) {
+        return make_error(m.error().code, path_.string() + ": " + m.error().message);
     }
+    b.model_ = std::make_shared<const Qwen2Model>(std::move(*m));
+    b.cache_ = std::make_shared<Cache>();
     return b;
 }
 

@@ -239,6 +239,7 @@ Status run_train(const TrainOptions& opt) {
         }
         *dst = std::move(*part);
     }
+    bool qwen = false;  // the base is a Qwen2 GGUF (else our subword base)
     if (!opt.base.empty()) {
         // Name what the file is when it is neither of the two bases.
         Result<gguf::File> bf = gguf::read_file(opt.base);
@@ -259,8 +260,8 @@ Status run_train(const TrainOptions& opt) {
                                   "' is not supported as a base, expected 'qwen2' or a ruvllm "
                                   "base");
         }
+        qwen = arch && *arch == "qwen2";
     }
-    const bool qwen = !opt.base.empty() && is_qwen2_gguf(opt.base);
     std::shared_ptr<const Qwen2Base> qbase;
     if (qwen) {
         Qwen2BaseOptions qo;
