@@ -16,6 +16,14 @@ namespace ruvllm::gguf {
 
 namespace fs = std::filesystem;
 
+std::string shape_str(const std::vector<uint64_t>& shape) {
+    std::string out = "{";
+    for (size_t i = 0; i < shape.size(); i++) {
+        out += (i ? ", " : "") + std::to_string(shape[i]);
+    }
+    return out + "}";
+}
+
 const char* type_name(Type t) {
     switch (t) {
         case Type::u8:

@@ -36,14 +36,6 @@ bool all_finite(const std::vector<float>& v) {
     return true;
 }
 
-std::string shape_str(const std::vector<uint64_t>& s) {
-    std::string out = "{";
-    for (size_t i = 0; i < s.size(); i++) {
-        out += (i ? ", " : "") + std::to_string(s[i]);
-    }
-    return out + "}";
-}
-
 Result<std::string> get_string(const gguf::File& f,
                                const std::filesystem::path& path,
                                const char* key,
@@ -196,8 +188,8 @@ Status read_lora_tensors(const gguf::File& f,
         if (ta->shape.size() != 2 || tb->shape.size() != 2 || ta->shape[1] != tb->shape[0] ||
             ta->shape[1] == 0 || ta->shape[1] > (uint64_t{1} << 20)) {
             return fmt_error(where,
-                             "tensor '" + base + "' has lora_a " + shape_str(ta->shape) +
-                                 " and lora_b " + shape_str(tb->shape) +
+                             "tensor '" + base + "' has lora_a " + gguf::shape_str(ta->shape) +
+                                 " and lora_b " + gguf::shape_str(tb->shape) +
                                  ", expected {in, rank} and {rank, out}");
         }
         LoraTensor t;
@@ -266,9 +258,9 @@ Status check_lora_base(const gguf::File& base, const LoraAdapter& adapter) {
         const std::vector<uint64_t> want = {static_cast<uint64_t>(t.n_in()),
                                             static_cast<uint64_t>(t.n_out())};
         if (w->shape != want) {
-            return arg_error("tensor '" + t.base_name + "' has shape " + shape_str(w->shape) +
+            return arg_error("tensor '" + t.base_name + "' has shape " + gguf::shape_str(w->shape) +
                              " in the base model, the adapter (rank " + std::to_string(t.rank) +
-                             ") needs " + shape_str(want));
+                             ") needs " + gguf::shape_str(want));
         }
     }
     return ok();

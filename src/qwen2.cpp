@@ -81,14 +81,6 @@ Result<float> get_float(const gguf::File& f, const std::string& key, const float
                      ", expected f32");
 }
 
-std::string shape_str(const std::vector<uint64_t>& s) {
-    std::string out = "{";
-    for (size_t i = 0; i < s.size(); i++) {
-        out += (i ? ", " : "") + std::to_string(s[i]);
-    }
-    return out + "}";
-}
-
 // The tensor `name`, checked to have shape `shape` and a type quant.h decodes; null for an
 // absent `optional` tensor.
 Result<const gguf::TensorInfo*> find_tensor(const gguf::File& f,
@@ -100,11 +92,12 @@ Result<const gguf::TensorInfo*> find_tensor(const gguf::File& f,
         if (optional) {
             return t;
         }
-        return fmt_error("tensor '" + name + "' not found, expected shape " + shape_str(shape));
+        return fmt_error("tensor '" + name + "' not found, expected shape " +
+                         gguf::shape_str(shape));
     }
     if (t->shape != shape) {
-        return fmt_error("tensor '" + name + "' has shape " + shape_str(t->shape) + ", expected " +
-                         shape_str(shape));
+        return fmt_error("tensor '" + name + "' has shape " + gguf::shape_str(t->shape) +
+                         ", expected " + gguf::shape_str(shape));
     }
     if (quant::type_info(t->type).bytes == 0) {
         return make_error(Errc::unsupported,
@@ -520,7 +513,7 @@ Result<Qwen2Model> Qwen2Model::from_gguf(const gguf::File& file, const Qwen2Opti
     }
     if (te->shape.size() != 2 || te->shape[0] != static_cast<uint64_t>(cfg->n_embd) ||
         te->shape[1] == 0 || te->shape[1] > (uint64_t{1} << 24)) {
-        return fmt_error("tensor 'token_embd.weight' has shape " + shape_str(te->shape) +
+        return fmt_error("tensor 'token_embd.weight' has shape " + gguf::shape_str(te->shape) +
                          ", expected {" + std::to_string(cfg->n_embd) + ", n_vocab}");
     }
     if (quant::type_info(te->type).bytes == 0) {

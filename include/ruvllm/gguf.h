@@ -55,6 +55,9 @@ enum class Type : uint32_t {
 
 const char* type_name(Type t);  // "u32", "string", ...
 
+// A tensor shape (ggml order) as error messages write it: "{896, 4864}".
+std::string shape_str(const std::vector<uint64_t>& shape);
+
 constexpr uint32_t kVersion = 3;
 constexpr uint32_t kDefaultAlignment = 32;
 constexpr int kMaxDims = 4;
