@@ -13,10 +13,10 @@
 
 #include <benchmark/benchmark.h>
 
-#include <ruvllm/bpe.h>
-#include <ruvllm/generator.h>
-#include <ruvllm/gguf.h>
-#include <ruvllm/library.h>
+#include <ruvllm/dataset/generator.h>
+#include <ruvllm/dataset/library.h>
+#include <ruvllm/formats/gguf.h>
+#include <ruvllm/transformer/bpe.h>
 
 namespace {
 

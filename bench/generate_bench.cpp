@@ -5,9 +5,9 @@
 
 #include <benchmark/benchmark.h>
 
-#include <ruvllm/augment.h>
-#include <ruvllm/generator.h>
-#include <ruvllm/io.h>
+#include <ruvllm/core/io.h>
+#include <ruvllm/dataset/augment.h>
+#include <ruvllm/dataset/generator.h>
 
 namespace {
 

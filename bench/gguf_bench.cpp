@@ -8,8 +8,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include <ruvllm/gguf.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/formats/gguf.h>
 
 namespace {
 

@@ -10,8 +10,8 @@
 
 #include <benchmark/benchmark.h>
 
-#include <ruvllm/generator.h>
-#include <ruvllm/parquet.h>
+#include <ruvllm/dataset/generator.h>
+#include <ruvllm/formats/parquet.h>
 
 namespace {
 

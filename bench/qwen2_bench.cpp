@@ -36,10 +36,10 @@
 #include <string>
 #include <vector>
 
-#include <ruvllm/gguf.h>
-#include <ruvllm/qmatmul.h>
-#include <ruvllm/qwen2.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/formats/gguf.h>
+#include <ruvllm/transformer/qmatmul.h>
+#include <ruvllm/transformer/qwen2.h>
 
 #include "llama_embedder.h"
 

@@ -18,7 +18,7 @@
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/router.h>
+#include <ruvllm/router/router.h>
 
 #include <fasttext/fasttext.h>
 

@@ -5,8 +5,8 @@
 #include <map>
 #include <string>
 
-#include <ruvllm/generator.h>
-#include <ruvllm/library.h>
+#include <ruvllm/dataset/generator.h>
+#include <ruvllm/dataset/library.h>
 
 int main() {
     ruvllm::Result<ruvllm::Library> lib = ruvllm::load_library(ruvllm::default_library_dir());

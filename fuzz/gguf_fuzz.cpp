@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include <ruvllm/gguf.h>
+#include <ruvllm/formats/gguf.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ruvllm::Result<ruvllm::gguf::File> f = ruvllm::gguf::read({data, size});

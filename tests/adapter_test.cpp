@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/adapter.h>
-#include <ruvllm/train.h>
+#include <ruvllm/router/adapter.h>
+#include <ruvllm/train/train.h>
 
 #include "gradcheck.h"
 #include "testutil.h"

@@ -2,8 +2,8 @@
 // on the tiny fixture lexicon.
 #include <gtest/gtest.h>
 
-#include <ruvllm/augment.h>
-#include <ruvllm/dataset.h>
+#include <ruvllm/dataset/augment.h>
+#include <ruvllm/dataset/dataset.h>
 
 #include "testutil.h"
 

@@ -19,9 +19,9 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/bpe.h>
-#include <ruvllm/gguf.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/formats/gguf.h>
+#include <ruvllm/transformer/bpe.h>
 
 #include "testutil.h"
 #include <dlfcn.h>

@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/calibrate.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/router/calibrate.h>
 
 namespace {
 

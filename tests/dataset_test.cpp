@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/dataset.h>
+#include <ruvllm/dataset/dataset.h>
 
 #include "testutil.h"
 

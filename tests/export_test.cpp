@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/export.h>
-#include <ruvllm/generator.h>
+#include <ruvllm/dataset/export.h>
+#include <ruvllm/dataset/generator.h>
 
 #include "testutil.h"
 

@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/generator.h>
+#include <ruvllm/dataset/generator.h>
 
 #include "testutil.h"
 

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/gguf.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/formats/gguf.h>
 
 #include "llama_oracle.h"
 #include "testutil.h"
@@ -215,7 +215,7 @@ TEST(GgufInterop, LlamaCppFilesRoundTripByteForByte) {
 }
 
 // The router models ruvllm writes (F16 and quantised rows) are files llama.cpp accepts.
-#include <ruvllm/model.h>
+#include <ruvllm/router/model.h>
 
 TEST(GgufInterop, LlamaCppReadsOurRouterModels) {
     REQUIRE_ORACLE();

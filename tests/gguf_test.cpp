@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/gguf.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/formats/gguf.h>
 
 #include "testutil.h"
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <vector>
 
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
 
 namespace ruvllm::test {
 

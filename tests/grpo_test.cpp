@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/grpo.h>
-#include <ruvllm/llm.h>
+#include <ruvllm/llm/llm.h>
+#include <ruvllm/train/grpo.h>
 
 #include "gradcheck.h"
 #include "testutil.h"

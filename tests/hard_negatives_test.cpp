@@ -16,12 +16,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/dataset.h>
-#include <ruvllm/embedder.h>
-#include <ruvllm/hard_negatives.h>
-#include <ruvllm/io.h>
-#include <ruvllm/llm.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/io.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/dataset/dataset.h>
+#include <ruvllm/embed/embedder.h>
+#include <ruvllm/llm/llm.h>
+#include <ruvllm/train/hard_negatives.h>
 
 #include "testutil.h"
 #include <httplib.h>

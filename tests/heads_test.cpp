@@ -2,9 +2,9 @@
 // GGUF, and the tier bias moves decisions toward cheaper or stronger tiers.
 #include <gtest/gtest.h>
 
-#include <ruvllm/heads.h>
-#include <ruvllm/model.h>
-#include <ruvllm/train.h>
+#include <ruvllm/router/heads.h>
+#include <ruvllm/router/model.h>
+#include <ruvllm/train/train.h>
 
 #include "gradcheck.h"
 

@@ -1,7 +1,7 @@
 // io_test.cpp: atomic output never leaves a partial file under the final name.
 #include <gtest/gtest.h>
 
-#include <ruvllm/io.h>
+#include <ruvllm/core/io.h>
 
 #include "testutil.h"
 

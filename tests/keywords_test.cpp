@@ -2,8 +2,8 @@
 // (decide or defer), pruning by precision and support computed by hand, and its GGUF keys.
 #include <gtest/gtest.h>
 
-#include <ruvllm/keywords.h>
-#include <ruvllm/train.h>
+#include <ruvllm/router/keywords.h>
+#include <ruvllm/train/train.h>
 
 namespace {
 

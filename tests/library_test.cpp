@@ -2,7 +2,7 @@
 // per validation rule (each asserts the error code and the file:line in the message).
 #include <gtest/gtest.h>
 
-#include <ruvllm/library.h>
+#include <ruvllm/dataset/library.h>
 
 #include "testutil.h"
 

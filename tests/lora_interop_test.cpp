@@ -21,12 +21,12 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/gguf.h>
-#include <ruvllm/lora.h>
-#include <ruvllm/model.h>
-#include <ruvllm/qwen2.h>
-#include <ruvllm/qwen2_base.h>
-#include <ruvllm/train.h>
+#include <ruvllm/embed/qwen2_base.h>
+#include <ruvllm/formats/gguf.h>
+#include <ruvllm/router/model.h>
+#include <ruvllm/train/train.h>
+#include <ruvllm/transformer/lora.h>
+#include <ruvllm/transformer/qwen2.h>
 
 #include "llama_embedder.h"
 #include "qwen2_testmodel.h"

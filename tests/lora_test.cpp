@@ -9,10 +9,10 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/gguf.h>
-#include <ruvllm/lora.h>
-#include <ruvllm/quant.h>
-#include <ruvllm/qwen2.h>
+#include <ruvllm/formats/gguf.h>
+#include <ruvllm/formats/quant.h>
+#include <ruvllm/transformer/lora.h>
+#include <ruvllm/transformer/qwen2.h>
 
 #include "qwen2_testmodel.h"
 #include "testutil.h"

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/loss.h>
+#include <ruvllm/nn/loss.h>
 
 #include "gradcheck.h"
 

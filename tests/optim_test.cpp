@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/optim.h>
+#include <ruvllm/nn/optim.h>
 
 TEST(AdamW, FirstStepMatchesHandComputation) {
     ruvllm::AdamConfig c{0.1f, 0.9f, 0.999f, 1e-8f, 0.01f};

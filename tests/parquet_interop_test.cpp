@@ -10,8 +10,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/generator.h>
-#include <ruvllm/parquet.h>
+#include <ruvllm/dataset/generator.h>
+#include <ruvllm/formats/parquet.h>
 
 #include "testutil.h"
 #include <sys/wait.h>

@@ -10,9 +10,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/generator.h>
-#include <ruvllm/parquet.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/dataset/generator.h>
+#include <ruvllm/formats/parquet.h>
 
 #include "testutil.h"
 #include <snappy.h>

@@ -3,7 +3,7 @@
 // must name the line and key.
 #include <gtest/gtest.h>
 
-#include <ruvllm/pipeline.h>
+#include <ruvllm/pipeline/pipeline.h>
 
 #include "testutil.h"
 

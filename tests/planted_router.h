@@ -5,7 +5,7 @@
 // (weight 2, precision 0.97).
 #pragma once
 
-#include <ruvllm/model.h>
+#include <ruvllm/router/model.h>
 
 #include "gradcheck.h"
 

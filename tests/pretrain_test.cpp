@@ -5,11 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/embedder.h>
-#include <ruvllm/generator.h>
-#include <ruvllm/pool.h>
-#include <ruvllm/pretrain.h>
-#include <ruvllm/text.h>
+#include <ruvllm/core/text.h>
+#include <ruvllm/dataset/generator.h>
+#include <ruvllm/embed/embedder.h>
+#include <ruvllm/embed/pool.h>
+#include <ruvllm/embed/pretrain.h>
 
 #include "gradcheck.h"
 #include "testutil.h"

@@ -17,11 +17,11 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/gguf.h>
-#include <ruvllm/qmatmul.h>
-#include <ruvllm/quant.h>
-#include <ruvllm/qwen2.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/formats/gguf.h>
+#include <ruvllm/formats/quant.h>
+#include <ruvllm/transformer/qmatmul.h>
+#include <ruvllm/transformer/qwen2.h>
 
 #include "qwen2_testmodel.h"
 

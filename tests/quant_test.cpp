@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/quant.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/formats/quant.h>
 
 using ruvllm::TensorType;
 namespace q = ruvllm::quant;

@@ -17,9 +17,9 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/gguf.h>
-#include <ruvllm/qwen2.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/formats/gguf.h>
+#include <ruvllm/transformer/qwen2.h>
 
 #include "llama_embedder.h"
 #include "qwen2_testmodel.h"

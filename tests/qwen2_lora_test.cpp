@@ -17,12 +17,12 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/gguf.h>
-#include <ruvllm/lora.h>
-#include <ruvllm/optim.h>
-#include <ruvllm/qwen2.h>
-#include <ruvllm/qwen2_lora.h>
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/formats/gguf.h>
+#include <ruvllm/nn/optim.h>
+#include <ruvllm/transformer/lora.h>
+#include <ruvllm/transformer/qwen2.h>
+#include <ruvllm/transformer/qwen2_lora.h>
 
 #include "gradcheck.h"
 #include "qwen2_testmodel.h"

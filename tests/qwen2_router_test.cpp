@@ -8,12 +8,12 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/gguf.h>
-#include <ruvllm/lora.h>
-#include <ruvllm/model.h>
-#include <ruvllm/qwen2_base.h>
-#include <ruvllm/rng.h>
-#include <ruvllm/train.h>
+#include <ruvllm/core/rng.h>
+#include <ruvllm/embed/qwen2_base.h>
+#include <ruvllm/formats/gguf.h>
+#include <ruvllm/router/model.h>
+#include <ruvllm/train/train.h>
+#include <ruvllm/transformer/lora.h>
 
 #include "qwen2_testmodel.h"
 #include "testutil.h"

@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/report.h>
+#include <ruvllm/report/report.h>
 
 #include "testutil.h"
 

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/rng.h>
+#include <ruvllm/core/rng.h>
 
 TEST(Rng, MatchesSplitmix64ReferenceOutputs) {
     // Reference: Vigna's splitmix64.c with x = 0: the first three outputs.

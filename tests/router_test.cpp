@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/evaluate.h>
-#include <ruvllm/router.h>
+#include <ruvllm/router/evaluate.h>
+#include <ruvllm/router/router.h>
 
 #include "planted_router.h"
 

@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/service.h>
+#include <ruvllm/serve/service.h>
 
 #include "planted_router.h"
 #include <httplib.h>

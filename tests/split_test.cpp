@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/generator.h>
-#include <ruvllm/split.h>
+#include <ruvllm/dataset/generator.h>
+#include <ruvllm/dataset/split.h>
 
 namespace {
 

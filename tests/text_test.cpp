@@ -2,7 +2,7 @@
 // independent Python implementation of fastText's Dictionary::hash / computeSubwords.
 #include <gtest/gtest.h>
 
-#include <ruvllm/text.h>
+#include <ruvllm/core/text.h>
 
 TEST(Tokenize, LowerCasesAndKeepsJoinedTokens) {
     std::vector<std::string> w;

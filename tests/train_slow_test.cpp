@@ -5,11 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include <ruvllm/export.h>
-#include <ruvllm/generator.h>
-#include <ruvllm/pretrain.h>
-#include <ruvllm/split.h>
-#include <ruvllm/train.h>
+#include <ruvllm/dataset/export.h>
+#include <ruvllm/dataset/generator.h>
+#include <ruvllm/dataset/split.h>
+#include <ruvllm/embed/pretrain.h>
+#include <ruvllm/train/train.h>
 
 #include "testutil.h"
 

@@ -3,7 +3,7 @@
 // train_slow_test.cpp.
 #include <gtest/gtest.h>
 
-#include <ruvllm/train.h>
+#include <ruvllm/train/train.h>
 
 #include "gradcheck.h"
 #include "testutil.h"
@@ -251,7 +251,7 @@ TEST(Evaluate, MetricsByHand) {
 
 // ---- triplets ----
 
-#include <ruvllm/triplets.h>
+#include <ruvllm/train/triplets.h>
 
 TEST(Triplets, NegativesDifferAndHardShareFollowsTheRatio) {
     ruvllm::LabeledSet data;

@@ -9,9 +9,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/error.h>
-#include <ruvllm/router.h>
-#include <ruvllm/train.h>
+#include <ruvllm/core/error.h>
+#include <ruvllm/router/router.h>
+#include <ruvllm/train/train.h>
 
 namespace ruvllm::cli {
 

@@ -1,10 +1,10 @@
 // cmd_adapter.cpp: `ruvllm export` (router -> adapter directory over its base) and
-// `ruvllm merge` (base + adapter -> router GGUF). Layout: include/ruvllm/adapter.h.
+// `ruvllm merge` (base + adapter -> router GGUF). Layout: include/ruvllm/router/adapter.h.
 #include <cstdio>
 #include <filesystem>
 
-#include <ruvllm/adapter.h>
-#include <ruvllm/lora.h>
+#include <ruvllm/router/adapter.h>
+#include <ruvllm/transformer/lora.h>
 
 #include "cli.h"
 #include <unistd.h>

@@ -7,8 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/evaluate.h>
-#include <ruvllm/io.h>
+#include <ruvllm/core/io.h>
+#include <ruvllm/router/evaluate.h>
 
 #include "cli.h"
 

@@ -2,11 +2,11 @@
 #include <chrono>
 #include <cstdio>
 
-#include <ruvllm/export.h>
-#include <ruvllm/generator.h>
-#include <ruvllm/io.h>
-#include <ruvllm/library.h>
-#include <ruvllm/split.h>
+#include <ruvllm/core/io.h>
+#include <ruvllm/dataset/export.h>
+#include <ruvllm/dataset/generator.h>
+#include <ruvllm/dataset/library.h>
+#include <ruvllm/dataset/split.h>
 
 #include "cli.h"
 #include "progress.h"

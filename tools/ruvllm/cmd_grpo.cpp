@@ -9,10 +9,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/calibrate.h>
-#include <ruvllm/grpo.h>
-#include <ruvllm/io.h>
-#include <ruvllm/llm.h>
+#include <ruvllm/core/io.h>
+#include <ruvllm/llm/llm.h>
+#include <ruvllm/router/calibrate.h>
+#include <ruvllm/train/grpo.h>
 
 #include "cli.h"
 

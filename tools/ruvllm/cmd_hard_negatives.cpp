@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
-#include <ruvllm/embedder.h>
-#include <ruvllm/hard_negatives.h>
-#include <ruvllm/io.h>
-#include <ruvllm/library.h>
-#include <ruvllm/llm.h>
-#include <ruvllm/train.h>
-#include <ruvllm/triplets.h>
+#include <ruvllm/core/io.h>
+#include <ruvllm/dataset/library.h>
+#include <ruvllm/embed/embedder.h>
+#include <ruvllm/llm/llm.h>
+#include <ruvllm/train/hard_negatives.h>
+#include <ruvllm/train/train.h>
+#include <ruvllm/train/triplets.h>
 
 #include "cli.h"
 

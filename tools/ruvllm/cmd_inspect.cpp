@@ -5,7 +5,7 @@
 #include <cstring>
 #include <string>
 
-#include <ruvllm/gguf.h>
+#include <ruvllm/formats/gguf.h>
 
 #include "cli.h"
 

@@ -1,9 +1,9 @@
 // cmd_lora.cpp: `ruvllm lora-merge` (base GGUF + llama.cpp LoRA adapter GGUF -> merged GGUF,
-// each targeted tensor re-encoded in its original type). Layout: include/ruvllm/lora.h.
+// each targeted tensor re-encoded in its original type). Layout: include/ruvllm/transformer/lora.h.
 #include <cstdio>
 
-#include <ruvllm/gguf.h>
-#include <ruvllm/lora.h>
+#include <ruvllm/formats/gguf.h>
+#include <ruvllm/transformer/lora.h>
 
 #include "cli.h"
 

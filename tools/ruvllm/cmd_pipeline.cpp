@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <ruvllm/pipeline.h>
-#include <ruvllm/qwen2_base.h>
+#include <ruvllm/embed/qwen2_base.h>
+#include <ruvllm/pipeline/pipeline.h>
 
 #include "cli.h"
 

@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <ruvllm/pretrain.h>
+#include <ruvllm/embed/pretrain.h>
 
 #include "cli.h"
 #include "progress.h"

@@ -2,7 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <ruvllm/model.h>
+#include <ruvllm/router/model.h>
 
 #include "cli.h"
 

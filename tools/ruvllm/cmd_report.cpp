@@ -2,8 +2,8 @@
 // JSON outputs and/or the files named by --stats, --eval, --dataset-stats and --grpo.
 #include <cstdio>
 
-#include <ruvllm/io.h>
-#include <ruvllm/report.h>
+#include <ruvllm/core/io.h>
+#include <ruvllm/report/report.h>
 
 #include "cli.h"
 

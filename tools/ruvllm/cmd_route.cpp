@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/router.h>
+#include <ruvllm/router/router.h>
 
 #include "cli.h"
 

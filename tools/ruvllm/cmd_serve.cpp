@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <thread>
 
-#include <ruvllm/service.h>
+#include <ruvllm/serve/service.h>
 
 #include "cli.h"
 #include <pthread.h>

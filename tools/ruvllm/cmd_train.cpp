@@ -5,15 +5,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include <ruvllm/calibrate.h>
-#include <ruvllm/gguf.h>
-#include <ruvllm/heads.h>
-#include <ruvllm/io.h>
-#include <ruvllm/keywords.h>
-#include <ruvllm/library.h>
-#include <ruvllm/pretrain.h>
-#include <ruvllm/qwen2_base.h>
-#include <ruvllm/train.h>
+#include <ruvllm/core/io.h>
+#include <ruvllm/dataset/library.h>
+#include <ruvllm/embed/pretrain.h>
+#include <ruvllm/embed/qwen2_base.h>
+#include <ruvllm/formats/gguf.h>
+#include <ruvllm/router/calibrate.h>
+#include <ruvllm/router/heads.h>
+#include <ruvllm/router/keywords.h>
+#include <ruvllm/train/train.h>
 
 #include "cli.h"
 #include "progress.h"

@@ -1,7 +1,7 @@
 // cmd_triplets.cpp: `ruvllm triplets`: labelled data -> seed-format triplets JSONL.
 #include <cstdio>
 
-#include <ruvllm/triplets.h>
+#include <ruvllm/train/triplets.h>
 
 #include "cli.h"
 

@@ -1,0 +1,111 @@
+// ruvllm/core/io.h: file output that never leaves a half-written file under its final name.
+//
+// `AtomicFile` writes to "<path>.tmp-<pid>-<n>" in the same directory and renames it onto `path`
+// on commit(); if it is destroyed without a successful commit, the temp file is removed.
+// `OutBuffer` is a large append buffer that flushes to a FILE* (the fast path for JSONL/JSON).
+//
+// Usage:
+//   ruvllm::Result<ruvllm::AtomicFile> f = ruvllm::AtomicFile::create("out/train.jsonl");
+//   if (!f) { return f.error(); }
+//   fputs("...", f->stream());
+//   ruvllm::Status s = f->commit();
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <ruvllm/core/error.h>
+
+namespace ruvllm {
+
+class AtomicFile {
+public:
+    // Opens a temp file beside `path`. Errc::io if the directory does not exist or is unwritable.
+    static Result<AtomicFile> create(const std::filesystem::path& path);
+
+    AtomicFile(AtomicFile&& other) noexcept;
+    AtomicFile& operator=(AtomicFile&& other) noexcept;
+    AtomicFile(const AtomicFile&) = delete;
+    AtomicFile& operator=(const AtomicFile&) = delete;
+    ~AtomicFile();
+
+    std::FILE* stream() { return fp_; }
+
+    const std::filesystem::path& path() const { return path_; }
+
+    const std::filesystem::path& temp_path() const { return tmp_; }
+
+    // Flushes, checks for write errors, closes and renames onto path(). Errc::io on failure (the
+    // temp file is then removed).
+    Status commit();
+
+    // Flushes and closes without renaming; a later rename_into_place() publishes the file. Used to
+    // publish several files together after all of them are complete.
+    Status close();
+    Status rename_into_place();
+
+private:
+    AtomicFile() = default;
+    void discard();
+
+    std::filesystem::path path_, tmp_;
+    std::FILE* fp_ = nullptr;
+    bool closed_ = false;
+    bool done_ = false;
+};
+
+// Reads a whole file. Errc::io with the path and the OS reason on failure.
+Result<std::string> read_file(const std::filesystem::path& path);
+
+// Writes `data` atomically (AtomicFile + commit).
+Status write_file_atomic(const std::filesystem::path& path, std::string_view data);
+
+// An append buffer that flushes to `fp` when it passes `capacity` bytes. Write errors are
+// sticky and reported by flush().
+class OutBuffer {
+public:
+    explicit OutBuffer(std::FILE* fp, size_t capacity = 1 << 20);
+    OutBuffer(const OutBuffer&) = delete;
+    OutBuffer& operator=(const OutBuffer&) = delete;
+    ~OutBuffer();
+
+    void append(std::string_view s) {
+        if (buf_.size() + s.size() > cap_) {
+            spill();
+        }
+        buf_.append(s);
+    }
+
+    void push(char c) {
+        if (buf_.size() + 1 > cap_) {
+            spill();
+        }
+        buf_.push_back(c);
+    }
+
+    std::string& raw() { return buf_; }  // direct access for writers that reserve first
+
+    void maybe_spill() {
+        if (buf_.size() >= cap_) {
+            spill();
+        }
+    }
+
+    uint64_t bytes_written() const { return written_ + buf_.size(); }
+
+    // Writes out everything buffered. false if any write failed.
+    bool flush();
+
+private:
+    void spill();
+
+    std::FILE* fp_;
+    size_t cap_;
+    std::string buf_;
+    uint64_t written_ = 0;
+    bool failed_ = false;
+};
+
+}  // namespace ruvllm

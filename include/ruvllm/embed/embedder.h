@@ -1,0 +1,103 @@
+// ruvllm/embed/embedder.h: text -> L2-normalised vector. The router's base embedding.
+//
+// `Embedder` is the interface every base model implements (the subword model here; a GGUF
+// transformer backbone later). `SubwordEmbedder` is the default base: fastText-style word and
+// character-n-gram vectors pretrained on software text (pretrain.h), stored in a GGUF file:
+//   general.architecture = "ruvllm", ruvllm.kind = "base"
+//   ruvllm.base.{dim, minn, maxn, bucket}: u32; ruvllm.base.words: string array
+//   tensor "base.embeddings": shape {dim, n_words + bucket} (F32 or F16)
+// A word's vector is the mean of its rows (its own row if in the vocabulary, plus its hashed
+// character n-grams); a text's vector is the mean of its L2-normalised word vectors, L2-
+// normalised again (fastText's sentence vector). A text with no known subword embeds to zero.
+//
+// Usage:
+//   ruvllm::Result<ruvllm::SubwordEmbedder> e = ruvllm::SubwordEmbedder::load("base.gguf");
+//   std::vector<float> v(e->dim());
+//   e->embed("fix the flaky CI job", v.data());
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <ruvllm/core/error.h>
+#include <ruvllm/formats/gguf.h>
+
+namespace ruvllm {
+
+class Embedder {
+public:
+    virtual ~Embedder() = default;
+    virtual int dim() const = 0;
+    // Writes the embedding of `text` to out[0, dim()). Thread-safe (const).
+    virtual void embed(std::string_view text, float* out) const = 0;
+    // Embeds texts.size() texts into `out` (rows of dim()).
+    void embed_batch(const std::vector<std::string>& texts, float* out) const;
+};
+
+struct SubwordConfig {
+    int dim = 0;
+    int minn = 3, maxn = 5;
+    uint32_t bucket = 0;
+};
+
+class SubwordEmbedder : public Embedder {
+public:
+    // From a base (or a router model that embeds one) in GGUF. Errc::format with the missing or
+    // inconsistent key / tensor named.
+    static Result<SubwordEmbedder> load(const std::filesystem::path& path);
+    static Result<SubwordEmbedder> from_gguf(const gguf::File& file);
+
+    // Builds one in memory: `rows` is (words.size() + cfg.bucket, cfg.dim).
+    SubwordEmbedder(SubwordConfig cfg, std::vector<std::string> words, std::vector<float> rows);
+
+    int dim() const override { return cfg_.dim; }
+
+    void embed(std::string_view text, float* out) const override;
+
+    // The mean of a word's subword rows (not normalised); zero if it has none.
+    void word_vector(std::string_view word, float* out) const;
+    // Row ids (into rows()) of a word: its vocabulary row, then its n-gram rows.
+    void subword_rows(std::string_view word, std::vector<uint32_t>& out) const;
+
+    const SubwordConfig& config() const { return cfg_; }
+
+    // The base's `ruvllm.base.pretrain.*` keys (corpus checksum, settings, seed): read with the
+    // base and written again with it, so every router records the corpus it stands on.
+    std::vector<std::pair<std::string, gguf::Value>> provenance;
+
+    const std::vector<std::string>& words() const { return words_; }
+
+    // The rows as floats. A model loaded from an F16 or quantised (Q8_0, Q5_0, Q4_0...) file
+    // keeps its rows encoded in the memory map and decodes only the rows a text needs (fast
+    // load, small memory); the first
+    // call to rows() / mutable_rows() converts the whole table (training does this). rows() is
+    // not thread-safe on such a model until it has been called once.
+    const std::vector<float>& rows() const;
+    std::vector<float>& mutable_rows();  // for fine-tuning (train.h)
+
+    // Adds the base's keys and tensor to `file` in `type` (any type whose block size divides dim).
+    Status write_to(gguf::File& file, TensorType type) const;
+
+private:
+    SubwordEmbedder() = default;
+    void build_index();
+    void add_row(uint32_t id, float* acc) const;  // acc[0, dim) += row id
+
+    SubwordConfig cfg_;
+    std::vector<std::string> words_;
+    std::unordered_map<std::string, uint32_t> index_;
+    mutable std::vector<float> rows_;  // (n_words + bucket, dim), or empty while raw_ is used
+    // Rows kept encoded (F16 or a block type) where they are: (n_words + bucket) rows of
+    // row_bytes_ each, decoded one row at a time.
+    const uint8_t* raw_ = nullptr;
+    TensorType raw_type_ = TensorType::f16;
+    size_t row_bytes_ = 0;
+    std::shared_ptr<const void> keep_;  // what raw_ points into (a memory map or a copy)
+};
+
+}  // namespace ruvllm

@@ -1,0 +1,58 @@
+// ruvllm/embed/pretrain.h: pretraining the default base embedding (embedder.h) on software text.
+//
+// The corpus is any UTF-8 text file; Debian's package-description index ("Translation-en",
+// lines "Package:", "Description-md5:", "Description-en: ..." and indented continuations) is
+// recognised and reduced to the descriptions. Every line goes through tokenize_words (text.h),
+// then Debian's libfasttext trains skip-gram word + character-n-gram vectors on it, and its
+// input matrix becomes the base's "base.embeddings" tensor: routing needs no fastText at run
+// time. The corpus checksum (XXH64) and every setting are recorded in the model.
+//
+// Determinism: fastText trains with `threads` Hogwild threads; with threads = 1 the same corpus
+// and seed give the same model bytes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include <ruvllm/core/error.h>
+#include <ruvllm/embed/embedder.h>
+#include <ruvllm/formats/gguf.h>
+
+namespace ruvllm {
+
+struct PretrainConfig {
+    int dim = 64;
+    int epochs = 5;
+    int min_count = 3;
+    int minn = 3, maxn = 5;
+    int bucket = 200000;
+    int window = 5;
+    int negatives = 5;
+    double lr = 0.05;
+    int threads = 2;
+    uint64_t seed = 42;
+    TensorType storage = TensorType::f16;  // type of base.embeddings in the file
+};
+
+struct PretrainReport {
+    uint64_t corpus_bytes = 0, corpus_lines = 0, corpus_words = 0;
+    std::string corpus_xxh64;  // hex
+    size_t vocabulary = 0;
+    double seconds = 0;
+};
+
+// (progress 0..1, loss) during training; may be empty.
+using PretrainProgress = std::function<void(float, float)>;
+
+// Pretrains and returns the base model file (not yet written). `work_dir` holds the tokenised
+// corpus while fastText reads it. Errc::io for unreadable files, Errc::invalid_argument for bad
+// settings, Errc::format for an empty corpus.
+Result<gguf::File> pretrain(const std::filesystem::path& corpus,
+                            const std::filesystem::path& work_dir,
+                            const PretrainConfig& cfg,
+                            const PretrainProgress& progress,
+                            PretrainReport* report);
+
+}  // namespace ruvllm

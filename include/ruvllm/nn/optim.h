@@ -1,0 +1,49 @@
+// ruvllm/nn/optim.h: AdamW (Loshchilov & Hutter), its sparse-row variant, the learning-rate
+// schedule and global-norm gradient clipping. Pure functions over flat float arrays.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace ruvllm {
+
+struct AdamConfig {
+    float lr = 2e-5f;
+    float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+    float weight_decay = 0.01f;
+};
+
+// One AdamW step on n parameters; t is the 1-based step number.
+//   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2
+//   w -= lr (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps) + lr wd w
+void adamw_update(float* w,
+                  const float* g,
+                  float* m,
+                  float* v,
+                  int64_t n,
+                  const AdamConfig& c,
+                  float lr,
+                  int64_t t);
+
+// The same update for the rows listed in `rows` only (each once) of a (n_rows, D) table whose
+// other rows had no gradient this step ("lazy" Adam: untouched rows keep their moments).
+void adamw_update_rows(float* w,
+                       const float* g,
+                       float* m,
+                       float* v,
+                       const std::vector<uint32_t>& rows,
+                       int D,
+                       const AdamConfig& c,
+                       float lr,
+                       int64_t t);
+
+// Linear warm-up over `warmup` steps, then linear decay to 0 at `total` steps.
+float lr_at(float lr, int64_t step, int64_t warmup, int64_t total);
+
+// Sum of squares of g[0..n).
+double sum_squares(const float* g, int64_t n);
+
+// Scales g by max_norm / norm when norm > max_norm; returns the factor applied (1 if none).
+float clip_factor(double norm, float max_norm);
+
+}  // namespace ruvllm

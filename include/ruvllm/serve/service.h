@@ -1,0 +1,77 @@
+// ruvllm/serve/service.h: the routing service behind `ruvllm serve`, an HTTP/1.1 JSON API (Debian's
+// cpp-httplib) for orchestrators such as Claude Flow.
+//
+//   POST /route        {"task": "...", "id"?: any, options...}   -> a decision (router.h) + "id"
+//   POST /route/batch  {"tasks": ["...", ...], options...}       -> {"decisions": [...],
+//                                                                     "latency_us": total}
+//   GET  /health       {"status": "ok", "model", "labels", "keyword_rules", "heads",
+//                       "requests", "errors", "uptime_s"}
+//   GET  /agents       {"agents": [...labels], "tiers": ["haiku", "sonnet", "opus"],
+//                       "modes": ["hybrid", "keyword", "embedding"]}
+// Options (each optional, overriding the service's defaults for this request): "mode",
+// "top" (0..labels), "min_confidence" (0..1), "tier_bias" (number), "max_tier" (tier name).
+// Decisions carry no "task" field (a batch keeps the order of "tasks").
+//
+// Errors are JSON, {"error": {"code": "...", "message": "..."}}, and never stop the service:
+//   400 invalid_json / invalid_request: malformed JSON (including non-UTF-8 bytes), a field of
+//       the wrong type, an unknown field, an empty, non-UTF-8 or over-long task (router.h),
+//       an empty batch or one over `max_batch` ("tasks[3]: empty task" names the item);
+//   404 not_found: another path;  405 method_not_allowed: a known path with another method;
+//   413 too_large: a body over `max_body_bytes`.
+// Requests are served concurrently by a pool of `threads` workers; a keep-alive connection
+// holds a worker while open and is closed after 2 s idle (so stop() waits at most that long
+// for idle clients). The model is read-only and shared. Binds to loopback by default.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <ruvllm/core/error.h>
+#include <ruvllm/router/model.h>
+#include <ruvllm/router/router.h>
+
+namespace ruvllm {
+
+struct ServiceConfig {
+    std::string host = "127.0.0.1";
+    int port = 8080;  // 0: any free port (bind() returns it)
+    int threads = 8;
+    size_t max_body_bytes = 1 << 20;
+    size_t max_batch = 1024;
+    RouteConfig route;       // per-request defaults (and the task size limit)
+    std::string model_name;  // shown by /health
+};
+
+struct ServiceReply {
+    int status = 200;
+    std::string body;  // JSON
+};
+
+class RouterService {
+public:
+    RouterService(RouterModel model, ServiceConfig cfg);
+    ~RouterService();
+    RouterService(const RouterService&) = delete;
+    RouterService& operator=(const RouterService&) = delete;
+
+    // One request without sockets (the HTTP handlers call this; tests and fuzzing too).
+    ServiceReply handle(std::string_view method, std::string_view path, std::string_view body);
+
+    // Binds host:port; returns the bound port. Errc::io when the address cannot be bound.
+    Result<int> bind();
+    // Serves until stop(); call after bind(). Errc::io if the server fails.
+    Status listen();
+    // Thread-safe and idempotent: listen() returns once in-flight requests are answered.
+    void stop();
+
+    uint64_t requests() const;
+    uint64_t errors() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ruvllm

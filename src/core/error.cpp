@@ -1,0 +1,34 @@
+// error.cpp: names of error codes and the assertion handler.
+#include <cstdio>
+#include <cstdlib>
+
+#include <ruvllm/core/error.h>
+
+namespace ruvllm {
+
+const char* errc_name(Errc code) {
+    switch (code) {
+        case Errc::io:
+            return "io";
+        case Errc::parse:
+            return "parse";
+        case Errc::format:
+            return "format";
+        case Errc::unsupported:
+            return "unsupported";
+        case Errc::invalid_argument:
+            return "invalid_argument";
+        case Errc::numeric:
+            return "numeric";
+        case Errc::exhausted:
+            return "exhausted";
+    }
+    return "unknown";
+}
+
+void assert_fail(const char* file, int line, const char* cond) {
+    std::fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, cond);
+    std::abort();
+}
+
+}  // namespace ruvllm

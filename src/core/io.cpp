@@ -1,0 +1,171 @@
+// io.cpp: atomic file output (temp file + rename) and a buffered writer.
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+
+#include <ruvllm/core/io.h>
+
+#include <unistd.h>
+
+namespace ruvllm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<unsigned> g_temp_counter{0};
+
+std::string os_reason() {
+    return std::strerror(errno);
+}
+
+}  // namespace
+
+Result<AtomicFile> AtomicFile::create(const fs::path& path) {
+    AtomicFile f;
+    f.path_ = path;
+    f.tmp_ = path;
+    f.tmp_ += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(g_temp_counter++);
+    f.fp_ = std::fopen(f.tmp_.c_str(), "wb");
+    if (f.fp_ == nullptr) {
+        return make_error(Errc::io,
+                          path.string() + ": cannot create output file (" + os_reason() +
+                              "), expected a writable directory");
+    }
+    return f;
+}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : path_(std::move(other.path_)),
+      tmp_(std::move(other.tmp_)),
+      fp_(other.fp_),
+      closed_(other.closed_),
+      done_(other.done_) {
+    other.fp_ = nullptr;
+    other.done_ = true;
+}
+
+AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
+    if (this != &other) {
+        discard();
+        path_ = std::move(other.path_);
+        tmp_ = std::move(other.tmp_);
+        fp_ = other.fp_;
+        closed_ = other.closed_;
+        done_ = other.done_;
+        other.fp_ = nullptr;
+        other.done_ = true;
+    }
+    return *this;
+}
+
+AtomicFile::~AtomicFile() {
+    discard();
+}
+
+void AtomicFile::discard() {
+    if (fp_ != nullptr) {
+        std::fclose(fp_);
+        fp_ = nullptr;
+    }
+    if (!done_ && !tmp_.empty()) {
+        std::error_code ec;
+        fs::remove(tmp_, ec);
+    }
+    done_ = true;
+}
+
+Status AtomicFile::close() {
+    if (closed_) {
+        return ok();
+    }
+    closed_ = true;
+    const bool write_failed = std::ferror(fp_) != 0;
+    const bool close_failed = std::fclose(fp_) != 0;
+    fp_ = nullptr;
+    if (write_failed || close_failed) {
+        const std::string reason = os_reason();
+        discard();
+        return make_error(Errc::io, path_.string() + ": write failed (" + reason + ")");
+    }
+    return ok();
+}
+
+Status AtomicFile::rename_into_place() {
+    if (done_) {
+        return make_error(Errc::io, path_.string() + ": file already published or discarded");
+    }
+    std::error_code ec;
+    fs::rename(tmp_, path_, ec);
+    if (ec) {
+        discard();
+        return make_error(Errc::io,
+                          path_.string() + ": cannot rename temp file (" + ec.message() + ")");
+    }
+    done_ = true;
+    return ok();
+}
+
+Status AtomicFile::commit() {
+    Status s = close();
+    if (!s) {
+        return s;
+    }
+    return rename_into_place();
+}
+
+Result<std::string> read_file(const fs::path& path) {
+    std::FILE* fp = std::fopen(path.c_str(), "rb");
+    if (fp == nullptr) {
+        return make_error(Errc::io, path.string() + ": cannot open (" + os_reason() + ")");
+    }
+    std::string data;
+    char chunk[1 << 16];
+    size_t n = 0;
+    while ((n = std::fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+        data.append(chunk, n);
+    }
+    const bool failed = std::ferror(fp) != 0;
+    std::fclose(fp);
+    if (failed) {
+        return make_error(Errc::io, path.string() + ": read failed");
+    }
+    return data;
+}
+
+Status write_file_atomic(const fs::path& path, std::string_view data) {
+    Result<AtomicFile> f = AtomicFile::create(path);
+    if (!f) {
+        return f.error();
+    }
+    std::fwrite(data.data(), 1, data.size(), f->stream());
+    return f->commit();
+}
+
+OutBuffer::OutBuffer(std::FILE* fp, size_t capacity) : fp_(fp), cap_(capacity) {
+    buf_.reserve(capacity + 4096);
+}
+
+OutBuffer::~OutBuffer() {
+    flush();
+}
+
+void OutBuffer::spill() {
+    if (!buf_.empty()) {
+        if (std::fwrite(buf_.data(), 1, buf_.size(), fp_) != buf_.size()) {
+            failed_ = true;
+        }
+        written_ += buf_.size();
+        buf_.clear();
+    }
+}
+
+bool OutBuffer::flush() {
+    spill();
+    if (std::fflush(fp_) != 0) {
+        failed_ = true;
+    }
+    return !failed_;
+}
+
+}  // namespace ruvllm

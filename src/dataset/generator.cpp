@@ -1,0 +1,453 @@
+// generator.cpp: base rendering, augmentation, dedup, batch and streaming generation.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <unordered_set>
+
+#include <ruvllm/dataset/augment.h>
+#include <ruvllm/dataset/generator.h>
+
+namespace ruvllm {
+
+namespace {
+
+// README quality ranges: by kind of example, and by category. The final score is the mean of
+// the kind score (the template's own quality mapped into the kind's range) and a draw from the
+// category's range, rounded to 0.01, so both of the README's rules shape it.
+struct Range {
+    float lo, hi;
+};
+
+constexpr Range kKindRange[4] = {
+    {0.90f, 0.96f},  // base
+    {0.85f, 0.90f},  // paraphrase
+    {0.85f, 0.90f},  // complexity variation (a rewritten example, like a paraphrase)
+    {0.80f, 0.85f},  // domain transfer
+};
+constexpr Range kCategoryRange[kNumCategories] = {
+    {0.83f, 0.90f},  // coder
+    {0.80f, 0.89f},  // researcher
+    {0.90f, 0.96f},  // security
+    {0.85f, 0.93f},  // architecture
+    {0.82f, 0.90f},  // reviewer
+};
+
+float quality_for(float template_quality, Augmentation kind, Category cat, Rng& rng) {
+    const float u = std::clamp((template_quality - 0.90f) / 0.06f, 0.0f, 1.0f);
+    const Range k = kKindRange[static_cast<int>(kind)];
+    const Range c = kCategoryRange[static_cast<int>(cat)];
+    const float kind_score = k.lo + u * (k.hi - k.lo);
+    const float cat_score = c.lo + rng.uniform_f32() * (c.hi - c.lo);
+    return std::round((kind_score + cat_score) * 50.0f) / 100.0f;
+}
+
+constexpr int kBaseAttempts = 6;     // fresh value draws for one base example
+constexpr int kVariantAttempts = 4;  // retries for one paraphrase / variant / transfer
+
+// Builds one group (a base example and its augmentations) into reused Example objects.
+// `seen(hash)` inserts a normalised-text hash and returns false if it was already present.
+class GroupBuilder {
+public:
+    GroupBuilder(const Library& lib, const GenConfig& cfg) : lib_(lib), cfg_(cfg) {}
+
+    template <class Seen>
+    bool build(const Template& t, Rng& rng, Seen&& seen, GenReport& rep) {
+        n_ = 0;
+        const Agent& agent = lib_.agents[t.agent];
+        // ---- base ----
+        bool ok_base = false;
+        for (int attempt = 0; attempt < kBaseAttempts && !ok_base; attempt++) {
+            draw_choices(lib_, t, t.domain, rng, choices_);
+            text_.clear();
+            render(lib_, t, t.text, t.domain, choices_, text_);
+            if (seen(normalized_hash(text_))) {
+                ok_base = true;
+            } else {
+                rep.duplicates_rejected++;
+            }
+        }
+        if (!ok_base) {
+            return false;
+        }
+        Example& base = push(agent, t, Augmentation::base, t.complexity, t.domain, rng);
+        base.input.swap(text_);
+        render(lib_, t, t.context, t.domain, choices_, base.context);
+        rep.base++;
+        if (!cfg_.augment) {
+            return true;
+        }
+        // Copy what the variants need: push() may reallocate the group and invalidate `base`.
+        base_input_ = base.input;
+        base_context_ = base.context;
+        paraphrases(agent, t, rng, seen, rep);
+        complexity_variations(agent, t, rng, seen, rep);
+        if (cfg_.domain_transfer) {
+            domain_transfer(agent, t, rng, seen, rep);
+        }
+        return true;
+    }
+
+    size_t size() const { return n_; }
+
+    const Example& at(size_t i) const { return group_[i]; }
+
+    Example& at(size_t i) { return group_[i]; }
+
+private:
+    Example& push(const Agent& agent,
+                  const Template& t,
+                  Augmentation kind,
+                  Complexity level,
+                  Domain domain,
+                  Rng& rng) {
+        if (n_ == group_.size()) {
+            group_.emplace_back();
+        }
+        Example& e = group_[n_++];
+        e.input.clear();
+        e.context.clear();
+        e.output_agent.assign(cfg_.labels == Labels::categories ? category_label(agent.category)
+                                                                : agent.name);
+        TaskMetadata& m = e.metadata;
+        m.category = agent.category;
+        m.complexity = level;
+        m.domain = domain;
+        m.expected_model = tier_for(agent.category, level);
+        m.quality_score = quality_for(t.quality, kind, agent.category, rng);
+        m.tags = t.tags;
+        m.agent.assign(agent.name);
+        m.template_id.assign(t.id);
+        m.augmentation = kind;
+        return e;
+    }
+
+    template <class Seen>
+    void paraphrases(const Agent& agent, const Template& t, Rng& rng, Seen& seen, GenReport& rep) {
+        for (int k = 0; k < cfg_.paraphrases; k++) {
+            bool done = false;
+            for (int attempt = 0; attempt < kVariantAttempts && !done; attempt++) {
+                paraphrase(lib_.lexicon, base_input_, rng, text_);
+                if (seen(normalized_hash(text_))) {
+                    done = true;
+                } else {
+                    rep.duplicates_rejected++;
+                }
+            }
+            if (!done) {
+                rep.filtered++;
+                continue;
+            }
+            Example& e = push(agent, t, Augmentation::paraphrase, t.complexity, t.domain, rng);
+            e.input.swap(text_);
+            e.context.assign(base_context_);
+            rep.paraphrase++;
+        }
+    }
+
+    template <class Seen>
+    void complexity_variations(
+        const Agent& agent, const Template& t, Rng& rng, Seen& seen, GenReport& rep) {
+        Complexity others[2];
+        int n_others = 0;
+        for (int l = 0; l < kNumComplexities; l++) {
+            if (l != static_cast<int>(t.complexity)) {
+                others[n_others++] = static_cast<Complexity>(l);
+            }
+        }
+        if (cfg_.complexity_variations == 1 && rng.bernoulli(0.5)) {
+            std::swap(others[0], others[1]);
+        }
+        for (int k = 0; k < std::min(cfg_.complexity_variations, 2); k++) {
+            const Complexity level = others[k];
+            const CompiledText& variant = t.variants[static_cast<int>(level)];
+            bool done = false;
+            for (int attempt = 0; attempt < kVariantAttempts && !done; attempt++) {
+                text_.clear();
+                if (!variant.empty() && attempt == 0) {
+                    render(lib_, t, variant, t.domain, choices_, text_);
+                } else if (!complexity_frame(
+                               lib_.lexicon, agent.category, level, base_input_, rng, text_)) {
+                    break;
+                }
+                if (seen(normalized_hash(text_))) {
+                    done = true;
+                } else {
+                    rep.duplicates_rejected++;
+                }
+            }
+            if (!done) {
+                rep.filtered++;
+                continue;
+            }
+            Example& e = push(agent, t, Augmentation::complexity, level, t.domain, rng);
+            e.input.swap(text_);
+            e.context.assign(base_context_);
+            rep.complexity++;
+        }
+    }
+
+    template <class Seen>
+    void domain_transfer(
+        const Agent& agent, const Template& t, Rng& rng, Seen& seen, GenReport& rep) {
+        if (t.transfer_mask == 0) {
+            return;  // no domain-keyed placeholder: nothing to transfer (the seed's "filtered")
+        }
+        Domain targets[kNumDomains];
+        uint32_t n = 0;
+        for (int d = 0; d < kNumDomains; d++) {
+            if (t.transfer_mask & (1u << d)) {
+                targets[n++] = static_cast<Domain>(d);
+            }
+        }
+        const Domain target = targets[rng.below(n)];
+        bool done = false;
+        for (int attempt = 0; attempt < kVariantAttempts && !done; attempt++) {
+            transfer_choices_ = choices_;
+            redraw_domain_slots(lib_, t, target, rng, transfer_choices_);
+            text_.clear();
+            render(lib_, t, t.text, target, transfer_choices_, text_);
+            if (seen(normalized_hash(text_))) {
+                done = true;
+            } else {
+                rep.duplicates_rejected++;
+            }
+        }
+        if (!done) {
+            rep.filtered++;
+            return;
+        }
+        Example& e = push(agent, t, Augmentation::domain, t.complexity, target, rng);
+        e.input.swap(text_);
+        render(lib_, t, t.context, target, transfer_choices_, e.context);
+        rep.domain++;
+    }
+
+    const Library& lib_;
+    const GenConfig& cfg_;
+    std::vector<Example> group_;
+    size_t n_ = 0;
+    Choices choices_, transfer_choices_;
+    std::string text_, base_input_, base_context_;
+};
+
+// Cycles through an agent's templates in a shuffled order, reshuffling after each pass. In
+// streaming mode a template that can no longer render a new text is retired (retire_last), so
+// exhausted templates stop costing attempts; when all are retired the full set comes back (the
+// dedup window may have forgotten old texts by then).
+class TemplateCursor {
+public:
+    void reset(uint32_t n, Rng& rng) {
+        n_ = n;
+        order_.resize(n);
+        for (uint32_t i = 0; i < n; i++) {
+            order_[i] = i;
+        }
+        shuffle(order_.begin(), n, rng);
+        pos_ = 0;
+    }
+
+    uint32_t next(Rng& rng) {
+        if (order_.empty()) {
+            reset(n_, rng);
+        }
+        if (pos_ >= order_.size()) {
+            shuffle(order_.begin(), static_cast<uint32_t>(order_.size()), rng);
+            pos_ = 0;
+        }
+        return order_[pos_++];
+    }
+
+    // Removes the template returned by the last next() from the rotation.
+    void retire_last() {
+        RUVLLM_ASSERT(pos_ > 0);
+        order_[pos_ - 1] = order_.back();
+        order_.pop_back();
+        pos_--;
+    }
+
+private:
+    std::vector<uint32_t> order_;
+    size_t pos_ = 0;
+    uint32_t n_ = 0;
+};
+
+}  // namespace
+
+Status validate(const GenConfig& cfg) {
+    if (cfg.per_category < 0 || cfg.per_agent < 0) {
+        return make_error(Errc::invalid_argument,
+                          "example counts must not be negative, expected 0 or more");
+    }
+    if (cfg.paraphrases < 0 || cfg.paraphrases > 10) {
+        return make_error(
+            Errc::invalid_argument,
+            "--paraphrases " + std::to_string(cfg.paraphrases) + ", expected 0 to 10");
+    }
+    if (cfg.complexity_variations < 0 || cfg.complexity_variations > 2) {
+        return make_error(Errc::invalid_argument,
+                          "--complexity-variations " + std::to_string(cfg.complexity_variations) +
+                              ", expected 0, 1 or 2");
+    }
+    return ok();
+}
+
+std::vector<int> base_quotas(const Library& lib, const GenConfig& cfg) {
+    std::vector<int> q(lib.agents.size(), 0);
+    if (cfg.per_agent > 0) {
+        std::fill(q.begin(), q.end(), cfg.per_agent);
+        return q;
+    }
+    for (int c = 0; c < kNumCategories; c++) {
+        std::vector<size_t> members;
+        for (size_t a = 0; a < lib.agents.size(); a++) {
+            if (static_cast<int>(lib.agents[a].category) == c) {
+                members.push_back(a);
+            }
+        }
+        const auto k = static_cast<int>(members.size());
+        for (int i = 0; i < k; i++) {
+            q[members[static_cast<size_t>(i)]] =
+                cfg.per_category / k + (i < cfg.per_category % k ? 1 : 0);
+        }
+    }
+    return q;
+}
+
+Result<std::vector<Example>> generate(const Library& lib, const GenConfig& cfg, GenReport* report) {
+    Status v = validate(cfg);
+    if (!v) {
+        return v.error();
+    }
+    GenReport rep;
+    Rng rng(cfg.seed);
+    std::unordered_set<uint64_t> seen_set;
+    auto seen = [&](uint64_t h) {
+        return seen_set.insert(h).second;
+    };
+    GroupBuilder builder(lib, cfg);
+    std::vector<Example> out;
+    const std::vector<int> quotas = base_quotas(lib, cfg);
+    TemplateCursor cursor;
+    for (size_t a = 0; a < lib.agents.size(); a++) {
+        // One sub-stream per agent: editing one agent's file leaves the others' examples alone.
+        Rng arng = rng.fork(a + 1);
+        const auto n_templates = static_cast<uint32_t>(lib.agents[a].templates.size());
+        cursor.reset(n_templates, arng);
+        int made = 0;
+        int tries = 0;
+        const int max_tries = quotas[a] * 3 + static_cast<int>(n_templates);
+        while (made < quotas[a] && tries < max_tries) {
+            tries++;
+            const Template& t = lib.agents[a].templates[cursor.next(arng)];
+            if (!builder.build(t, arng, seen, rep)) {
+                continue;
+            }
+            made++;
+            for (size_t i = 0; i < builder.size(); i++) {
+                out.push_back(builder.at(i));
+            }
+        }
+        rep.base_shortfall += static_cast<uint64_t>(quotas[a] - made);
+    }
+    if (out.empty()) {
+        return make_error(Errc::exhausted,
+                          "generate: no example could be produced, expected a "
+                          "positive count and a library with templates");
+    }
+    if (cfg.shuffle) {
+        shuffle(out.begin(), static_cast<uint32_t>(out.size()), rng);
+    }
+    if (report != nullptr) {
+        *report = rep;
+    }
+    return out;
+}
+
+// ---- streaming ----
+
+struct StreamGenerator::State {
+    State(const Library& l, const GenConfig& c) : lib(l), cfg(c), rng(c.seed), builder(lib, cfg) {}
+
+    const Library& lib;
+    GenConfig cfg;
+    Rng rng;
+    GroupBuilder builder;
+    GenReport rep;
+    std::vector<uint64_t> window = std::vector<uint64_t>(size_t{1} << 20, 0);
+    std::vector<uint32_t> schedule;  // agent indices in proportion to quotas
+    size_t sched_pos = 0;
+    std::vector<TemplateCursor> cursors;
+    size_t emit_pos = 0;
+    uint64_t fruitless = 0;  // consecutive base attempts that produced nothing new
+};
+
+StreamGenerator::StreamGenerator(const Library& lib, const GenConfig& cfg)
+    : s_(std::make_unique<State>(lib, cfg)) {
+    std::vector<int> q = base_quotas(lib, cfg);
+    int g = 0;
+    for (int x : q) {
+        g = std::gcd(g, x);
+    }
+    for (size_t a = 0; a < q.size(); a++) {
+        for (int k = 0; g > 0 && k < q[a] / g; k++) {
+            s_->schedule.push_back(static_cast<uint32_t>(a));
+        }
+    }
+    s_->cursors.resize(lib.agents.size());
+    for (size_t a = 0; a < lib.agents.size(); a++) {
+        s_->cursors[a].reset(static_cast<uint32_t>(lib.agents[a].templates.size()), s_->rng);
+    }
+    shuffle(s_->schedule.begin(), static_cast<uint32_t>(s_->schedule.size()), s_->rng);
+}
+
+StreamGenerator::~StreamGenerator() = default;
+
+const GenReport& StreamGenerator::report() const {
+    return s_->rep;
+}
+
+const Example* StreamGenerator::next() {
+    State& s = *s_;
+    // A 4-way set-associative table: a text is forgotten only when its set of 4 is full.
+    auto seen = [&s](uint64_t h) {
+        h |= 1;  // 0 marks an empty slot
+        uint64_t* set = &s.window[(h & ((s.window.size() >> 2) - 1)) << 2];
+        for (int k = 0; k < 4; k++) {
+            if (set[k] == h) {
+                return false;
+            }
+        }
+        for (int k = 0; k < 4; k++) {
+            if (set[k] == 0) {
+                set[k] = h;
+                return true;
+            }
+        }
+        set[h >> 62] = h;
+        return true;
+    };
+    while (s.emit_pos >= s.builder.size()) {
+        if (s.schedule.empty()) {
+            error_ = make_error(Errc::exhausted, "generate: no agent has a positive quota");
+            return nullptr;
+        }
+        const uint32_t a = s.schedule[s.sched_pos];
+        s.sched_pos = (s.sched_pos + 1) % s.schedule.size();
+        const Template& t = s.lib.agents[a].templates[s.cursors[a].next(s.rng)];
+        s.emit_pos = 0;
+        if (s.builder.build(t, s.rng, seen, s.rep)) {
+            s.fruitless = 0;
+            continue;
+        }
+        s.cursors[a].retire_last();
+        if (++s.fruitless > 100000) {
+            error_ = make_error(Errc::exhausted,
+                                "generate: the library produced no new text in 100000 attempts, "
+                                "expected more templates or values for this count");
+            return nullptr;
+        }
+    }
+    return &s.builder.at(s.emit_pos++);
+}
+
+}  // namespace ruvllm

@@ -1,0 +1,109 @@
+// pool.cpp: subword mean pooling forward/backward (see pool.h).
+#include <cmath>
+
+#include <ruvllm/core/text.h>
+#include <ruvllm/embed/pool.h>
+
+namespace ruvllm {
+
+TextRows text_rows(const SubwordEmbedder& base, std::string_view text) {
+    TextRows t;
+    std::vector<std::string> words;
+    tokenize_words(text, words);
+    std::vector<uint32_t> ids;
+    t.start.push_back(0);
+    for (const std::string& w : words) {
+        base.subword_rows(w, ids);
+        if (ids.empty()) {
+            continue;
+        }
+        t.ids.insert(t.ids.end(), ids.begin(), ids.end());
+        t.start.push_back(static_cast<uint32_t>(t.ids.size()));
+    }
+    return t;
+}
+
+void pool_forward(float* x, PoolActs& acts, const TextRows& t, const float* rows, int D) {
+    const int K = t.words();
+    acts.uhat.assign(static_cast<size_t>(K) * D, 0.0f);
+    acts.uinv.assign(static_cast<size_t>(K), 0.0f);
+    std::fill(x, x + D, 0.0f);
+    for (int k = 0; k < K; k++) {
+        float* __restrict u = acts.uhat.data() + static_cast<size_t>(k) * D;
+        const uint32_t b = t.start[k], e = t.start[k + 1];
+        for (uint32_t j = b; j < e; j++) {
+            const float* __restrict r = rows + static_cast<size_t>(t.ids[j]) * D;
+            for (int d = 0; d < D; d++) {
+                u[d] += r[d];
+            }
+        }
+        const float inv_n = 1.0f / static_cast<float>(e - b);
+        double norm = 0;
+        for (int d = 0; d < D; d++) {
+            u[d] *= inv_n;
+            norm += static_cast<double>(u[d]) * u[d];
+        }
+        // The same arithmetic as SubwordEmbedder::embed, so both give identical floats.
+        const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
+        acts.uinv[static_cast<size_t>(k)] = inv;
+        for (int d = 0; d < D; d++) {
+            u[d] *= inv;
+            x[d] += u[d];
+        }
+    }
+    double norm = 0;
+    for (int d = 0; d < D; d++) {
+        norm += static_cast<double>(x[d]) * x[d];
+    }
+    acts.xinv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
+    for (int d = 0; d < D; d++) {
+        x[d] *= acts.xinv;
+    }
+}
+
+void pool_backward(float* drows,
+                   std::vector<uint32_t>& touched,
+                   const float* dx,
+                   const float* x,
+                   const PoolActs& acts,
+                   const TextRows& t,
+                   int D) {
+    const int K = t.words();
+    if (K == 0 || acts.xinv == 0.0f) {
+        return;
+    }
+    // x = s / |s| with s = sum_k uhat_k:  ds = (dx - x (x . dx)) / |s|
+    double xdx = 0;
+    for (int d = 0; d < D; d++) {
+        xdx += static_cast<double>(x[d]) * dx[d];
+    }
+    std::vector<float> ds(static_cast<size_t>(D));
+    for (int d = 0; d < D; d++) {
+        ds[static_cast<size_t>(d)] = (dx[d] - x[d] * static_cast<float>(xdx)) * acts.xinv;
+    }
+    for (int k = 0; k < K; k++) {
+        const float inv = acts.uinv[static_cast<size_t>(k)];
+        if (inv == 0.0f) {
+            continue;
+        }
+        const float* __restrict uh = acts.uhat.data() + static_cast<size_t>(k) * D;
+        const float* __restrict dsp = ds.data();
+        // uhat = u / |u|:  du = (ds - uhat (uhat . ds)) / |u|;  u = mean of the word's rows.
+        double dot = 0;
+        for (int d = 0; d < D; d++) {
+            dot += static_cast<double>(uh[d]) * ds[static_cast<size_t>(d)];
+        }
+        const uint32_t b = t.start[k], e = t.start[k + 1];
+        const float scale = inv / static_cast<float>(e - b);
+        for (uint32_t j = b; j < e; j++) {
+            float* __restrict dr = drows + static_cast<size_t>(t.ids[j]) * D;
+            const auto fdot = static_cast<float>(dot);
+            for (int d = 0; d < D; d++) {
+                dr[d] += (dsp[d] - uh[d] * fdot) * scale;
+            }
+            touched.push_back(t.ids[j]);
+        }
+    }
+}
+
+}  // namespace ruvllm

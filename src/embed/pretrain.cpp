@@ -1,0 +1,183 @@
+// pretrain.cpp: corpus preparation and fastText skip-gram pretraining (see pretrain.h).
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+
+#include <ruvllm/core/io.h>
+#include <ruvllm/core/text.h>
+#include <ruvllm/embed/pretrain.h>
+
+#include <fasttext/fasttext.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+namespace ruvllm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+Status check(const PretrainConfig& c) {
+    if (c.dim < 2 || c.dim > 1024 || c.epochs < 1 || c.min_count < 1 || c.minn < 1 ||
+        c.maxn < c.minn || c.maxn > 8 || c.bucket < 1 || c.window < 1 || c.negatives < 1 ||
+        !(c.lr > 0) || c.threads < 1) {
+        return make_error(Errc::invalid_argument,
+                          "pretrain: bad settings, expected dim 2-1024, epochs >= 1, "
+                          "1 <= minn <= maxn <= 8, bucket >= 1, lr > 0, threads >= 1");
+    }
+    if (c.storage != TensorType::f32 && c.storage != TensorType::f16) {
+        return make_error(Errc::invalid_argument, "pretrain: storage must be f32 or f16");
+    }
+    return ok();
+}
+
+// Writes the tokenised corpus, one line per description line. Debian Translation files are
+// recognised by their "Package:" / "Description-md5:" fields.
+Status prepare_corpus(const fs::path& in_path, const fs::path& out_path, PretrainReport& rep) {
+    std::ifstream in(in_path, std::ios::binary);
+    if (!in) {
+        return make_error(Errc::io, in_path.string() + ": cannot open corpus");
+    }
+    Result<AtomicFile> out = AtomicFile::create(out_path);
+    if (!out) {
+        return out.error();
+    }
+    XXH64_state_t* hs = XXH64_createState();
+    XXH64_reset(hs, 0);
+    std::string line;
+    std::vector<std::string> words;
+    std::string joined;
+    while (std::getline(in, line)) {
+        rep.corpus_bytes += line.size() + 1;
+        XXH64_update(hs, line.data(), line.size());
+        XXH64_update(hs, "\n", 1);
+        std::string_view v(line);
+        if (v.rfind("Package:", 0) == 0 || v.rfind("Description-md5:", 0) == 0) {
+            continue;
+        }
+        if (v.rfind("Description-", 0) == 0) {
+            const size_t colon = v.find(':');
+            v = colon == std::string_view::npos ? std::string_view() : v.substr(colon + 1);
+        }
+        tokenize_words(v, words);
+        if (words.empty()) {
+            continue;
+        }
+        joined.clear();
+        for (size_t i = 0; i < words.size(); i++) {
+            if (i > 0) {
+                joined.push_back(' ');
+            }
+            joined += words[i];
+        }
+        joined.push_back('\n');
+        std::fwrite(joined.data(), 1, joined.size(), out->stream());
+        rep.corpus_lines++;
+        rep.corpus_words += words.size();
+    }
+    char hex[17];
+    std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(XXH64_digest(hs)));
+    XXH64_freeState(hs);
+    rep.corpus_xxh64 = hex;
+    if (in.bad()) {
+        return make_error(Errc::io, in_path.string() + ": read failed");
+    }
+    if (rep.corpus_words == 0) {
+        return make_error(Errc::format, in_path.string() + ": corpus has no words, expected text");
+    }
+    return out->commit();
+}
+
+}  // namespace
+
+Result<gguf::File> pretrain(const fs::path& corpus,
+                            const fs::path& work_dir,
+                            const PretrainConfig& cfg,
+                            const PretrainProgress& progress,
+                            PretrainReport* report) {
+    Status s = check(cfg);
+    if (!s) {
+        return s.error();
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    PretrainReport rep;
+    std::error_code ec;
+    fs::create_directories(work_dir, ec);
+    const fs::path tokens = work_dir / ("pretrain-corpus-" + std::to_string(::getpid()) + ".txt");
+    s = prepare_corpus(corpus, tokens, rep);
+    if (!s) {
+        return s.error();
+    }
+    fasttext::Args args;
+    args.input = tokens.string();
+    args.output = (work_dir / "unused").string();
+    args.model = fasttext::model_name::sg;
+    args.loss = fasttext::loss_name::ns;
+    args.dim = cfg.dim;
+    args.epoch = cfg.epochs;
+    args.minCount = cfg.min_count;
+    args.minn = cfg.minn;
+    args.maxn = cfg.maxn;
+    args.bucket = cfg.bucket;
+    args.ws = cfg.window;
+    args.neg = cfg.negatives;
+    args.lr = cfg.lr;
+    args.thread = cfg.threads;
+    args.seed = static_cast<int>(cfg.seed & 0x7FFFFFFF);
+    args.verbose = 0;
+    fasttext::FastText ft;
+    try {
+        ft.train(args, [&](float p, float loss, double, double, int64_t) {
+            if (progress) {
+                progress(p, loss);
+            }
+        });
+    } catch (const std::exception& e) {
+        fs::remove(tokens, ec);
+        return make_error(Errc::io, std::string("pretrain: fastText failed: ") + e.what());
+    }
+    fs::remove(tokens, ec);
+    const std::shared_ptr<const fasttext::Dictionary> dict = ft.getDictionary();
+    const std::shared_ptr<const fasttext::DenseMatrix> input = ft.getInputMatrix();
+    std::vector<std::string> words;
+    for (int32_t i = 0; i < dict->nwords(); i++) {
+        words.push_back(dict->getWord(i));
+    }
+    const auto D = static_cast<size_t>(cfg.dim);
+    std::vector<float> rows(static_cast<size_t>(input->rows()) * D);
+    for (int64_t r = 0; r < input->rows(); r++) {
+        for (size_t d = 0; d < D; d++) {
+            rows[static_cast<size_t>(r) * D + d] = input->at(r, static_cast<int64_t>(d));
+        }
+    }
+    rep.vocabulary = words.size();
+    SubwordEmbedder base(
+        SubwordConfig{cfg.dim, cfg.minn, cfg.maxn, static_cast<uint32_t>(cfg.bucket)},
+        std::move(words),
+        std::move(rows));
+    gguf::File f;
+    f.set("general.architecture", std::string("ruvllm"));
+    f.set("general.name", std::string("ruvllm subword base"));
+    f.set("ruvllm.kind", std::string("base"));
+    f.set("ruvllm.base.pretrain.corpus", corpus.filename().string());
+    f.set("ruvllm.base.pretrain.corpus_xxh64", rep.corpus_xxh64);
+    f.set("ruvllm.base.pretrain.corpus_words", rep.corpus_words);
+    f.set("ruvllm.base.pretrain.epochs", static_cast<uint32_t>(cfg.epochs));
+    f.set("ruvllm.base.pretrain.min_count", static_cast<uint32_t>(cfg.min_count));
+    f.set("ruvllm.base.pretrain.window", static_cast<uint32_t>(cfg.window));
+    f.set("ruvllm.base.pretrain.negatives", static_cast<uint32_t>(cfg.negatives));
+    f.set("ruvllm.base.pretrain.lr", static_cast<float>(cfg.lr));
+    f.set("ruvllm.base.pretrain.threads", static_cast<uint32_t>(cfg.threads));
+    f.set("ruvllm.base.pretrain.seed", cfg.seed);
+    s = base.write_to(f, cfg.storage);
+    if (!s) {
+        return s.error();
+    }
+    rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (report != nullptr) {
+        *report = rep;
+    }
+    return f;
+}
+
+}  // namespace ruvllm

@@ -1,0 +1,355 @@
+// adapter.cpp: adapter export in the README's layout and the merge back (see adapter.h).
+#include <cmath>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include <ruvllm/core/io.h>
+#include <ruvllm/router/adapter.h>
+
+#include <sys/stat.h>
+
+namespace ruvllm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kMagic[8] = {'R', 'U', 'V', 'L', 'L', 'M', 'A', 'D'};
+constexpr uint32_t kAdapterVersion = 1;
+
+struct Tensor {
+    std::string name;
+    std::vector<uint64_t> shape;
+    std::vector<float> data;
+};
+
+template <class T>
+void put(std::string& out, T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+std::string encode(const std::vector<Tensor>& tensors) {
+    std::string out(kMagic, sizeof(kMagic));
+    put<uint32_t>(out, kAdapterVersion);
+    put<uint32_t>(out, static_cast<uint32_t>(tensors.size()));
+    for (const Tensor& t : tensors) {
+        put<uint32_t>(out, static_cast<uint32_t>(t.name.size()));
+        out += t.name;
+        put<uint32_t>(out, 0);  // F32
+        put<uint32_t>(out, static_cast<uint32_t>(t.shape.size()));
+        for (const uint64_t d : t.shape) {
+            put<uint64_t>(out, d);
+        }
+        put<uint64_t>(out, t.data.size() * 4);
+        out.append(reinterpret_cast<const char*>(t.data.data()), t.data.size() * 4);
+    }
+    return out;
+}
+
+Result<std::vector<Tensor>> decode(std::string_view in, const std::string& where) {
+    size_t pos = 0;
+    auto fail = [&](const std::string& what) {
+        return make_error(Errc::format, where + ": " + what + " at byte " + std::to_string(pos));
+    };
+    auto get = [&](auto& v) {
+        if (in.size() - pos < sizeof(v)) {
+            return false;
+        }
+        std::memcpy(&v, in.data() + pos, sizeof(v));
+        pos += sizeof(v);
+        return true;
+    };
+    if (in.size() < 16 || std::memcmp(in.data(), kMagic, 8) != 0) {
+        return fail("bad magic, expected \"RUVLLMAD\"");
+    }
+    pos = 8;
+    uint32_t version = 0, n = 0;
+    get(version);
+    get(n);
+    if (version != kAdapterVersion) {
+        return fail("adapter version " + std::to_string(version) + ", expected 1");
+    }
+    std::vector<Tensor> out;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t len = 0, type = 0, dims = 0;
+        uint64_t bytes = 0;
+        if (!get(len) || len > in.size() - pos || len == 0) {
+            return fail("bad tensor name length");
+        }
+        Tensor t;
+        t.name.assign(in.data() + pos, len);
+        pos += len;
+        if (!get(type) || type != 0 || !get(dims) || dims == 0 || dims > 4) {
+            return fail("tensor '" + t.name + "': expected type 0 (F32) and 1-4 dims");
+        }
+        uint64_t count = 1;
+        for (uint32_t d = 0; d < dims; d++) {
+            uint64_t ne = 0;
+            if (!get(ne) || ne > (uint64_t{1} << 32)) {
+                return fail("tensor '" + t.name + "': bad dimension");
+            }
+            t.shape.push_back(ne);
+            count *= ne;
+        }
+        if (!get(bytes) || bytes != count * 4 || bytes > in.size() - pos) {
+            return fail("tensor '" + t.name + "': data size does not match its shape");
+        }
+        t.data.resize(static_cast<size_t>(count));
+        std::memcpy(t.data.data(), in.data() + pos, static_cast<size_t>(bytes));
+        pos += static_cast<size_t>(bytes);
+        out.push_back(std::move(t));
+    }
+    if (pos != in.size()) {
+        return fail("trailing bytes after the last tensor");
+    }
+    return out;
+}
+
+Status same_base(const SubwordEmbedder& a, const SubwordEmbedder& b, const std::string& where) {
+    const SubwordConfig& x = a.config();
+    const SubwordConfig& y = b.config();
+    if (x.dim != y.dim || x.minn != y.minn || x.maxn != y.maxn || x.bucket != y.bucket ||
+        a.words() != b.words()) {
+        return make_error(Errc::format,
+                          where +
+                              ": the base does not match (dim, n-grams, "
+                              "buckets or vocabulary differ), expected the base "
+                              "the router was trained from");
+    }
+    return ok();
+}
+
+}  // namespace
+
+Result<AdapterSummary> export_adapter(const RouterModel& model,
+                                      const SubwordEmbedder& base,
+                                      const fs::path& dir,
+                                      const std::string& ruvllm_path) {
+    Status s = same_base(model.base, base, "export");
+    if (!s) {
+        return s.error();
+    }
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+        return make_error(Errc::io, dir.string() + ": cannot create (" + ec.message() + ")");
+    }
+    const auto D = static_cast<uint64_t>(model.D());
+    const auto E = static_cast<uint64_t>(model.E);
+    std::vector<Tensor> tensors = {
+        {"router.proj.weight", {D, E}, model.w},
+        {"router.proj.bias", {E}, model.b},
+        {"router.prototypes", {E, static_cast<uint64_t>(model.A())}, model.protos},
+    };
+    if (!model.heads.empty()) {
+        tensors.push_back({"router.head.complexity", {E, 3}, model.heads.complexity});
+        tensors.push_back({"router.head.tier", {E, 3}, model.heads.tier});
+        tensors.push_back({"router.head.quality", {E}, model.heads.quality});
+    }
+    const std::vector<float>& tuned = model.base.rows();
+    const std::vector<float>& orig = base.rows();
+    Tensor index{"base.rows.index", {0}, {}};
+    Tensor value{"base.rows.value", {D, 0}, {}};
+    const size_t n_rows = tuned.size() / D;
+    for (size_t r = 0; r < n_rows; r++) {
+        if (std::memcmp(tuned.data() + r * D, orig.data() + r * D, D * sizeof(float)) != 0) {
+            index.data.push_back(static_cast<float>(r));  // exact: r < 2^24 (asserted below)
+            value.data.insert(value.data.end(),
+                              tuned.begin() + static_cast<long>(r * D),
+                              tuned.begin() + static_cast<long>((r + 1) * D));
+        }
+    }
+    RUVLLM_ASSERT(n_rows < (size_t{1} << 24));
+    index.shape = {index.data.size()};
+    value.shape = {D, index.data.size()};
+    const size_t changed = index.data.size();
+    if (changed > 0) {
+        tensors.push_back(std::move(index));
+        tensors.push_back(std::move(value));
+    }
+    const std::string bin = encode(tensors);
+    nlohmann::ordered_json meta;
+    meta["format_version"] = kAdapterVersion;
+    meta["kind"] = "ruvllm-router-adapter";
+    meta["base_model"] = {{"dim", model.D()},
+                          {"minn", base.config().minn},
+                          {"maxn", base.config().maxn},
+                          {"bucket", base.config().bucket},
+                          {"vocabulary", base.words().size()}};
+    meta["labels"] = model.labels;
+    meta["tau"] = model.tau;
+    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    for (const Tensor& t : tensors) {
+        layers.push_back({{"name", t.name}, {"shape", t.shape}, {"dtype", "f32"}});
+    }
+    meta["layers"] = layers;
+    nlohmann::ordered_json train = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : model.info) {
+        std::visit(
+            [&](const auto& x) {
+                using T = std::decay_t<decltype(x)>;
+                if constexpr (!std::is_same_v<T, gguf::Array>) {
+                    train[k] = x;
+                }
+            },
+            v);
+    }
+    meta["training"] = train;
+    meta["changed_rows"] = changed;
+    if (!model.heads.empty()) {
+        meta["quality_bias"] = model.heads.quality_bias;
+    }
+    nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+    for (const KeywordRule& r : model.keywords.rules()) {
+        rules.push_back({{"phrase", r.phrase},
+                         {"label", r.label},
+                         {"weight", r.weight},
+                         {"precision", r.precision}});
+    }
+    meta["keywords"] = {{"min_score", model.keywords.config().min_score},
+                        {"margin", model.keywords.config().margin},
+                        {"rules", rules}};
+    const std::string script =
+        "#!/bin/sh\n"
+        "# Merges this adapter into its base: merge_adapter.sh BASE.gguf [OUT.gguf]\n"
+        "set -eu\n"
+        "here=$(cd \"$(dirname \"$0\")\" && pwd)\n"
+        "RUVLLM=${RUVLLM:-" +
+        ruvllm_path +
+        "}\n"
+        "exec \"$RUVLLM\" merge --base \"${1:?usage: merge_adapter.sh BASE.gguf [OUT.gguf]}\" "
+        "--adapter \"$here\" --out \"${2:-merged.gguf}\"\n";
+    for (const auto& [name, text] :
+         {std::pair<std::string, std::string>{"adapter_weights.bin", bin},
+          {"metadata.json", meta.dump(2) + "\n"},
+          {"merge_adapter.sh", script}}) {
+        s = write_file_atomic(dir / name, text);
+        if (!s) {
+            return s.error();
+        }
+    }
+    ::chmod((dir / "merge_adapter.sh").c_str(), 0755);
+    return AdapterSummary{tensors.size(), changed, n_rows, bin.size()};
+}
+
+Result<RouterModel> merge_adapter(const SubwordEmbedder& base, const fs::path& adapter) {
+    const fs::path bin = fs::is_directory(adapter) ? adapter / "adapter_weights.bin" : adapter;
+    const fs::path meta_path = bin.parent_path() / "metadata.json";
+    Result<std::string> bytes = read_file(bin);
+    if (!bytes) {
+        return bytes.error();
+    }
+    Result<std::vector<Tensor>> tensors = decode(*bytes, bin.string());
+    if (!tensors) {
+        return tensors.error();
+    }
+    Result<std::string> meta_text = read_file(meta_path);
+    if (!meta_text) {
+        return meta_text.error();
+    }
+    nlohmann::json meta = nlohmann::json::parse(*meta_text, nullptr, false);
+    if (meta.is_discarded() || !meta.contains("labels") || !meta["labels"].is_array() ||
+        !meta.contains("tau") || !meta["tau"].is_number()) {
+        return make_error(Errc::format, meta_path.string() + ": expected JSON with labels and tau");
+    }
+    RouterModel m{base, nullptr, 0, {}, {}, {}, {}, 0.07f, {}, {}, {}};
+    for (const auto& l : meta["labels"]) {
+        if (!l.is_string()) {
+            return make_error(Errc::format, meta_path.string() + ": labels must be strings");
+        }
+        m.labels.push_back(l.get<std::string>());
+    }
+    m.tau = meta["tau"].get<float>();
+    const auto D = static_cast<uint64_t>(base.dim());
+    const Tensor* index = nullptr;
+    const Tensor* value = nullptr;
+    for (const Tensor& t : *tensors) {
+        if (t.name == "router.proj.weight" && t.shape.size() == 2 && t.shape[0] == D) {
+            m.E = static_cast<int>(t.shape[1]);
+            m.w = t.data;
+        } else if (t.name == "router.proj.bias") {
+            m.b = t.data;
+        } else if (t.name == "router.prototypes" && t.shape.size() == 2 &&
+                   t.shape[1] == m.labels.size()) {
+            m.protos = t.data;
+        } else if (t.name == "router.head.complexity") {
+            m.heads.complexity = t.data;
+        } else if (t.name == "router.head.tier") {
+            m.heads.tier = t.data;
+        } else if (t.name == "router.head.quality") {
+            m.heads.quality = t.data;
+        } else if (t.name == "base.rows.index") {
+            index = &t;
+        } else if (t.name == "base.rows.value") {
+            value = &t;
+        }
+    }
+    if (meta.contains("keywords") && meta["keywords"].is_object()) {
+        const nlohmann::json& k = meta["keywords"];
+        KeywordConfig kcfg;
+        kcfg.min_score = k.value("min_score", kcfg.min_score);
+        kcfg.margin = k.value("margin", kcfg.margin);
+        std::vector<KeywordRule> rules;
+        for (const nlohmann::json& r : k.value("rules", nlohmann::json::array())) {
+            if (!r.is_object() || !r.contains("phrase") || !r["phrase"].is_string() ||
+                !r.contains("label") || !r["label"].is_number_integer() ||
+                r["label"].get<int>() < 0 || r["label"].get<size_t>() >= m.labels.size()) {
+                return make_error(Errc::format,
+                                  meta_path.string() +
+                                      ": bad keyword rule, expected {phrase, "
+                                      "label (index), weight, precision}");
+            }
+            rules.push_back({r["phrase"].get<std::string>(),
+                             r["label"].get<int32_t>(),
+                             r.value("weight", 1.0f),
+                             r.value("precision", 0.0f),
+                             0});
+        }
+        m.keywords = KeywordStage(std::move(rules), static_cast<int>(m.labels.size()), kcfg);
+    }
+    const auto E = static_cast<size_t>(m.E);
+    if (m.E == 0 || m.b.size() != E || m.protos.size() != E * m.labels.size()) {
+        return make_error(Errc::format,
+                          bin.string() +
+                              ": missing or mis-shaped router tensors "
+                              "for this base (dim " +
+                              std::to_string(D) + ")");
+    }
+    if (!m.heads.complexity.empty() || !m.heads.tier.empty() || !m.heads.quality.empty()) {
+        if (m.heads.complexity.size() != E * 3 || m.heads.tier.size() != E * 3 ||
+            m.heads.quality.size() != E) {
+            return make_error(Errc::format,
+                              bin.string() +
+                                  ": router.head.* tensors are "
+                                  "incomplete or mis-shaped");
+        }
+        m.heads.E = m.E;
+        m.heads.quality_bias = meta.value("quality_bias", 0.0f);
+    }
+    if ((index == nullptr) != (value == nullptr) ||
+        (index != nullptr && value->data.size() != index->data.size() * D)) {
+        return make_error(Errc::format,
+                          bin.string() +
+                              ": base.rows.index and base.rows.value "
+                              "do not match");
+    }
+    if (index != nullptr) {
+        std::vector<float>& rows = m.base.mutable_rows();
+        const size_t n_rows = rows.size() / D;
+        for (size_t i = 0; i < index->data.size(); i++) {
+            const float f = index->data[i];
+            if (!(f >= 0) || f != std::floor(f) || static_cast<size_t>(f) >= n_rows) {
+                return make_error(
+                    Errc::format,
+                    bin.string() + ": row index " + std::to_string(f) + " is out of range");
+            }
+            std::copy(value->data.begin() + static_cast<long>(i * D),
+                      value->data.begin() + static_cast<long>((i + 1) * D),
+                      rows.begin() + static_cast<long>(static_cast<size_t>(f) * D));
+        }
+    }
+    return m;
+}
+
+}  // namespace ruvllm

@@ -1,0 +1,257 @@
+// model.cpp: the router model's forward pass and its GGUF file (see model.h).
+#include <cmath>
+
+#include <ruvllm/embed/pool.h>
+#include <ruvllm/nn/loss.h>
+#include <ruvllm/router/model.h>
+
+namespace ruvllm {
+
+int argmax(const float* v, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++) {
+        if (v[i] > v[best]) {
+            best = i;
+        }
+    }
+    return best;
+}
+
+namespace {
+
+// W near-identity (padded or truncated) plus small noise, b = 0, prototypes random: the head
+// begins as the base embedding itself, which already separates many tasks.
+void init_head(RouterModel& m, Rng& rng) {
+    const int D = m.D(), E = m.E;
+    m.w.assign(static_cast<size_t>(E) * D, 0.0f);
+    m.b.assign(static_cast<size_t>(E), 0.0f);
+    const float noise = 0.01f;
+    for (int e = 0; e < E; e++) {
+        for (int d = 0; d < D; d++) {
+            m.w[static_cast<size_t>(e) * D + d] =
+                (e == d ? 1.0f : 0.0f) + noise * (2 * rng.uniform_f32() - 1);
+        }
+    }
+    m.protos.assign(static_cast<size_t>(m.A()) * E, 0.0f);
+    for (float& p : m.protos) {
+        p = 2 * rng.uniform_f32() - 1;
+    }
+}
+
+}  // namespace
+
+RouterModel RouterModel::init(SubwordEmbedder base,
+                              std::vector<std::string> labels,
+                              int E,
+                              Rng& rng) {
+    RouterModel m{std::move(base), nullptr, E, {}, {}, {}, std::move(labels), 0.07f, {}, {}, {}};
+    init_head(m, rng);
+    return m;
+}
+
+RouterModel RouterModel::init(std::shared_ptr<const Qwen2Base> base,
+                              std::vector<std::string> labels,
+                              int E,
+                              Rng& rng) {
+    RouterModel m{SubwordEmbedder(SubwordConfig{}, {}, {}),
+                  std::move(base),
+                  E,
+                  {},
+                  {},
+                  {},
+                  std::move(labels),
+                  0.07f,
+                  {},
+                  {},
+                  {}};
+    init_head(m, rng);
+    return m;
+}
+
+void RouterModel::base_embed(std::string_view text, float* x) const {
+    if (qwen) {
+        qwen->embed(text, x);
+    } else {
+        base.embed(text, x);
+    }
+}
+
+void RouterModel::embed(std::string_view text, float* z) const {
+    const int D = this->D();
+    // Reused per thread: routing one task allocates nothing.
+    thread_local std::vector<float> x, h;
+    x.resize(static_cast<size_t>(D));
+    h.resize(static_cast<size_t>(E));
+    base_embed(text, x.data());
+    linear_forward(h.data(), x.data(), w.data(), b.data(), 1, D, E);
+    float r = 0;
+    l2norm_forward(z, &r, h.data(), 1, E);
+}
+
+void RouterModel::scores(std::string_view text, float* out) const {
+    thread_local std::vector<float> z;
+    z.resize(static_cast<size_t>(E));
+    embed(text, z.data());
+    scores_from_z(z.data(), out);
+}
+
+void RouterModel::scores_from_z(const float* z, float* out) const {
+    for (int a = 0; a < A(); a++) {
+        const float* p = protos.data() + static_cast<size_t>(a) * E;
+        double dot = 0, nn = 0;
+        for (int e = 0; e < E; e++) {
+            dot += static_cast<double>(z[e]) * p[e];
+            nn += static_cast<double>(p[e]) * p[e];
+        }
+        out[a] = nn > 0 ? static_cast<float>(dot / std::sqrt(nn)) : 0.0f;
+    }
+}
+
+int RouterModel::predict(std::string_view text) const {
+    std::vector<float> s(static_cast<size_t>(A()));
+    scores(text, s.data());
+    return argmax(s.data(), A());
+}
+
+int RouterModel::label_index(std::string_view label) const {
+    for (int a = 0; a < A(); a++) {
+        if (labels[static_cast<size_t>(a)] == label) {
+            return a;
+        }
+    }
+    return -1;
+}
+
+gguf::File RouterModel::to_gguf(TensorType base_type) const {
+    gguf::File f;
+    f.set("general.architecture", std::string("ruvllm"));
+    f.set("general.name", std::string("ruvllm router"));
+    f.set("ruvllm.kind", std::string("router"));
+    f.set("ruvllm.router.labels", gguf::Array::of(labels));
+    f.set("ruvllm.router.dim", static_cast<uint32_t>(E));
+    f.set("ruvllm.router.tau", tau);
+    for (const auto& [k, v] : info) {
+        f.set(k, v);
+    }
+    if (!keywords.empty()) {
+        keywords.write_to(f);
+    }
+    RUVLLM_ASSERT(heads.write_to(f).ok());
+    const Status s = qwen ? qwen->write_to(f) : base.write_to(f, base_type);
+    RUVLLM_ASSERT(s.ok());
+    const auto D64 = static_cast<uint64_t>(D());
+    const auto E64 = static_cast<uint64_t>(E);
+    RUVLLM_ASSERT(f.add_tensor("router.proj.weight", {D64, E64}, w).ok());
+    RUVLLM_ASSERT(f.add_tensor("router.proj.bias", {E64}, b).ok());
+    RUVLLM_ASSERT(
+        f.add_tensor("router.prototypes", {E64, static_cast<uint64_t>(A())}, protos).ok());
+    return f;
+}
+
+Status RouterModel::save(const std::filesystem::path& path, TensorType base_type) const {
+    return gguf::write_file(to_gguf(base_type), path);
+}
+
+Result<RouterModel> RouterModel::from_gguf(const gguf::File& f, const std::filesystem::path& path) {
+    Result<std::string> kind = f.get<std::string>("ruvllm.kind");
+    if (!kind || *kind != "router") {
+        return make_error(Errc::format,
+                          "gguf: not a ruvllm router model (ruvllm.kind is '" +
+                              (kind ? *kind : std::string("absent")) + "'), expected 'router'");
+    }
+    std::shared_ptr<const Qwen2Base> qwen;
+    Result<std::string> base_kind = f.get<std::string>("ruvllm.base.kind");
+    if (base_kind && *base_kind == "qwen2") {
+        Result<Qwen2Base> q = Qwen2Base::from_router(f, path);
+        if (!q) {
+            return q.error();
+        }
+        qwen = std::make_shared<const Qwen2Base>(std::move(*q));
+    }
+    Result<SubwordEmbedder> base =
+        qwen ? Result<SubwordEmbedder>(SubwordEmbedder(SubwordConfig{}, {}, {}))
+             : SubwordEmbedder::from_gguf(f);
+    if (!base) {
+        return base.error();
+    }
+    Result<std::vector<std::string>> labels =
+        f.get<std::vector<std::string>>("ruvllm.router.labels");
+    Result<uint32_t> E = f.get<uint32_t>("ruvllm.router.dim");
+    Result<float> tau = f.get<float>("ruvllm.router.tau");
+    if (!labels || !E || !tau) {
+        return make_error(
+            Errc::format,
+            !labels ? labels.error().message : (!E ? E.error().message : tau.error().message));
+    }
+    RouterModel m{std::move(*base),
+                  std::move(qwen),
+                  static_cast<int>(*E),
+                  {},
+                  {},
+                  {},
+                  std::move(*labels),
+                  *tau,
+                  {},
+                  {},
+                  {}};
+    const auto D = static_cast<uint64_t>(m.D());
+    const auto E64 = static_cast<uint64_t>(m.E);
+
+    const struct {
+        const char* name;
+        std::vector<uint64_t> shape;
+        std::vector<float>* dst;
+    } tensors[] = {
+        {"router.proj.weight", {D, E64}, &m.w},
+        {"router.proj.bias", {E64}, &m.b},
+        {"router.prototypes", {E64, static_cast<uint64_t>(m.A())}, &m.protos},
+    };
+
+    for (const auto& t : tensors) {
+        const gguf::TensorInfo* ti = f.find_tensor(t.name);
+        if (ti == nullptr || ti->shape != t.shape) {
+            return make_error(
+                Errc::format,
+                std::string("gguf: tensor '") + t.name + "' is missing or has the wrong shape");
+        }
+        Result<std::vector<float>> v = f.tensor_f32(*ti);
+        if (!v) {
+            return v.error();
+        }
+        *t.dst = std::move(*v);
+    }
+    Result<KeywordStage> kw = KeywordStage::from_gguf(f, m.A());
+    if (!kw) {
+        return kw.error();
+    }
+    m.keywords = std::move(*kw);
+    Result<Heads> heads = Heads::from_gguf(f, m.E);
+    if (!heads) {
+        return heads.error();
+    }
+    m.heads = std::move(*heads);
+    for (const auto& [k, v] : f.metadata()) {
+        if (k.rfind("ruvllm.train.", 0) == 0 || k.rfind("ruvllm.metrics.", 0) == 0) {
+            m.info.emplace_back(k, v);
+        }
+    }
+    return m;
+}
+
+Result<RouterModel> RouterModel::load(const std::filesystem::path& path) {
+    Result<gguf::File> f = gguf::read_file(path);
+    if (!f) {
+        return f.error();
+    }
+    Result<RouterModel> m = from_gguf(*f, path);
+    if (!m) {
+        const std::string& msg = m.error().message;
+        if (msg.rfind(path.string() + ":", 0) == 0) {
+            return m;
+        }
+        return make_error(m.error().code, path.string() + ": " + msg);
+    }
+    return m;
+}
+
+}  // namespace ruvllm

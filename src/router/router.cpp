@@ -1,0 +1,208 @@
+// router.cpp: one routing decision and its trace (router.h).
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include <ruvllm/dataset/dataset.h>
+#include <ruvllm/router/router.h>
+
+namespace ruvllm {
+
+const char* route_mode_name(RouteMode m) {
+    switch (m) {
+        case RouteMode::hybrid:
+            return "hybrid";
+        case RouteMode::keyword:
+            return "keyword";
+        case RouteMode::embedding:
+            return "embedding";
+    }
+    return "hybrid";
+}
+
+bool parse_route_mode(std::string_view s, RouteMode& out) {
+    for (const RouteMode m : {RouteMode::hybrid, RouteMode::keyword, RouteMode::embedding}) {
+        if (s == route_mode_name(m)) {
+            out = m;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool parse_tier(std::string_view s, int& out) {
+    for (int t = 0; t < 3; t++) {
+        if (s == tier_name(static_cast<Tier>(t))) {
+            out = t;
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t utf8_invalid_at(std::string_view s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const size_t n = s.size();
+    size_t i = 0;
+    while (i < n) {
+        const unsigned c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len = 0;
+        unsigned cp = 0, min = 0;
+        if ((c & 0xE0) == 0xC0) {
+            len = 2, cp = c & 0x1F, min = 0x80;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3, cp = c & 0x0F, min = 0x800;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4, cp = c & 0x07, min = 0x10000;
+        } else {
+            return i;  // a continuation byte or 0xF8..0xFF as a lead byte
+        }
+        if (i + len > n) {
+            return i;
+        }
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xC0) != 0x80) {
+                return i;
+            }
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return i;
+        }
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
+Status validate_task(std::string_view task, size_t max_task_bytes) {
+    if (task.size() > max_task_bytes) {
+        return make_error(Errc::invalid_argument,
+                          "task is " + std::to_string(task.size()) + " bytes, expected at most " +
+                              std::to_string(max_task_bytes));
+    }
+    if (task.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+        return make_error(Errc::invalid_argument, "empty task, expected text");
+    }
+    const size_t bad = utf8_invalid_at(task);
+    if (bad != std::string_view::npos) {
+        return make_error(Errc::invalid_argument,
+                          "task is not valid UTF-8 at byte " + std::to_string(bad));
+    }
+    return ok();
+}
+
+Result<Decision> route_task(const RouterModel& m, std::string_view task, const RouteConfig& cfg) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Status valid = validate_task(task, cfg.max_task_bytes);
+    if (!valid) {
+        return valid.error();
+    }
+    Decision d;
+    const int A = m.A();
+    // Per-thread scratch: a decision allocates only its own vectors.
+    thread_local std::vector<float> z, s;
+    thread_local std::vector<int32_t> order;
+    const bool need_embedding = cfg.mode != RouteMode::keyword || !m.heads.empty();
+    if (need_embedding) {
+        z.resize(static_cast<size_t>(m.E));
+        s.resize(static_cast<size_t>(A));
+        m.embed(task, z.data());
+        m.scores_from_z(z.data(), s.data());
+        order.resize(static_cast<size_t>(A));
+        for (int32_t a = 0; a < A; a++) {
+            order[static_cast<size_t>(a)] = a;
+        }
+        const int k = std::clamp(cfg.top, 0, A);
+        std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
+            const float sa = s[static_cast<size_t>(a)], sb = s[static_cast<size_t>(b)];
+            return sa > sb || (sa == sb && a < b);
+        });
+        d.top.reserve(static_cast<size_t>(k));
+        for (int i = 0; i < k; i++) {
+            const int32_t a = order[static_cast<size_t>(i)];
+            d.top.emplace_back(a, s[static_cast<size_t>(a)]);
+        }
+    }
+    bool decided = false;
+    if (cfg.mode != RouteMode::embedding) {
+        const KeywordDecision k = m.keywords.decide(task);
+        if (k.label >= 0 || cfg.mode == RouteMode::keyword) {
+            d.keyword_stage = true;
+            d.label = k.label;
+            d.keywords = k.matched;
+            for (const uint32_t r : k.matched) {
+                const KeywordRule& rule = m.keywords.rules()[r];
+                if (rule.label == k.label) {
+                    d.confidence = std::max(d.confidence, rule.precision);
+                }
+            }
+            decided = true;
+        }
+    }
+    if (!decided) {
+        const int best = argmax(s.data(), A);
+        // Softmax of the cosines at the model's (calibrated) temperature.
+        double sum = 0;
+        for (int a = 0; a < A; a++) {
+            sum += std::exp((s[static_cast<size_t>(a)] - s[static_cast<size_t>(best)]) / m.tau);
+        }
+        d.confidence = static_cast<float>(1.0 / sum);
+        d.label = d.confidence >= cfg.min_confidence ? best : -1;
+    }
+    if (!m.heads.empty()) {
+        d.has_heads = true;
+        d.tier =
+            std::min(m.heads.predict_tier(z.data(), cfg.tier_bias), std::clamp(cfg.max_tier, 0, 2));
+        d.complexity = m.heads.predict_complexity(z.data());
+        d.quality = m.heads.predict_quality(z.data());
+    }
+    d.latency_us =
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+    return d;
+}
+
+namespace {
+
+double round_to(double v, double scale) {
+    return std::round(v * scale) / scale;
+}
+
+}  // namespace
+
+nlohmann::ordered_json decision_json(const RouterModel& m,
+                                     const Decision& d,
+                                     const std::string* task) {
+    nlohmann::ordered_json j;
+    if (task != nullptr) {
+        j["task"] = *task;
+    }
+    j["agent"] = d.label >= 0 ? nlohmann::ordered_json(m.labels[static_cast<size_t>(d.label)])
+                              : nlohmann::ordered_json();
+    j["confidence"] = round_to(d.confidence, 1e4);
+    j["stage"] = d.keyword_stage ? "keyword" : "embedding";
+    if (d.keyword_stage) {
+        nlohmann::ordered_json rules = nlohmann::ordered_json::array();
+        for (const uint32_t r : d.keywords) {
+            rules.push_back(m.keywords.rules()[r].phrase);
+        }
+        j["keywords"] = std::move(rules);
+    }
+    nlohmann::ordered_json top = nlohmann::ordered_json::array();
+    for (const auto& [a, score] : d.top) {
+        top.push_back({m.labels[static_cast<size_t>(a)], round_to(score, 1e4)});
+    }
+    j["top"] = std::move(top);
+    if (d.has_heads) {
+        j["model"] = tier_name(static_cast<Tier>(d.tier));
+        j["complexity"] = complexity_name(static_cast<Complexity>(d.complexity));
+        j["quality"] = round_to(d.quality, 1e3);
+    }
+    j["latency_us"] = round_to(d.latency_us, 10);
+    return j;
+}
+
+}  // namespace ruvllm

@@ -1,0 +1,317 @@
+// service.cpp: the routing service (service.h) on cpp-httplib.
+#include <atomic>
+#include <chrono>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include <ruvllm/dataset/dataset.h>
+#include <ruvllm/serve/service.h>
+
+#include <httplib.h>
+
+namespace ruvllm {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string dump(const Json& j) {
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+ServiceReply error_reply(int status, const char* code, const std::string& message) {
+    Json j;
+    j["error"] = {{"code", code}, {"message", message}};
+    return {status, dump(j)};
+}
+
+// Reads the per-request options of `body` into `cfg`; `allowed` names the request's other
+// fields. Returns an empty string or the reason the request is invalid.
+std::string read_options(const nlohmann::json& body,
+                         const RouterModel& model,
+                         std::initializer_list<const char*> allowed,
+                         RouteConfig& cfg) {
+    for (const auto& [key, value] : body.items()) {
+        bool known = false;
+        for (const char* a : allowed) {
+            known = known || key == a;
+        }
+        if (known) {
+            continue;
+        }
+        if (key == "mode") {
+            if (!value.is_string() || !parse_route_mode(value.get<std::string>(), cfg.mode)) {
+                return "\"mode\" must be \"hybrid\", \"keyword\" or \"embedding\"";
+            }
+        } else if (key == "top") {
+            if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
+                value.get<int64_t>() > model.A()) {
+                return "\"top\" must be an integer from 0 to " + std::to_string(model.A());
+            }
+            cfg.top = value.get<int>();
+        } else if (key == "min_confidence") {
+            if (!value.is_number() || !(value.get<double>() >= 0.0 && value.get<double>() <= 1.0)) {
+                return "\"min_confidence\" must be a number from 0 to 1";
+            }
+            cfg.min_confidence = value.get<double>();
+        } else if (key == "tier_bias") {
+            if (!value.is_number() || !std::isfinite(value.get<double>())) {
+                return "\"tier_bias\" must be a finite number";
+            }
+            cfg.tier_bias = value.get<float>();
+        } else if (key == "max_tier") {
+            if (!value.is_string() || !parse_tier(value.get<std::string>(), cfg.max_tier)) {
+                return "\"max_tier\" must be \"haiku\", \"sonnet\" or \"opus\"";
+            }
+        } else {
+            std::string expected;
+            for (const char* a : allowed) {
+                expected += std::string(a) + ", ";
+            }
+            return "unknown field \"" + key + "\", expected " + expected +
+                   "mode, top, min_confidence, tier_bias or max_tier";
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+struct RouterService::Impl {
+    RouterModel model;
+    ServiceConfig cfg;
+    httplib::Server server;
+    std::atomic<uint64_t> requests{0}, errors{0};
+    std::atomic<bool> stop_requested{false};
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+    Impl(RouterModel m, ServiceConfig c) : model(std::move(m)), cfg(std::move(c)) {}
+
+    ServiceReply route_one(const nlohmann::json& body) {
+        RouteConfig rc = cfg.route;
+        const std::string bad = read_options(body, model, {"task", "id"}, rc);
+        if (!bad.empty()) {
+            return error_reply(400, "invalid_request", bad);
+        }
+        if (!body.contains("task") || !body["task"].is_string()) {
+            return error_reply(400, "invalid_request", "expected a string field \"task\"");
+        }
+        Result<Decision> d = route_task(model, body["task"].get_ref<const std::string&>(), rc);
+        if (!d) {
+            return error_reply(400, "invalid_request", d.error().message);
+        }
+        Json j = decision_json(model, *d);
+        if (body.contains("id")) {
+            // The caller's id first, then the decision.
+            Json with_id;
+            with_id["id"] = body["id"];
+            with_id.update(j);
+            return {200, dump(with_id)};
+        }
+        return {200, dump(j)};
+    }
+
+    ServiceReply route_batch(const nlohmann::json& body) {
+        const auto t0 = std::chrono::steady_clock::now();
+        RouteConfig rc = cfg.route;
+        const std::string bad = read_options(body, model, {"tasks"}, rc);
+        if (!bad.empty()) {
+            return error_reply(400, "invalid_request", bad);
+        }
+        if (!body.contains("tasks") || !body["tasks"].is_array()) {
+            return error_reply(400, "invalid_request", "expected an array field \"tasks\"");
+        }
+        const nlohmann::json& tasks = body["tasks"];
+        if (tasks.empty() || tasks.size() > cfg.max_batch) {
+            return error_reply(400,
+                               "invalid_request",
+                               "\"tasks\" has " + std::to_string(tasks.size()) +
+                                   " items, expected 1 to " + std::to_string(cfg.max_batch));
+        }
+        Json decisions = Json::array();
+        for (size_t i = 0; i < tasks.size(); i++) {
+            const std::string where = "tasks[" + std::to_string(i) + "]: ";
+            if (!tasks[i].is_string()) {
+                return error_reply(400, "invalid_request", where + "expected a string");
+            }
+            Result<Decision> d = route_task(model, tasks[i].get_ref<const std::string&>(), rc);
+            if (!d) {
+                return error_reply(400, "invalid_request", where + d.error().message);
+            }
+            decisions.push_back(decision_json(model, *d));
+        }
+        Json j;
+        j["decisions"] = std::move(decisions);
+        const double us =
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                .count();
+        j["latency_us"] = std::round(us * 10) / 10;
+        return {200, dump(j)};
+    }
+
+    ServiceReply health() const {
+        Json j;
+        j["status"] = "ok";
+        j["model"] = cfg.model_name;
+        j["labels"] = model.A();
+        j["keyword_rules"] = model.keywords.rules().size();
+        j["heads"] = !model.heads.empty();
+        j["requests"] = requests.load();
+        j["errors"] = errors.load();
+        j["uptime_s"] =
+            std::round(
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() *
+                10) /
+            10;
+        return {200, dump(j)};
+    }
+
+    ServiceReply agents() const {
+        Json j;
+        j["agents"] = model.labels;
+        j["tiers"] = {"haiku", "sonnet", "opus"};
+        j["modes"] = {"hybrid", "keyword", "embedding"};
+        return {200, dump(j)};
+    }
+};
+
+RouterService::RouterService(RouterModel model, ServiceConfig cfg)
+    : impl_(std::make_unique<Impl>(std::move(model), std::move(cfg))) {
+    httplib::Server& s = impl_->server;
+    const size_t threads = static_cast<size_t>(std::max(1, impl_->cfg.threads));
+    s.new_task_queue = [threads] {
+        return new httplib::ThreadPool(threads);
+    };
+    // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second server
+    // bind the same port and silently share its traffic.
+    s.set_socket_options([](socket_t sock) {
+        int yes = 1;
+        setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
+    s.set_tcp_nodelay(true);  // small JSON replies: no Nagle delay
+    s.set_payload_max_length(impl_->cfg.max_body_bytes);
+    // Keep-alive: many requests per connection, but an idle connection holds a worker and
+    // delays shutdown, so it is closed after 2 s without a request.
+    s.set_keep_alive_max_count(100000);
+    s.set_keep_alive_timeout(2);
+    auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+        const ServiceReply r = handle(req.method, req.path, req.body);
+        res.status = r.status;
+        res.set_content(r.body, "application/json");
+    };
+    for (const char* pattern : {".*"}) {
+        s.Get(pattern, handler);
+        s.Post(pattern, handler);
+        s.Put(pattern, handler);
+        s.Patch(pattern, handler);
+        s.Delete(pattern, handler);
+        s.Options(pattern, handler);
+    }
+    // Errors httplib answers itself (413 over the body limit, 400 unparsable HTTP): JSON too.
+    s.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
+        if (!res.body.empty()) {
+            return;  // our own error reply
+        }
+        impl_->requests++;
+        impl_->errors++;
+        const ServiceReply r =
+            res.status == 413
+                ? error_reply(
+                      413,
+                      "too_large",
+                      "request body over " + std::to_string(impl_->cfg.max_body_bytes) + " bytes")
+                : error_reply(res.status, "invalid_request", "malformed HTTP request");
+        res.set_content(r.body, "application/json");
+    });
+    s.set_exception_handler(
+        [this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+            impl_->errors++;
+            const ServiceReply r = error_reply(500, "internal", "internal error");
+            res.status = 500;
+            res.set_content(r.body, "application/json");
+        });
+}
+
+RouterService::~RouterService() = default;
+
+ServiceReply RouterService::handle(std::string_view method,
+                                   std::string_view path,
+                                   std::string_view body) {
+    impl_->requests++;
+    ServiceReply r;
+    const bool is_post = method == "POST", is_get = method == "GET";
+    if (path == "/route" || path == "/route/batch") {
+        if (!is_post) {
+            r = error_reply(405, "method_not_allowed", std::string(path) + " expects POST");
+        } else {
+            const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
+            if (j.is_discarded()) {
+                r = error_reply(400, "invalid_json", "request body is not valid JSON (UTF-8)");
+            } else if (!j.is_object()) {
+                r = error_reply(400, "invalid_request", "expected a JSON object");
+            } else {
+                r = path == "/route" ? impl_->route_one(j) : impl_->route_batch(j);
+            }
+        }
+    } else if (path == "/health" || path == "/agents") {
+        if (!is_get) {
+            r = error_reply(405, "method_not_allowed", std::string(path) + " expects GET");
+        } else {
+            r = path == "/health" ? impl_->health() : impl_->agents();
+        }
+    } else {
+        r = error_reply(404,
+                        "not_found",
+                        "no such path, expected POST /route, POST /route/batch, GET /health or "
+                        "GET /agents");
+    }
+    if (r.status != 200) {
+        impl_->errors++;
+    }
+    return r;
+}
+
+Result<int> RouterService::bind() {
+    const ServiceConfig& c = impl_->cfg;
+    int port = c.port;
+    if (port == 0) {
+        port = impl_->server.bind_to_any_port(c.host);
+        if (port < 0) {
+            port = 0;
+        }
+    } else if (!impl_->server.bind_to_port(c.host, port)) {
+        port = 0;
+    }
+    if (port == 0) {
+        return make_error(Errc::io,
+                          "serve: cannot listen on " + c.host + ":" + std::to_string(c.port) +
+                              " (address in use or not local?)");
+    }
+    return port;
+}
+
+Status RouterService::listen() {
+    if (impl_->stop_requested.load()) {
+        return ok();
+    }
+    if (!impl_->server.listen_after_bind() && !impl_->stop_requested.load()) {
+        return make_error(Errc::io, "serve: the server stopped unexpectedly");
+    }
+    return ok();
+}
+
+void RouterService::stop() {
+    impl_->stop_requested = true;
+    impl_->server.stop();
+}
+
+uint64_t RouterService::requests() const {
+    return impl_->requests.load();
+}
+
+uint64_t RouterService::errors() const {
+    return impl_->errors.load();
+}
+
+}  // namespace ruvllm

@@ -1,0 +1,127 @@
+// triplets.cpp: seed-format triplets with table and mined hard negatives (see triplets.h).
+#include <cmath>
+#include <cstdio>
+
+#include <ruvllm/core/io.h>
+#include <ruvllm/dataset/dataset.h>
+#include <ruvllm/train/triplets.h>
+
+namespace ruvllm {
+
+Result<std::vector<Triplet>> make_triplets(const LabeledSet& data,
+                                           const RouterModel* model,
+                                           const TripletConfig& cfg,
+                                           TripletReport* report) {
+    const int A = static_cast<int>(data.labels.size());
+    if (A < 2) {
+        return make_error(Errc::invalid_argument, "triplets: need at least 2 labels");
+    }
+    const size_t N = data.rows.size();
+    std::vector<float> z;
+    int E = 0;
+    if (model != nullptr) {
+        for (const std::string& l : data.labels) {
+            if (model->label_index(l) < 0) {
+                return make_error(Errc::invalid_argument,
+                                  "triplets: label '" + l +
+                                      "' is not a label of the model, "
+                                      "expected the model's label set");
+            }
+        }
+        E = model->E;
+        z.resize(N * static_cast<size_t>(E));
+        for (size_t i = 0; i < N; i++) {
+            model->embed(data.rows[i].text, z.data() + i * static_cast<size_t>(E));
+        }
+    }
+    std::vector<std::vector<int32_t>> partners(static_cast<size_t>(A));
+    for (const auto& [a, b] : confusable_pairs(data.labels)) {
+        partners[static_cast<size_t>(a)].push_back(b);
+        partners[static_cast<size_t>(b)].push_back(a);
+    }
+    Rng rng(cfg.seed);
+    TripletReport rep;
+    std::vector<Triplet> out;
+    out.reserve(N);
+    for (size_t i = 0; i < N; i++) {
+        const TrainExample& ex = data.rows[i];
+        Triplet t{ex.text, data.labels[static_cast<size_t>(ex.label)], "", false, "random"};
+        int32_t neg = -1;
+        if (rng.bernoulli(cfg.hard_ratio)) {
+            if (model != nullptr) {
+                // Nearest example with another label.
+                float best = -2.0f;
+                size_t best_j = N;
+                const float* zi = z.data() + i * static_cast<size_t>(E);
+                for (size_t j = 0; j < N; j++) {
+                    if (data.rows[j].label == ex.label) {
+                        continue;
+                    }
+                    const float* zj = z.data() + j * static_cast<size_t>(E);
+                    float dot = 0;
+                    for (int e = 0; e < E; e++) {
+                        dot += zi[e] * zj[e];
+                    }
+                    if (dot > best) {
+                        best = dot;
+                        best_j = j;
+                    }
+                }
+                if (best_j < N && best < cfg.near_duplicate) {
+                    neg = data.rows[best_j].label;
+                    char reason[48];
+                    std::snprintf(reason, sizeof(reason), "mined:cos=%.3f", best);
+                    t.reason = reason;
+                    rep.mined++;
+                } else if (best_j < N) {
+                    rep.near_duplicates_skipped++;
+                }
+            }
+            const std::vector<int32_t>& p = partners[static_cast<size_t>(ex.label)];
+            if (neg < 0 && !p.empty()) {
+                neg = p[rng.below(static_cast<uint32_t>(p.size()))];
+                t.reason = "confusable-pair";
+                rep.table++;
+            }
+            t.hard = neg >= 0;
+        }
+        if (neg < 0) {
+            neg = static_cast<int32_t>(rng.below(static_cast<uint32_t>(A - 1)));
+            neg += neg >= ex.label ? 1 : 0;
+            t.reason = "random";
+            rep.random++;
+        }
+        t.negative = data.labels[static_cast<size_t>(neg)];
+        out.push_back(std::move(t));
+    }
+    rep.total = out.size();
+    if (report != nullptr) {
+        *report = rep;
+    }
+    return out;
+}
+
+Status write_triplets(const std::filesystem::path& path, const std::vector<Triplet>& triplets) {
+    Result<AtomicFile> f = AtomicFile::create(path);
+    if (!f) {
+        return f.error();
+    }
+    std::string line;
+    for (const Triplet& t : triplets) {
+        line.clear();
+        line += "{\"anchor\":";
+        append_json_string(line, t.anchor);
+        line += ",\"positive\":";
+        append_json_string(line, t.positive);
+        line += ",\"negative\":";
+        append_json_string(line, t.negative);
+        line += t.hard ? ",\"isHard\":true" : ",\"isHard\":false";
+        line += ",\"reason\":";
+        append_json_string(line, t.reason);
+        line += "}\n";
+        std::fwrite(line.data(), 1, line.size(), f->stream());
+    }
+    return f->commit();
+}
+
+}  // namespace ruvllm
