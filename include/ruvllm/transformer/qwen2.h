@@ -68,7 +68,6 @@
 #include <vector>
 
 #include <ruvllm/core/error.h>
-#include <ruvllm/embed/embedder.h>
 #include <ruvllm/formats/gguf.h>
 #include <ruvllm/transformer/bpe.h>
 #include <ruvllm/transformer/lora.h>
@@ -122,7 +121,7 @@ struct Qwen2Options {
     float adapter_scale = 1.0f;
 };
 
-class Qwen2Model : public Embedder {
+class Qwen2Model {
 public:
     // Errc::io / format from the GGUF reader; Errc::unsupported for another architecture or a
     // tensor type we cannot decode; Errc::format naming a missing key or tensor, a tensor of
@@ -132,10 +131,10 @@ public:
                                    const Qwen2Options& options = {});
     static Result<Qwen2Model> from_gguf(const gguf::File& file, const Qwen2Options& options = {});
 
-    int dim() const override { return cfg_.n_embd; }
+    int dim() const { return cfg_.n_embd; }
 
     // See the top of this file. Thread-safe.
-    void embed(std::string_view text, float* out) const override;
+    void embed(std::string_view text, float* out) const;
 
     // The (truncated) token ids embed() runs on.
     std::vector<int32_t> tokenize(std::string_view text) const;
