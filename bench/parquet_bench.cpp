@@ -10,6 +10,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <ruvllm/dataset/export_parquet.h>
 #include <ruvllm/dataset/generator.h>
 #include <ruvllm/formats/parquet.h>
 

@@ -36,7 +36,7 @@ ruvllm::LabeledSet toy(int copies) {
     for (int c = 0; c < copies; c++) {
         for (int a = 0; a < 4; a++) {
             for (int w = 0; w < 3; w++) {
-                ruvllm::TrainExample ex;
+                ruvllm::LabeledExample ex;
                 ex.text = std::string(words[a][w]) + " " + words[a][(w + c + 1) % 3];
                 ex.label = a;
                 ex.tier = a == 3 ? 2 : 1;  // security: opus; others: sonnet
@@ -93,7 +93,7 @@ TEST(Grpo, AdvantagesByHand) {
 TEST(Grpo, LabelsJudgeRewards) {
     const std::vector<std::string> labels = {"coder", "refactorer", "tester"};
     const ruvllm::GrpoJudge judge = ruvllm::labels_judge(labels);
-    ruvllm::TrainExample ex;
+    ruvllm::LabeledExample ex;
     ex.label = 0;  // coder
     ex.tier = 1;   // sonnet
     auto r = judge(ex, {{0, -1}, {1, -1}, {2, -1}, {0, 1}, {0, 0}, {0, 2}, {2, 2}});
@@ -170,7 +170,7 @@ TEST(Grpo, ZeroVarianceGroupsGiveNoUpdate) {
     const std::vector<float> protos = m.protos, tier = m.heads.tier;
     // A judge that gives every candidate the same reward.
     const ruvllm::GrpoJudge flat =
-        [](const ruvllm::TrainExample&,
+        [](const ruvllm::LabeledExample&,
            const std::vector<GrpoCandidate>& c) -> ruvllm::Result<std::vector<float>> {
         return std::vector<float>(c.size(), 0.5f);
     };
@@ -224,7 +224,7 @@ TEST(Grpo, HarmfulRoundIsRolledBack) {
     }
     const std::vector<float> protos = m.protos, tier = m.heads.tier;
     const ruvllm::GrpoJudge inverted =
-        [&](const ruvllm::TrainExample& ex,
+        [&](const ruvllm::LabeledExample& ex,
             const std::vector<GrpoCandidate>& c) -> ruvllm::Result<std::vector<float>> {
         ruvllm::Result<std::vector<float>> r = judge(ex, c);
         for (float& v : *r) {
@@ -263,7 +263,7 @@ TEST(Grpo, ParseJudgeScores) {
 TEST(Grpo, LlmJudgeAgainstAMockServerImprovesTheRouter) {
     const ruvllm::LabeledSet train = toy(3), val = toy(1);
     std::map<std::string, std::string> owner;
-    for (const ruvllm::TrainExample& ex : train.rows) {
+    for (const ruvllm::LabeledExample& ex : train.rows) {
         owner[ex.text.substr(0, ex.text.find(' '))] = train.labels[static_cast<size_t>(ex.label)];
     }
     httplib::Server mock;

@@ -19,7 +19,7 @@ ruvllm::LabeledSet planted() {
     const char* nouns[] = {"api", "parser", "cache", "queue", "form", "job", "page", "table"};
     for (int k = 0; k < 3; k++) {
         for (const char* n : nouns) {
-            ruvllm::TrainExample ex;
+            ruvllm::LabeledExample ex;
             ex.text = std::string(sizes[k]) + " " + n;
             ex.label = k % 2;
             ex.complexity = k;
@@ -76,7 +76,7 @@ TEST(Heads, GgufRoundTripAndNoTargetsIsAnError) {
     EXPECT_EQ(back->quality_bias, h->quality_bias);
     EXPECT_EQ(ruvllm::Heads::from_gguf(f, 8).error().code, ruvllm::Errc::format);
     ruvllm::LabeledSet none = planted();
-    for (ruvllm::TrainExample& ex : none.rows) {
+    for (ruvllm::LabeledExample& ex : none.rows) {
         ex.complexity = ex.tier = -1;
     }
     EXPECT_EQ(ruvllm::train_heads(m, none, 10, 0.05f).error().code, ruvllm::Errc::invalid_argument);

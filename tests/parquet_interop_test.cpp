@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <ruvllm/dataset/export_parquet.h>
 #include <ruvllm/dataset/generator.h>
 #include <ruvllm/formats/parquet.h>
 

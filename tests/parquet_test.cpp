@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/core/rng.h>
+#include <ruvllm/dataset/export_parquet.h>
 #include <ruvllm/dataset/generator.h>
 #include <ruvllm/formats/parquet.h>
 

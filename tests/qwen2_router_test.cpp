@@ -11,6 +11,7 @@
 #include <ruvllm/core/rng.h>
 #include <ruvllm/embed/qwen2_base.h>
 #include <ruvllm/formats/gguf.h>
+#include <ruvllm/router/evaluate.h>
 #include <ruvllm/router/model.h>
 #include <ruvllm/train/train.h>
 #include <ruvllm/transformer/lora.h>

@@ -237,7 +237,7 @@ TEST(Evaluate, NumbersOnATinyFixtureComputedByHand) {
     const std::pair<const char*, int> rows[] = {
         {"alpha", 0}, {"beta", 0}, {"gamma", 2}, {"beta", 1}, {"alpha unit test", 2}};
     for (const auto& [text, label] : rows) {
-        ruvllm::TrainExample ex;
+        ruvllm::LabeledExample ex;
         ex.text = text;
         ex.label = label;
         data.rows.push_back(ex);

@@ -9,6 +9,7 @@
 #include <ruvllm/dataset/generator.h>
 #include <ruvllm/dataset/split.h>
 #include <ruvllm/embed/pretrain.h>
+#include <ruvllm/router/evaluate.h>
 #include <ruvllm/train/train.h>
 
 #include "testutil.h"

@@ -3,6 +3,7 @@
 // train_slow_test.cpp.
 #include <gtest/gtest.h>
 
+#include <ruvllm/router/evaluate.h>
 #include <ruvllm/train/train.h>
 
 #include "gradcheck.h"
@@ -32,7 +33,7 @@ ruvllm::LabeledSet tiny_set() {
         {"fix the ci pipeline", "devops"},
     };
     for (const auto& t : texts) {
-        ruvllm::TrainExample ex;
+        ruvllm::LabeledExample ex;
         ex.text = t[0];
         for (size_t a = 0; a < s.labels.size(); a++) {
             if (s.labels[a] == t[1]) {

@@ -5,6 +5,7 @@
 #include <ruvllm/core/io.h>
 #include <ruvllm/core/text.h>
 #include <ruvllm/dataset/export.h>
+#include <ruvllm/dataset/export_parquet.h>
 
 namespace ruvllm {
 
@@ -291,7 +292,7 @@ void features_yaml(std::ostringstream& y, const std::vector<parquet::Field>& fie
 
 std::string hf_features_yaml() {
     std::ostringstream y;
-    features_yaml(y, parquet::dataset_schema(), 2);
+    features_yaml(y, dataset_parquet_schema(), 2);
     return y.str();
 }
 

@@ -1130,30 +1130,6 @@ Status Writer::close() {
     return impl_->file.commit();
 }
 
-// ---- the dataset schema ----
-
-std::vector<Field> dataset_schema() {
-    auto str = [](const char* name) {
-        return Field{.name = name, .type = Type::string};
-    };
-    return {
-        str("input"),
-        str("context"),
-        str("output_agent"),
-        Field{.name = "metadata",
-              .type = Type::group,
-              .fields = {str("category"),
-                         str("complexity"),
-                         str("domain"),
-                         str("expected_model"),
-                         Field{.name = "quality_score", .type = Type::float64},
-                         Field{.name = "tags", .type = Type::list},
-                         str("agent"),
-                         str("template_id"),
-                         str("augmentation")}},
-    };
-}
-
 }  // namespace parquet
 
 std::string_view parquet_compression_name(ParquetCompression c) {
@@ -1177,52 +1153,6 @@ Result<ParquetCompression> parse_parquet_compression(std::string_view s) {
     return make_error(
         Errc::invalid_argument,
         "parquet compression '" + std::string(s) + "' is unknown, expected none, snappy or zstd");
-}
-
-namespace {
-
-// The double that the JSONL writer's text for `v` denotes: append_jsonl prints a score that is a
-// whole number of hundredths as that decimal ("0.87"), anything else as the shortest float text.
-double jsonl_number(float v) {
-    const float k = std::round(v * 100.0f);
-    if (k >= 0.0f && k <= 100.0f && static_cast<float>(static_cast<int>(k)) / 100.0f == v) {
-        return static_cast<double>(static_cast<int>(k)) / 100.0;
-    }
-    char buf[32];
-    const auto res = std::to_chars(buf, buf + sizeof(buf), v);
-    double d = v;
-    std::from_chars(buf, res.ptr, d);
-    return d;
-}
-
-}  // namespace
-
-Status write_dataset_parquet(const fs::path& path,
-                             const std::vector<Example>& examples,
-                             const ParquetOptions& options) {
-    Result<parquet::Writer> w = parquet::Writer::open(path, parquet::dataset_schema(), options);
-    if (!w) {
-        return w.error();
-    }
-    for (const Example& e : examples) {
-        const TaskMetadata& m = e.metadata;
-        w->put_string(0, e.input);
-        w->put_string(1, e.context);
-        w->put_string(2, e.output_agent);
-        w->put_string(3, category_name(m.category));
-        w->put_string(4, complexity_name(m.complexity));
-        w->put_string(5, domain_name(m.domain));
-        w->put_string(6, tier_name(m.expected_model));
-        w->put_double(7, jsonl_number(m.quality_score));
-        w->put_list(8, m.tags);
-        w->put_string(9, m.agent);
-        w->put_string(10, m.template_id);
-        w->put_string(11, augmentation_name(m.augmentation));
-        if (Status s = w->end_row(); !s) {
-            return s;
-        }
-    }
-    return w->close();
 }
 
 }  // namespace ruvllm

@@ -56,7 +56,7 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
     size_t trip_ok = 0, hard_ok = 0, c_ok = 0, t_ok = 0, table_ok = 0;
     double abs_err = 0;
     for (size_t i = 0; i < data.rows.size(); i++) {
-        const TrainExample& ex = data.rows[i];
+        const LabeledExample& ex = data.rows[i];
         if (ex.label < 0 || ex.label >= A) {
             continue;
         }
@@ -131,6 +131,66 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
     }
     r.latency_us = std::move(latency);
     return r;
+}
+
+Metrics evaluate(const RouterModel& model, const LabeledSet& data) {
+    Metrics m;
+    const int A = model.A();
+    m.confusion.assign(static_cast<size_t>(A), std::vector<uint32_t>(static_cast<size_t>(A), 0));
+    std::vector<float> s(static_cast<size_t>(A));
+    size_t correct = 0, trip_ok = 0, hard_ok = 0;
+    for (const LabeledExample& ex : data.rows) {
+        if (ex.label < 0 || ex.label >= A) {
+            continue;
+        }
+        model.scores(ex.text, s.data());
+        const int pred = argmax(s.data(), A);
+        m.n++;
+        correct += pred == ex.label ? 1 : 0;
+        m.confusion[static_cast<size_t>(ex.label)][static_cast<size_t>(pred)]++;
+        if (ex.neg >= 0 && ex.neg < A) {
+            const bool ok_t = s[static_cast<size_t>(ex.label)] > s[static_cast<size_t>(ex.neg)];
+            m.n_triplets++;
+            trip_ok += ok_t ? 1 : 0;
+            if (ex.hard) {
+                m.n_hard++;
+                hard_ok += ok_t ? 1 : 0;
+            }
+        }
+    }
+    m.accuracy = m.n > 0 ? static_cast<double>(correct) / static_cast<double>(m.n) : 0;
+    m.triplet_accuracy = m.n_triplets > 0 ? static_cast<double>(trip_ok) / m.n_triplets : 0;
+    m.hard_accuracy = m.n_hard > 0 ? static_cast<double>(hard_ok) / m.n_hard : 0;
+    label_metrics(m.confusion, m.per_label, m.macro_f1);
+    return m;
+}
+
+void label_metrics(const std::vector<std::vector<uint32_t>>& confusion,
+                   std::vector<LabelMetrics>& per_label,
+                   double& macro_f1) {
+    const size_t A = confusion.size();
+    per_label.assign(A, LabelMetrics{});
+    double f1_sum = 0;
+    int f1_count = 0;
+    for (size_t a = 0; a < A; a++) {
+        size_t tp = confusion[a][a], pred = 0, sup = 0;
+        for (size_t b = 0; b < A; b++) {
+            pred += confusion[b][a];
+            sup += confusion[a][b];
+        }
+        LabelMetrics& lm = per_label[a];
+        lm.support = sup;
+        lm.precision = pred > 0 ? static_cast<double>(tp) / static_cast<double>(pred) : 0;
+        lm.recall = sup > 0 ? static_cast<double>(tp) / static_cast<double>(sup) : 0;
+        lm.f1 = lm.precision + lm.recall > 0
+                    ? 2 * lm.precision * lm.recall / (lm.precision + lm.recall)
+                    : 0;
+        if (sup > 0 || pred > 0) {
+            f1_sum += lm.f1;
+            f1_count++;
+        }
+    }
+    macro_f1 = f1_count > 0 ? f1_sum / f1_count : 0;
 }
 
 }  // namespace ruvllm

@@ -1,11 +1,11 @@
 // heads.cpp: complexity, tier and quality heads on the frozen routing embedding (see heads.h).
 #include <cmath>
 
+#include <ruvllm/dataset/labeled.h>
 #include <ruvllm/nn/loss.h>
 #include <ruvllm/nn/optim.h>
 #include <ruvllm/router/heads.h>
 #include <ruvllm/router/model.h>
-#include <ruvllm/train/train.h>
 
 namespace ruvllm {
 
@@ -114,7 +114,7 @@ Result<Heads> train_heads(const RouterModel& model, const LabeledSet& data, int 
     std::vector<float> zc, zt, zq, z(static_cast<size_t>(E));
     std::vector<int32_t> yc, yt;
     std::vector<float> yq;
-    for (const TrainExample& ex : data.rows) {
+    for (const LabeledExample& ex : data.rows) {
         if (ex.complexity < 0 && ex.tier < 0 && ex.quality < 0) {
             continue;
         }
@@ -188,7 +188,7 @@ HeadReport evaluate_heads(const RouterModel& model, const Heads& heads, const La
     std::vector<float> z(static_cast<size_t>(model.E));
     size_t c_ok = 0, t_ok = 0, table_ok = 0;
     double abs_err = 0;
-    for (const TrainExample& ex : data.rows) {
+    for (const LabeledExample& ex : data.rows) {
         if (ex.complexity < 0 && ex.tier < 0 && ex.quality < 0) {
             continue;
         }

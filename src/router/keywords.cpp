@@ -3,8 +3,8 @@
 #include <map>
 
 #include <ruvllm/core/text.h>
+#include <ruvllm/dataset/labeled.h>
 #include <ruvllm/router/keywords.h>
-#include <ruvllm/train/train.h>
 
 namespace ruvllm {
 
@@ -174,7 +174,7 @@ std::vector<KeywordRule> prune_rules(const std::vector<KeywordRule>& rules,
             max_words, 1 + static_cast<int>(std::count(r.phrase.begin(), r.phrase.end(), ' ')));
     }
     std::vector<std::string> words;
-    for (const TrainExample& ex : data.rows) {
+    for (const LabeledExample& ex : data.rows) {
         tokenize_words(ex.text, words);
         std::vector<const std::string*> seen;
         for_each_ngram(words, max_words, [&](const std::string& phrase) {

@@ -23,7 +23,7 @@ GrpoJudge labels_judge(const std::vector<std::string>& labels, LabelsJudgeConfig
             category[a] = static_cast<int>(c);
         }
     }
-    return [category, cfg](const TrainExample& ex,
+    return [category, cfg](const LabeledExample& ex,
                            const std::vector<GrpoCandidate>& cands) -> Result<std::vector<float>> {
         std::vector<float> r;
         r.reserve(cands.size());
@@ -312,7 +312,7 @@ Result<std::pair<double, double>> grpo_validate(const RouterModel& model,
     std::vector<float> z(static_cast<size_t>(model.E)), s(static_cast<size_t>(model.A()));
     double reward = 0;
     size_t right = 0, n = 0;
-    for (const TrainExample& ex : data.rows) {
+    for (const LabeledExample& ex : data.rows) {
         if (ex.label < 0 || ex.label >= model.A()) {
             continue;
         }
@@ -379,7 +379,7 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
     double reward_sum = 0;
     size_t reward_n = 0;
     for (const size_t t : tasks) {
-        const TrainExample& ex = train.rows[t];
+        const LabeledExample& ex = train.rows[t];
         Group g;
         g.z.resize(static_cast<size_t>(E));
         model.embed(ex.text, g.z.data());
@@ -502,7 +502,7 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
 // The LLM judge: Claude scores the G candidates of a task in one call.
 GrpoJudge llm_judge(LlmClient& client, const std::vector<std::string>& labels) {
     return [&client, labels](
-               const TrainExample& ex,
+               const LabeledExample& ex,
                const std::vector<GrpoCandidate>& cands) -> Result<std::vector<float>> {
         std::string user = "Task: " + ex.text + "\n\nCandidate routing decisions:\n";
         for (size_t i = 0; i < cands.size(); i++) {

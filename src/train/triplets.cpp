@@ -44,7 +44,7 @@ Result<std::vector<Triplet>> make_triplets(const LabeledSet& data,
     std::vector<Triplet> out;
     out.reserve(N);
     for (size_t i = 0; i < N; i++) {
-        const TrainExample& ex = data.rows[i];
+        const LabeledExample& ex = data.rows[i];
         Triplet t{ex.text, data.labels[static_cast<size_t>(ex.label)], "", false, "random"};
         int32_t neg = -1;
         if (rng.bernoulli(cfg.hard_ratio)) {

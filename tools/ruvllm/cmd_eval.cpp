@@ -156,7 +156,7 @@ Status run_eval(const EvalOptions& opt) {
     if (!opt.errors.empty()) {
         std::string out;
         for (const auto& [row, d] : r.errors) {
-            const TrainExample& ex = data->rows[row];
+            const LabeledExample& ex = data->rows[row];
             nlohmann::ordered_json j;
             j["row"] = row + 1;
             j["task"] = ex.text;

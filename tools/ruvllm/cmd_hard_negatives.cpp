@@ -64,7 +64,7 @@ Result<std::vector<std::string>> load_texts(const std::string& path) {
         return set.error();
     }
     texts.reserve(set->rows.size());
-    for (TrainExample& ex : set->rows) {
+    for (LabeledExample& ex : set->rows) {
         texts.push_back(std::move(ex.text));
     }
     return texts;

@@ -11,6 +11,7 @@
 #include <ruvllm/embed/qwen2_base.h>
 #include <ruvllm/formats/gguf.h>
 #include <ruvllm/router/calibrate.h>
+#include <ruvllm/router/evaluate.h>
 #include <ruvllm/router/heads.h>
 #include <ruvllm/router/keywords.h>
 #include <ruvllm/train/train.h>
@@ -224,7 +225,7 @@ Status run_train(const TrainOptions& opt) {
         }
         skipped_total += skipped;
         train_set.labels = part->labels;
-        for (TrainExample& ex : part->rows) {
+        for (LabeledExample& ex : part->rows) {
             train_set.rows.push_back(std::move(ex));
         }
     }

@@ -20,8 +20,8 @@
 
 #include <ruvllm/core/error.h>
 #include <ruvllm/dataset/dataset.h>
+#include <ruvllm/dataset/export_parquet.h>
 #include <ruvllm/dataset/split.h>
-#include <ruvllm/formats/parquet.h>
 
 namespace ruvllm {
 

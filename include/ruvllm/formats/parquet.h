@@ -66,8 +66,7 @@
 //   w->put_null(1);
 //   if (ruvllm::Status s = w->end_row(); !s) { /* ... */ }
 //   ruvllm::Status s = w->close();  // footer, then the file is renamed into place
-//
-// Usage (dataset): ruvllm::write_dataset_parquet("out/train.parquet", examples, {});
+// The dataset's schema and writer are in dataset/export_parquet.h.
 #pragma once
 
 #include <cstdint>
@@ -80,7 +79,6 @@
 #include <vector>
 
 #include <ruvllm/core/error.h>
-#include <ruvllm/dataset/dataset.h>
 
 namespace ruvllm {
 
@@ -100,30 +98,6 @@ struct ParquetOptions {
     size_t dictionary_limit = 1 << 20;  // PLAIN dictionary bytes before falling back to PLAIN
     int zstd_level = 3;
 };
-
-// Writes `examples` to `path` (temp file + rename) with the dataset schema below; a Parquet
-// reader returns the same rows, keys and values as write_jsonl() writes:
-//   message schema {
-//     required binary input (STRING);
-//     required binary context (STRING);
-//     required binary output_agent (STRING);
-//     required group metadata {
-//       required binary category (STRING);        "Coder", ...
-//       required binary complexity (STRING);      "Simple", ...
-//       required binary domain (STRING);          "DataScience", ...
-//       required binary expected_model (STRING);  "haiku", ...
-//       required double quality_score;            the double nearest the JSONL text (0.87)
-//       required group tags (LIST) { repeated group list { required binary element (STRING); } }
-//       required binary agent (STRING);
-//       required binary template_id (STRING);
-//       required binary augmentation (STRING);    "base", ...
-//     }
-//   }
-// Errc::io naming the path when it cannot be created or written (nothing is left under `path`);
-// Errc::invalid_argument for row_group_size 0.
-Status write_dataset_parquet(const std::filesystem::path& path,
-                             const std::vector<Example>& examples,
-                             const ParquetOptions& options);
 
 namespace parquet {
 
@@ -148,9 +122,6 @@ struct Field {
     std::vector<Field> fields = {};  // Type::group: its members
     bool element_optional = false;   // Type::list: the element may be null
 };
-
-// The schema of write_dataset_parquet().
-std::vector<Field> dataset_schema();
 
 // ---- the generic writer ----
 

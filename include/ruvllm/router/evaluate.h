@@ -7,7 +7,7 @@
 //   embedding  the nearest prototype; abstentions (min_confidence) count as wrong;
 //   hybrid     keyword when it decides, else embedding: what `route` answers.
 // accuracy = right / n for each mode; per-label P/R/F1 and macro-F1 come from the confusion
-// matrix (train.h's label_metrics). Triplet and hard-negative accuracy compare the cosines of
+// matrix (label_metrics below). Triplet and hard-negative accuracy compare the cosines of
 // the positive and negative labels (examples with a negative label only). ECE is that of the
 // embedding stage's softmax at the model's temperature (calibrate.h). The heads' numbers are
 // those of the hybrid decisions (tier after tier_bias and max_tier), against the examples that
@@ -21,10 +21,36 @@
 #include <utility>
 #include <vector>
 
+#include <ruvllm/dataset/labeled.h>
 #include <ruvllm/router/router.h>
-#include <ruvllm/train/train.h>
 
 namespace ruvllm {
+
+struct LabelMetrics {
+    double precision = 0, recall = 0, f1 = 0;
+    size_t support = 0;
+};
+
+struct Metrics {
+    size_t n = 0;
+    double accuracy = 0;  // nearest prototype, N-way
+    double macro_f1 = 0;
+    size_t n_triplets = 0;        // examples with a negative label
+    double triplet_accuracy = 0;  // cos(z, p_pos) > cos(z, p_neg)
+    size_t n_hard = 0;
+    double hard_accuracy = 0;  // the same on hard negatives
+    std::vector<LabelMetrics> per_label;
+    std::vector<std::vector<uint32_t>> confusion;  // [true][predicted]
+};
+
+// Metrics of `model` on `data` (labels indexed like the model's).
+Metrics evaluate(const RouterModel& model, const LabeledSet& data);
+
+// Per-label precision/recall/F1 of a confusion matrix ([true][predicted]) and their macro
+// average over the labels that occur (as truth or prediction).
+void label_metrics(const std::vector<std::vector<uint32_t>>& confusion,
+                   std::vector<LabelMetrics>& per_label,
+                   double& macro_f1);
 
 struct ModeMetrics {
     size_t n = 0, decided = 0, right = 0;

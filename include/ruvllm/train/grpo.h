@@ -51,7 +51,7 @@ struct GrpoCandidate {
 
 // Rewards (one per candidate, same order) for the candidates of one example.
 using GrpoJudge = std::function<Result<std::vector<float>>(
-    const TrainExample& example, const std::vector<GrpoCandidate>& candidates)>;
+    const LabeledExample& example, const std::vector<GrpoCandidate>& candidates)>;
 
 struct LabelsJudgeConfig {
     float partial = 0.5f;      // another agent of the right seed category

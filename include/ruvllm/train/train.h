@@ -1,11 +1,6 @@
-// ruvllm/train/train.h: labelled data for any label set, contrastive training of the router
-// (model.h), and held-out metrics.
+// ruvllm/train/train.h: contrastive training of the router (model.h) on labelled data
+// (dataset/labeled.h).
 //
-// Data (load_labeled): one example per line or row, in any of
-//   - dataset JSONL (the generator's format, or any JSONL with --text-field / --label-field),
-//   - triplets JSONL in the seed's format: {"anchor", "positive", "negative", "isHard"|"is_hard"},
-//   - CSV with a header row (the same field names),
-//   - fastText lines: "__label__X text".
 // The loss (per batch of B anchors; all rows L2-normalised; tau = temperature):
 //   w_ce      * cross-entropy over label prototypes (softmax of cosines / tau)
 //   w_triplet * cosine triplet loss: max(0, margin - cos(z, p_pos) + cos(z, p_neg)), the
@@ -27,45 +22,11 @@
 #include <vector>
 
 #include <ruvllm/core/error.h>
+#include <ruvllm/dataset/labeled.h>
 #include <ruvllm/nn/optim.h>
 #include <ruvllm/router/model.h>
 
 namespace ruvllm {
-
-struct TrainExample {
-    std::string text;
-    int32_t label = -1;
-    int32_t neg = -1;   // explicit negative label (triplets), -1 if none
-    bool hard = false;  // a hard negative (isHard / confusable pair)
-    std::string group;  // examples of one template share a group ("" = none)
-    // From the dataset's metadata when present (targets of the heads, heads.h):
-    int32_t complexity = -1;  // Complexity, -1 if unknown
-    int32_t tier = -1;        // Tier (expected_model), -1 if unknown
-    float quality = -1.0f;    // quality_score, < 0 if unknown
-};
-
-struct LabeledSet {
-    std::vector<std::string> labels;  // label vocabulary (index = TrainExample::label)
-    std::vector<TrainExample> rows;
-};
-
-enum class DataFormat { detect, dataset, triplets, csv, fasttext };
-
-struct DataOptions {
-    DataFormat format = DataFormat::detect;
-    std::string text_field = "input";
-    std::string label_field = "output_agent";
-    bool skip_bad = false;  // skip (and count) malformed lines instead of failing
-};
-
-// Loads `path`; labels not yet in `labels` are appended (pass the training set's vocabulary
-// to load a test set with the same indices; with `fixed_labels` an unknown label is an error).
-// Errors name "file:line". `skipped` receives the number of skipped lines.
-Result<LabeledSet> load_labeled(const std::filesystem::path& path,
-                                const DataOptions& opt,
-                                std::vector<std::string> labels = {},
-                                bool fixed_labels = false,
-                                size_t* skipped = nullptr);
 
 struct TrainConfig {
     int dim = 64;  // E
@@ -125,35 +86,5 @@ Result<TrainResult> train(RouterModel& model,
                           const TrainConfig& cfg,
                           const StepCallback& on_step = {},
                           const EpochCallback& on_epoch = {});
-
-struct LabelMetrics {
-    double precision = 0, recall = 0, f1 = 0;
-    size_t support = 0;
-};
-
-struct Metrics {
-    size_t n = 0;
-    double accuracy = 0;  // nearest prototype, N-way
-    double macro_f1 = 0;
-    size_t n_triplets = 0;        // examples with a negative label
-    double triplet_accuracy = 0;  // cos(z, p_pos) > cos(z, p_neg)
-    size_t n_hard = 0;
-    double hard_accuracy = 0;  // the same on hard negatives
-    std::vector<LabelMetrics> per_label;
-    std::vector<std::vector<uint32_t>> confusion;  // [true][predicted]
-};
-
-// Metrics of `model` on `data` (labels indexed like the model's).
-Metrics evaluate(const RouterModel& model, const LabeledSet& data);
-
-// Per-label precision/recall/F1 of a confusion matrix ([true][predicted]) and their macro
-// average over the labels that occur (as truth or prediction).
-void label_metrics(const std::vector<std::vector<uint32_t>>& confusion,
-                   std::vector<LabelMetrics>& per_label,
-                   double& macro_f1);
-
-// FACTS.md's confusing agent pairs, mapped onto `labels` (agent names, or seed categories via
-// each agent's category; pairs inside one category are dropped).
-std::vector<std::pair<int32_t, int32_t>> confusable_pairs(const std::vector<std::string>& labels);
 
 }  // namespace ruvllm

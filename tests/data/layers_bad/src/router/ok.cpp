@@ -1,0 +1,2 @@
+// A router source that includes a sibling-free lower subsystem: allowed.
+#include <ruvllm/core/bad.h>
