@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <ruvllm/core/rng.h>
+#include <ruvllm/embed/subword.h>
 #include <ruvllm/formats/gguf.h>
 
 #include "llama_oracle.h"
@@ -225,8 +226,10 @@ TEST(GgufInterop, LlamaCppReadsOurRouterModels) {
     for (float& v : rows) {
         v = rng.uniform_f32() - 0.5f;
     }
-    ruvllm::SubwordEmbedder base(
-        ruvllm::SubwordConfig{64, 3, 5, 300}, {"fix", "the", "flaky", "test", "deploy"}, rows);
+    auto base = std::make_shared<const ruvllm::SubwordBase>(
+        ruvllm::SubwordConfig{64, 3, 5, 300},
+        std::vector<std::string>{"fix", "the", "flaky", "test", "deploy"},
+        rows);
     ruvllm::RouterModel m = ruvllm::RouterModel::init(base, {"coder", "tester"}, 16, rng);
     for (TensorType t : {TensorType::f16, TensorType::q8_0, TensorType::q4_0}) {
         ASSERT_TRUE(m.save(dir / "router.gguf", t));

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <ruvllm/embed/subword.h>
 #include <ruvllm/llm/llm.h>
 #include <ruvllm/train/grpo.h>
 
@@ -60,9 +61,10 @@ ruvllm::RouterModel toy_model(uint64_t seed) {
     }
     std::sort(vocab.begin(), vocab.end());
     vocab.erase(std::unique(vocab.begin(), vocab.end()), vocab.end());
-    ruvllm::SubwordEmbedder base(ruvllm::SubwordConfig{16, 3, 4, 500},
-                                 vocab,
-                                 ruvllm::test::random_vec(rng, (vocab.size() + 500) * 16));
+    auto base = std::make_shared<const ruvllm::SubwordBase>(
+        ruvllm::SubwordConfig{16, 3, 4, 500},
+        vocab,
+        ruvllm::test::random_vec(rng, (vocab.size() + 500) * 16));
     ruvllm::RouterModel m = ruvllm::RouterModel::init(base, t.labels, 16, rng);
     m.tau = 0.1f;
     m.heads.E = 16;

@@ -19,7 +19,7 @@
 #include <ruvllm/core/io.h>
 #include <ruvllm/core/rng.h>
 #include <ruvllm/dataset/dataset.h>
-#include <ruvllm/embed/embedder.h>
+#include <ruvllm/embed/subword.h>
 #include <ruvllm/llm/llm.h>
 #include <ruvllm/train/hard_negatives.h>
 
@@ -235,9 +235,15 @@ TEST(HardNegatives, RequestAsksForExactlyNLinesOfThePair) {
 // ---- validation ----
 
 // A bag-of-words embedder over a fixed vocabulary: cosines are known in closed form.
-class ToyEmbedder : public Embedder {
+class ToyEmbedder : public Base {
 public:
+    std::string_view kind() const override { return "toy"; }
+
     int dim() const override { return static_cast<int>(kVocab.size()); }
+
+    std::string describe() const override { return "toy bag of words"; }
+
+    Status write_to(gguf::File& /*f*/, TensorType /*storage*/) const override { return ok(); }
 
     void embed(std::string_view text, float* out) const override {
         std::fill(out, out + kVocab.size(), 0.0f);
@@ -373,7 +379,7 @@ TEST(HardNegatives, NearDuplicateWithSubwordEmbedder) {
     for (float& v : rows) {
         v = rng.uniform_f32() - 0.5f;
     }
-    const SubwordEmbedder emb(cfg, words, rows);
+    const SubwordBase emb(cfg, words, rows);
     Result<HardNegativeFilter> f =
         HardNegativeFilter::create({"Refactor the parser"}, {}, &emb, {.near_duplicate = 0.95f});
     ASSERT_TRUE(f.ok()) << f.error().message;

@@ -2,6 +2,7 @@
 // GGUF, and the tier bias moves decisions toward cheaper or stronger tiers.
 #include <gtest/gtest.h>
 
+#include <ruvllm/embed/subword.h>
 #include <ruvllm/router/heads.h>
 #include <ruvllm/router/model.h>
 #include <ruvllm/train/train.h>
@@ -33,9 +34,10 @@ ruvllm::LabeledSet planted() {
 
 ruvllm::RouterModel model() {
     ruvllm::Rng rng(2);
-    ruvllm::SubwordEmbedder base(ruvllm::SubwordConfig{16, 3, 4, 3000},
-                                 {"small", "medium", "huge"},
-                                 ruvllm::test::random_vec(rng, (3 + 3000) * 16));
+    auto base = std::make_shared<const ruvllm::SubwordBase>(
+        ruvllm::SubwordConfig{16, 3, 4, 3000},
+        std::vector<std::string>{"small", "medium", "huge"},
+        ruvllm::test::random_vec(rng, (3 + 3000) * 16));
     return ruvllm::RouterModel::init(base, {"coder", "tester"}, 16, rng);
 }
 

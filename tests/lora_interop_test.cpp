@@ -252,18 +252,20 @@ TEST(LoraInterop, TrainedRouterLoraMatchesLlamaCpp) {
     cfg.epochs = 8;
     cfg.batch = 4;
     cfg.warmup = 2;
-    cfg.lora_layers = 2;
-    cfg.lora_rank = 4;
-    cfg.lora_alpha = 8;
-    cfg.lora_lr = 2e-2f;
+    cfg.lora.layers = 2;
+    cfg.lora.rank = 4;
+    cfg.lora.alpha = 8;
+    cfg.lora.lr = 2e-2f;
     ruvllm::Result<ruvllm::TrainResult> r = ruvllm::train(m, data, nullptr, cfg);
     ASSERT_TRUE(r) << r.error().message;
-    ASSERT_NE(m.qwen->options().adapter, nullptr);
-    ASSERT_TRUE(ruvllm::write_lora_gguf(lora_path, *m.qwen->options().adapter));
+    const auto* q = dynamic_cast<const ruvllm::Qwen2Base*>(m.base.get());
+    ASSERT_NE(q, nullptr);
+    ASSERT_NE(m.base->lora(), nullptr);
+    ASSERT_TRUE(ruvllm::write_lora_gguf(lora_path, *m.base->lora()));
 
     std::vector<std::vector<int32_t>> ids;
     for (const char* text : kTexts) {
-        ids.push_back(m.qwen->model().tokenize(text));
+        ids.push_back(q->model().tokenize(text));
     }
     const auto with_adapter = llama().embed(base_path, ids, 1, lora_path, 1.0f);
     const auto without = llama().embed(base_path, ids, 1);
@@ -271,7 +273,7 @@ TEST(LoraInterop, TrainedRouterLoraMatchesLlamaCpp) {
     double worst = 1, moved = -1;
     for (size_t i = 0; i < ids.size(); i++) {
         std::vector<float> mine(kE);
-        m.qwen->embed(kTexts[i], mine.data());
+        m.base->embed(kTexts[i], mine.data());
         worst = std::min(worst, cosine(mine, with_adapter[i]));
         moved = std::max(moved, cosine(with_adapter[i], without[i]));
     }
@@ -280,7 +282,7 @@ TEST(LoraInterop, TrainedRouterLoraMatchesLlamaCpp) {
     std::printf(
         "[ interop  ] trained router (LoRA rank 4 on the top 2 of 3 layers, %zu tensors): "
         "min cosine ours vs llama.cpp+adapter %.9f; max cosine adapted vs base %.6f\n",
-        m.qwen->options().adapter->tensors.size(),
+        m.base->lora()->tensors.size(),
         worst,
         moved);
 }

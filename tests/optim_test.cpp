@@ -54,3 +54,38 @@ TEST(Clip, ScalesOnlyAboveTheLimit) {
     std::vector<float> g = {3, 4};
     EXPECT_DOUBLE_EQ(ruvllm::sum_squares(g.data(), 2), 25.0);
 }
+
+TEST(ParamGroups, NormScaleAndStepOverDenseAndSparseGroups) {
+    // A dense group of 2 values and a sparse (3 rows x 2) table with rows 0 and 2 touched.
+    std::vector<float> pd = {1, 2}, gd = {3, 4}, md(2), vd(2);
+    std::vector<float> ps = {1, 1, 1, 1, 1, 1}, gs = {1, 2, 9, 9, 2, 1}, ms(6), vs(6);
+    const std::vector<uint32_t> rows = {0, 2};
+    ruvllm::ParamGroup dense{pd.data(), gd.data(), md.data(), vd.data(), 2, nullptr, 0, 0.1f, 1};
+    ruvllm::ParamGroup sparse{ps.data(), gs.data(), ms.data(), vs.data(), 0, &rows, 2, 0.1f, 0.5f};
+    const std::vector<ruvllm::ParamGroup> groups = {sparse, dense};
+    // 3^2 + 4^2 (dense first, whatever the list order) + 1 + 4 + 4 + 1 (rows 0 and 2 only).
+    EXPECT_DOUBLE_EQ(ruvllm::grad_norm2(groups), 25.0 + 10.0);
+    ruvllm::scale_grads(groups, 0.5f);
+    EXPECT_EQ(gd, (std::vector<float>{1.5f, 2}));
+    EXPECT_EQ(gs, (std::vector<float>{0.5f, 1, 9, 9, 1, 0.5f}));  // row 1 untouched
+    // One step equals the plain updates at lr_at(peak, t - 1) * scale, then zero gradients.
+    std::vector<float> wd = pd, mmd(2), vvd(2), gcopy = gd;
+    std::vector<float> ws = ps, mms(6), vvs(6), gscopy = gs;
+    const ruvllm::AdamConfig c{};
+    ruvllm::adamw_step(groups, c, 3, 2, 10);
+    ruvllm::adamw_update(
+        wd.data(), gcopy.data(), mmd.data(), vvd.data(), 2, c, ruvllm::lr_at(0.1f, 2, 2, 10), 3);
+    ruvllm::adamw_update_rows(ws.data(),
+                              gscopy.data(),
+                              mms.data(),
+                              vvs.data(),
+                              rows,
+                              2,
+                              c,
+                              ruvllm::lr_at(0.1f, 2, 2, 10) * 0.5f,
+                              3);
+    EXPECT_EQ(pd, wd);
+    EXPECT_EQ(ps, ws);
+    EXPECT_EQ(gd, (std::vector<float>{0, 0}));
+    EXPECT_EQ(gs, (std::vector<float>{0, 0, 9, 9, 0, 0}));  // only the touched rows are zeroed
+}

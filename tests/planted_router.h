@@ -5,6 +5,7 @@
 // (weight 2, precision 0.97).
 #pragma once
 
+#include <ruvllm/embed/subword.h>
 #include <ruvllm/router/model.h>
 
 #include "gradcheck.h"
@@ -13,9 +14,10 @@ namespace ruvllm::test {
 
 inline RouterModel planted_router(uint64_t seed) {
     Rng rng(seed);
-    SubwordEmbedder base(SubwordConfig{16, 3, 4, 2000},
-                         {"alpha", "beta", "gamma", "unit", "test"},
-                         random_vec(rng, (5 + 2000) * 16));
+    auto base = std::make_shared<const SubwordBase>(
+        SubwordConfig{16, 3, 4, 2000},
+        std::vector<std::string>{"alpha", "beta", "gamma", "unit", "test"},
+        random_vec(rng, (5 + 2000) * 16));
     RouterModel m = RouterModel::init(base, {"coder", "reviewer", "tester"}, 16, rng);
     const char* words[] = {"alpha", "beta", "gamma"};
     for (int a = 0; a < 3; a++) {

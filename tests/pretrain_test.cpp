@@ -7,9 +7,9 @@
 
 #include <ruvllm/core/text.h>
 #include <ruvllm/dataset/generator.h>
-#include <ruvllm/embed/embedder.h>
 #include <ruvllm/embed/pool.h>
 #include <ruvllm/embed/pretrain.h>
+#include <ruvllm/embed/subword.h>
 
 #include "gradcheck.h"
 #include "testutil.h"
@@ -55,7 +55,7 @@ TEST(Pretrain, WordVectorsMatchLibfasttextExactly) {
     ASSERT_TRUE(f) << f.error().message;
     EXPECT_GT(rep.corpus_words, 10000u);
     EXPECT_EQ(rep.corpus_xxh64.size(), 16u);
-    ruvllm::Result<ruvllm::SubwordEmbedder> ours = ruvllm::SubwordEmbedder::from_gguf(*f);
+    ruvllm::Result<ruvllm::SubwordBase> ours = ruvllm::SubwordBase::from_gguf(*f);
     ASSERT_TRUE(ours) << ours.error().message;
 
     // The oracle: libfasttext trained directly on the same tokenised corpus.
@@ -139,17 +139,17 @@ TEST(Pretrain, RejectsBadInput) {
 
 namespace {
 
-ruvllm::SubwordEmbedder small_base(uint64_t seed) {
+ruvllm::SubwordBase small_base(uint64_t seed) {
     ruvllm::Rng rng(seed);
     ruvllm::SubwordConfig cfg{6, 3, 4, 50};
     std::vector<std::string> words = {"fix", "the", "flaky", "test"};
-    return ruvllm::SubwordEmbedder(cfg, words, ruvllm::test::random_vec(rng, (4 + 50) * 6));
+    return ruvllm::SubwordBase(cfg, words, ruvllm::test::random_vec(rng, (4 + 50) * 6));
 }
 
 }  // namespace
 
 TEST(Embedder, OutputIsUnitLengthAndZeroForNothing) {
-    const ruvllm::SubwordEmbedder e = small_base(1);
+    const ruvllm::SubwordBase e = small_base(1);
     std::vector<float> v(6);
     e.embed("Fix the flaky test, now!", v.data());
     double n = 0;
@@ -162,21 +162,21 @@ TEST(Embedder, OutputIsUnitLengthAndZeroForNothing) {
 }
 
 TEST(Embedder, GgufRoundTripKeepsEveryRow) {
-    const ruvllm::SubwordEmbedder e = small_base(2);
+    const ruvllm::SubwordBase e = small_base(2);
     ruvllm::gguf::File f;
     ASSERT_TRUE(e.write_to(f, ruvllm::TensorType::f32));
     ruvllm::Result<ruvllm::gguf::File> back = ruvllm::gguf::read(ruvllm::gguf::write(f));
     ASSERT_TRUE(back);
-    ruvllm::Result<ruvllm::SubwordEmbedder> e2 = ruvllm::SubwordEmbedder::from_gguf(*back);
+    ruvllm::Result<ruvllm::SubwordBase> e2 = ruvllm::SubwordBase::from_gguf(*back);
     ASSERT_TRUE(e2) << e2.error().message;
     EXPECT_EQ(e2->rows(), e.rows());
     EXPECT_EQ(e2->words(), e.words());
     ruvllm::gguf::File bad;
-    EXPECT_EQ(ruvllm::SubwordEmbedder::from_gguf(bad).error().code, ruvllm::Errc::format);
+    EXPECT_EQ(ruvllm::SubwordBase::from_gguf(bad).error().code, ruvllm::Errc::format);
 }
 
 TEST(Pool, ForwardEqualsTheEmbedderBitForBit) {
-    const ruvllm::SubwordEmbedder e = small_base(3);
+    const ruvllm::SubwordBase e = small_base(3);
     for (const char* text : {"fix the flaky test", "unknown words only", "Test FIX", ""}) {
         std::vector<float> a(6), b(6);
         e.embed(text, a.data());
@@ -187,7 +187,7 @@ TEST(Pool, ForwardEqualsTheEmbedderBitForBit) {
 }
 
 TEST(GradCheck, PoolIntoRows) {
-    ruvllm::SubwordEmbedder e = small_base(4);
+    ruvllm::SubwordBase e = small_base(4);
     ruvllm::Rng rng(9);
     const ruvllm::TextRows t = ruvllm::text_rows(e, "fix the flaky flaky tests");
     std::vector<float> rows = e.rows();
@@ -208,15 +208,15 @@ TEST(GradCheck, PoolIntoRows) {
 
 TEST(Embedder, F16ModelsEmbedFromTheMapAsFromFloats) {
     ruvllm::test::TempDir dir;
-    const ruvllm::SubwordEmbedder e = small_base(5);
+    const ruvllm::SubwordBase e = small_base(5);
     ruvllm::gguf::File f;
     ASSERT_TRUE(e.write_to(f, ruvllm::TensorType::f16));
     ASSERT_TRUE(ruvllm::gguf::write_file(f, dir / "b.gguf"));
-    ruvllm::Result<ruvllm::SubwordEmbedder> mapped = ruvllm::SubwordEmbedder::load(dir / "b.gguf");
+    ruvllm::Result<ruvllm::SubwordBase> mapped = ruvllm::SubwordBase::load(dir / "b.gguf");
     ASSERT_TRUE(mapped) << mapped.error().message;
     std::vector<float> a(6), b(6);
     mapped->embed("fix the flaky test", a.data());  // rows read as halves from the map
-    ruvllm::SubwordEmbedder copy = *mapped;
+    ruvllm::SubwordBase copy = *mapped;
     copy.mutable_rows();  // converted to floats
     copy.embed("fix the flaky test", b.data());
     EXPECT_EQ(a, b);
@@ -232,9 +232,9 @@ TEST(Embedder, F16ModelsEmbedFromTheMapAsFromFloats) {
 TEST(Embedder, QuantisedRowsEmbedCloseToFloatRows) {
     ruvllm::test::TempDir dir;
     ruvllm::Rng rng(8);
-    const ruvllm::SubwordEmbedder e(ruvllm::SubwordConfig{32, 3, 4, 100},
-                                    {"fix", "the", "bug"},
-                                    ruvllm::test::random_vec(rng, (3 + 100) * 32));
+    const ruvllm::SubwordBase e(ruvllm::SubwordConfig{32, 3, 4, 100},
+                                {"fix", "the", "bug"},
+                                ruvllm::test::random_vec(rng, (3 + 100) * 32));
     std::vector<float> ref(32), q(32);
     e.embed("fix the nasty bug", ref.data());
     for (ruvllm::TensorType t :
@@ -242,8 +242,7 @@ TEST(Embedder, QuantisedRowsEmbedCloseToFloatRows) {
         ruvllm::gguf::File f;
         ASSERT_TRUE(e.write_to(f, t));
         ASSERT_TRUE(ruvllm::gguf::write_file(f, dir / "q.gguf"));
-        ruvllm::Result<ruvllm::SubwordEmbedder> back =
-            ruvllm::SubwordEmbedder::load(dir / "q.gguf");
+        ruvllm::Result<ruvllm::SubwordBase> back = ruvllm::SubwordBase::load(dir / "q.gguf");
         ASSERT_TRUE(back) << back.error().message;
         back->embed("fix the nasty bug", q.data());
         double cos = 0;

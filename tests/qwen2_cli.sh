@@ -51,7 +51,7 @@ grep -q "blk.2.attn_q.weight.lora_a" "$tmp/out" || fail "adapter tensors"
 grep -q "blk.2.attn_q.weight" "$tmp/out" || fail "merged tensors"
 
 one_line_error "has no LoRA" "$bin" export -m "$tmp/frozen.gguf" --lora "$tmp/x.gguf"
-one_line_error "Qwen2 base, expected --lora FILE" "$bin" export -m "$tmp/lora.gguf" -o "$tmp/dir"
+one_line_error "qwen2 base, expected --lora FILE" "$bin" export -m "$tmp/lora.gguf" -o "$tmp/dir"
 one_line_error "--lora-layers 1 needs a Qwen2 --base" \
     "$bin" train --data "$train" --lora-layers 1 -o "$tmp/x.gguf"
 one_line_error "^ruvllm: --lora-layers 9, expected 0 to the base.s 3 layers$" "$bin" train --base "$tmp/qwen.gguf" --data "$train" \

@@ -74,7 +74,7 @@ TEST_F(Qwen2RouterTest, CacheEmbedsEachUniqueTextOnceAndGivesTheModelsEmbedding)
     const std::vector<std::string> texts = {"fix the bug", "write a test", "fix the bug", ""};
     std::vector<float> out(texts.size() * static_cast<size_t>(base->dim()));
     size_t calls = 0, last_done = 0, total = 0;
-    base->embed_all(texts, out.data(), [&](size_t d, size_t t) {
+    base->embed_batch(texts, out.data(), [&](size_t d, size_t t) {
         calls++;
         last_done = d;
         total = t;
@@ -92,7 +92,7 @@ TEST_F(Qwen2RouterTest, CacheEmbedsEachUniqueTextOnceAndGivesTheModelsEmbedding)
     EXPECT_EQ(std::vector<float>(out.begin() + 3 * D, out.end()), std::vector<float>(D, 0.0f))
         << "the empty text embeds to zeros";
     // A second pass embeds nothing new.
-    base->embed_all(texts, out.data(), [&](size_t, size_t) { calls++; });
+    base->embed_batch(texts, out.data(), [&](size_t, size_t) { calls++; });
     EXPECT_EQ(calls, 1u);
 }
 
@@ -180,9 +180,10 @@ TEST_F(Qwen2RouterTest, PoolingAndMaxTokensAreRecorded) {
     ASSERT_TRUE(m.save(router).ok());
     ruvllm::Result<RouterModel> back = RouterModel::load(router);
     ASSERT_TRUE(back.ok()) << back.error().message;
-    ASSERT_NE(back->qwen, nullptr);
-    EXPECT_EQ(back->qwen->options().pooling, ruvllm::Pooling::last);
-    EXPECT_EQ(back->qwen->options().max_tokens, 4);
+    const auto* q = dynamic_cast<const Qwen2Base*>(back->base.get());
+    ASSERT_NE(q, nullptr);
+    EXPECT_EQ(q->options().pooling, ruvllm::Pooling::last);
+    EXPECT_EQ(q->options().max_tokens, 4);
     std::vector<float> a(static_cast<size_t>(m.E)), b(a.size());
     m.embed("one two three four five six", a.data());
     back->embed("one two three four five six", b.data());
@@ -200,10 +201,10 @@ ruvllm::TrainConfig lora_config(int layers) {
     cfg.batch = 8;
     cfg.adam.lr = 5e-3f;
     cfg.warmup = 5;
-    cfg.lora_layers = layers;
-    cfg.lora_rank = 4;
-    cfg.lora_alpha = 8;
-    cfg.lora_lr = 5e-3f;
+    cfg.lora.layers = layers;
+    cfg.lora.rank = 4;
+    cfg.lora.alpha = 8;
+    cfg.lora.lr = 5e-3f;
     return cfg;
 }
 
@@ -220,8 +221,8 @@ TEST_F(Qwen2RouterTest, LoraOnTheTopLayersTrainsAndTheRouterFileCarriesIt) {
     // The LoRA adds capacity: the training loss ends lower than on the frozen base.
     EXPECT_LT(rl->history.back().loss, rf->history.back().loss);
     EXPECT_GE(ruvllm::evaluate(tuned, val).accuracy, 0.9);
-    ASSERT_NE(tuned.qwen->options().adapter, nullptr);
-    const ruvllm::LoraAdapter& ad = *tuned.qwen->options().adapter;
+    ASSERT_NE(tuned.base->lora(), nullptr);
+    const ruvllm::LoraAdapter& ad = *tuned.base->lora();
     EXPECT_EQ(ad.tensors.size(), 8u) << "q, k, v, output of the top 2 layers";
     EXPECT_EQ(ad.tensors[0].base_name, "blk.1.attn_q.weight");
     double bsum = 0;

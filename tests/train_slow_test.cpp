@@ -9,6 +9,7 @@
 #include <ruvllm/dataset/generator.h>
 #include <ruvllm/dataset/split.h>
 #include <ruvllm/embed/pretrain.h>
+#include <ruvllm/embed/subword.h>
 #include <ruvllm/router/evaluate.h>
 #include <ruvllm/train/train.h>
 
@@ -50,10 +51,11 @@ TEST(TrainGate, HeldOutTemplatesAreRoutedWell) {
     ruvllm::Result<ruvllm::gguf::File> base_file =
         ruvllm::pretrain(dir / "corpus.txt", dir.path(), pcfg, {}, nullptr);
     ASSERT_TRUE(base_file) << base_file.error().message;
-    ruvllm::Result<ruvllm::SubwordEmbedder> base = ruvllm::SubwordEmbedder::from_gguf(*base_file);
+    ruvllm::Result<ruvllm::SubwordBase> base = ruvllm::SubwordBase::from_gguf(*base_file);
     ASSERT_TRUE(base);
     ruvllm::Rng rng(42);
-    ruvllm::RouterModel m = ruvllm::RouterModel::init(std::move(*base), train_set.labels, 32, rng);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(
+        std::make_shared<const ruvllm::SubwordBase>(std::move(*base)), train_set.labels, 32, rng);
     ruvllm::TrainConfig cfg;
     cfg.dim = 32;
     cfg.epochs = 10;

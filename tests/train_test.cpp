@@ -3,6 +3,7 @@
 // train_slow_test.cpp.
 #include <gtest/gtest.h>
 
+#include <ruvllm/embed/subword.h>
 #include <ruvllm/router/evaluate.h>
 #include <ruvllm/train/train.h>
 
@@ -11,12 +12,20 @@
 
 namespace {
 
-ruvllm::SubwordEmbedder hashed_base(int D, uint64_t seed) {
+std::shared_ptr<const ruvllm::SubwordBase> hashed_base(int D, uint64_t seed) {
     // No vocabulary, 2,000 hashed n-gram rows: enough to separate a handful of phrasings.
     ruvllm::Rng rng(seed);
-    return ruvllm::SubwordEmbedder(ruvllm::SubwordConfig{D, 3, 4, 2000},
-                                   {},
-                                   ruvllm::test::random_vec(rng, static_cast<size_t>(2000) * D));
+    return std::make_shared<const ruvllm::SubwordBase>(
+        ruvllm::SubwordConfig{D, 3, 4, 2000},
+        std::vector<std::string>{},
+        ruvllm::test::random_vec(rng, static_cast<size_t>(2000) * D));
+}
+
+// The subword rows of a router on a subword base.
+const std::vector<float>& rows_of(const ruvllm::RouterModel& m) {
+    const auto* b = dynamic_cast<const ruvllm::SubwordBase*>(m.base.get());
+    EXPECT_NE(b, nullptr);
+    return b->rows();
 }
 
 ruvllm::LabeledSet tiny_set() {
@@ -155,7 +164,7 @@ TEST(RouterModel, SaveLoadRoundTripGivesTheSameScores) {
     EXPECT_EQ(back->info.size(), 1u);
     // A base model is not a router.
     ruvllm::gguf::File base;
-    ASSERT_TRUE(hashed_base(8, 1).write_to(base, ruvllm::TensorType::f32));
+    ASSERT_TRUE(hashed_base(8, 1)->write_to(base, ruvllm::TensorType::f32));
     base.set("ruvllm.kind", std::string("base"));
     ASSERT_TRUE(ruvllm::gguf::write_file(base, dir / "base.gguf"));
     ruvllm::Result<ruvllm::RouterModel> wrong = ruvllm::RouterModel::load(dir / "base.gguf");
@@ -184,7 +193,7 @@ TEST(Train, SameSeedSameModelBytes) {
         ruvllm::TrainConfig c = tiny_config();
         c.epochs = 5;
         ASSERT_TRUE(ruvllm::train(m, data, nullptr, c));
-        b = ruvllm::gguf::write(m.to_gguf(ruvllm::TensorType::f32));
+        b = ruvllm::gguf::write(*m.to_gguf(ruvllm::TensorType::f32));
     }
     EXPECT_EQ(bytes[0], bytes[1]);
 }
@@ -193,12 +202,12 @@ TEST(Train, FrozenEmbeddingsStayFrozen) {
     const ruvllm::LabeledSet data = tiny_set();
     ruvllm::Rng rng(6);
     ruvllm::RouterModel m = ruvllm::RouterModel::init(hashed_base(16, 5), data.labels, 8, rng);
-    const std::vector<float> before = m.base.rows();
+    const std::vector<float> before = rows_of(m);
     ruvllm::TrainConfig c = tiny_config();
     c.tune_embeddings = false;
     c.epochs = 3;
     ASSERT_TRUE(ruvllm::train(m, data, nullptr, c));
-    EXPECT_EQ(m.base.rows(), before);
+    EXPECT_EQ(rows_of(m), before);
 }
 
 TEST(Train, PatienceStopsEarlyAndKeepsTheBestEpoch) {

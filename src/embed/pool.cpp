@@ -6,7 +6,7 @@
 
 namespace ruvllm {
 
-TextRows text_rows(const SubwordEmbedder& base, std::string_view text) {
+TextRows text_rows(const SubwordBase& base, std::string_view text) {
     TextRows t;
     std::vector<std::string> words;
     tokenize_words(text, words);
@@ -43,7 +43,7 @@ void pool_forward(float* x, PoolActs& acts, const TextRows& t, const float* rows
             u[d] *= inv_n;
             norm += static_cast<double>(u[d]) * u[d];
         }
-        // The same arithmetic as SubwordEmbedder::embed, so both give identical floats.
+        // The same arithmetic as SubwordBase::embed, so both give identical floats.
         const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
         acts.uinv[static_cast<size_t>(k)] = inv;
         for (int d = 0; d < D; d++) {

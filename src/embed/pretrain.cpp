@@ -151,10 +151,9 @@ Result<gguf::File> pretrain(const fs::path& corpus,
         }
     }
     rep.vocabulary = words.size();
-    SubwordEmbedder base(
-        SubwordConfig{cfg.dim, cfg.minn, cfg.maxn, static_cast<uint32_t>(cfg.bucket)},
-        std::move(words),
-        std::move(rows));
+    SubwordBase base(SubwordConfig{cfg.dim, cfg.minn, cfg.maxn, static_cast<uint32_t>(cfg.bucket)},
+                     std::move(words),
+                     std::move(rows));
     gguf::File f;
     f.set("general.architecture", std::string("ruvllm"));
     f.set("general.name", std::string("ruvllm subword base"));

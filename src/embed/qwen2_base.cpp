@@ -1,4 +1,5 @@
-// qwen2_base.cpp: a Qwen2 GGUF as a router's base, with an embedding cache (qwen2_base.h).
+// qwen2_base.cpp: a Qwen2 GGUF as a router's base, with an embedding cache (qwen2_base.h);
+// its LoRA feed is in qwen2_feed.cpp.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -48,15 +49,6 @@ bool parse_pooling(std::string_view name, Pooling& out) {
 
 const char* pooling_name(Pooling p) {
     return p == Pooling::last ? "last" : "mean";
-}
-
-bool is_qwen2_gguf(const fs::path& path) {
-    Result<gguf::File> f = gguf::read_file(path);
-    if (!f) {
-        return false;
-    }
-    Result<std::string> arch = f->get<std::string>("general.architecture");
-    return arch && *arch == "qwen2";
 }
 
 namespace {
@@ -206,9 +198,9 @@ void Qwen2Base::prime(std::string_view text, const float* out) const {
     cache_->n++;
 }
 
-void Qwen2Base::embed_all(const std::vector<std::string>& texts,
-                          float* out,
-                          const std::function<void(size_t, size_t)>& progress) const {
+void Qwen2Base::embed_batch(const std::vector<std::string>& texts,
+                            float* out,
+                            const std::function<void(size_t, size_t)>& progress) const {
     const size_t D = static_cast<size_t>(dim());
     // The unique texts not cached yet: the progress total.
     std::unordered_map<std::string_view, bool> todo_set;
@@ -273,7 +265,7 @@ size_t Qwen2Base::cached() const {
     return cache_->n;
 }
 
-Status Qwen2Base::write_to(gguf::File& f) const {
+Status Qwen2Base::write_to(gguf::File& f, TensorType /*storage*/) const {
     f.set("ruvllm.base.kind", std::string("qwen2"));
     f.set("ruvllm.base.qwen2.path", path_.string());
     f.set("ruvllm.base.qwen2.bytes", bytes_);
@@ -285,6 +277,19 @@ Status Qwen2Base::write_to(gguf::File& f) const {
         return add_lora_tensors(f, *opts_.adapter, kLoraPrefix, TensorType::f32);
     }
     return ok();
+}
+
+std::string Qwen2Base::describe() const {
+    const Qwen2Config& c = model_->config();
+    return "Qwen2 base " + path_.string() + " (" + std::to_string(c.n_layer) + " layers, dim " +
+           std::to_string(c.n_embd) + ", " + pooling_name(opts_.pooling) + " pooling)";
+}
+
+Result<TensorType> Qwen2Base::storage_type(TensorType /*wanted*/) const {
+    return make_error(Errc::unsupported,
+                      "the router stands on a Qwen2 base (" + path_.string() +
+                          ") and has no subword rows to quantize; the base's own types are "
+                          "kept (quantize it with llama.cpp's llama-quantize)");
 }
 
 }  // namespace ruvllm

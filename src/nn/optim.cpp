@@ -1,4 +1,5 @@
 // optim.cpp: AdamW, lazy row AdamW, schedule and clipping (see optim.h).
+#include <algorithm>
 #include <cmath>
 
 #include <ruvllm/nn/optim.h>
@@ -92,6 +93,60 @@ float clip_factor(double norm, float max_norm) {
         return static_cast<float>(max_norm / norm);
     }
     return 1.0f;
+}
+
+double grad_norm2(const std::vector<ParamGroup>& groups) {
+    double s = 0;
+    for (const ParamGroup& g : groups) {
+        if (g.rows == nullptr) {
+            s += sum_squares(g.grads, g.n);
+        }
+    }
+    for (const ParamGroup& g : groups) {
+        if (g.rows != nullptr) {
+            for (const uint32_t r : *g.rows) {
+                s += sum_squares(g.grads + static_cast<size_t>(r) * g.row_dim, g.row_dim);
+            }
+        }
+    }
+    return s;
+}
+
+void scale_grads(const std::vector<ParamGroup>& groups, float f) {
+    for (const ParamGroup& g : groups) {
+        if (g.rows == nullptr) {
+            for (int64_t i = 0; i < g.n; i++) {
+                g.grads[i] *= f;
+            }
+            continue;
+        }
+        for (const uint32_t r : *g.rows) {
+            float* row = g.grads + static_cast<size_t>(r) * g.row_dim;
+            for (int d = 0; d < g.row_dim; d++) {
+                row[d] *= f;
+            }
+        }
+    }
+}
+
+void adamw_step(const std::vector<ParamGroup>& groups,
+                const AdamConfig& c,
+                int64_t t,
+                int64_t warmup,
+                int64_t total) {
+    for (const ParamGroup& g : groups) {
+        const float lr = lr_at(g.lr_peak, t - 1, warmup, total) * g.lr_scale;
+        if (g.rows == nullptr) {
+            adamw_update(g.params, g.grads, g.m, g.v, g.n, c, lr, t);
+            std::fill(g.grads, g.grads + g.n, 0.0f);
+            continue;
+        }
+        adamw_update_rows(g.params, g.grads, g.m, g.v, *g.rows, g.row_dim, c, lr, t);
+        for (const uint32_t r : *g.rows) {
+            float* row = g.grads + static_cast<size_t>(r) * g.row_dim;
+            std::fill(row, row + g.row_dim, 0.0f);
+        }
+    }
 }
 
 }  // namespace ruvllm

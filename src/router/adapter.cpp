@@ -106,7 +106,7 @@ Result<std::vector<Tensor>> decode(std::string_view in, const std::string& where
     return out;
 }
 
-Status same_base(const SubwordEmbedder& a, const SubwordEmbedder& b, const std::string& where) {
+Status same_base(const SubwordBase& a, const SubwordBase& b, const std::string& where) {
     const SubwordConfig& x = a.config();
     const SubwordConfig& y = b.config();
     if (x.dim != y.dim || x.minn != y.minn || x.maxn != y.maxn || x.bucket != y.bucket ||
@@ -123,10 +123,17 @@ Status same_base(const SubwordEmbedder& a, const SubwordEmbedder& b, const std::
 }  // namespace
 
 Result<AdapterSummary> export_adapter(const RouterModel& model,
-                                      const SubwordEmbedder& base,
+                                      const SubwordBase& base,
                                       const fs::path& dir,
                                       const std::string& ruvllm_path) {
-    Status s = same_base(model.base, base, "export");
+    const auto* trained = dynamic_cast<const SubwordBase*>(model.base.get());
+    if (trained == nullptr) {
+        return make_error(Errc::invalid_argument,
+                          "export: -o DIR exports a router on a subword base; this one stands on "
+                          "a " +
+                              std::string(model.base->kind()) + " base, expected --lora FILE");
+    }
+    Status s = same_base(*trained, base, "export");
     if (!s) {
         return s.error();
     }
@@ -147,7 +154,7 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
         tensors.push_back({"router.head.tier", {E, 3}, model.heads.tier});
         tensors.push_back({"router.head.quality", {E}, model.heads.quality});
     }
-    const std::vector<float>& tuned = model.base.rows();
+    const std::vector<float>& tuned = trained->rows();
     const std::vector<float>& orig = base.rows();
     Tensor index{"base.rows.index", {0}, {}};
     Tensor value{"base.rows.value", {D, 0}, {}};
@@ -233,7 +240,7 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
     return AdapterSummary{tensors.size(), changed, n_rows, bin.size()};
 }
 
-Result<RouterModel> merge_adapter(const SubwordEmbedder& base, const fs::path& adapter) {
+Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapter) {
     const fs::path bin = fs::is_directory(adapter) ? adapter / "adapter_weights.bin" : adapter;
     const fs::path meta_path = bin.parent_path() / "metadata.json";
     Result<std::string> bytes = read_file(bin);
@@ -253,7 +260,9 @@ Result<RouterModel> merge_adapter(const SubwordEmbedder& base, const fs::path& a
         !meta.contains("tau") || !meta["tau"].is_number()) {
         return make_error(Errc::format, meta_path.string() + ": expected JSON with labels and tau");
     }
-    RouterModel m{base, nullptr, 0, {}, {}, {}, {}, 0.07f, {}, {}, {}};
+    auto merged = std::make_shared<SubwordBase>(base);
+    RouterModel m;
+    m.base = merged;
     for (const auto& l : meta["labels"]) {
         if (!l.is_string()) {
             return make_error(Errc::format, meta_path.string() + ": labels must be strings");
@@ -335,7 +344,7 @@ Result<RouterModel> merge_adapter(const SubwordEmbedder& base, const fs::path& a
                               "do not match");
     }
     if (index != nullptr) {
-        std::vector<float>& rows = m.base.mutable_rows();
+        std::vector<float>& rows = merged->mutable_rows();
         const size_t n_rows = rows.size() / D;
         for (size_t i = 0; i < index->data.size(); i++) {
             const float f = index->data[i];

@@ -40,40 +40,17 @@ void init_head(RouterModel& m, Rng& rng) {
 
 }  // namespace
 
-RouterModel RouterModel::init(SubwordEmbedder base,
+RouterModel RouterModel::init(std::shared_ptr<const Base> base,
                               std::vector<std::string> labels,
                               int E,
                               Rng& rng) {
-    RouterModel m{std::move(base), nullptr, E, {}, {}, {}, std::move(labels), 0.07f, {}, {}, {}};
+    RUVLLM_ASSERT(base != nullptr);
+    RouterModel m;
+    m.base = std::move(base);
+    m.E = E;
+    m.labels = std::move(labels);
     init_head(m, rng);
     return m;
-}
-
-RouterModel RouterModel::init(std::shared_ptr<const Qwen2Base> base,
-                              std::vector<std::string> labels,
-                              int E,
-                              Rng& rng) {
-    RouterModel m{SubwordEmbedder(SubwordConfig{}, {}, {}),
-                  std::move(base),
-                  E,
-                  {},
-                  {},
-                  {},
-                  std::move(labels),
-                  0.07f,
-                  {},
-                  {},
-                  {}};
-    init_head(m, rng);
-    return m;
-}
-
-void RouterModel::base_embed(std::string_view text, float* x) const {
-    if (qwen) {
-        qwen->embed(text, x);
-    } else {
-        base.embed(text, x);
-    }
 }
 
 void RouterModel::embed(std::string_view text, float* z) const {
@@ -82,7 +59,7 @@ void RouterModel::embed(std::string_view text, float* z) const {
     thread_local std::vector<float> x, h;
     x.resize(static_cast<size_t>(D));
     h.resize(static_cast<size_t>(E));
-    base_embed(text, x.data());
+    base->embed(text, x.data());
     linear_forward(h.data(), x.data(), w.data(), b.data(), 1, D, E);
     float r = 0;
     l2norm_forward(z, &r, h.data(), 1, E);
@@ -122,7 +99,7 @@ int RouterModel::label_index(std::string_view label) const {
     return -1;
 }
 
-gguf::File RouterModel::to_gguf(TensorType base_type) const {
+Result<gguf::File> RouterModel::to_gguf(TensorType storage) const {
     gguf::File f;
     f.set("general.architecture", std::string("ruvllm"));
     f.set("general.name", std::string("ruvllm router"));
@@ -136,20 +113,33 @@ gguf::File RouterModel::to_gguf(TensorType base_type) const {
     if (!keywords.empty()) {
         keywords.write_to(f);
     }
-    RUVLLM_ASSERT(heads.write_to(f).ok());
-    const Status s = qwen ? qwen->write_to(f) : base.write_to(f, base_type);
-    RUVLLM_ASSERT(s.ok());
     const auto D64 = static_cast<uint64_t>(D());
     const auto E64 = static_cast<uint64_t>(E);
-    RUVLLM_ASSERT(f.add_tensor("router.proj.weight", {D64, E64}, w).ok());
-    RUVLLM_ASSERT(f.add_tensor("router.proj.bias", {E64}, b).ok());
-    RUVLLM_ASSERT(
-        f.add_tensor("router.prototypes", {E64, static_cast<uint64_t>(A())}, protos).ok());
+    Status s = heads.write_to(f);
+    if (s) {
+        s = base->write_to(f, storage);
+    }
+    if (s) {
+        s = f.add_tensor("router.proj.weight", {D64, E64}, w);
+    }
+    if (s) {
+        s = f.add_tensor("router.proj.bias", {E64}, b);
+    }
+    if (s) {
+        s = f.add_tensor("router.prototypes", {E64, static_cast<uint64_t>(A())}, protos);
+    }
+    if (!s) {
+        return s.error();
+    }
     return f;
 }
 
-Status RouterModel::save(const std::filesystem::path& path, TensorType base_type) const {
-    return gguf::write_file(to_gguf(base_type), path);
+Status RouterModel::save(const std::filesystem::path& path, TensorType storage) const {
+    Result<gguf::File> f = to_gguf(storage);
+    if (!f) {
+        return make_error(f.error().code, path.string() + ": " + f.error().message);
+    }
+    return gguf::write_file(*f, path);
 }
 
 Result<RouterModel> RouterModel::from_gguf(const gguf::File& f, const std::filesystem::path& path) {
@@ -159,18 +149,7 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f, const std::files
                           "gguf: not a ruvllm router model (ruvllm.kind is '" +
                               (kind ? *kind : std::string("absent")) + "'), expected 'router'");
     }
-    std::shared_ptr<const Qwen2Base> qwen;
-    Result<std::string> base_kind = f.get<std::string>("ruvllm.base.kind");
-    if (base_kind && *base_kind == "qwen2") {
-        Result<Qwen2Base> q = Qwen2Base::from_router(f, path);
-        if (!q) {
-            return q.error();
-        }
-        qwen = std::make_shared<const Qwen2Base>(std::move(*q));
-    }
-    Result<SubwordEmbedder> base =
-        qwen ? Result<SubwordEmbedder>(SubwordEmbedder(SubwordConfig{}, {}, {}))
-             : SubwordEmbedder::from_gguf(f);
+    Result<std::shared_ptr<const Base>> base = open_base(f, path);
     if (!base) {
         return base.error();
     }
@@ -183,17 +162,11 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f, const std::files
             Errc::format,
             !labels ? labels.error().message : (!E ? E.error().message : tau.error().message));
     }
-    RouterModel m{std::move(*base),
-                  std::move(qwen),
-                  static_cast<int>(*E),
-                  {},
-                  {},
-                  {},
-                  std::move(*labels),
-                  *tau,
-                  {},
-                  {},
-                  {}};
+    RouterModel m;
+    m.base = std::move(*base);
+    m.E = static_cast<int>(*E);
+    m.labels = std::move(*labels);
+    m.tau = *tau;
     const auto D = static_cast<uint64_t>(m.D());
     const auto E64 = static_cast<uint64_t>(m.E);
 

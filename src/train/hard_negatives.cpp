@@ -243,7 +243,7 @@ ParsedLine parse_reply_line(std::string_view text) {
 
 Result<HardNegativeFilter> HardNegativeFilter::create(const std::vector<std::string>& train_texts,
                                                       const std::vector<std::string>& test_texts,
-                                                      const Embedder* embedder,
+                                                      const Base* embedder,
                                                       HardNegativeFilterConfig cfg) {
     if (!(cfg.near_duplicate > 0.0f && cfg.near_duplicate <= 1.0f)) {
         return make_error(Errc::invalid_argument,

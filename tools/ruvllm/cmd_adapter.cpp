@@ -53,18 +53,12 @@ CLI::App* add_export(CLI::App& app, ExportOptions& opt) {
 namespace {
 
 Status export_lora(const RouterModel& m, const ExportOptions& opt) {
-    if (!m.qwen) {
-        return make_error(Errc::invalid_argument,
-                          opt.model +
-                              ": --lora needs a router on a Qwen2 base, this one stands on the "
-                              "subword base (use -o DIR)");
-    }
-    const std::shared_ptr<const LoraAdapter>& ad = m.qwen->options().adapter;
+    const std::shared_ptr<const LoraAdapter> ad = m.base->lora();
     if (!ad) {
         return make_error(Errc::invalid_argument,
-                          opt.model +
-                              ": the router has no LoRA (it was trained on a frozen base, "
-                              "--lora-layers 0), expected one");
+                          opt.model + ": the router has no LoRA (its base: " + m.base->describe() +
+                              "), expected one: train --lora-layers K on a Qwen2 base makes it "
+                              "(a router on a subword base exports with -o DIR)");
     }
     Status s =
         write_lora_gguf(opt.lora, *ad, opt.lora_type == "f16" ? TensorType::f16 : TensorType::f32);
@@ -72,12 +66,12 @@ Status export_lora(const RouterModel& m, const ExportOptions& opt) {
         return s;
     }
     std::fprintf(stderr,
-                 "export: LoRA of %s (%zu tensors, rank %d, alpha %g, base %s) -> %s\n",
+                 "export: LoRA of %s (%zu tensors, rank %d, alpha %g; %s) -> %s\n",
                  opt.model.c_str(),
                  ad->tensors.size(),
                  ad->tensors.empty() ? 0 : ad->tensors[0].rank,
                  static_cast<double>(ad->alpha),
-                 m.qwen->path().string().c_str(),
+                 m.base->describe().c_str(),
                  opt.lora.c_str());
     return ok();
 }
@@ -100,19 +94,13 @@ Status run_export(const ExportOptions& opt) {
             return s;
         }
     }
-    if (m->qwen) {
-        return make_error(Errc::invalid_argument,
-                          opt.model +
-                              ": -o DIR exports a router on a subword base; this one stands on "
-                              "a Qwen2 base, expected --lora FILE");
-    }
-    Result<SubwordEmbedder> base = SubwordEmbedder::load(base_or_default(opt.base));
+    Result<SubwordBase> base = SubwordBase::load(base_or_default(opt.base));
     if (!base) {
         return base.error();
     }
     Result<AdapterSummary> s = export_adapter(*m, *base, opt.out, self_path());
     if (!s) {
-        return s.error();
+        return make_error(s.error().code, opt.model + ": " + s.error().message);
     }
     std::fprintf(stderr,
                  "export: %zu tensors, %zu of %zu subword rows changed, %.2f MiB -> %s/"
@@ -146,7 +134,7 @@ Status run_merge(const MergeOptions& opt) {
     if (fs::is_regular_file(opt.adapter) && fs::path(opt.adapter).extension() == ".gguf") {
         return run_lora_merge(LoraMergeOptions{opt.adapter, opt.base, opt.out, 1.0f});
     }
-    Result<SubwordEmbedder> base = SubwordEmbedder::load(opt.base);
+    Result<SubwordBase> base = SubwordBase::load(opt.base);
     if (!base) {
         return base.error();
     }

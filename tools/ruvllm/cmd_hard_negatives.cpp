@@ -9,7 +9,7 @@
 
 #include <ruvllm/core/io.h>
 #include <ruvllm/dataset/library.h>
-#include <ruvllm/embed/embedder.h>
+#include <ruvllm/embed/subword.h>
 #include <ruvllm/llm/llm.h>
 #include <ruvllm/train/hard_negatives.h>
 #include <ruvllm/train/train.h>
@@ -245,9 +245,9 @@ Status run_hard_negatives(const HardNegativesOptions& opt) {
     if (!test) {
         return test.error();
     }
-    std::optional<SubwordEmbedder> embedder;
+    std::optional<SubwordBase> embedder;
     if (!opt.model.empty()) {
-        Result<SubwordEmbedder> e = SubwordEmbedder::load(opt.model);
+        Result<SubwordBase> e = SubwordBase::load(opt.model);
         if (!e) {
             return e.error();
         }

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include <ruvllm/embed/qwen2_base.h>
+#include <ruvllm/embed/base.h>
 #include <ruvllm/pipeline/pipeline.h>
 
 #include "cli.h"
@@ -57,7 +57,10 @@ Status run_pipeline(const PipelineOptions& opt) {
     const std::string router = (out / "router.gguf").string();
     const std::string router_grpo = (out / "router-grpo.gguf").string();
     const std::string final_model = c.grpo.enabled ? router_grpo : router;
-    const bool qwen_base = !c.train.base.empty() && is_qwen2_gguf(c.train.base);
+    Result<gguf::File> base_file = c.train.base.empty()
+                                       ? Result<gguf::File>(make_error(Errc::io, ""))
+                                       : gguf::read_file(c.train.base);
+    const bool qwen_base = base_file && base_kind(*base_file) == "qwen2";
 
     struct Stage {
         const char* name;

@@ -35,30 +35,20 @@ Status run_quantize(const QuantizeOptions& opt) {
     if (!m) {
         return m.error();
     }
-    if (m->qwen) {
-        return make_error(Errc::invalid_argument,
-                          opt.model + ": the router stands on a Qwen2 base (" +
-                              m->qwen->path().string() +
-                              ") and has no subword rows to quantize; the base's own types are "
-                              "kept (quantize it with llama.cpp's llama-quantize)");
+    // The base says which type its stored rows can take (K types fall back as llama.cpp's
+    // quantiser does), or that it stores none.
+    Result<TensorType> fits = m->base->storage_type(type);
+    if (!fits) {
+        return make_error(fits.error().code, opt.model + ": " + fits.error().message);
     }
-    // Rows must hold whole blocks: K types fall back as llama.cpp does, then to F16.
-    auto fits = [&](TensorType t) {
-        return m->D() % static_cast<int>(quant::type_info(t).block) == 0;
-    };
-    if (!fits(type)) {
-        const quant::TypeInfo info = quant::type_info(type);
-        TensorType fallback = type == TensorType::q6_k ? TensorType::q8_0 : TensorType::q5_0;
-        if (info.block == 32 || !fits(fallback)) {
-            fallback = TensorType::f16;
-        }
+    if (*fits != type) {
         std::fprintf(stderr,
                      "quantize: rows of %d are not a multiple of %u for %s; using %s\n",
                      m->D(),
-                     info.block,
-                     std::string(info.name).c_str(),
-                     std::string(quant::type_info(fallback).name).c_str());
-        type = fallback;
+                     quant::type_info(type).block,
+                     std::string(quant::type_info(type).name).c_str(),
+                     std::string(quant::type_info(*fits).name).c_str());
+        type = *fits;
     }
     Status s = m->save(opt.out, type);
     if (!s) {

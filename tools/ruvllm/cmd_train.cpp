@@ -7,8 +7,8 @@
 
 #include <ruvllm/core/io.h>
 #include <ruvllm/dataset/library.h>
+#include <ruvllm/embed/base.h>
 #include <ruvllm/embed/pretrain.h>
-#include <ruvllm/embed/qwen2_base.h>
 #include <ruvllm/formats/gguf.h>
 #include <ruvllm/router/calibrate.h>
 #include <ruvllm/router/evaluate.h>
@@ -155,7 +155,7 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
 
 namespace {
 
-Result<SubwordEmbedder> default_base(bool quiet) {
+Result<std::shared_ptr<const Base>> default_base(bool quiet) {
     const fs::path cache = default_cache_dir();
     const fs::path path = default_base_path();
     std::error_code ec;
@@ -182,7 +182,7 @@ Result<SubwordEmbedder> default_base(bool quiet) {
             return s.error();
         }
     }
-    return SubwordEmbedder::load(path);
+    return open_base(path);
 }
 
 nlohmann::ordered_json metrics_json(const Metrics& m, const std::vector<std::string>& labels) {
@@ -240,62 +240,23 @@ Status run_train(const TrainOptions& opt) {
         }
         *dst = std::move(*part);
     }
-    bool qwen = false;  // the base is a Qwen2 GGUF (else our subword base)
-    if (!opt.base.empty()) {
-        // Name what the file is when it is neither of the two bases.
-        Result<gguf::File> bf = gguf::read_file(opt.base);
-        if (!bf) {
-            return bf.error();
-        }
-        Result<std::string> arch = bf->get<std::string>("general.architecture");
-        Result<std::string> type = bf->get<std::string>("general.type");
-        if (type && *type == "adapter") {
-            return make_error(Errc::invalid_argument,
-                              opt.base +
-                                  ": is a LoRA adapter, expected a base model (a ruvllm base or a "
-                                  "qwen2 GGUF)");
-        }
-        if (arch && *arch != "ruvllm" && *arch != "qwen2") {
-            return make_error(Errc::unsupported,
-                              opt.base + ": general.architecture '" + *arch +
-                                  "' is not supported as a base, expected 'qwen2' or a ruvllm "
-                                  "base");
-        }
-        qwen = arch && *arch == "qwen2";
+    if (opt.base.empty() && opt.lora_layers > 0) {
+        return make_error(Errc::invalid_argument,
+                          "--lora-layers " + std::to_string(opt.lora_layers) +
+                              " needs a Qwen2 --base, expected a qwen2 GGUF (got the default "
+                              "subword base)");
     }
-    std::shared_ptr<const Qwen2Base> qbase;
-    if (qwen) {
-        Qwen2BaseOptions qo;
-        parse_pooling(opt.pooling, qo.pooling);
-        qo.max_tokens = opt.max_tokens;
-        qo.n_threads = opt.threads;
-        qo.cache_entries = size_t{1} << 24;  // every text of the run
-        Result<Qwen2Base> q = Qwen2Base::open(opt.base, qo);
-        if (!q) {
-            return q.error();
-        }
-        qbase = std::make_shared<const Qwen2Base>(std::move(*q));
-        const int layers = qbase->model().config().n_layer;
-        if (opt.lora_layers > layers) {
-            return make_error(Errc::invalid_argument,
-                              "--lora-layers " + std::to_string(opt.lora_layers) +
-                                  ", expected 0 to the base's " + std::to_string(layers) +
-                                  " layers");
-        }
-    } else if (opt.lora_layers > 0) {
-        return make_error(
-            Errc::invalid_argument,
-            "--lora-layers " + std::to_string(opt.lora_layers) +
-                " needs a Qwen2 --base, expected a qwen2 GGUF (got " +
-                (opt.base.empty() ? std::string("the default subword base") : opt.base) + ")");
-    }
-    Result<SubwordEmbedder> base =
-        qwen               ? Result<SubwordEmbedder>(SubwordEmbedder(SubwordConfig{}, {}, {}))
-        : opt.base.empty() ? default_base(opt.quiet)
-                           : SubwordEmbedder::load(opt.base);
+    BaseOptions bo;
+    bo.pooling = opt.pooling;
+    bo.max_tokens = opt.max_tokens;
+    bo.n_threads = opt.threads;
+    bo.cache_entries = size_t{1} << 24;  // every text of the run
+    Result<std::shared_ptr<const Base>> base =
+        opt.base.empty() ? default_base(opt.quiet) : open_base(opt.base, bo);
     if (!base) {
         return base.error();
     }
+    const bool qwen = (*base)->kind() == "qwen2";
     TrainConfig cfg;
     cfg.dim = opt.dim;
     cfg.epochs = opt.epochs;
@@ -319,13 +280,12 @@ Status run_train(const TrainOptions& opt) {
                           "--dim " + std::to_string(cfg.dim) + ", expected 2 to 4096");
     }
     Rng rng(cfg.seed);
-    cfg.lora_layers = opt.lora_layers;
-    cfg.lora_rank = opt.lora_rank;
-    cfg.lora_alpha = opt.lora_alpha;
-    cfg.lora_lr = opt.lora_lr;
-    cfg.lora_ffn = opt.lora_ffn;
-    RouterModel model = qwen ? RouterModel::init(qbase, train_set.labels, cfg.dim, rng)
-                             : RouterModel::init(std::move(*base), train_set.labels, cfg.dim, rng);
+    cfg.lora.layers = opt.lora_layers;
+    cfg.lora.rank = opt.lora_rank;
+    cfg.lora.alpha = opt.lora_alpha;
+    cfg.lora.lr = opt.lora_lr;
+    cfg.lora.ffn = opt.lora_ffn;
+    RouterModel model = RouterModel::init(*base, train_set.labels, cfg.dim, rng);
     model.tau = cfg.tau;
     int start_epoch = 0;
     if (!opt.resume.empty()) {
@@ -361,34 +321,20 @@ Status run_train(const TrainOptions& opt) {
     }
     const std::string ck_dir =
         opt.checkpoint_dir.empty() ? opt.out + ".checkpoints" : opt.checkpoint_dir;
-    if (!opt.quiet && qwen) {
-        const Qwen2Config& qc = qbase->model().config();
+    if (!opt.quiet) {
         std::fprintf(stderr,
-                     "train: %zu examples, %zu labels, %zu skipped; Qwen2 base %s (%d layers, "
-                     "dim %d, %s pooling), %s; %d epochs of batch %d\n",
+                     "train: %zu examples, %zu labels, %zu skipped; %s, %s; %d epochs of batch "
+                     "%d\n",
                      train_set.rows.size(),
                      train_set.labels.size(),
                      skipped_total,
-                     opt.base.c_str(),
-                     qc.n_layer,
-                     qc.n_embd,
-                     opt.pooling.c_str(),
+                     model.base->describe().c_str(),
                      opt.lora_layers > 0
                          ? ("LoRA rank " + std::to_string(opt.lora_rank) + " on the top " +
                             std::to_string(opt.lora_layers) + " layers")
                                .c_str()
-                         : "frozen",
-                     cfg.epochs,
-                     cfg.batch);
-    } else if (!opt.quiet) {
-        std::fprintf(stderr,
-                     "train: %zu examples, %zu labels, %zu skipped; base dim %d, vocabulary %zu; "
-                     "%d epochs of batch %d\n",
-                     train_set.rows.size(),
-                     train_set.labels.size(),
-                     skipped_total,
-                     model.D(),
-                     model.base.words().size(),
+                     : qwen || opt.no_tune_embeddings ? "frozen"
+                                                      : "rows fine-tuned",
                      cfg.epochs,
                      cfg.batch);
     }
@@ -552,11 +498,11 @@ Status run_train(const TrainOptions& opt) {
         {"ruvllm.train.best_epoch", static_cast<uint32_t>(res->best_epoch)},
     };
     if (qwen) {
-        model.info.emplace_back("ruvllm.train.lora_layers", static_cast<uint32_t>(cfg.lora_layers));
-        if (cfg.lora_layers > 0) {
-            model.info.emplace_back("ruvllm.train.lora_rank", static_cast<uint32_t>(cfg.lora_rank));
-            model.info.emplace_back("ruvllm.train.lora_lr", cfg.lora_lr);
-            model.info.emplace_back("ruvllm.train.lora_ffn", cfg.lora_ffn);
+        model.info.emplace_back("ruvllm.train.lora_layers", static_cast<uint32_t>(cfg.lora.layers));
+        if (cfg.lora.layers > 0) {
+            model.info.emplace_back("ruvllm.train.lora_rank", static_cast<uint32_t>(cfg.lora.rank));
+            model.info.emplace_back("ruvllm.train.lora_lr", cfg.lora.lr);
+            model.info.emplace_back("ruvllm.train.lora_ffn", cfg.lora.ffn);
         }
     }
     if (ece_after >= 0) {

@@ -1,6 +1,6 @@
 // ruvllm/embed/pool.h: subword mean pooling with gradients into the embedding rows, so training can
 // fine-tune the base's rows (sparse updates). pool_forward computes exactly what
-// SubwordEmbedder::embed computes (tested): x = normalise(mean_k normalise(mean_{r in word k}
+// SubwordBase::embed computes (tested): x = normalise(mean_k normalise(mean_{r in word k}
 // rows[r])). Shape letters: D embedding dim, K words of the text.
 #pragma once
 
@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include <ruvllm/embed/embedder.h>
+#include <ruvllm/embed/subword.h>
 
 namespace ruvllm {
 
@@ -21,7 +21,7 @@ struct TextRows {
 };
 
 // Tokenises `text` and looks up every word's rows (words with no rows are dropped).
-TextRows text_rows(const SubwordEmbedder& base, std::string_view text);
+TextRows text_rows(const SubwordBase& base, std::string_view text);
 
 struct PoolActs {
     std::vector<float> uhat;  // (K, D) normalised word vectors

@@ -1,4 +1,4 @@
-// ruvllm/embed/pretrain.h: pretraining the default base embedding (embedder.h) on software text.
+// ruvllm/embed/pretrain.h: pretraining the default base embedding (subword.h) on software text.
 //
 // The corpus is any UTF-8 text file; Debian's package-description index ("Translation-en",
 // lines "Package:", "Description-md5:", "Description-en: ..." and indented continuations) is
@@ -17,7 +17,7 @@
 #include <string>
 
 #include <ruvllm/core/error.h>
-#include <ruvllm/embed/embedder.h>
+#include <ruvllm/embed/subword.h>
 #include <ruvllm/formats/gguf.h>
 
 namespace ruvllm {

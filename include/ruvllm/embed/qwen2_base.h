@@ -1,6 +1,6 @@
-// ruvllm/embed/qwen2_base.h: a Qwen2 GGUF (qwen2.h) as the base of a router (issue #7): the
-// transformer a router stands on when `ruvllm train --base model.gguf` is given a Qwen2-family
-// model instead of our subword base.
+// ruvllm/embed/qwen2_base.h: a Qwen2 GGUF (transformer/qwen2.h) as the base of a router
+// (base.h; issue #7): the transformer a router stands on when `ruvllm train --base model.gguf`
+// is given a Qwen2-family model instead of our subword base.
 //
 // The router file does not copy the transformer (hundreds of MB); it records where it is and
 // how to check it is the same file, plus what training changed (a LoRA on its top layers):
@@ -20,6 +20,11 @@
 // Qwen2BaseOptions::cache_entries: a frozen base embeds each unique text once per process,
 // however many epochs and evaluations ask.
 //
+// Training (make_feed): frozen, the fixed feed (feed.h) over the cache; with FeedSpec::lora.layers
+// K > 0, the LoRA feed (qwen2_feed.cpp): the frozen L - K layers run once per unique text and
+// their residual stream is kept; the top K layers with their LoRA (transformer/qwen2_lora.h)
+// run every step. A router that already has a LoRA (resume) continues from it.
+//
 // Usage:
 //   Result<Qwen2Base> b = Qwen2Base::open("qwen2.5-0.5b-q4_k_m.gguf", {.pooling = Pooling::mean});
 //   std::vector<float> v(b->dim());
@@ -37,7 +42,7 @@
 #include <vector>
 
 #include <ruvllm/core/error.h>
-#include <ruvllm/embed/embedder.h>
+#include <ruvllm/embed/base.h>
 #include <ruvllm/formats/gguf.h>
 #include <ruvllm/transformer/lora.h>
 #include <ruvllm/transformer/qwen2.h>
@@ -58,10 +63,7 @@ struct Qwen2BaseOptions {
 bool parse_pooling(std::string_view name, Pooling& out);
 const char* pooling_name(Pooling p);
 
-// True when `path` is a GGUF whose general.architecture is "qwen2" (reads the header only).
-bool is_qwen2_gguf(const std::filesystem::path& path);
-
-class Qwen2Base : public Embedder {
+class Qwen2Base : public Base {
 public:
     static Result<Qwen2Base> open(const std::filesystem::path& path,
                                   const Qwen2BaseOptions& options = {});
@@ -70,6 +72,8 @@ public:
                                          const std::filesystem::path& router_path,
                                          int n_threads = 2);
 
+    std::string_view kind() const override { return "qwen2"; }
+
     int dim() const override { return model_->dim(); }
 
     // The pooled, L2-normalised embedding; cached by text. Thread-safe.
@@ -77,9 +81,23 @@ public:
     // Embeds texts[i] into out + i * dim(), each unique text once, the new ones packed into
     // passes (Qwen2Model::embed_many); `progress(done, total)` is called after every group of
     // newly embedded texts (total = unique texts not yet cached).
-    void embed_all(const std::vector<std::string>& texts,
-                   float* out,
-                   const std::function<void(size_t, size_t)>& progress = {}) const;
+    void embed_batch(const std::vector<std::string>& texts,
+                     float* out,
+                     const std::function<void(size_t, size_t)>& progress = {}) const override;
+
+    // "Qwen2 base /abs/path.gguf (24 layers, dim 896, mean pooling)".
+    std::string describe() const override;
+
+    // Errc::unsupported: the router names this base, it stores no rows to quantize.
+    Result<TensorType> storage_type(TensorType wanted) const override;
+
+    std::shared_ptr<const LoraAdapter> lora() const override { return opts_.adapter; }
+
+    // Frozen: the fixed feed. spec.lora.layers > 0: the LoRA feed (Errc::invalid_argument for
+    // more layers than the model has, or a router LoRA that does not match the spec).
+    Result<std::unique_ptr<BaseFeed>> make_feed(const std::shared_ptr<const Base>& self,
+                                                const FeedSpec& spec,
+                                                Rng& rng) const override;
 
     const Qwen2Model& model() const { return *model_; }
 
@@ -90,8 +108,9 @@ public:
     // The same base with `adapter` (or none) applied: a new model, an empty cache.
     Result<Qwen2Base> with_adapter(std::shared_ptr<const LoraAdapter> adapter) const;
 
-    // Adds the keys and LoRA tensors above to a router file.
-    Status write_to(gguf::File& f) const;
+    // Adds the keys and LoRA tensors above to a router file (`storage` is not used: the
+    // transformer stays where it is, the LoRA is F32).
+    Status write_to(gguf::File& f, TensorType storage) const override;
 
     // Puts `text`'s embedding v (dim()) into the cache unless it is there: the LoRA trainer
     // hands over what it computed for its texts with the final adapter.

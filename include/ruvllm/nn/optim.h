@@ -1,5 +1,7 @@
 // ruvllm/nn/optim.h: AdamW (Loshchilov & Hutter), its sparse-row variant, the learning-rate
-// schedule and global-norm gradient clipping. Pure functions over flat float arrays.
+// schedule and global-norm gradient clipping. Pure functions over flat float arrays, and
+// parameter groups: the blocks of parameters one training step clips and updates together
+// (the router's head, and whatever its base trains: subword rows, a LoRA).
 #pragma once
 
 #include <cstdint>
@@ -45,5 +47,35 @@ double sum_squares(const float* g, int64_t n);
 
 // Scales g by max_norm / norm when norm > max_norm; returns the factor applied (1 if none).
 float clip_factor(double norm, float max_norm);
+
+// A block of parameters with its gradients and AdamW moments (all of the same layout), updated
+// at learning rate lr_at(lr_peak, ...) * lr_scale. Dense: n values. Sparse: a (n_rows, row_dim)
+// table of which only `rows` (sorted, each once) have a gradient this step.
+struct ParamGroup {
+    float* params = nullptr;
+    float* grads = nullptr;
+    float* m = nullptr;
+    float* v = nullptr;
+    int64_t n = 0;                                // dense: values
+    const std::vector<uint32_t>* rows = nullptr;  // sparse: the rows with a gradient
+    int row_dim = 0;
+    float lr_peak = 0;
+    float lr_scale = 1;
+};
+
+// Sum of squares of every gradient: the dense groups in order, then the sparse ones.
+double grad_norm2(const std::vector<ParamGroup>& groups);
+
+// Multiplies every gradient by f.
+void scale_grads(const std::vector<ParamGroup>& groups, float f);
+
+// One AdamW step of every group at step t (1-based); `step` is t - 1 for the schedule:
+// lr = lr_at(g.lr_peak, t - 1, warmup, total) * g.lr_scale. Then zeroes the gradients (sparse
+// groups: their rows only).
+void adamw_step(const std::vector<ParamGroup>& groups,
+                const AdamConfig& c,
+                int64_t t,
+                int64_t warmup,
+                int64_t total);
 
 }  // namespace ruvllm

@@ -23,7 +23,7 @@
 #include <filesystem>
 
 #include <ruvllm/core/error.h>
-#include <ruvllm/embed/embedder.h>
+#include <ruvllm/embed/subword.h>
 #include <ruvllm/router/model.h>
 
 namespace ruvllm {
@@ -36,13 +36,12 @@ struct AdapterSummary {
 // Writes the adapter of `model` over `base` (which must be the base it was trained from:
 // same dim, n-gram settings and vocabulary) into `dir`. `ruvllm_path` goes into the script.
 Result<AdapterSummary> export_adapter(const RouterModel& model,
-                                      const SubwordEmbedder& base,
+                                      const SubwordBase& base,
                                       const std::filesystem::path& dir,
                                       const std::string& ruvllm_path);
 
 // Rebuilds the router from `base` and an adapter directory (or its adapter_weights.bin).
 // Errc::format for a corrupt or mismatched adapter.
-Result<RouterModel> merge_adapter(const SubwordEmbedder& base,
-                                  const std::filesystem::path& adapter);
+Result<RouterModel> merge_adapter(const SubwordBase& base, const std::filesystem::path& adapter);
 
 }  // namespace ruvllm

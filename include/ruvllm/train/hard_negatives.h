@@ -54,7 +54,7 @@
 #include <vector>
 
 #include <ruvllm/core/error.h>
-#include <ruvllm/embed/embedder.h>
+#include <ruvllm/embed/base.h>
 #include <ruvllm/llm/llm.h>
 #include <ruvllm/train/triplets.h>
 
@@ -124,7 +124,7 @@ public:
     // when near_duplicate is outside (0, 1] or max_task_bytes is 0.
     static Result<HardNegativeFilter> create(const std::vector<std::string>& train_texts,
                                              const std::vector<std::string>& test_texts,
-                                             const Embedder* embedder,
+                                             const Base* embedder,
                                              HardNegativeFilterConfig cfg);
 
     // Checks `line` against the rules for `pair`. Accepted: returns true, fills `out` and
@@ -144,7 +144,7 @@ private:
     HardNegativeFilterConfig cfg_;
     // Lookup only: iteration order never reaches the output.
     std::unordered_set<std::string> train_, test_, accepted_;
-    const Embedder* embedder_ = nullptr;
+    const Base* embedder_ = nullptr;
     std::vector<float> rows_;  // (n, dim) unit rows of the embedded train + test texts
     size_t n_rows_ = 0;
 };

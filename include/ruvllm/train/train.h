@@ -8,10 +8,16 @@
 //               hard_ratio) or a random other label
 //   w_nce     * InfoNCE between each anchor and a positive text of the same template (or label),
 //               in-batch negatives that share the anchor's label MASKED out
-// Trainable: the projection W, b, the prototypes, and (tune_embeddings, subword base only) the
-// base's rows, with
-// AdamW (lazy for rows), linear warm-up then linear decay, global-norm clipping. Single-
-// threaded and deterministic: the same data, config and seed give the same model bytes.
+// Trainable: the projection W, b, the prototypes, and whatever the base trains through its
+// feed (embed/feed.h: a subword base's rows when tune_embeddings, a Qwen2 base's LoRA when
+// lora.layers > 0; other bases stay frozen), all with AdamW (lazy for rows), linear warm-up
+// then linear decay, and one global-norm clip. train() does not know the base's kind: it reads
+// base embeddings from the feed, hands their gradients back, and steps the feed's parameter
+// groups with the head's. Single-threaded (but for a transformer's own thread team) and
+// deterministic: the same data, config and seed give the same model bytes.
+//
+// The whole recipe around it (base, data, calibration, heads, GRPO, keyword stage, provenance
+// keys, stats JSON) is train_router() in recipe.h.
 #pragma once
 
 #include <array>
@@ -23,6 +29,7 @@
 
 #include <ruvllm/core/error.h>
 #include <ruvllm/dataset/labeled.h>
+#include <ruvllm/embed/feed.h>
 #include <ruvllm/nn/optim.h>
 #include <ruvllm/router/model.h>
 
@@ -48,15 +55,12 @@ struct TrainConfig {
     bool init_prototypes = true;
     // Label pairs that are easy to confuse (hard negatives for examples without a triplet).
     std::vector<std::pair<int32_t, int32_t>> confusable;
-    // A Qwen2 base (model.qwen) embeds the texts before the first epoch: progress (done, total).
+    // A base that embeds the texts before the first epoch (a frozen or LoRA-trained
+    // transformer) reports it: (done, total).
     std::function<void(size_t, size_t)> on_embed;
-    // Qwen2 base: a LoRA (qwen2_lora.h) on the top lora_layers layers (0: the base is frozen),
-    // trained with the head at its own peak learning rate lora_lr (same schedule and clipping).
-    int lora_layers = 0;
-    int lora_rank = 8;
-    float lora_alpha = 16.0f;
-    float lora_lr = 1e-3f;
-    bool lora_ffn = false;
+    // A transformer base: a LoRA on its top lora.layers layers (0: the base is frozen), trained
+    // with the head at its own peak learning rate lora.lr (same schedule and clipping).
+    LoraSpec lora;
 };
 
 struct EpochStats {

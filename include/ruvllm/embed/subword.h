@@ -1,17 +1,17 @@
-// ruvllm/embed/embedder.h: text -> L2-normalised vector. The router's base embedding.
-//
-// `Embedder` is the interface every base model implements (the subword model here; a GGUF
-// transformer backbone later). `SubwordEmbedder` is the default base: fastText-style word and
-// character-n-gram vectors pretrained on software text (pretrain.h), stored in a GGUF file:
+// ruvllm/embed/subword.h: the default base of a router (base.h): fastText-style word and
+// character-n-gram vectors pretrained on software text (pretrain.h), stored in a GGUF file (a
+// base file, or inside every router trained on it):
 //   general.architecture = "ruvllm", ruvllm.kind = "base"
 //   ruvllm.base.{dim, minn, maxn, bucket}: u32; ruvllm.base.words: string array
 //   tensor "base.embeddings": shape {dim, n_words + bucket} (F32 or F16)
 // A word's vector is the mean of its rows (its own row if in the vocabulary, plus its hashed
 // character n-grams); a text's vector is the mean of its L2-normalised word vectors, L2-
 // normalised again (fastText's sentence vector). A text with no known subword embeds to zero.
+// Training fine-tunes the rows (make_feed: pool.h's mean pooling with gradients, one sparse
+// parameter group) unless FeedSpec::tune is false.
 //
 // Usage:
-//   ruvllm::Result<ruvllm::SubwordEmbedder> e = ruvllm::SubwordEmbedder::load("base.gguf");
+//   ruvllm::Result<ruvllm::SubwordBase> e = ruvllm::SubwordBase::load("base.gguf");
 //   std::vector<float> v(e->dim());
 //   e->embed("fix the flaky CI job", v.data());
 #pragma once
@@ -25,19 +25,10 @@
 #include <vector>
 
 #include <ruvllm/core/error.h>
+#include <ruvllm/embed/base.h>
 #include <ruvllm/formats/gguf.h>
 
 namespace ruvllm {
-
-class Embedder {
-public:
-    virtual ~Embedder() = default;
-    virtual int dim() const = 0;
-    // Writes the embedding of `text` to out[0, dim()). Thread-safe (const).
-    virtual void embed(std::string_view text, float* out) const = 0;
-    // Embeds texts.size() texts into `out` (rows of dim()).
-    void embed_batch(const std::vector<std::string>& texts, float* out) const;
-};
 
 struct SubwordConfig {
     int dim = 0;
@@ -45,19 +36,31 @@ struct SubwordConfig {
     uint32_t bucket = 0;
 };
 
-class SubwordEmbedder : public Embedder {
+class SubwordBase : public Base {
 public:
     // From a base (or a router model that embeds one) in GGUF. Errc::format with the missing or
     // inconsistent key / tensor named.
-    static Result<SubwordEmbedder> load(const std::filesystem::path& path);
-    static Result<SubwordEmbedder> from_gguf(const gguf::File& file);
+    static Result<SubwordBase> load(const std::filesystem::path& path);
+    static Result<SubwordBase> from_gguf(const gguf::File& file);
 
     // Builds one in memory: `rows` is (words.size() + cfg.bucket, cfg.dim).
-    SubwordEmbedder(SubwordConfig cfg, std::vector<std::string> words, std::vector<float> rows);
+    SubwordBase(SubwordConfig cfg, std::vector<std::string> words, std::vector<float> rows);
+
+    std::string_view kind() const override { return "subword"; }
 
     int dim() const override { return cfg_.dim; }
 
     void embed(std::string_view text, float* out) const override;
+
+    std::string describe() const override;
+
+    // F32, F16, BF16 or a block type whose rows hold whole blocks (after the fallbacks).
+    Result<TensorType> storage_type(TensorType wanted) const override;
+
+    // The subword feed (fine-tuned rows when spec.tune); Errc::invalid_argument for a LoRA.
+    Result<std::unique_ptr<BaseFeed>> make_feed(const std::shared_ptr<const Base>& self,
+                                                const FeedSpec& spec,
+                                                Rng& rng) const override;
 
     // The mean of a word's subword rows (not normalised); zero if it has none.
     void word_vector(std::string_view word, float* out) const;
@@ -80,11 +83,12 @@ public:
     const std::vector<float>& rows() const;
     std::vector<float>& mutable_rows();  // for fine-tuning (train.h)
 
-    // Adds the base's keys and tensor to `file` in `type` (any type whose block size divides dim).
-    Status write_to(gguf::File& file, TensorType type) const;
+    // Adds the base's keys and tensor to `file` in `type` (any type whose block size divides
+    // dim; Errc::invalid_argument naming the type otherwise).
+    Status write_to(gguf::File& file, TensorType type) const override;
 
 private:
-    SubwordEmbedder() = default;
+    SubwordBase() = default;
     void build_index();
     void add_row(uint32_t id, float* acc) const;  // acc[0, dim) += row id
 

@@ -1,35 +1,27 @@
-// embedder.cpp: the subword base embedding (see embedder.h).
+// subword.cpp: the subword base embedding (see subword.h).
 #include <cmath>
 #include <cstring>
 #include <span>
 
 #include <ruvllm/core/text.h>
-#include <ruvllm/embed/embedder.h>
+#include <ruvllm/embed/subword.h>
 
 namespace ruvllm {
 
-void Embedder::embed_batch(const std::vector<std::string>& texts, float* out) const {
-    for (size_t i = 0; i < texts.size(); i++) {
-        embed(texts[i], out + i * static_cast<size_t>(dim()));
-    }
-}
-
-SubwordEmbedder::SubwordEmbedder(SubwordConfig cfg,
-                                 std::vector<std::string> words,
-                                 std::vector<float> rows)
+SubwordBase::SubwordBase(SubwordConfig cfg, std::vector<std::string> words, std::vector<float> rows)
     : cfg_(cfg), words_(std::move(words)), rows_(std::move(rows)) {
     RUVLLM_ASSERT(rows_.size() == (words_.size() + cfg_.bucket) * static_cast<size_t>(cfg_.dim));
     build_index();
 }
 
-void SubwordEmbedder::build_index() {
+void SubwordBase::build_index() {
     index_.reserve(words_.size());
     for (size_t i = 0; i < words_.size(); i++) {
         index_.emplace(words_[i], static_cast<uint32_t>(i));
     }
 }
 
-const std::vector<float>& SubwordEmbedder::rows() const {
+const std::vector<float>& SubwordBase::rows() const {
     if (rows_.empty() && raw_ != nullptr) {
         const size_t n_rows = words_.size() + cfg_.bucket;
         const auto D = static_cast<size_t>(cfg_.dim);
@@ -41,14 +33,14 @@ const std::vector<float>& SubwordEmbedder::rows() const {
     return rows_;
 }
 
-std::vector<float>& SubwordEmbedder::mutable_rows() {
+std::vector<float>& SubwordBase::mutable_rows() {
     rows();
     raw_ = nullptr;  // from now on the float rows are the truth
     keep_.reset();
     return rows_;
 }
 
-void SubwordEmbedder::add_row(uint32_t id, float* acc) const {
+void SubwordBase::add_row(uint32_t id, float* acc) const {
     const int D = cfg_.dim;
     if (!rows_.empty()) {
         const float* r = rows_.data() + static_cast<size_t>(id) * D;
@@ -74,7 +66,7 @@ void SubwordEmbedder::add_row(uint32_t id, float* acc) const {
     }
 }
 
-void SubwordEmbedder::subword_rows(std::string_view word, std::vector<uint32_t>& out) const {
+void SubwordBase::subword_rows(std::string_view word, std::vector<uint32_t>& out) const {
     out.clear();
     const auto it = index_.find(std::string(word));
     if (it != index_.end()) {
@@ -88,7 +80,7 @@ void SubwordEmbedder::subword_rows(std::string_view word, std::vector<uint32_t>&
     }
 }
 
-void SubwordEmbedder::word_vector(std::string_view word, float* out) const {
+void SubwordBase::word_vector(std::string_view word, float* out) const {
     thread_local std::vector<uint32_t> ids;
     subword_rows(word, ids);
     const int D = cfg_.dim;
@@ -104,7 +96,7 @@ void SubwordEmbedder::word_vector(std::string_view word, float* out) const {
     }
 }
 
-void SubwordEmbedder::embed(std::string_view text, float* out) const {
+void SubwordBase::embed(std::string_view text, float* out) const {
     thread_local std::vector<std::string> words;
     thread_local std::vector<float> wv;
     const int D = cfg_.dim;
@@ -136,19 +128,19 @@ void SubwordEmbedder::embed(std::string_view text, float* out) const {
     }
 }
 
-Result<SubwordEmbedder> SubwordEmbedder::load(const std::filesystem::path& path) {
+Result<SubwordBase> SubwordBase::load(const std::filesystem::path& path) {
     Result<gguf::File> f = gguf::read_file(path);
     if (!f) {
         return f.error();
     }
-    Result<SubwordEmbedder> e = from_gguf(*f);
+    Result<SubwordBase> e = from_gguf(*f);
     if (!e) {
         return make_error(e.error().code, path.string() + ": " + e.error().message);
     }
     return e;
 }
 
-Result<SubwordEmbedder> SubwordEmbedder::from_gguf(const gguf::File& file) {
+Result<SubwordBase> SubwordBase::from_gguf(const gguf::File& file) {
     Result<uint32_t> dim = file.get<uint32_t>("ruvllm.base.dim");
     Result<uint32_t> minn = file.get<uint32_t>("ruvllm.base.minn");
     Result<uint32_t> maxn = file.get<uint32_t>("ruvllm.base.maxn");
@@ -175,7 +167,7 @@ Result<SubwordEmbedder> SubwordEmbedder::from_gguf(const gguf::File& file) {
                           "expected {" +
                               std::to_string(*dim) + ", " + std::to_string(n_rows) + "}");
     }
-    SubwordEmbedder e2;
+    SubwordBase e2;
     e2.cfg_ = SubwordConfig{
         static_cast<int>(*dim), static_cast<int>(*minn), static_cast<int>(*maxn), *bucket};
     e2.words_ = std::move(*words);
@@ -209,7 +201,7 @@ Result<SubwordEmbedder> SubwordEmbedder::from_gguf(const gguf::File& file) {
     return e2;
 }
 
-Status SubwordEmbedder::write_to(gguf::File& file, TensorType type) const {
+Status SubwordBase::write_to(gguf::File& file, TensorType type) const {
     file.set("ruvllm.base.dim", static_cast<uint32_t>(cfg_.dim));
     file.set("ruvllm.base.minn", static_cast<uint32_t>(cfg_.minn));
     file.set("ruvllm.base.maxn", static_cast<uint32_t>(cfg_.maxn));
@@ -224,6 +216,26 @@ Status SubwordEmbedder::write_to(gguf::File& file, TensorType type) const {
         return file.add_tensor_raw("base.embeddings", shape, type, {raw_, row_bytes_ * shape[1]});
     }
     return file.add_tensor("base.embeddings", shape, rows(), type);
+}
+
+std::string SubwordBase::describe() const {
+    return "subword base, dim " + std::to_string(cfg_.dim) + ", vocabulary " +
+           std::to_string(words_.size());
+}
+
+Result<TensorType> SubwordBase::storage_type(TensorType wanted) const {
+    auto fits = [&](TensorType t) {
+        return cfg_.dim % static_cast<int>(quant::type_info(t).block) == 0;
+    };
+    if (fits(wanted)) {
+        return wanted;
+    }
+    // llama.cpp's quantiser: K types fall back for rows that are not a multiple of 256.
+    TensorType fallback = wanted == TensorType::q6_k ? TensorType::q8_0 : TensorType::q5_0;
+    if (quant::type_info(wanted).block == 32 || !fits(fallback)) {
+        fallback = TensorType::f16;
+    }
+    return fallback;
 }
 
 }  // namespace ruvllm
