@@ -2,13 +2,10 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include <ruvllm/core/paths.h>
 #include <ruvllm/dataset/library.h>
 
 #include "core/yaml_internal.h"
-
-#ifndef RUVLLM_DATA_DIR
-#define RUVLLM_DATA_DIR "data"
-#endif
 
 namespace ruvllm {
 
@@ -24,7 +21,7 @@ int Library::find_agent(std::string_view name) const {
 }
 
 fs::path default_library_dir() {
-    return fs::path(RUVLLM_DATA_DIR) / "library";
+    return data_dir() / "library";
 }
 
 namespace {

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <ruvllm/core/paths.h>
 #include <ruvllm/embed/pretrain.h>
 
 #include "cli.h"
@@ -10,11 +11,11 @@
 namespace ruvllm::cli {
 
 std::string default_cache_dir() {
-    return RUVLLM_CACHE_DIR;
+    return cache_dir().string();
 }
 
 std::string default_base_path() {
-    return (std::filesystem::path(default_cache_dir()) / "base/default.gguf").string();
+    return ruvllm::default_base_path().string();
 }
 
 CLI::App* add_pretrain(CLI::App& app, PretrainOptions& opt) {
