@@ -6,7 +6,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
+
+#include <ruvllm/core/log.h>
 
 #include <unistd.h>
 
@@ -76,5 +79,33 @@ private:
     bool drawn_ = false;
     std::chrono::steady_clock::time_point t0_, last_;
 };
+
+// A library job's Log (core/log.h) for the CLI: lines to stderr (none with `quiet`), progress as
+// one bar per step name, finished before the next line is printed.
+inline Log make_log(bool quiet) {
+    struct State {
+        std::unique_ptr<ProgressBar> bar;
+        std::string step;
+    };
+    auto st = std::make_shared<State>();
+    Log log;
+    if (quiet) {
+        return log;
+    }
+    log.line = [st](const std::string& s) {
+        if (st->bar) {
+            st->bar->finish();
+        }
+        std::fprintf(stderr, "%s\n", s.c_str());
+    };
+    log.progress = [st](const std::string& step, double fraction, const std::string& note) {
+        if (!st->bar || st->step != step) {
+            st->bar = std::make_unique<ProgressBar>(step, false);
+            st->step = step;
+        }
+        st->bar->update(fraction, note);
+    };
+    return log;
+}
 
 }  // namespace ruvllm::cli
