@@ -4,6 +4,8 @@
 #include <fstream>
 
 #include <ruvllm/core/io.h>
+#include <ruvllm/core/log.h>
+#include <ruvllm/core/paths.h>
 #include <ruvllm/core/text.h>
 #include <ruvllm/embed/pretrain.h>
 
@@ -177,6 +179,69 @@ Result<gguf::File> pretrain(const fs::path& corpus,
         *report = rep;
     }
     return f;
+}
+
+Result<PretrainReport> pretrain_base(const PretrainJob& job, const Log& log) {
+    const fs::path corpus = job.corpus.empty() ? default_corpus_path() : job.corpus;
+    const fs::path out = job.out.empty() ? default_base_path() : job.out;
+    std::error_code ec;
+    if (!fs::exists(corpus, ec)) {
+        return make_error(Errc::io,
+                          corpus.string() +
+                              ": corpus not found, expected a text file "
+                              "(scripts/fetch_corpus fetches the default)");
+    }
+    if (out.has_parent_path()) {
+        fs::create_directories(out.parent_path(), ec);
+    }
+    PretrainReport rep;
+    Result<gguf::File> model = pretrain(
+        corpus,
+        out.has_parent_path() ? out.parent_path() : fs::path("."),
+        job.config,
+        [&](float p, float loss) { log.step("pretrain", p, strformat("loss %.4f", loss)); },
+        &rep);
+    if (!model) {
+        return model.error();
+    }
+    Status s = gguf::write_file(*model, out);
+    if (!s) {
+        return s.error();
+    }
+    log.say(
+        strformat("pretrain: %llu words in %llu lines (xxh64 %s), vocabulary %zu, dim %d, "
+                  "%.1f s -> %s",
+                  static_cast<unsigned long long>(rep.corpus_words),
+                  static_cast<unsigned long long>(rep.corpus_lines),
+                  rep.corpus_xxh64.c_str(),
+                  rep.vocabulary,
+                  job.config.dim,
+                  rep.seconds,
+                  out.c_str()));
+    return rep;
+}
+
+Result<std::shared_ptr<const Base>> default_base(const Log& log) {
+    const fs::path path = default_base_path();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+        const fs::path corpus = default_corpus_path();
+        if (!fs::exists(corpus, ec)) {
+            return make_error(Errc::io,
+                              corpus.string() +
+                                  ": pretraining corpus not found, expected it "
+                                  "(run scripts/fetch_corpus, or pass --base)");
+        }
+        log.say(
+            "train: no base embedding yet; pretraining the default one (once, about 2 "
+            "minutes) -> " +
+            path.string());
+        Result<PretrainReport> r = pretrain_base(PretrainJob{corpus, path, {}}, log);
+        if (!r) {
+            return r.error();
+        }
+    }
+    return open_base(path);
 }
 
 }  // namespace ruvllm

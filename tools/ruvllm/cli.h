@@ -11,6 +11,7 @@
 
 #include <ruvllm/core/error.h>
 #include <ruvllm/router/router.h>
+#include <ruvllm/train/grpo_rounds.h>
 #include <ruvllm/train/train.h>
 
 namespace ruvllm::cli {
@@ -160,13 +161,8 @@ CLI::App* add_grpo(CLI::App& app, GrpoOptions& opt);
 Status run_grpo(const GrpoOptions& opt);
 // The GRPO flags shared by `grpo` and `train` (group, epochs, lr, clip, kl, judge, ...).
 void add_grpo_flags(CLI::App* cmd, GrpoOptions& opt);
-// Runs opt.rounds gated rounds on `model` (kept rounds saved as <out>.round-K.gguf when `out`
-// is not empty); returns the JSON report.
-Result<nlohmann::ordered_json> run_grpo_rounds(RouterModel& model,
-                                               const LabeledSet& train,
-                                               const LabeledSet& val,
-                                               const GrpoOptions& opt,
-                                               const std::string& out);
+// The rounds' library config from the GRPO flags.
+GrpoRunConfig grpo_run_config(const GrpoOptions& opt);
 
 struct HardNegativesOptions {
     int count = 10;

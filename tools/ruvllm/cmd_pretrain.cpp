@@ -50,22 +50,10 @@ CLI::App* add_pretrain(CLI::App& app, PretrainOptions& opt) {
 }
 
 Status run_pretrain(const PretrainOptions& opt) {
-    namespace fs = std::filesystem;
-    const fs::path cache = default_cache_dir();
-    const fs::path corpus =
-        opt.corpus.empty() ? cache / "corpus/debian-translation-en.txt" : fs::path(opt.corpus);
-    const fs::path out = opt.out.empty() ? fs::path(default_base_path()) : fs::path(opt.out);
-    std::error_code ec;
-    if (!fs::exists(corpus, ec)) {
-        return make_error(Errc::io,
-                          corpus.string() +
-                              ": corpus not found, expected a text file "
-                              "(scripts/fetch_corpus fetches the default)");
-    }
-    if (out.has_parent_path()) {
-        fs::create_directories(out.parent_path(), ec);
-    }
-    PretrainConfig cfg;
+    PretrainJob job;
+    job.corpus = opt.corpus;
+    job.out = opt.out;
+    PretrainConfig& cfg = job.config;
     cfg.dim = opt.dim;
     cfg.epochs = opt.epochs;
     cfg.min_count = opt.min_count;
@@ -78,40 +66,8 @@ Status run_pretrain(const PretrainOptions& opt) {
     cfg.threads = opt.threads;
     cfg.seed = opt.seed;
     cfg.storage = opt.storage == "f32" ? TensorType::f32 : TensorType::f16;
-    PretrainReport rep;
-    Result<gguf::File> model = [&] {
-        ProgressBar bar("pretrain", opt.quiet);
-        return pretrain(
-            corpus,
-            out.has_parent_path() ? out.parent_path() : fs::path("."),
-            cfg,
-            [&](float p, float loss) {
-                char info[32];
-                std::snprintf(info, sizeof(info), "loss %.4f", loss);
-                bar.update(p, info);
-            },
-            &rep);
-    }();
-    if (!model) {
-        return model.error();
-    }
-    Status s = gguf::write_file(*model, out);
-    if (!s) {
-        return s;
-    }
-    if (!opt.quiet) {
-        std::fprintf(stderr,
-                     "pretrain: %llu words in %llu lines (xxh64 %s), vocabulary %zu, dim %d, "
-                     "%.1f s -> %s\n",
-                     static_cast<unsigned long long>(rep.corpus_words),
-                     static_cast<unsigned long long>(rep.corpus_lines),
-                     rep.corpus_xxh64.c_str(),
-                     rep.vocabulary,
-                     cfg.dim,
-                     rep.seconds,
-                     out.c_str());
-    }
-    return ok();
+    Result<PretrainReport> r = pretrain_base(job, make_log(opt.quiet));
+    return r ? ok() : Status(r.error());
 }
 
 }  // namespace ruvllm::cli

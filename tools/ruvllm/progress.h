@@ -87,6 +87,7 @@ inline Log make_log(bool quiet) {
         std::unique_ptr<ProgressBar> bar;
         std::string step;
     };
+
     auto st = std::make_shared<State>();
     Log log;
     if (quiet) {

@@ -66,6 +66,13 @@ public:
     // The LoRA the base applies (`export --lora` writes it), or null. The default: null.
     virtual std::shared_ptr<const LoraAdapter> lora() const { return nullptr; }
 
+    // Whether the base keeps trainable rows in the router file (the subword base): training
+    // can fine-tune them, quantize can re-type them, `export -o` writes their changes.
+    virtual bool has_rows() const { return false; }
+
+    // Transformer layers a LoRA can adapt (FeedSpec::lora.layers up to this); 0: none.
+    virtual int n_layers() const { return 0; }
+
     // A feed over spec's texts for train() (feed.h); `self` owns *this. The default: the fixed
     // feed (a frozen base), or Errc::invalid_argument when the spec asks for a LoRA.
     virtual Result<std::unique_ptr<BaseFeed>> make_feed(const std::shared_ptr<const Base>& self,

@@ -14,9 +14,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <ruvllm/core/error.h>
+#include <ruvllm/core/log.h>
+#include <ruvllm/embed/base.h>
 #include <ruvllm/embed/subword.h>
 #include <ruvllm/formats/gguf.h>
 
@@ -54,5 +57,21 @@ Result<gguf::File> pretrain(const std::filesystem::path& corpus,
                             const PretrainConfig& cfg,
                             const PretrainProgress& progress,
                             PretrainReport* report);
+
+// What `ruvllm pretrain` does: pretrain() on `corpus` (empty: default_corpus_path()) and write
+// the base to `out` (empty: default_base_path(); its folder is created, the file is written to
+// a temp file and renamed). The corpus folder of the temp tokenised text is out's folder.
+// Progress: log.step("pretrain", fraction, "loss 1.7831"); one summary line.
+struct PretrainJob {
+    std::filesystem::path corpus, out;
+    PretrainConfig config;
+};
+
+Result<PretrainReport> pretrain_base(const PretrainJob& job, const Log& log);
+
+// The default base: default_base_path(), pretrained first from the default corpus when it is
+// not there yet (once, about 2 minutes on 2 cores). Errc::io naming the corpus when neither
+// exists (scripts/fetch_corpus fetches it).
+Result<std::shared_ptr<const Base>> default_base(const Log& log);
 
 }  // namespace ruvllm

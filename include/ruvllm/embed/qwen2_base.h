@@ -93,6 +93,8 @@ public:
 
     std::shared_ptr<const LoraAdapter> lora() const override { return opts_.adapter; }
 
+    int n_layers() const override { return model_->config().n_layer; }
+
     // Frozen: the fixed feed. spec.lora.layers > 0: the LoRA feed (Errc::invalid_argument for
     // more layers than the model has, or a router LoRA that does not match the spec).
     Result<std::unique_ptr<BaseFeed>> make_feed(const std::shared_ptr<const Base>& self,

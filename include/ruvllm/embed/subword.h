@@ -54,6 +54,8 @@ public:
 
     std::string describe() const override;
 
+    bool has_rows() const override { return true; }
+
     // F32, F16, BF16 or a block type whose rows hold whole blocks (after the fallbacks).
     Result<TensorType> storage_type(TensorType wanted) const override;
 

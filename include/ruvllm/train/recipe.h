@@ -1,0 +1,87 @@
+// ruvllm/train/recipe.h: the whole recipe of `ruvllm train` in one call: labelled data -> one
+// router GGUF + its stats JSON. The CLI only parses flags into a TrainRouterConfig; the pipeline
+// and library users call train_router() directly.
+//
+//   1. data      the --data files (the first defines the labels; triplets and hard negatives
+//                must stay inside them), --val and --test with the same labels (labeled.h)
+//   2. base      --base opened by open_base() (a subword base, a router's base, or a Qwen2
+//                GGUF), else the default subword base, pretrained once into the cache
+//                (pretrain.h default_base)
+//   3. train     RouterModel::init + train() (train.h), from a --resume checkpoint if given,
+//                with a checkpoint every checkpoint_every epochs
+//   4. calibrate the softmax temperature fitted on --val (calibrate.h): ECE before / after
+//   5. heads     complexity / tier / quality heads (heads.h) when the data has their targets
+//   6. GRPO      `grpo.rounds` gated rounds on --val (grpo_rounds.h)
+//   7. keywords  library keyword rules pruned on the training data (keywords.h)
+//   8. record    ruvllm.train.* (the config, best epoch), ruvllm.metrics.* (val ECE, test
+//                accuracy and macro-F1), then the router file and the stats JSON below
+// Stats JSON (report.h reads it): {epochs_completed, final_loss, final_accuracy, best_accuracy,
+// best_epoch, accuracy_on ("validation" | "train"), history: [{epoch, loss, train_accuracy,
+// val_accuracy, seconds}], train_seconds, calibration: {temperature, val_ece_uncalibrated,
+// val_ece}, labels, grpo (grpo_rounds.h), test: {examples, accuracy, macro_f1, triplets,
+// triplet_accuracy, hard_negatives, hard_negative_accuracy, per_label: {label: {precision,
+// recall, f1, support}}, confusion, heads: {complexity_accuracy, tier_accuracy,
+// tier_table_baseline_accuracy, quality_mae, examples}}}.
+//
+// Usage:
+//   ruvllm::TrainRouterConfig c;
+//   c.data = {"out/dataset/claude_training_train.jsonl"};
+//   c.val = "out/dataset/claude_training_val.jsonl";
+//   c.out = "out/router.gguf";
+//   ruvllm::Result<ruvllm::TrainRouterReport> r = ruvllm::train_router(c, log);
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <ruvllm/core/error.h>
+#include <ruvllm/core/log.h>
+#include <ruvllm/dataset/labeled.h>
+#include <ruvllm/embed/base.h>
+#include <ruvllm/router/keywords.h>
+#include <ruvllm/train/grpo_rounds.h>
+#include <ruvllm/train/train.h>
+
+namespace ruvllm {
+
+struct TrainRouterConfig {
+    std::vector<std::filesystem::path> data;  // training files (required)
+    std::filesystem::path val, test;          // optional
+    std::filesystem::path out = "out/router.gguf";
+    std::filesystem::path stats;  // "" = <out>.stats.json
+    // "" = the default subword base (default_base_path(), pretrained on first use)
+    std::filesystem::path base;
+    BaseOptions base_options;  // how a transformer --base is opened (pooling, max_tokens, ...)
+    DataOptions data_options;
+    TrainConfig train;  // the loop (train.h); `confusable` is filled from the labels
+    TensorType storage = TensorType::f16;    // of the subword rows in the router file
+    int checkpoint_every = 5;                // 0: never
+    std::filesystem::path checkpoint_dir;    // "" = <out>.checkpoints/
+    std::filesystem::path resume;            // a checkpoint to continue from
+    bool keywords = true;                    // the keyword stage
+    std::filesystem::path keywords_library;  // "" = the built-in library
+    KeywordConfig keyword_config;
+    int head_epochs = 300;
+    float head_lr = 0.05f;
+    GrpoRunConfig grpo = [] {
+        GrpoRunConfig g;
+        g.rounds = 0;  // none after training unless asked
+        return g;
+    }();
+};
+
+struct TrainRouterReport {
+    TrainResult result;
+    size_t examples = 0, skipped = 0;
+    nlohmann::ordered_json stats;  // what was written to the stats file
+    std::filesystem::path out, stats_path;
+};
+
+// Errors name the file, line or setting (labeled.h, open_base, train()); nothing is written
+// under `out` or the stats path unless every step succeeded (checkpoints excepted).
+Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& log);
+
+}  // namespace ruvllm

@@ -1,0 +1,516 @@
+// recipe.cpp: `ruvllm train`'s recipe as one library call (recipe.h), step by step.
+#include <chrono>
+
+#include <ruvllm/core/io.h>
+#include <ruvllm/dataset/library.h>
+#include <ruvllm/embed/pretrain.h>
+#include <ruvllm/router/calibrate.h>
+#include <ruvllm/router/evaluate.h>
+#include <ruvllm/router/heads.h>
+#include <ruvllm/train/recipe.h>
+
+namespace ruvllm {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Data {
+    LabeledSet train, val, test;
+    size_t skipped = 0;
+};
+
+// 1. The training files (the first defines the labels), then val and test on those labels.
+Result<Data> load_data(const TrainRouterConfig& cfg) {
+    if (cfg.data.empty()) {
+        return make_error(Errc::invalid_argument, "train: no training data, expected a file");
+    }
+    Data d;
+    for (const fs::path& path : cfg.data) {
+        size_t skipped = 0;
+        const bool fixed = !d.train.labels.empty();
+        Result<LabeledSet> part =
+            load_labeled(path, cfg.data_options, d.train.labels, fixed, &skipped);
+        if (!part) {
+            return part.error();
+        }
+        d.skipped += skipped;
+        d.train.labels = part->labels;
+        for (LabeledExample& ex : part->rows) {
+            d.train.rows.push_back(std::move(ex));
+        }
+    }
+    for (const auto& [path, dst] : {std::pair{cfg.val, &d.val}, std::pair{cfg.test, &d.test}}) {
+        if (path.empty()) {
+            continue;
+        }
+        Result<LabeledSet> part = load_labeled(path, cfg.data_options, d.train.labels, true);
+        if (!part) {
+            return part.error();
+        }
+        *dst = std::move(*part);
+    }
+    return d;
+}
+
+// An output that is also an input would destroy it: refused before any work.
+Status check_outputs(const TrainRouterConfig& cfg, const fs::path& stats) {
+    std::vector<fs::path> inputs = cfg.data;
+    for (const fs::path& p : {cfg.val, cfg.test, cfg.base, cfg.resume}) {
+        if (!p.empty()) {
+            inputs.push_back(p);
+        }
+    }
+    for (const fs::path& out : {cfg.out, stats}) {
+        for (const fs::path& in : inputs) {
+            std::error_code ec;
+            if (out == in || fs::equivalent(out, in, ec)) {
+                return make_error(Errc::invalid_argument,
+                                  out.string() +
+                                      ": is also an input of this run, expected another output "
+                                      "path (it would be overwritten)");
+            }
+        }
+    }
+    return ok();
+}
+
+// 2. The base: --base, or the default subword base; a LoRA asks for enough layers.
+Result<std::shared_ptr<const Base>> open_router_base(const TrainRouterConfig& cfg, const Log& log) {
+    const int want = cfg.train.lora.layers;
+    if (cfg.base.empty() && want > 0) {
+        // The default base is the subword base: say so before pretraining it.
+        return make_error(Errc::invalid_argument,
+                          "--lora-layers " + std::to_string(want) +
+                              " needs a Qwen2 --base, expected a qwen2 GGUF (got the default "
+                              "subword base)");
+    }
+    Result<std::shared_ptr<const Base>> base =
+        cfg.base.empty() ? default_base(log) : open_base(cfg.base, cfg.base_options);
+    if (!base) {
+        return base.error();
+    }
+    const int have = (*base)->n_layers();
+    if (want > 0 && have == 0) {
+        return make_error(Errc::invalid_argument,
+                          "--lora-layers " + std::to_string(want) +
+                              " needs a Qwen2 --base, expected a qwen2 GGUF (got " +
+                              cfg.base.string() + ")");
+    }
+    if (want > have) {
+        return make_error(Errc::invalid_argument,
+                          "--lora-layers " + std::to_string(want) + ", expected 0 to the base's " +
+                              std::to_string(have) + " layers");
+    }
+    return base;
+}
+
+// 3a. A fresh router, or the --resume checkpoint (then the epochs left and its prototypes).
+Result<RouterModel> init_or_resume(const TrainRouterConfig& cfg,
+                                   std::shared_ptr<const Base> base,
+                                   const LabeledSet& train,
+                                   TrainConfig& tc,
+                                   int& start_epoch,
+                                   const Log& log) {
+    Rng rng(tc.seed);
+    RouterModel model = RouterModel::init(std::move(base), train.labels, tc.dim, rng);
+    model.tau = tc.tau;
+    start_epoch = 0;
+    if (cfg.resume.empty()) {
+        return model;
+    }
+    Result<RouterModel> ck = RouterModel::load(cfg.resume);
+    if (!ck) {
+        return ck.error();
+    }
+    if (ck->labels != train.labels || ck->E != tc.dim || ck->D() != model.D()) {
+        return make_error(Errc::invalid_argument,
+                          cfg.resume.string() +
+                              ": checkpoint does not match this run (labels, --dim or base "
+                              "differ), expected the same data and settings");
+    }
+    for (const auto& [k, v] : ck->info) {
+        if (k == "ruvllm.train.checkpoint_epoch" && std::holds_alternative<uint32_t>(v)) {
+            start_epoch = static_cast<int>(std::get<uint32_t>(v));
+        }
+    }
+    if (start_epoch >= tc.epochs) {
+        return make_error(Errc::invalid_argument,
+                          cfg.resume.string() + ": checkpoint is at epoch " +
+                              std::to_string(start_epoch) + ", expected fewer than --epochs " +
+                              std::to_string(tc.epochs));
+    }
+    model = std::move(*ck);
+    model.info.clear();
+    tc.init_prototypes = false;
+    tc.epochs -= start_epoch;
+    log.say("train: resuming from " + cfg.resume.string() + " at epoch " +
+            std::to_string(start_epoch));
+    return model;
+}
+
+// 3b. train() with progress, the embedding summary and the checkpoints.
+Result<TrainResult> run_training(const TrainRouterConfig& cfg,
+                                 RouterModel& model,
+                                 const Data& d,
+                                 TrainConfig tc,
+                                 int start_epoch,
+                                 const Log& log) {
+    const fs::path ck_dir = cfg.checkpoint_dir.empty() ? fs::path(cfg.out.string() + ".checkpoints")
+                                                       : cfg.checkpoint_dir;
+    auto embed_t0 = std::chrono::steady_clock::now();
+    const bool lora = tc.lora.layers > 0;
+    tc.on_embed = [&](size_t done, size_t total) {
+        if (done <= 1) {
+            embed_t0 = std::chrono::steady_clock::now();
+        }
+        log.step("embed",
+                 total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0,
+                 std::to_string(done) + "/" + std::to_string(total) + " texts");
+        if (done == total) {
+            // A progress bar is silent off a terminal: this long step still leaves one line.
+            log.say(
+                strformat("train: %zu texts through the base's %s in %.1f s",
+                          total,
+                          lora ? "frozen lower layers" : "layers",
+                          std::chrono::duration<double>(std::chrono::steady_clock::now() - embed_t0)
+                              .count()));
+        }
+    };
+    int last_epoch = 0;
+    double last_val = 0;
+    Status checkpoint_status = ok();
+    Result<TrainResult> res = train(
+        model,
+        d.train,
+        cfg.val.empty() ? nullptr : &d.val,
+        tc,
+        [&](int64_t step, int64_t total, double loss) {
+            log.step("train",
+                     static_cast<double>(step) / static_cast<double>(total),
+                     strformat("epoch %d loss %.4f val %.3f", last_epoch + 1, loss, last_val));
+        },
+        [&](const EpochStats& st, const RouterModel& current) {
+            last_epoch = st.epoch;
+            last_val = st.val_accuracy;
+            const int epoch = start_epoch + st.epoch;
+            if (cfg.checkpoint_every > 0 && epoch % cfg.checkpoint_every == 0) {
+                std::error_code ec;
+                fs::create_directories(ck_dir, ec);
+                RouterModel ck = current;
+                ck.info = {{"ruvllm.train.checkpoint_epoch", static_cast<uint32_t>(epoch)},
+                           {"ruvllm.train.seed", tc.seed}};
+                checkpoint_status =
+                    ck.save(ck_dir / strformat("epoch-%03d.gguf", epoch), TensorType::f32);
+                if (!checkpoint_status) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    if (!res) {
+        return res.error();
+    }
+    if (!checkpoint_status) {
+        return checkpoint_status.error();
+    }
+    return res;
+}
+
+struct Calibration {
+    double ece_before = -1, ece_after = -1;
+};
+
+// 4. The softmax temperature fitted on the validation split.
+Calibration calibrate(RouterModel& model, const LabeledSet& val, const Log& log) {
+    Calibration c;
+    std::vector<float> scores(val.rows.size() * static_cast<size_t>(model.A()));
+    std::vector<int32_t> labels;
+    for (size_t i = 0; i < val.rows.size(); i++) {
+        model.scores(val.rows[i].text, scores.data() + i * static_cast<size_t>(model.A()));
+        labels.push_back(val.rows[i].label);
+    }
+    c.ece_before = ece(scores, labels, model.A(), model.tau);
+    model.tau = fit_temperature(scores, labels, model.A());
+    c.ece_after = ece(scores, labels, model.A(), model.tau);
+    log.say(strformat("train: calibrated on validation: temperature %.4f, ECE %.4f -> %.4f",
+                      model.tau,
+                      c.ece_before,
+                      c.ece_after));
+    return c;
+}
+
+// 7. The keyword stage: the library's agent keywords, pruned on the training data.
+Status keyword_stage(const TrainRouterConfig& cfg,
+                     RouterModel& model,
+                     const LabeledSet& train,
+                     const Log& log) {
+    Result<Library> lib =
+        load_library(cfg.keywords_library.empty() ? default_library_dir() : cfg.keywords_library);
+    if (!lib) {
+        return lib.error();
+    }
+    KeywordConfig kcfg = cfg.keyword_config;
+    kcfg.min_support = std::max<uint32_t>(1, kcfg.min_support);
+    const std::vector<KeywordRule> candidates = library_rules(*lib, train.labels);
+    model.keywords = KeywordStage(prune_rules(candidates, train, kcfg), model.A(), kcfg);
+    log.say(
+        strformat("train: keyword stage: %zu of %zu library rules kept (precision >= %.2f "
+                  "over >= %u training texts)",
+                  model.keywords.rules().size(),
+                  candidates.size(),
+                  kcfg.min_precision,
+                  cfg.keyword_config.min_support));
+    return ok();
+}
+
+// 8a. The config the model was trained with, in its ruvllm.train.* keys.
+void record_config(RouterModel& model,
+                   const TrainConfig& tc,
+                   const TrainResult& res,
+                   size_t examples,
+                   const Calibration& cal) {
+    const Base& base = *model.base;
+    model.info = {
+        {"ruvllm.train.seed", tc.seed},
+        {"ruvllm.train.epochs", static_cast<uint32_t>(tc.epochs)},
+        {"ruvllm.train.batch", static_cast<uint32_t>(tc.batch)},
+        {"ruvllm.train.lr", tc.adam.lr},
+        {"ruvllm.train.weight_decay", tc.adam.weight_decay},
+        {"ruvllm.train.margin", tc.margin},
+        {"ruvllm.train.tau", tc.tau},
+        {"ruvllm.train.w_ce", tc.w_ce},
+        {"ruvllm.train.w_triplet", tc.w_triplet},
+        {"ruvllm.train.w_nce", tc.w_nce},
+        {"ruvllm.train.hard_ratio", tc.hard_ratio},
+        {"ruvllm.train.tune_embeddings", tc.tune_embeddings && base.has_rows()},
+        {"ruvllm.train.examples", static_cast<uint64_t>(examples)},
+        {"ruvllm.train.best_epoch", static_cast<uint32_t>(res.best_epoch)},
+    };
+    if (base.n_layers() > 0) {
+        model.info.emplace_back("ruvllm.train.lora_layers", static_cast<uint32_t>(tc.lora.layers));
+        if (tc.lora.layers > 0) {
+            model.info.emplace_back("ruvllm.train.lora_rank", static_cast<uint32_t>(tc.lora.rank));
+            model.info.emplace_back("ruvllm.train.lora_lr", tc.lora.lr);
+            model.info.emplace_back("ruvllm.train.lora_ffn", tc.lora.ffn);
+        }
+    }
+    if (cal.ece_after >= 0) {
+        model.info.emplace_back("ruvllm.metrics.val_ece_uncalibrated",
+                                static_cast<float>(cal.ece_before));
+        model.info.emplace_back("ruvllm.metrics.val_ece", static_cast<float>(cal.ece_after));
+    }
+}
+
+nlohmann::ordered_json metrics_json(const Metrics& m, const std::vector<std::string>& labels) {
+    nlohmann::ordered_json j;
+    j["examples"] = m.n;
+    j["accuracy"] = m.accuracy;
+    j["macro_f1"] = m.macro_f1;
+    j["triplets"] = m.n_triplets;
+    j["triplet_accuracy"] = m.triplet_accuracy;
+    j["hard_negatives"] = m.n_hard;
+    j["hard_negative_accuracy"] = m.hard_accuracy;
+    nlohmann::ordered_json per = nlohmann::ordered_json::object();
+    for (size_t a = 0; a < labels.size(); a++) {
+        per[labels[a]] = {{"precision", m.per_label[a].precision},
+                          {"recall", m.per_label[a].recall},
+                          {"f1", m.per_label[a].f1},
+                          {"support", m.per_label[a].support}};
+    }
+    j["per_label"] = per;
+    j["confusion"] = m.confusion;
+    return j;
+}
+
+// 8b. The stats JSON (without the test metrics).
+nlohmann::ordered_json stats_json(const TrainResult& res,
+                                  bool on_val,
+                                  const RouterModel& model,
+                                  const Calibration& cal,
+                                  const std::vector<std::string>& labels,
+                                  const nlohmann::ordered_json& grpo) {
+    nlohmann::ordered_json stats;
+    stats["epochs_completed"] = res.epochs_completed;
+    stats["final_loss"] = res.final_loss;
+    stats["final_accuracy"] = res.final_accuracy;
+    stats["best_accuracy"] = res.best_accuracy;
+    stats["best_epoch"] = res.best_epoch;
+    stats["accuracy_on"] = on_val ? "validation" : "train";
+    nlohmann::ordered_json hist = nlohmann::ordered_json::array();
+    for (const EpochStats& st : res.history) {
+        hist.push_back({{"epoch", st.epoch},
+                        {"loss", st.loss},
+                        {"train_accuracy", st.train_accuracy},
+                        {"val_accuracy", st.val_accuracy},
+                        {"seconds", st.seconds}});
+    }
+    stats["history"] = hist;
+    stats["train_seconds"] = res.seconds;
+    if (cal.ece_after >= 0) {
+        stats["calibration"] = {{"temperature", model.tau},
+                                {"val_ece_uncalibrated", cal.ece_before},
+                                {"val_ece", cal.ece_after}};
+    }
+    stats["labels"] = labels;
+    if (!grpo.is_null()) {
+        stats["grpo"] = grpo;
+    }
+    return stats;
+}
+
+// 8c. Held-out metrics: into the stats JSON and the model's ruvllm.metrics.* keys.
+void test_metrics(RouterModel& model,
+                  const LabeledSet& test,
+                  nlohmann::ordered_json& stats,
+                  const Log& log) {
+    const Metrics m = evaluate(model, test);
+    stats["test"] = metrics_json(m, test.labels);
+    model.info.emplace_back("ruvllm.metrics.test_accuracy", static_cast<float>(m.accuracy));
+    if (!model.heads.empty()) {
+        const HeadReport hr = evaluate_heads(model, model.heads, test);
+        stats["test"]["heads"] = {{"complexity_accuracy", hr.complexity_accuracy},
+                                  {"tier_accuracy", hr.tier_accuracy},
+                                  {"tier_table_baseline_accuracy", hr.tier_table_accuracy},
+                                  {"quality_mae", hr.quality_mae},
+                                  {"examples", hr.n_tier}};
+        if (hr.n_tier > 0) {
+            log.say(
+                strformat("train: held-out heads: complexity %.4f, tier %.4f (tier-table "
+                          "baseline %.4f), quality MAE %.4f",
+                          hr.complexity_accuracy,
+                          hr.tier_accuracy,
+                          hr.tier_table_accuracy,
+                          hr.quality_mae));
+        }
+    }
+    model.info.emplace_back("ruvllm.metrics.test_macro_f1", static_cast<float>(m.macro_f1));
+    std::string line =
+        strformat("train: held-out test: accuracy %.4f, macro-F1 %.4f (%zu examples)",
+                  m.accuracy,
+                  m.macro_f1,
+                  m.n);
+    if (m.n_triplets > 0) {
+        line += strformat("; triplet accuracy %.4f (%zu), hard-negative accuracy %.4f (%zu)",
+                          m.triplet_accuracy,
+                          m.n_triplets,
+                          m.hard_accuracy,
+                          m.n_hard);
+    }
+    log.say(line);
+}
+
+// How the base is trained, for the summary line.
+std::string base_training(const Base& base, const TrainConfig& tc) {
+    if (tc.lora.layers > 0) {
+        return "LoRA rank " + std::to_string(tc.lora.rank) + " on the top " +
+               std::to_string(tc.lora.layers) + " layers";
+    }
+    return base.has_rows() && tc.tune_embeddings ? "rows fine-tuned" : "frozen";
+}
+
+}  // namespace
+
+Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& log) {
+    TrainRouterReport rep;
+    rep.out = cfg.out;
+    rep.stats_path = cfg.stats.empty() ? fs::path(cfg.out.string() + ".stats.json") : cfg.stats;
+    if (Status s = check_outputs(cfg, rep.stats_path); !s) {
+        return s.error();
+    }
+    TrainConfig tc = cfg.train;
+    if (tc.dim < 2 || tc.dim > 4096) {
+        return make_error(Errc::invalid_argument,
+                          "--dim " + std::to_string(tc.dim) + ", expected 2 to 4096");
+    }
+    Result<Data> data = load_data(cfg);
+    if (!data) {
+        return data.error();
+    }
+    const Data& d = *data;
+    rep.examples = d.train.rows.size();
+    rep.skipped = d.skipped;
+    tc.confusable = confusable_pairs(d.train.labels);
+    Result<std::shared_ptr<const Base>> base = open_router_base(cfg, log);
+    if (!base) {
+        return base.error();
+    }
+    int start_epoch = 0;
+    Result<RouterModel> made = init_or_resume(cfg, *base, d.train, tc, start_epoch, log);
+    if (!made) {
+        return made.error();
+    }
+    RouterModel& model = *made;
+    log.say(strformat("train: %zu examples, %zu labels, %zu skipped; %s, %s; %d epochs of batch %d",
+                      d.train.rows.size(),
+                      d.train.labels.size(),
+                      d.skipped,
+                      model.base->describe().c_str(),
+                      base_training(*model.base, tc).c_str(),
+                      tc.epochs,
+                      tc.batch));
+    Result<TrainResult> res = run_training(cfg, model, d, tc, start_epoch, log);
+    if (!res) {
+        return res.error();
+    }
+    rep.result = *res;
+    const Calibration cal = cfg.val.empty() ? Calibration{} : calibrate(model, d.val, log);
+    // 5. The heads, when the data carries their targets.
+    Result<Heads> heads = train_heads(model, d.train, cfg.head_epochs, cfg.head_lr);
+    if (heads) {
+        model.heads = std::move(*heads);
+        log.say("train: complexity, tier and quality heads trained");
+    } else {
+        log.say("train: no heads (" + heads.error().message + ")");
+    }
+    // 6. GRPO rounds, each gated on the validation split.
+    nlohmann::ordered_json grpo;
+    if (cfg.grpo.rounds > 0) {
+        if (cfg.val.empty()) {
+            return make_error(Errc::invalid_argument,
+                              "train: --grpo-rounds needs --val (every round is gated on it)");
+        }
+        GrpoRunConfig g = cfg.grpo;
+        g.storage = cfg.storage;
+        g.config.seed = tc.seed;
+        Result<nlohmann::ordered_json> r = run_grpo_rounds(model, d.train, d.val, g, "", log);
+        if (!r) {
+            return r.error();
+        }
+        grpo = std::move(*r);
+    }
+    if (cfg.keywords) {
+        if (Status s = keyword_stage(cfg, model, d.train, log); !s) {
+            return s.error();
+        }
+    }
+    record_config(model, tc, *res, d.train.rows.size(), cal);
+    rep.stats = stats_json(*res, !cfg.val.empty(), model, cal, d.train.labels, grpo);
+    if (!cfg.test.empty()) {
+        test_metrics(model, d.test, rep.stats, log);
+    }
+    // The model, then the stats; a failed stats write takes the model back.
+    if (cfg.out.has_parent_path()) {
+        std::error_code ec;
+        fs::create_directories(cfg.out.parent_path(), ec);
+    }
+    if (Status s = model.save(cfg.out, cfg.storage); !s) {
+        return s.error();
+    }
+    if (Status s = write_file_atomic(rep.stats_path, rep.stats.dump(2) + "\n"); !s) {
+        std::error_code ec;
+        fs::remove(cfg.out, ec);
+        return s.error();
+    }
+    log.say(strformat("train: %d epochs in %.1f s; best epoch %d (%s accuracy %.4f) -> %s, %s",
+                      res->epochs_completed,
+                      res->seconds,
+                      res->best_epoch,
+                      cfg.val.empty() ? "train" : "validation",
+                      res->best_accuracy,
+                      cfg.out.c_str(),
+                      rep.stats_path.c_str()));
+    return rep;
+}
+
+}  // namespace ruvllm
