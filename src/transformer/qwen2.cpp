@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include <ruvllm/core/team.h>
 #include <ruvllm/transformer/qmatmul.h>
 #include <ruvllm/transformer/qwen2.h>
 
@@ -343,8 +344,7 @@ float dot(const float* a, const float* b, int n) {
 
 // out (T, R) = x (T, C) W^T + bias, then += s B (A x) for W's LoRA (as llama.cpp applies an
 // adapter: at run time, in F32).
-void matmul(
-    const Qwen2Mat& w, qmm::Activations& x, const float* bias, float* out, qmm::Team& team) {
+void matmul(const Qwen2Mat& w, qmm::Activations& x, const float* bias, float* out, Team& team) {
     qmm::matmul(w.m, x, bias, out, &team);
     if (w.lora == nullptr) {
         return;
@@ -677,7 +677,7 @@ Result<std::vector<float>> Qwen2Model::forward_packed(std::span<const int32_t> i
                     rope_sin.data() + size_t(t) * D / 2);
     }
     // This call's threads, reused by every product (none to start for an empty input).
-    qmm::Team team(T > 0 && n_layers > 0 ? opts_.n_threads : 1);
+    Team team(T > 0 && n_layers > 0 ? opts_.n_threads : 1);
     qmm::Activations act;
     std::vector<float> n(TE), q(TE), k(size_t(T) * KD), v(size_t(T) * KD), a(TE), o(TE);
     std::vector<float> g(size_t(T) * F), u(size_t(T) * F);

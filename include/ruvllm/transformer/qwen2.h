@@ -47,7 +47,7 @@
 // (Pooling::last), then L2-normalised unless Qwen2Options::normalize is false (llama.cpp's
 // pooled embeddings are raw). A text with no tokens embeds to zeros.
 //
-// forward() runs on Qwen2Options::n_threads threads: a team (qmatmul.h) started per call and
+// forward() runs on Qwen2Options::n_threads threads: a team (team.h) started per call and
 // reused by all its products (168 for Qwen2.5-0.5B; rows handed out in chunks, when a product
 // is large enough to pay for it), attention heads and SwiGLU. Results do not depend on
 // n_threads. Speed and memory next to llama.cpp: scripts/bench_qwen2.sh.
