@@ -8,8 +8,11 @@
 #include <ruvllm/core/team.h>
 #include <ruvllm/transformer/qmatmul.h>
 #include <ruvllm/transformer/qwen2.h>
+#include <ruvllm/transformer/qwen2_ops.h>
 
 namespace ruvllm {
+
+namespace ops = qwen2_ops;
 
 // A 2-D layer weight: its file encoding (or, with Qwen2Weights::f32, the dequantised copy in
 // `owned`), and the LoRA applied to it at run time (if any).
@@ -327,21 +330,6 @@ std::vector<float> dense(const Qwen2Mat& w) {
     return out;
 }
 
-// a . b over n floats with 8 independent partial sums (a fixed order of operations).
-float dot(const float* a, const float* b, int n) {
-    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int k = 0;
-    for (; k + 8 <= n; k += 8) {
-        for (int j = 0; j < 8; j++) {
-            acc[j] += a[k + j] * b[k + j];
-        }
-    }
-    for (; k < n; k++) {
-        acc[0] += a[k] * b[k];
-    }
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
 // out (T, R) = x (T, C) W^T + bias, then += s B (A x) for W's LoRA (as llama.cpp applies an
 // adapter: at run time, in F32).
 void matmul(const Qwen2Mat& w, qmm::Activations& x, const float* bias, float* out, Team& team) {
@@ -350,124 +338,26 @@ void matmul(const Qwen2Mat& w, qmm::Activations& x, const float* bias, float* ou
         return;
     }
     const LoraTensor& t = *w.lora;
-    const int T = x.rows(), C = x.cols(), R = w.m.rows;
-    std::vector<float> h(static_cast<size_t>(t.rank));
-    for (int i = 0; i < T; i++) {
-        const float* xi = x.f32() + static_cast<size_t>(i) * C;
-        for (int k = 0; k < t.rank; k++) {
-            h[static_cast<size_t>(k)] = dot(t.a.data() + static_cast<size_t>(k) * C, xi, C);
-        }
-        float* oi = out + static_cast<size_t>(i) * R;
-        for (int r = 0; r < R; r++) {
-            oi[r] +=
-                w.lora_scale * dot(t.b.data() + static_cast<size_t>(r) * t.rank, h.data(), t.rank);
-        }
-    }
-}
-
-// out (T, E) = rmsnorm of each row of x (T, E) times w (E).
-void rmsnorm(float* out, const float* x, const float* w, int T, int E, float eps) {
-    for (int t = 0; t < T; t++) {
-        const float* xt = x + static_cast<size_t>(t) * E;
-        float* ot = out + static_cast<size_t>(t) * E;
-        double ss = 0.0;
-        for (int i = 0; i < E; i++) {
-            ss += static_cast<double>(xt[i]) * xt[i];
-        }
-        const auto scale = static_cast<float>(1.0 / std::sqrt(ss / E + eps));
-        for (int i = 0; i < E; i++) {
-            ot[i] = xt[i] * scale * w[i];
-        }
-    }
-}
-
-// Causal grouped-query attention of query heads h = first, first + step, ... < H: their
-// columns of out (T, H D) from q (T, H D), k and v (T, K D). Token t attends to the tokens
-// seq_start[t] .. t (its own sequence, when several are packed into one pass).
-void attention(float* out,
-               const float* q,
-               const float* k,
-               const float* v,
-               const int* seq_start,
-               int T,
-               int H,
-               int K,
-               int D,
-               int first,
-               int step) {
-    const int group = H / K;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-    std::vector<float> att(static_cast<size_t>(T));
-    for (int h = first; h < H; h += step) {
-        const int kh = h / group;
-        for (int t = 0; t < T; t++) {
-            const float* qt = q + (static_cast<size_t>(t) * H + h) * D;
-            float mx = -INFINITY;
-            const int s0 = seq_start[t];
-            for (int s = s0; s <= t; s++) {
-                const float* ks = k + (static_cast<size_t>(s) * K + kh) * D;
-                float dot = 0.0f;
-                for (int i = 0; i < D; i++) {
-                    dot += qt[i] * ks[i];
-                }
-                att[s] = dot * scale;
-                mx = std::max(mx, att[s]);
-            }
-            float sum = 0.0f;
-            for (int s = s0; s <= t; s++) {
-                att[s] = std::exp(att[s] - mx);
-                sum += att[s];
-            }
-            float* ot = out + (static_cast<size_t>(t) * H + h) * D;
-            std::fill(ot, ot + D, 0.0f);
-            for (int s = s0; s <= t; s++) {
-                const float* vs = v + (static_cast<size_t>(s) * K + kh) * D;
-                const float a = att[s] / sum;
-                for (int i = 0; i < D; i++) {
-                    ot[i] += a * vs[i];
-                }
-            }
-        }
-    }
-}
-
-// g[i] = silu(g[i]) * u[i] for i in [i0, i1).
-void swiglu(float* g, const float* u, size_t i0, size_t i1) {
-    for (size_t i = i0; i < i1; i++) {
-        g[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
-    }
-}
-
-}  // namespace
-
-namespace {
-
-// cos and sin of rope_neox's angles at `pos`: d / 2 of each.
-void rope_angles(int pos, int d, float base, float* c, float* s) {
-    for (int i = 0; i < d / 2; i++) {
-        const double theta = pos * std::pow(static_cast<double>(base), -2.0 * i / d);
-        c[i] = static_cast<float>(std::cos(theta));
-        s[i] = static_cast<float>(std::sin(theta));
-    }
-}
-
-// Rotates the pairs (v[i], v[i + d/2]) by the angles of c and s.
-void rope_apply(float* v, int d, const float* c, const float* s) {
-    const int half = d / 2;
-    for (int i = 0; i < half; i++) {
-        const float x0 = v[i];
-        const float x1 = v[i + half];
-        v[i] = x0 * c[i] - x1 * s[i];
-        v[i + half] = x0 * s[i] + x1 * c[i];
-    }
+    std::vector<float> u(static_cast<size_t>(x.rows()) * t.rank);
+    ops::lora_forward(out,
+                      u.data(),
+                      x.f32(),
+                      t.a.data(),
+                      t.b.data(),
+                      x.rows(),
+                      x.cols(),
+                      w.m.rows,
+                      t.rank,
+                      w.lora_scale,
+                      &team);
 }
 
 }  // namespace
 
 void rope_neox(float* v, int d, int pos, float base) {
     std::vector<float> c(static_cast<size_t>(d / 2)), s(static_cast<size_t>(d / 2));
-    rope_angles(pos, d, base, c.data(), s.data());
-    rope_apply(v, d, c.data(), s.data());
+    ops::rope_table(c.data(), s.data(), &pos, 1, d, base);
+    ops::rope_forward(v, c.data(), s.data(), 1, 1, d);
 }
 
 Result<Qwen2Model> Qwen2Model::load(const std::filesystem::path& path,
@@ -591,7 +481,8 @@ Result<std::vector<float>> Qwen2Model::forward(std::span<const int32_t> ids) con
     }
     const int T = static_cast<int>(ids.size());
     std::vector<float> n(x->size());
-    rmsnorm(n.data(), x->data(), w_->output_norm.data(), T, cfg_.n_embd, cfg_.rms_eps);
+    ops::rmsnorm_forward(
+        n.data(), nullptr, x->data(), w_->output_norm.data(), T, cfg_.n_embd, cfg_.rms_eps);
     return n;
 }
 
@@ -666,16 +557,14 @@ Result<std::vector<float>> Qwen2Model::forward_packed(std::span<const int32_t> i
         Status s = quant::dequantize(w_->token_embd.type, row, x.data() + size_t(t) * E, E);
         RUVLLM_ASSERT(s.ok());
     }
-    // rope_neox's angles at each token's position in its sequence, computed once for every
-    // layer and head.
-    std::vector<float> rope_cos(size_t(T) * D / 2), rope_sin(size_t(T) * D / 2);
+    // RoPE's angles at each token's position in its sequence, computed once for every layer
+    // and head.
+    std::vector<int> pos(static_cast<size_t>(T));
     for (int t = 0; t < T; t++) {
-        rope_angles(t - seq_start[static_cast<size_t>(t)],
-                    D,
-                    cfg_.rope_base,
-                    rope_cos.data() + size_t(t) * D / 2,
-                    rope_sin.data() + size_t(t) * D / 2);
+        pos[static_cast<size_t>(t)] = t - seq_start[static_cast<size_t>(t)];
     }
+    std::vector<float> rope_cos(size_t(T) * D / 2), rope_sin(size_t(T) * D / 2);
+    ops::rope_table(rope_cos.data(), rope_sin.data(), pos.data(), T, D, cfg_.rope_base);
     // This call's threads, reused by every product (none to start for an empty input).
     Team team(T > 0 && n_layers > 0 ? opts_.n_threads : 1);
     qmm::Activations act;
@@ -683,46 +572,39 @@ Result<std::vector<float>> Qwen2Model::forward_packed(std::span<const int32_t> i
     std::vector<float> g(size_t(T) * F), u(size_t(T) * F);
     for (int il = 0; il < n_layers; il++) {
         const Qwen2Layer& L = w_->layers[static_cast<size_t>(il)];
-        rmsnorm(n.data(), x.data(), L.attn_norm.data(), T, E, cfg_.rms_eps);
+        ops::rmsnorm_forward(n.data(), nullptr, x.data(), L.attn_norm.data(), T, E, cfg_.rms_eps);
         act.reset(n.data(), T, E);
         matmul(L.wq, act, L.bq.data(), q.data(), team);
         matmul(L.wk, act, L.bk.data(), k.data(), team);
         matmul(L.wv, act, L.bv.data(), v.data(), team);
-        for (int t = 0; t < T; t++) {
-            const float* c = rope_cos.data() + size_t(t) * D / 2;
-            const float* sn = rope_sin.data() + size_t(t) * D / 2;
-            for (int h = 0; h < H; h++) {
-                rope_apply(q.data() + (size_t(t) * H + h) * D, D, c, sn);
-            }
-            for (int h = 0; h < K; h++) {
-                rope_apply(k.data() + (size_t(t) * K + h) * D, D, c, sn);
-            }
-        }
+        ops::rope_forward(q.data(), rope_cos.data(), rope_sin.data(), T, H, D);
+        ops::rope_forward(k.data(), rope_cos.data(), rope_sin.data(), T, K, D);
         team.run([&](int i) {  // heads split over the team (each head is one thread's)
-            attention(a.data(),
-                      q.data(),
-                      k.data(),
-                      v.data(),
-                      seq_start.data(),
-                      T,
-                      H,
-                      K,
-                      D,
-                      i,
-                      team.size());
+            ops::attention_forward(a.data(),
+                                   q.data(),
+                                   k.data(),
+                                   v.data(),
+                                   seq_start.data(),
+                                   T,
+                                   H,
+                                   K,
+                                   D,
+                                   i,
+                                   team.size());
         });
         act.reset(a.data(), T, E);
         matmul(L.wo, act, nullptr, o.data(), team);
         for (size_t i = 0; i < TE; i++) {
             x[i] += o[i];
         }
-        rmsnorm(n.data(), x.data(), L.ffn_norm.data(), T, E, cfg_.rms_eps);
+        ops::rmsnorm_forward(n.data(), nullptr, x.data(), L.ffn_norm.data(), T, E, cfg_.rms_eps);
         act.reset(n.data(), T, E);
         matmul(L.gate, act, nullptr, g.data(), team);
         matmul(L.up, act, nullptr, u.data(), team);
         team.run([&](int i) {
             const size_t n_team = static_cast<size_t>(team.size());
-            swiglu(g.data(), u.data(), g.size() * i / n_team, g.size() * (i + 1) / n_team);
+            const size_t i0 = g.size() * i / n_team, i1 = g.size() * (i + 1) / n_team;
+            ops::swiglu_forward(g.data() + i0, g.data() + i0, u.data() + i0, i1 - i0);
         });
         act.reset(g.data(), T, F);
         matmul(L.down, act, nullptr, o.data(), team);
@@ -734,37 +616,9 @@ Result<std::vector<float>> Qwen2Model::forward_packed(std::span<const int32_t> i
 }
 
 void Qwen2Model::pool(std::span<const float> hidden, float* out) const {
-    const size_t E = static_cast<size_t>(cfg_.n_embd);
-    const size_t T = hidden.size() / E;
-    std::fill(out, out + E, 0.0f);
-    if (T == 0) {
-        return;
-    }
-    if (opts_.pooling == Pooling::last) {
-        std::copy(hidden.end() - static_cast<ptrdiff_t>(E), hidden.end(), out);
-    } else {
-        std::vector<double> sum(E, 0.0);
-        for (size_t t = 0; t < T; t++) {
-            for (size_t i = 0; i < E; i++) {
-                sum[i] += hidden[t * E + i];
-            }
-        }
-        for (size_t i = 0; i < E; i++) {
-            out[i] = static_cast<float>(sum[i] / static_cast<double>(T));
-        }
-    }
-    if (opts_.normalize) {
-        double ss = 0.0;
-        for (size_t i = 0; i < E; i++) {
-            ss += static_cast<double>(out[i]) * out[i];
-        }
-        if (ss > 0) {
-            const auto inv = static_cast<float>(1.0 / std::sqrt(ss));
-            for (size_t i = 0; i < E; i++) {
-                out[i] *= inv;
-            }
-        }
-    }
+    const int E = cfg_.n_embd;
+    const auto T = static_cast<int>(hidden.size() / static_cast<size_t>(E));
+    ops::pool_forward(out, nullptr, hidden.data(), T, E, opts_.pooling, opts_.normalize);
 }
 
 void Qwen2Model::embed_many(const std::vector<std::string>& texts,
@@ -792,12 +646,13 @@ void Qwen2Model::embed_many(const std::vector<std::string>& texts,
         Result<std::vector<float>> x = forward_packed(ids, starts, cfg_.n_layer);
         RUVLLM_ASSERT(x.ok());  // tokenize() keeps ids in range and each text within n_ctx
         std::vector<float> h(x->size());
-        rmsnorm(h.data(),
-                x->data(),
-                w_->output_norm.data(),
-                static_cast<int>(ids.size()),
-                cfg_.n_embd,
-                cfg_.rms_eps);
+        ops::rmsnorm_forward(h.data(),
+                             nullptr,
+                             x->data(),
+                             w_->output_norm.data(),
+                             static_cast<int>(ids.size()),
+                             cfg_.n_embd,
+                             cfg_.rms_eps);
         for (size_t k = i; k < j; k++) {
             const size_t b0 = bounds[k - i], b1 = bounds[k - i + 1];
             pool(std::span<const float>(h.data() + b0 * E, (b1 - b0) * E), out + k * E);
