@@ -1,7 +1,8 @@
 // qwen2_lora_test.cpp (label: unit): the LoRA stack on the top layers of a Qwen2 model
-// (qwen2_lora.h). Every backward piece is checked against central differences on its own, then
-// the whole stack end to end; the untrained stack must reproduce Qwen2Model, a trained one must
-// equal Qwen2Model running with its adapter, and thread counts must not change a bit.
+// (qwen2_lora.h). Its pieces are gradient-checked one by one in qwen2_ops_test.cpp; here the
+// whole stack is checked end to end against central differences; the untrained stack must
+// reproduce Qwen2Model, a trained one must equal Qwen2Model running with its adapter, and
+// thread counts must not change a bit.
 //
 // Gradient checks run the float forward and compare with tests/gradcheck.h's max_rel_error
 // (|numeric - analytic| / max(1e-2, |numeric|, |analytic|)); eps is given per test. Observed
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -33,7 +35,6 @@ namespace {
 using ruvllm::test::cosine;
 
 namespace gguf = ruvllm::gguf;
-namespace g = ruvllm::qwen2_grad;
 using ruvllm::Errc;
 using ruvllm::LoraAdapter;
 using ruvllm::LoraStackConfig;
@@ -123,223 +124,6 @@ const char* const kTexts[] = {
     "fix the flaky CI job", "a", "refactor the parser into two modules and add tests", "ab ab bb"};
 
 }  // namespace
-
-// ---- the pieces, one by one ----
-
-TEST(Qwen2LoraGrad, Rmsnorm) {
-    Rng rng(1);
-    const int T = 3, E = 7;
-    std::vector<float> x = random_vec(rng, T * E), w = random_vec(rng, E, 0.3f);
-    for (float& v : w) {
-        v += 1.0f;
-    }
-    const std::vector<float> proj = random_vec(rng, T * E);
-    std::vector<float> y(T * E), rs(T), dx(T * E, 0.0f);
-    g::rmsnorm_forward(y.data(), rs.data(), x.data(), w.data(), T, E, 1e-6f);
-    g::rmsnorm_backward(dx.data(), proj.data(), x.data(), w.data(), rs.data(), T, E);
-    auto loss = [&] {
-        g::rmsnorm_forward(y.data(), rs.data(), x.data(), w.data(), T, E, 1e-6f);
-        return project(y, proj);
-    };
-    EXPECT_LT(max_rel_error(x, dx, loss, 1e-3), 1e-2);  // observed 2.5e-4
-}
-
-TEST(Qwen2LoraGrad, Rope) {
-    Rng rng(2);
-    const int T = 4, n = 3, D = 8;
-    std::vector<float> x = random_vec(rng, T * n * D);
-    const std::vector<float> proj = random_vec(rng, x.size());
-    std::vector<float> d = proj;
-    g::rope_backward(d.data(), T, n, D, 10000.0f);
-    auto loss = [&] {
-        std::vector<float> y = x;
-        g::rope_forward(y.data(), T, n, D, 10000.0f);
-        return project(y, proj);
-    };
-    EXPECT_LT(max_rel_error(x, d, loss, 1e-3), 1e-3);  // linear: observed 1.9e-4
-
-    // rope_forward is rope_neox per head.
-    std::vector<float> a = x, b = x;
-    g::rope_forward(a.data(), T, n, D, 500.0f);
-    for (int t = 0; t < T; t++) {
-        for (int h = 0; h < n; h++) {
-            ruvllm::rope_neox(b.data() + (t * n + h) * D, D, t, 500.0f);
-        }
-    }
-    EXPECT_TRUE(same_bits(a, b));
-}
-
-TEST(Qwen2LoraGrad, CausalGroupedQueryAttention) {
-    Rng rng(3);
-    const int T = 5, H = 4, K = 2, D = 4;
-    std::vector<float> q = random_vec(rng, T * H * D), k = random_vec(rng, T * K * D),
-                       v = random_vec(rng, T * K * D);
-    const std::vector<float> proj = random_vec(rng, T * H * D);
-    std::vector<float> out(T * H * D), att(H * T * T);
-    std::vector<float> dq(q.size(), 0.0f), dk(k.size(), 0.0f), dv(v.size(), 0.0f);
-    g::attention_forward(out.data(), att.data(), q.data(), k.data(), v.data(), T, H, K, D);
-    g::attention_backward(dq.data(),
-                          dk.data(),
-                          dv.data(),
-                          proj.data(),
-                          att.data(),
-                          q.data(),
-                          k.data(),
-                          v.data(),
-                          T,
-                          H,
-                          K,
-                          D);
-    auto loss = [&] {
-        g::attention_forward(out.data(), att.data(), q.data(), k.data(), v.data(), T, H, K, D);
-        return project(out, proj);
-    };
-    // eps 1e-2: with 1e-3 the float rounding of the loss dominates (dk: 6e-3).
-    EXPECT_LT(max_rel_error(q, dq, loss, 1e-2), 1e-2);  // observed 1.6e-4
-    EXPECT_LT(max_rel_error(k, dk, loss, 1e-2), 1e-2);  // 3.4e-4
-    EXPECT_LT(max_rel_error(v, dv, loss, 1e-2), 1e-2);  // 2e-5
-    // Causal: rows sum to 1, nothing above the diagonal; the first token sees only itself.
-    for (int h = 0; h < H; h++) {
-        for (int t = 0; t < T; t++) {
-            double sum = 0;
-            for (int s = 0; s < T; s++) {
-                const float p = att[(h * T + t) * T + s];
-                sum += p;
-                if (s > t) {
-                    EXPECT_EQ(p, 0.0f);
-                }
-            }
-            EXPECT_NEAR(sum, 1.0, 1e-6);
-        }
-    }
-}
-
-TEST(Qwen2LoraGrad, SwiGlu) {
-    Rng rng(4);
-    const size_t N = 24;
-    std::vector<float> gate = random_vec(rng, N, 4.0f), up = random_vec(rng, N, 2.0f);
-    const std::vector<float> proj = random_vec(rng, N);
-    std::vector<float> out(N), dg(N, 0.0f), du(N, 0.0f);
-    g::swiglu_backward(dg.data(), du.data(), proj.data(), gate.data(), up.data(), N);
-    auto loss = [&] {
-        g::swiglu_forward(out.data(), gate.data(), up.data(), N);
-        return project(out, proj);
-    };
-    EXPECT_LT(max_rel_error(gate, dg, loss, 1e-3), 1e-2);  // observed 2.1e-4
-    EXPECT_LT(max_rel_error(up, du, loss, 1e-3), 1e-2);    // 8.9e-5
-    // Saturated gates give finite gradients (exp overflows to inf, not NaN).
-    std::vector<float> big = {-200.0f, 200.0f}, u2 = {1.0f, 1.0f}, d2(2, 0.0f), e2(2, 0.0f);
-    g::swiglu_backward(d2.data(), e2.data(), u2.data(), big.data(), u2.data(), 2);
-    EXPECT_TRUE(all_finite(d2) && all_finite(e2));
-}
-
-TEST(Qwen2LoraGrad, LoraLinear) {
-    Rng rng(5);
-    // C, R and T not multiples of the kernels' blocks (8 lanes, 4 rows / tokens).
-    const int T = 6, C = 11, R = 6, r = 3;
-    const float s = 1.5f;
-    std::vector<float> x = random_vec(rng, T * C), W = random_vec(rng, R * C),
-                       b = random_vec(rng, R), A = random_vec(rng, r * C),
-                       B = random_vec(rng, R * r);
-    const std::vector<float> proj = random_vec(rng, T * R);
-    std::vector<float> y(T * R), u(T * r);
-    std::vector<float> dx(x.size(), 0.0f), dA(A.size(), 0.0f), dB(B.size(), 0.0f);
-    g::lora_linear_forward(
-        y.data(), u.data(), x.data(), W.data(), b.data(), A.data(), B.data(), T, C, R, r, s, 2);
-    g::lora_linear_backward(dx.data(),
-                            dA.data(),
-                            dB.data(),
-                            proj.data(),
-                            x.data(),
-                            u.data(),
-                            W.data(),
-                            A.data(),
-                            B.data(),
-                            T,
-                            C,
-                            R,
-                            r,
-                            s,
-                            2);
-    auto loss = [&] {
-        g::lora_linear_forward(
-            y.data(), u.data(), x.data(), W.data(), b.data(), A.data(), B.data(), T, C, R, r, s, 2);
-        return project(y, proj);
-    };
-    // y is linear in each of x, A, B alone: a large eps only lowers the rounding error.
-    EXPECT_LT(max_rel_error(x, dx, loss, 1e-1), 1e-3);  // observed 4.6e-5
-    EXPECT_LT(max_rel_error(A, dA, loss, 1e-1), 1e-3);  // 1.4e-5
-    EXPECT_LT(max_rel_error(B, dB, loss, 1e-1), 1e-3);  // 9.7e-6
-    loss();                                             // y for the unperturbed values
-
-    // The forward against a naive y = x (W + s B A)^T + b.
-    for (int t = 0; t < T; t++) {
-        for (int o = 0; o < R; o++) {
-            double ref = b[o];
-            for (int c = 0; c < C; c++) {
-                double w = W[o * C + c];
-                for (int j = 0; j < r; j++) {
-                    w += s * double(B[o * r + j]) * A[j * C + c];
-                }
-                ref += w * x[t * C + c];
-            }
-            EXPECT_NEAR(y[t * R + o], ref, 1e-5);
-        }
-    }
-}
-
-// The head: final rmsnorm, then mean pooling and L2 normalisation.
-TEST(Qwen2LoraGrad, FinalNormMeanPoolNormalize) {
-    Rng rng(6);
-    const int T = 4, E = 9;
-    std::vector<float> x = random_vec(rng, T * E), w = random_vec(rng, E, 0.2f);
-    for (float& v : w) {
-        v += 1.0f;
-    }
-    const std::vector<float> proj = random_vec(rng, E);
-    std::vector<float> y(T * E), rs(T), z(E), dy(T * E, 0.0f), dx(T * E, 0.0f);
-    float rn = 0;
-    auto fwd = [&] {
-        g::rmsnorm_forward(y.data(), rs.data(), x.data(), w.data(), T, E, 1e-6f);
-        g::pool_forward(z.data(), &rn, y.data(), T, E, Pooling::mean, true);
-    };
-    fwd();
-    g::pool_backward(dy.data(), proj.data(), z.data(), rn, T, E, Pooling::mean, true);
-    g::rmsnorm_backward(dx.data(), dy.data(), x.data(), w.data(), rs.data(), T, E);
-    auto loss = [&] {
-        fwd();
-        return project(z, proj);
-    };
-    EXPECT_LT(max_rel_error(x, dx, loss, 1e-3), 1e-2);  // observed 4.6e-4
-}
-
-TEST(Qwen2LoraGrad, LastPoolingWithAndWithoutNormalize) {
-    for (const bool normalize : {true, false}) {
-        Rng rng(7);
-        const int T = 3, E = 5;
-        std::vector<float> y = random_vec(rng, T * E);
-        const std::vector<float> proj = random_vec(rng, E);
-        std::vector<float> z(E), dy(T * E, 0.0f);
-        float rn = 0;
-        g::pool_forward(z.data(), &rn, y.data(), T, E, Pooling::last, normalize);
-        g::pool_backward(dy.data(), proj.data(), z.data(), rn, T, E, Pooling::last, normalize);
-        auto loss = [&] {
-            g::pool_forward(z.data(), &rn, y.data(), T, E, Pooling::last, normalize);
-            return project(z, proj);
-        };
-        EXPECT_LT(max_rel_error(y, dy, loss, 1e-3), 1e-2) << normalize;  // observed 6.6e-4
-        for (int i = 0; i < (T - 1) * E; i++) {
-            EXPECT_EQ(dy[i], 0.0f);  // only the last token is pooled
-        }
-    }
-    // A zero vector: zeros out, no NaN in the gradient.
-    std::vector<float> y(6, 0.0f), z(3), dz = {1, 2, 3}, dy(6, 0.0f);
-    float rn = 1;
-    g::pool_forward(z.data(), &rn, y.data(), 2, 3, Pooling::mean, true);
-    g::pool_backward(dy.data(), dz.data(), z.data(), rn, 2, 3, Pooling::mean, true);
-    EXPECT_EQ(rn, 0.0f);
-    EXPECT_TRUE(all_finite(z) && all_finite(dy));
-}
 
 // ---- the whole stack ----
 
@@ -470,6 +254,48 @@ TEST(Qwen2LoraStack, ThreadCountDoesNotChangeABit) {
         EXPECT_TRUE(same_bits(grads, g_ref)) << nt;
         EXPECT_TRUE(same_bits(dx, dx_ref)) << nt;
     }
+}
+
+// Calls from several threads at once, with distinct tapes: one holds the stack's team, the
+// others run on their own thread; every call gets the bits of a call made alone.
+TEST(Qwen2LoraStack, ConcurrentCallsGiveTheSameBits) {
+    TinyQwen2 s;
+    s.E = 128;
+    s.F = 512;
+    const gguf::File f = ruvllm::test::make_tiny_qwen2(s);
+    const Qwen2Model m = load(f);
+    Qwen2LoraStack st = make_stack(m, 2, lora_config(4, true, 2), 55);
+    randomize(st, 56, 0.1f);
+    const std::vector<float> x =
+        stack_input(m, st, "a somewhat longer text, so that the products use threads");
+    const int T = static_cast<int>(x.size()) / st.dim();
+    Rng rng(57);
+    const std::vector<float> dz = random_vec(rng, static_cast<size_t>(st.dim()));
+    auto run = [&](std::vector<float>& z, std::vector<float>& grads) {
+        Qwen2LoraStack::Tape tape;
+        z.assign(static_cast<size_t>(st.dim()), 0.0f);
+        grads.clear();
+        st.forward(x.data(), T, z.data(), &tape);
+        st.backward(tape, dz.data(), grads);
+    };
+    std::vector<float> z_ref, g_ref;
+    run(z_ref, g_ref);
+    const int n = 4;
+    std::vector<std::vector<float>> z(n), g(n);
+    std::vector<int> same(n, 0);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < n; i++) {
+        threads.emplace_back([&, i] {
+            for (int round = 0; round < 5; round++) {
+                run(z[i], g[i]);
+                same[i] += same_bits(z[i], z_ref) && same_bits(g[i], g_ref) ? 1 : 0;
+            }
+        });
+    }
+    for (std::thread& t : threads) {
+        t.join();
+    }
+    EXPECT_EQ(same, std::vector<int>(n, 5));
 }
 
 TEST(Qwen2LoraStack, ShortAndDegenerateInputsStayFinite) {

@@ -1,7 +1,8 @@
 // qmatmul.cpp: products with encoded weights (qmatmul.h): dispatch, activation quantisation,
-// row decoding, the thread team and the portable kernels. The x86 kernels are in
-// qmatmul_x86.cpp. Shape letters: T tokens, R rows / C columns of W, NB = C / 32, NH = C / 16.
+// row decoding and the portable kernels. The x86 kernels are in qmatmul_x86.cpp. Shape letters:
+// T tokens, R rows / C columns of W, NB = C / 32, NH = C / 16.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -300,31 +301,6 @@ const detail::Kernels& kernels(Isa isa) {
     return detail::scalar_kernels();
 }
 
-// Spins this many rounds (tens of microseconds) waiting for work or for the team before
-// sleeping on the atomic: long enough to bridge the gap between two products, short enough
-// not to hold a core that another thread (ours, on a busy machine) is waiting for.
-constexpr int kSpins = 1 << 11;
-
-void pause() {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#endif
-}
-
-// Waits until `a` differs from `old`: spins, then sleeps on the atomic.
-template <class T>
-T wait_change(const std::atomic<T>& a, T old) {
-    for (int i = 0; i < kSpins; i++) {
-        const T v = a.load(std::memory_order_acquire);
-        if (v != old) {
-            return v;
-        }
-        pause();
-    }
-    a.wait(old, std::memory_order_acquire);
-    return a.load(std::memory_order_acquire);
-}
-
 }  // namespace
 
 bool isa_supported(Isa isa) {
@@ -449,54 +425,6 @@ float Activations::sum(int t, int h) const {
     int t0 = 0, n = 0;
     find_tile(T_, t, t0, n);
     return sums_tile(t0)[h * n + (t - t0)];
-}
-
-Team::Team(int n_threads) {
-    RUVLLM_ASSERT(n_threads >= 1);
-    for (int i = 1; i < n_threads; i++) {
-        workers_.emplace_back([this, i] { work(i); });
-    }
-}
-
-Team::~Team() {
-    if (workers_.empty()) {
-        return;
-    }
-    stop_ = true;
-    epoch_.fetch_add(1, std::memory_order_release);
-    epoch_.notify_all();
-    for (std::thread& t : workers_) {
-        t.join();
-    }
-}
-
-void Team::work(int index) {
-    uint32_t seen = 0;
-    for (;;) {
-        seen = wait_change(epoch_, seen);
-        if (stop_) {
-            return;
-        }
-        (*job_)(index);
-        if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-            pending_.notify_all();
-        }
-    }
-}
-
-void Team::run(const std::function<void(int)>& job) {
-    if (workers_.empty()) {
-        job(0);
-        return;
-    }
-    job_ = &job;
-    pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
-    epoch_.fetch_add(1, std::memory_order_release);
-    epoch_.notify_all();
-    job(0);
-    for (int left = pending_.load(std::memory_order_acquire); left != 0;) {
-        left = wait_change(pending_, left);
-    }
 }
 
 void matmul(const Matrix& w, Activations& x, const float* bias, float* out, Team* team, Isa isa) {

@@ -1,5 +1,5 @@
 // ruvllm/transformer/qmatmul.h: matrix products with the weights kept in their ggml encoding
-// (quant.h), as llama.cpp's CPU backend computes them, and the small thread team that runs them.
+// (quant.h), as llama.cpp's CPU backend computes them, split over a thread team (team.h).
 //
 //   out (T, R) = x (T, C) W^T + bias      W: R rows of C columns, row r encoded at
 //                                           data + r * quant::row_size(type, C)
@@ -25,20 +25,18 @@
 // number of threads.
 //
 // Usage:
-//   ruvllm::qmm::Team team(2);                 // this thread + 1 worker, reused for many products
+//   ruvllm::Team team(2);                      // this thread + 1 worker, reused for many products
 //   ruvllm::qmm::Activations act;
 //   act.reset(x.data(), T, C);                 // x (T, C); quantised on first need
 //   ruvllm::qmm::Matrix w{TensorType::q5_0, bytes.data(), R, C};
 //   ruvllm::qmm::matmul(w, act, bias, out.data(), &team);   // out (T, R)
 #pragma once
 
-#include <atomic>
 #include <cstdint>
-#include <functional>
-#include <thread>
 #include <vector>
 
 #include <ruvllm/core/error.h>
+#include <ruvllm/core/team.h>
 #include <ruvllm/formats/quant.h>
 
 namespace ruvllm::qmm {
@@ -115,32 +113,6 @@ private:
     bool quantized_ = false;
     std::vector<int8_t> q_;
     std::vector<float> d_, sy_;
-};
-
-// A fixed group of threads that runs one job at a time: the calling thread and size() - 1
-// workers, started by the constructor and joined by the destructor. Idle workers spin briefly,
-// then sleep. One caller at a time (make one team per concurrent caller).
-class Team {
-public:
-    explicit Team(int n_threads);  // n_threads >= 1
-    ~Team();
-    Team(const Team&) = delete;
-    Team& operator=(const Team&) = delete;
-
-    int size() const { return static_cast<int>(workers_.size()) + 1; }
-
-    // Runs job(i) for every member i in [0, size()) (i == 0 on the calling thread) and returns
-    // when all have finished.
-    void run(const std::function<void(int)>& job);
-
-private:
-    void work(int index);
-
-    std::vector<std::thread> workers_;
-    const std::function<void(int)>* job_ = nullptr;
-    std::atomic<uint32_t> epoch_{0};
-    std::atomic<int> pending_{0};
-    bool stop_ = false;
 };
 
 // out (T, R) = x W^T + bias (R floats, or null), T = x.rows(), x.cols() == w.cols; rows of W

@@ -47,9 +47,11 @@
 // (Pooling::last), then L2-normalised unless Qwen2Options::normalize is false (llama.cpp's
 // pooled embeddings are raw). A text with no tokens embeds to zeros.
 //
-// forward() runs on Qwen2Options::n_threads threads: a team (qmatmul.h) started per call and
-// reused by all its products (168 for Qwen2.5-0.5B; rows handed out in chunks, when a product
-// is large enough to pay for it), attention heads and SwiGLU. Results do not depend on
+// The blocks (rmsnorm, RoPE, attention, SwiGLU, pooling, the LoRA term) are qwen2_ops.h's,
+// shared with the LoRA trainer (qwen2_lora.h); the products with the encoded weights are
+// qmatmul.h's. forward() runs on Qwen2Options::n_threads threads: a team (team.h) started per
+// call and reused by all its products (168 for Qwen2.5-0.5B; rows handed out in chunks, when a
+// product is large enough to pay for it), attention heads and SwiGLU. Results do not depend on
 // n_threads. Speed and memory next to llama.cpp: scripts/bench_qwen2.sh.
 //
 // Usage:
@@ -71,10 +73,9 @@
 #include <ruvllm/formats/gguf.h>
 #include <ruvllm/transformer/bpe.h>
 #include <ruvllm/transformer/lora.h>
+#include <ruvllm/transformer/qwen2_ops.h>  // Pooling
 
 namespace ruvllm {
-
-enum class Pooling { mean, last };
 
 // One layer's weights as F32 (dequantised), row-major: matrices are (out rows, in cols) as
 // forward() uses them (wq (E, E), wk / wv (K D, E), wo (E, E), gate / up (F, E), down (E, F));

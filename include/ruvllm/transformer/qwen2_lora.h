@@ -33,11 +33,15 @@
 //   rope        the inverse rotation (by -angle) of the gradient
 //   residuals   the gradient of x' flows to h unchanged, that of h to x unchanged
 // Frozen weights get no gradient; the gradient w.r.t. the hidden states flows through them.
+// Every block is qwen2_ops.h's, as in Qwen2Model, except attention's forward, which keeps its
+// own rounding (qwen2_ops::attention_train_forward says why).
 //
-// Threads: the big products (x W^T forward, dY W backward) are split over
-// LoraStackConfig::n_threads std::threads, by output rows (forward) or input columns
-// (backward); every value is summed in the same order whatever the split, so results are
-// bit-identical for any thread count.
+// Threads: the stack owns a team (team.h) of LoraStackConfig::n_threads threads, started by
+// create() and kept for its life (copies share it); forward() and backward() split their
+// products over it (x W^T by output rows, dY W by input columns), every value summed in the
+// same order whatever the split, so results are bit-identical for any thread count. A call
+// made while another holds the team (concurrent calls with distinct tapes) runs on its own
+// thread alone.
 //
 // Usage (a contrastive step; AdamW from optim.h):
 //   ruvllm::Rng rng(42);
@@ -54,6 +58,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include <ruvllm/core/error.h>
@@ -94,12 +99,13 @@ public:
         };
 
         int T = 0;
-        std::vector<Layer> layers;  // k
-        std::vector<float> xf;      // (T, E) the residual stream after the last layer
-        std::vector<float> rsf;     // (T)
-        std::vector<float> yf;      // (T, E) final hidden states
-        std::vector<float> pooled;  // (E) the output (after L2 normalisation if any)
-        float rnorm = 0.0f;         // 1 / |pooled before normalisation| (0: none or zero)
+        std::vector<float> rope_cos, rope_sin;  // (T, D/2) RoPE's table (qwen2_ops::rope_table)
+        std::vector<Layer> layers;              // k
+        std::vector<float> xf;                  // (T, E) the residual stream after the last layer
+        std::vector<float> rsf;                 // (T)
+        std::vector<float> yf;                  // (T, E) final hidden states
+        std::vector<float> pooled;              // (E) the output (after L2 normalisation if any)
+        float rnorm = 0.0f;  // 1 / |pooled before normalisation| (0: none or zero)
         // scratch: tmp (T, E) for forward, the gradients for backward
         std::vector<float> dx, dh, dn, dq, dk, dv, da, dg, dup, dact, tmp;
     };
@@ -165,6 +171,8 @@ private:
         size_t a = 0, b = 0;  // offsets of A and B in params_
     };
 
+    struct Threads;  // qwen2_lora.cpp: the team and the lock of the call using it
+
     Qwen2LoraStack() = default;
 
     int n_targets() const { return lcfg_.ffn ? 7 : 4; }
@@ -180,103 +188,8 @@ private:
     std::vector<float> output_norm_;         // (E)
     std::vector<Slot> slots_;                // layer-major, LoraTarget order
     std::vector<float> params_;
-    size_t n_params_ = 0;  // params_.size(), fixed at create()
+    size_t n_params_ = 0;               // params_.size(), fixed at create()
+    std::shared_ptr<Threads> threads_;  // shared by copies
 };
-
-// The building blocks of forward / backward, exposed so that each can be gradient-checked on
-// its own (tests/qwen2_lora_test.cpp). Every *_backward accumulates (+=) into its outputs.
-namespace qwen2_grad {
-
-// y (T, E) = rmsnorm(x) * w, rs (T) = 1 / sqrt(mean(x^2) + eps) (0 if that is not finite).
-void rmsnorm_forward(float* y, float* rs, const float* x, const float* w, int T, int E, float eps);
-// dx += rs w dy - rs^3 / E x sum_i(w_i dy_i x_i)   (no gradient for w: it is frozen)
-void rmsnorm_backward(
-    float* dx, const float* dy, const float* x, const float* w, const float* rs, int T, int E);
-
-// NEOX RoPE in place on x (T, n_heads, D) at positions 0..T-1 (qwen2.h's rope_neox per head).
-void rope_forward(float* x, int T, int n_heads, int D, float base);
-// In place: d (T, n_heads, D) from the gradient w.r.t. RoPE's output to that w.r.t. its input.
-void rope_backward(float* d, int T, int n_heads, int D, float base);
-
-// Causal grouped-query attention: out (T, H D) from q (T, H D), k and v (T, K D); att
-// (H, T, T) receives the softmax rows (zeros above the diagonal).
-void attention_forward(float* out,
-                       float* att,
-                       const float* q,
-                       const float* k,
-                       const float* v,
-                       int T,
-                       int H,
-                       int K,
-                       int D);
-// Accumulates dq (T, H D), dk and dv (T, K D).
-void attention_backward(float* dq,
-                        float* dk,
-                        float* dv,
-                        const float* dout,
-                        const float* att,
-                        const float* q,
-                        const float* k,
-                        const float* v,
-                        int T,
-                        int H,
-                        int K,
-                        int D);
-
-// out (N) = silu(g) * u, silu(g) = g / (1 + exp(-g)).
-void swiglu_forward(float* out, const float* g, const float* u, size_t N);
-void swiglu_backward(
-    float* dg, float* du, const float* dout, const float* g, const float* u, size_t N);
-
-// y (T, R) = x W^T + b + s (x A^T) B^T, and u (T, r) = x A^T (kept for backward).
-// x (T, C), W (R, C), b (R) or null, A (r, C), B (R, r). r == 0 (A, B, u unused): plain linear.
-// x W^T runs on n_threads threads (split by rows of W).
-void lora_linear_forward(float* y,
-                         float* u,
-                         const float* x,
-                         const float* W,
-                         const float* b,
-                         const float* A,
-                         const float* B,
-                         int T,
-                         int C,
-                         int R,
-                         int r,
-                         float s,
-                         int n_threads);
-// Accumulates dx (T, C) += dy W + s (dy B) A (dx may be null), dA (r, C) += s (dy B)^T x and
-// dB (R, r) += s dy^T u (when r > 0). dy W runs on n_threads threads (split by columns).
-void lora_linear_backward(float* dx,
-                          float* dA,
-                          float* dB,
-                          const float* dy,
-                          const float* x,
-                          const float* u,
-                          const float* W,
-                          const float* A,
-                          const float* B,
-                          int T,
-                          int C,
-                          int R,
-                          int r,
-                          float s,
-                          int n_threads);
-
-// out (E) = the mean of the rows of y (T, E) (Pooling::mean) or its last row, then divided by
-// its norm when `normalize` (a zero vector stays zero); *rnorm = 1 / norm (0: zero vector or
-// no normalisation). T == 0 gives zeros. Equal to Qwen2Model::pool.
-void pool_forward(
-    float* out, float* rnorm, const float* y, int T, int E, Pooling pooling, bool normalize);
-// Accumulates dy (T, E) given dout (E) and the forward's out and rnorm.
-void pool_backward(float* dy,
-                   const float* dout,
-                   const float* out,
-                   float rnorm,
-                   int T,
-                   int E,
-                   Pooling pooling,
-                   bool normalize);
-
-}  // namespace qwen2_grad
 
 }  // namespace ruvllm
