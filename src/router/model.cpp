@@ -204,7 +204,8 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f, const std::files
     }
     m.heads = std::move(*heads);
     for (const auto& [k, v] : f.metadata()) {
-        if (k.rfind("ruvllm.train.", 0) == 0 || k.rfind("ruvllm.metrics.", 0) == 0) {
+        if (k.rfind("ruvllm.train.", 0) == 0 || k.rfind("ruvllm.metrics.", 0) == 0 ||
+            k.rfind("ruvllm.grpo.", 0) == 0) {
             m.info.emplace_back(k, v);
         }
     }

@@ -264,13 +264,15 @@ Status keyword_stage(const TrainRouterConfig& cfg,
     return ok();
 }
 
-// 8a. The config the model was trained with, in its ruvllm.train.* keys.
+// 8a. The config the model was trained with, in its ruvllm.train.* keys, before what the
+// later steps recorded (ruvllm.grpo.*).
 void record_config(RouterModel& model,
                    const TrainConfig& tc,
                    const TrainResult& res,
                    size_t examples,
                    const Calibration& cal) {
     const Base& base = *model.base;
+    const std::vector<std::pair<std::string, gguf::Value>> later = std::move(model.info);
     model.info = {
         {"ruvllm.train.seed", tc.seed},
         {"ruvllm.train.epochs", static_cast<uint32_t>(tc.epochs)},
@@ -295,6 +297,7 @@ void record_config(RouterModel& model,
             model.info.emplace_back("ruvllm.train.lora_ffn", tc.lora.ffn);
         }
     }
+    model.info.insert(model.info.end(), later.begin(), later.end());
     if (cal.ece_after >= 0) {
         model.info.emplace_back("ruvllm.metrics.val_ece_uncalibrated",
                                 static_cast<float>(cal.ece_before));

@@ -39,7 +39,8 @@ struct RouterModel {
     std::vector<float> protos;  // (A, E), not normalised
     std::vector<std::string> labels;
     float tau = 0.07f;
-    // Extra metadata written with the model (training config, metrics, seeds).
+    // Extra metadata written with the model: ruvllm.train.* (the config), ruvllm.metrics.*,
+    // ruvllm.grpo.* (the rounds run on it); load() reads back these three families.
     std::vector<std::pair<std::string, gguf::Value>> info;
     // The keyword (precision) stage of the hybrid router; empty when the model has no rules.
     KeywordStage keywords;

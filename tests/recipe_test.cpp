@@ -1,0 +1,160 @@
+// recipe_test.cpp: train_router (train/recipe.h), the whole `ruvllm train` as one library call:
+// the files it writes, the provenance keys and stats it records, same seed -> same bytes, and
+// its refusals (an output that is an input, a LoRA on a base without layers).
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <ruvllm/embed/subword.h>
+#include <ruvllm/router/model.h>
+#include <ruvllm/train/recipe.h>
+
+#include "gradcheck.h"
+#include "testutil.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// fastText lines: three labels, each with its own words.
+void write_data(const fs::path& path, int per_label, int offset) {
+    const char* words[3][4] = {{"fix", "bug", "crash", "login"},
+                               {"test", "coverage", "unit", "flaky"},
+                               {"deploy", "kubernetes", "helm", "release"}};
+    const char* labels[3] = {"coder", "tester", "devops"};
+    std::ofstream out(path);
+    for (int i = 0; i < per_label; i++) {
+        for (int a = 0; a < 3; a++) {
+            out << "__label__" << labels[a] << " " << words[a][(i + offset) % 4] << " the "
+                << words[a][(i + offset + 1) % 4] << " item " << i + offset << "\n";
+        }
+    }
+}
+
+struct TrainRun {
+    ruvllm::test::TempDir dir;
+    ruvllm::TrainRouterConfig cfg;
+    std::vector<std::string> lines;
+    ruvllm::Log log;
+
+    TrainRun() {
+        write_data(dir / "train.txt", 8, 0);
+        write_data(dir / "val.txt", 2, 8);
+        write_data(dir / "test.txt", 2, 10);
+        ruvllm::Rng rng(1);
+        const ruvllm::SubwordBase base(
+            ruvllm::SubwordConfig{16, 3, 4, 500},
+            std::vector<std::string>{"fix", "bug", "test", "deploy", "the"},
+            ruvllm::test::random_vec(rng, static_cast<size_t>(5 + 500) * 16));
+        ruvllm::gguf::File f;
+        f.set("general.architecture", std::string("ruvllm"));
+        EXPECT_TRUE(base.write_to(f, ruvllm::TensorType::f32));
+        EXPECT_TRUE(ruvllm::gguf::write_file(f, dir / "base.gguf"));
+        cfg.data = {dir / "train.txt"};
+        cfg.val = dir / "val.txt";
+        cfg.test = dir / "test.txt";
+        cfg.base = dir / "base.gguf";
+        cfg.out = dir / "out/router.gguf";
+        cfg.train.dim = 8;
+        cfg.train.epochs = 3;
+        cfg.train.batch = 4;
+        cfg.train.adam.lr = 0.01f;
+        cfg.train.seed = 7;
+        cfg.checkpoint_every = 0;
+        cfg.keywords_library = ruvllm::test::tiny_library();
+        log.line = [this](const std::string& s) {
+            lines.push_back(s);
+        };
+    }
+};
+
+bool has_key(const ruvllm::RouterModel& m, const std::string& key) {
+    for (const auto& [k, v] : m.info) {
+        if (k == key) {
+            return true;
+        }
+    }
+    return false;
+}
+
+TEST(TrainRouter, WritesTheRouterAndItsStatsWithTheirProvenance) {
+    TrainRun r;
+    ruvllm::Result<ruvllm::TrainRouterReport> rep = ruvllm::train_router(r.cfg, r.log);
+    ASSERT_TRUE(rep) << rep.error().message;
+    EXPECT_EQ(rep->examples, 24u);
+    EXPECT_EQ(rep->stats_path, fs::path(r.cfg.out.string() + ".stats.json"));
+    ruvllm::Result<ruvllm::RouterModel> m = ruvllm::RouterModel::load(r.cfg.out);
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(m->labels, (std::vector<std::string>{"coder", "tester", "devops"}));
+    for (const char* k : {"ruvllm.train.seed",
+                          "ruvllm.train.epochs",
+                          "ruvllm.train.tune_embeddings",
+                          "ruvllm.train.best_epoch",
+                          "ruvllm.metrics.val_ece",
+                          "ruvllm.metrics.test_accuracy",
+                          "ruvllm.metrics.test_macro_f1"}) {
+        EXPECT_TRUE(has_key(*m, k)) << k;
+    }
+    EXPECT_FALSE(has_key(*m, "ruvllm.train.lora_layers"));  // the base has no layers
+    const nlohmann::json stats = nlohmann::json::parse(ruvllm::test::slurp(rep->stats_path));
+    EXPECT_EQ(stats["accuracy_on"], "validation");
+    EXPECT_EQ(stats["history"].size(), stats["epochs_completed"].get<size_t>());
+    EXPECT_TRUE(stats.contains("calibration"));
+    EXPECT_EQ(stats["test"]["examples"], 6);
+    EXPECT_EQ(stats["test"]["per_label"].size(), 3u);
+    // The summary lines of the CLI come from the library, through the Log.
+    ASSERT_FALSE(r.lines.empty());
+    EXPECT_EQ(r.lines.front().rfind("train: 24 examples, 3 labels, 0 skipped; subword base", 0), 0u)
+        << r.lines.front();
+    EXPECT_EQ(r.lines.back().rfind("train: ", 0), 0u);
+}
+
+TEST(TrainRouter, SameSeedSameBytes) {
+    TrainRun r;
+    ASSERT_TRUE(ruvllm::train_router(r.cfg, {}));
+    const std::string first = ruvllm::test::slurp(r.cfg.out);
+    fs::remove(r.cfg.out);
+    ASSERT_TRUE(ruvllm::train_router(r.cfg, {}));
+    EXPECT_EQ(ruvllm::test::slurp(r.cfg.out), first);
+}
+
+TEST(TrainRouter, RefusesAnOutputThatIsAnInput) {
+    TrainRun r;
+    const std::string before = ruvllm::test::slurp(r.dir / "val.txt");
+    r.cfg.out = r.dir / "val.txt";
+    ruvllm::Result<ruvllm::TrainRouterReport> rep = ruvllm::train_router(r.cfg, {});
+    ASSERT_FALSE(rep);
+    EXPECT_EQ(rep.error().code, ruvllm::Errc::invalid_argument);
+    EXPECT_NE(rep.error().message.find("is also an input"), std::string::npos);
+    EXPECT_EQ(ruvllm::test::slurp(r.dir / "val.txt"), before);
+    // The stats file too.
+    r.cfg.out = r.dir / "r.gguf";
+    r.cfg.stats = r.dir / "train.txt";
+    EXPECT_FALSE(ruvllm::train_router(r.cfg, {}));
+}
+
+TEST(TrainRouter, ALoraNeedsABaseWithLayers) {
+    TrainRun r;
+    r.cfg.train.lora.layers = 1;
+    ruvllm::Result<ruvllm::TrainRouterReport> rep = ruvllm::train_router(r.cfg, {});
+    ASSERT_FALSE(rep);
+    EXPECT_NE(rep.error().message.find("--lora-layers 1 needs a Qwen2 --base"), std::string::npos)
+        << rep.error().message;
+    EXPECT_FALSE(fs::exists(r.cfg.out));
+}
+
+TEST(TrainRouter, GrpoRoundsAreRecordedInTheModelAndTheStats) {
+    TrainRun r;
+    r.cfg.grpo.rounds = 1;
+    r.cfg.grpo.config.group = 4;
+    ruvllm::Result<ruvllm::TrainRouterReport> rep = ruvllm::train_router(r.cfg, {});
+    ASSERT_TRUE(rep) << rep.error().message;
+    EXPECT_EQ(rep->stats["grpo"]["rounds"].size(), 1u);
+    ruvllm::Result<ruvllm::RouterModel> m = ruvllm::RouterModel::load(r.cfg.out);
+    ASSERT_TRUE(m);
+    EXPECT_TRUE(has_key(*m, "ruvllm.grpo.rounds"));
+    EXPECT_TRUE(has_key(*m, "ruvllm.grpo.judge"));
+}
+
+}  // namespace
