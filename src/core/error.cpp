@@ -26,6 +26,13 @@ const char* errc_name(Errc code) {
     return "unknown";
 }
 
+Error with_context(const Error& e, const std::string& where) {
+    if (where.empty() || e.message.rfind(where + ":", 0) == 0) {
+        return e;
+    }
+    return Error{e.code, where + ": " + e.message};
+}
+
 void assert_fail(const char* file, int line, const char* cond) {
     std::fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, cond);
     std::abort();

@@ -68,11 +68,8 @@ Result<std::shared_ptr<const Base>> open_base(const gguf::File& file,
                                               const fs::path& path,
                                               const BaseOptions& options) {
     const std::string where = path.string();
-    // Errors name the file once.
     auto located = [&](const Error& e) {
-        return where.empty() || e.message.rfind(where + ":", 0) == 0
-                   ? e
-                   : make_error(e.code, where + ": " + e.message);
+        return with_context(e, where);
     };
     Result<std::string> type = file.get<std::string>("general.type");
     if (type && *type == "adapter") {

@@ -155,7 +155,7 @@ Result<Qwen2Base> Qwen2Base::with_adapter(std::shared_ptr<const LoraAdapter> ada
     b.opts_.adapter = std::move(adapter);
     Result<Qwen2Model> m = Qwen2Model::from_gguf(model_->file(), model_options(b.opts_));
     if (!m) {
-        return make_error(m.error().code, path_.string() + ": " + m.error().message);
+        return with_context(m.error(), path_.string());
     }
     b.model_ = std::make_shared<const Qwen2Model>(std::move(*m));
     b.cache_ = std::make_shared<Cache>();

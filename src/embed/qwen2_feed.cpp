@@ -139,7 +139,7 @@ Result<std::unique_ptr<BaseFeed>> Qwen2Base::make_feed(const std::shared_ptr<con
     lc.n_threads = plain->options().n_threads;
     Result<Qwen2LoraStack> st = Qwen2LoraStack::create(plain->model(), spec.lora.layers, lc, rng);
     if (!st) {
-        return make_error(st.error().code, "train: " + st.error().message);
+        return with_context(st.error(), "train");
     }
     if (opts_.adapter) {
         Status s = st->set_from_adapter(*opts_.adapter);

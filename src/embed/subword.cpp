@@ -135,7 +135,7 @@ Result<SubwordBase> SubwordBase::load(const std::filesystem::path& path) {
     }
     Result<SubwordBase> e = from_gguf(*f);
     if (!e) {
-        return make_error(e.error().code, path.string() + ": " + e.error().message);
+        return with_context(e.error(), path.string());
     }
     return e;
 }

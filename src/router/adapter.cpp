@@ -159,6 +159,12 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
     Tensor index{"base.rows.index", {0}, {}};
     Tensor value{"base.rows.value", {D, 0}, {}};
     const size_t n_rows = tuned.size() / D;
+    if (n_rows >= (size_t{1} << 24)) {
+        return make_error(Errc::unsupported,
+                          "export: the base has " + std::to_string(n_rows) +
+                              " rows; the adapter stores row indices as F32, expected fewer than "
+                              "2^24 rows");
+    }
     for (size_t r = 0; r < n_rows; r++) {
         if (std::memcmp(tuned.data() + r * D, orig.data() + r * D, D * sizeof(float)) != 0) {
             index.data.push_back(static_cast<float>(r));  // exact: r < 2^24 (asserted below)
@@ -167,7 +173,6 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
                               tuned.begin() + static_cast<long>((r + 1) * D));
         }
     }
-    RUVLLM_ASSERT(n_rows < (size_t{1} << 24));
     index.shape = {index.data.size()};
     value.shape = {D, index.data.size()};
     const size_t changed = index.data.size();

@@ -137,7 +137,7 @@ Result<gguf::File> RouterModel::to_gguf(TensorType storage) const {
 Status RouterModel::save(const std::filesystem::path& path, TensorType storage) const {
     Result<gguf::File> f = to_gguf(storage);
     if (!f) {
-        return make_error(f.error().code, path.string() + ": " + f.error().message);
+        return with_context(f.error(), path.string());
     }
     return gguf::write_file(*f, path);
 }
@@ -219,11 +219,7 @@ Result<RouterModel> RouterModel::load(const std::filesystem::path& path) {
     }
     Result<RouterModel> m = from_gguf(*f, path);
     if (!m) {
-        const std::string& msg = m.error().message;
-        if (msg.rfind(path.string() + ":", 0) == 0) {
-            return m;
-        }
-        return make_error(m.error().code, path.string() + ": " + msg);
+        return with_context(m.error(), path.string());
     }
     return m;
 }

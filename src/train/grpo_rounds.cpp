@@ -81,8 +81,7 @@ Result<nlohmann::ordered_json> run_grpo_rounds(RouterModel& model,
     for (int k = 1; k <= run.rounds; k++) {
         Result<GrpoRoundReport> r = grpo_round(model, train, val, judge, labels, cfg, k);
         if (!r) {
-            return make_error(r.error().code,
-                              "grpo: round " + std::to_string(k) + ": " + r.error().message);
+            return with_context(r.error(), "grpo: round " + std::to_string(k));
         }
         log.say(round_line(*r, k));
         std::string version;

@@ -199,7 +199,7 @@ Status read_lora_tensors(const gguf::File& f,
         Result<std::vector<float>> b = a ? f.tensor_f32(*tb) : a;
         if (!a || !b) {
             const Error& e = !a ? a.error() : b.error();
-            return make_error(e.code, where + ": lora: " + base + ": " + e.message);
+            return with_context(e, where + ": lora: " + base);
         }
         t.a = std::move(*a);
         t.b = std::move(*b);

@@ -98,7 +98,7 @@ Result<std::vector<float>> tensor(const gguf::File& f,
     }
     Result<std::vector<float>> v = f.tensor_f32(**t);
     if (!v) {
-        return make_error(v.error().code, "qwen2: tensor '" + name + "': " + v.error().message);
+        return with_context(v.error(), "qwen2: tensor '" + name + "'");
     }
     return v;
 }
@@ -214,12 +214,12 @@ Status read_matrix(const gguf::File& f,
     out.m = qmm::Matrix{
         t.type, f.tensor_bytes(t).data(), static_cast<int>(rows), static_cast<int>(cols)};
     if (Status s = qmm::check(out.m); !s) {
-        return make_error(s.error().code, "qwen2: tensor '" + name + "': " + s.error().message);
+        return with_context(s.error(), "qwen2: tensor '" + name + "'");
     }
     if (opts.weights == Qwen2Weights::f32) {
         Result<std::vector<float>> v = f.tensor_f32(t);
         if (!v) {
-            return make_error(v.error().code, "qwen2: tensor '" + name + "': " + v.error().message);
+            return with_context(v.error(), "qwen2: tensor '" + name + "'");
         }
         out.owned = std::move(*v);
         out.m = qmm::Matrix{TensorType::f32,
@@ -312,7 +312,7 @@ Result<Qwen2Model> Qwen2Model::load(const std::filesystem::path& path,
     }
     Result<Qwen2Model> m = from_gguf(*f, options);
     if (!m) {
-        return make_error(m.error().code, path.string() + ": " + m.error().message);
+        return with_context(m.error(), path.string());
     }
     return m;
 }
@@ -332,7 +332,7 @@ Result<Qwen2Model> Qwen2Model::from_gguf(const gguf::File& file, const Qwen2Opti
             s = check_lora_base(file, *options.adapter);
         }
         if (!s) {
-            return make_error(s.error().code, "qwen2: " + s.error().message);
+            return with_context(s.error(), "qwen2");
         }
         if (!std::isfinite(options.adapter_scale)) {
             return make_error(Errc::invalid_argument, "qwen2: adapter_scale is not finite");
@@ -391,7 +391,7 @@ Result<Qwen2Model> Qwen2Model::from_gguf(const gguf::File& file, const Qwen2Opti
     }
     Result<BpeTokenizer> tok = BpeTokenizer::from_gguf(file);
     if (!tok) {
-        return make_error(tok.error().code, "qwen2: tokenizer: " + tok.error().message);
+        return with_context(tok.error(), "qwen2: tokenizer");
     }
     if (tok->n_vocab() > cfg->n_vocab) {
         return fmt_error("the tokenizer has " + std::to_string(tok->n_vocab()) +

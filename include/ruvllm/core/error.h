@@ -36,6 +36,11 @@ inline Error make_error(Errc code, std::string message) {
     return Error{code, std::move(message)};
 }
 
+// `e` with its place in front: "<where>: <message>", the code kept. An error names its place
+// once: a message that already starts with "<where>:" is returned as it is. The one way the
+// library adds context to an error it passes on.
+Error with_context(const Error& e, const std::string& where);
+
 template <class T>
 class [[nodiscard]] Result {
 public:
