@@ -7,6 +7,7 @@
 #include <ruvllm/train/train.h>
 
 #include "gradcheck.h"
+#include "planted_router.h"
 #include "testutil.h"
 
 namespace {
@@ -132,4 +133,101 @@ TEST(Adapter, RejectsCorruptAndMismatchedInput) {
     const ruvllm::SubwordBase other(
         ruvllm::SubwordConfig{16, 3, 4, 500}, {"fix"}, ruvllm::test::random_vec(rng, 501 * 16));
     EXPECT_EQ(ruvllm::merge_adapter(other, dir / "ad").error().code, ruvllm::Errc::format);
+}
+
+// ---- export_router / merge_router (`ruvllm export`, `ruvllm merge` as one call each) ----
+
+TEST(AdapterJobs, ExportThenMergeFromFiles) {
+    ruvllm::test::TempDir dir;
+    const ruvllm::RouterModel m = ruvllm::test::planted_router(5);
+    ASSERT_TRUE(m.save(dir / "router.gguf", ruvllm::TensorType::f32));
+    ruvllm::test::LogCapture cap;
+    ruvllm::ExportJob x;
+    x.model = dir / "router.gguf";
+    x.out = dir / "ad";
+    x.base = dir / "router.gguf";  // a router file holds its base
+    x.ruvllm_path = "/opt/bin/ruvllm";
+    ruvllm::Result<ruvllm::RouterExportSummary> e = ruvllm::export_router(x, cap.log());
+    ASSERT_TRUE(e) << e.error().message;
+    EXPECT_EQ(e->adapter.total_rows, 2005u);
+    EXPECT_EQ(e->adapter.changed_rows, 0u);
+    EXPECT_EQ(e->lora_tensors, 0u);
+    ASSERT_EQ(e->files.size(), 3u);
+    for (const std::string& f : e->files) {
+        EXPECT_TRUE(std::filesystem::exists(f)) << f;
+    }
+    EXPECT_NE(
+        ruvllm::test::slurp(dir / "ad/merge_adapter.sh").find("RUVLLM=${RUVLLM:-/opt/bin/ruvllm}"),
+        std::string::npos);
+    ASSERT_EQ(cap.lines.size(), 1u);
+    EXPECT_EQ(cap.lines[0].rfind("export: " + std::to_string(e->adapter.tensors) +
+                                     " tensors, 0 of 2005 subword rows changed, ",
+                                 0),
+              0u)
+        << cap.lines[0];
+    EXPECT_NE(cap.lines[0].find(" MiB -> " + x.out.string() +
+                                "/{adapter_weights.bin,metadata.json,merge_adapter.sh}"),
+              std::string::npos)
+        << cap.lines[0];
+
+    cap.lines.clear();
+    const ruvllm::MergeJob mj{dir / "router.gguf", dir / "ad", dir / "merged.gguf", "f32"};
+    ruvllm::Result<ruvllm::RouterMergeSummary> g = ruvllm::merge_router(mj, cap.log());
+    ASSERT_TRUE(g) << g.error().message;
+    EXPECT_FALSE(g->lora);
+    EXPECT_EQ(g->labels, 3);
+    ASSERT_EQ(cap.lines.size(), 1u);
+    EXPECT_EQ(cap.lines[0],
+              "merge: " + mj.base.string() + " + " + mj.adapter.string() + " -> " +
+                  mj.out.string() + " (3 labels)");
+    ruvllm::Result<ruvllm::RouterModel> back = ruvllm::RouterModel::load(mj.out);
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->protos, m.protos);
+    EXPECT_EQ(back->predict("beta"), 1);
+
+    // A LoRA adapter GGUF is folded into its model (lora_merge at scale 1).
+    cap.lines.clear();
+    const ruvllm::MergeJob lj{ruvllm::test::data_dir() / "lora_base.gguf",
+                              ruvllm::test::data_dir() / "lora_adapter.gguf",
+                              dir / "lora-merged.gguf"};
+    g = ruvllm::merge_router(lj, cap.log());
+    ASSERT_TRUE(g) << g.error().message;
+    EXPECT_TRUE(g->lora);
+    ASSERT_EQ(cap.lines.size(), 1u);
+    EXPECT_NE(cap.lines[0].find("(1 tensors, alpha 2, scale 1) -> "), std::string::npos)
+        << cap.lines[0];
+}
+
+TEST(AdapterJobs, BadJobsAreErrors) {
+    ruvllm::test::TempDir dir;
+    ASSERT_TRUE(ruvllm::test::planted_router(5).save(dir / "router.gguf"));
+    ruvllm::test::LogCapture cap;
+    ruvllm::ExportJob x;
+    x.model = dir / "router.gguf";
+    ruvllm::Result<ruvllm::RouterExportSummary> e = ruvllm::export_router(x, cap.log());
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().code, ruvllm::Errc::invalid_argument);
+    EXPECT_EQ(e.error().message,
+              "export: expected -o DIR (a router on a subword base) or --lora FILE (a router on a "
+              "Qwen2 base)");
+    x.lora = dir / "lora.gguf";  // a subword router has none
+    e = ruvllm::export_router(x, cap.log());
+    ASSERT_FALSE(e);
+    EXPECT_EQ(e.error().code, ruvllm::Errc::invalid_argument);
+    EXPECT_EQ(e.error().message.rfind(x.model.string() + ": the router has no LoRA (its base: ", 0),
+              0u)
+        << e.error().message;
+    EXPECT_FALSE(std::filesystem::exists(x.lora));
+
+    const ruvllm::MergeJob mj{dir / "router.gguf", dir / "nowhere", dir / "merged.gguf"};
+    ruvllm::Result<ruvllm::RouterMergeSummary> g = ruvllm::merge_router(mj, cap.log());
+    ASSERT_FALSE(g);
+    EXPECT_NE(g.error().message.find("nowhere"), std::string::npos) << g.error().message;
+    EXPECT_NE(g.error().message.find("cannot open"), std::string::npos) << g.error().message;
+    g = ruvllm::merge_router({dir / "router.gguf", dir / "nowhere", dir / "m.gguf", "q8_0"}, {});
+    ASSERT_FALSE(g);
+    EXPECT_EQ(g.error().code, ruvllm::Errc::invalid_argument);
+    EXPECT_EQ(g.error().message, "merge: storage 'q8_0', expected f16 or f32");
+    EXPECT_TRUE(cap.lines.empty());
+    EXPECT_FALSE(std::filesystem::exists(mj.out));
 }

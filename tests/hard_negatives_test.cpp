@@ -770,6 +770,125 @@ TEST(HardNegatives, RejectsBadConfig) {
     EXPECT_EQ(client->stats().requests_sent, 0);
 }
 
+// ---- the job (collect_hard_negatives: `ruvllm hard-negatives` as one call) ----
+
+HardNegativesJob mock_job(const MockServer& server, const test::TempDir& dir) {
+    test::spit(dir / "train.jsonl",
+               json{{"input", kTrainText}, {"output_agent", "coder"}}.dump() + "\n");
+    test::spit(dir / "test.jsonl",
+               json{{"input", kTestText}, {"output_agent", "optimizer"}}.dump() + "\n");
+    HardNegativesJob job;
+    job.count = 4;
+    job.data = dir / "train.jsonl";
+    job.test = dir / "test.jsonl";
+    job.out = dir / "deep" / "dir" / "hn.jsonl";
+    job.report = dir / "reports" / "hn.json";
+    job.library = test::tiny_library();
+    job.llm = client_options(server.base(), dir / "cache");
+    return job;
+}
+
+TEST(HardNegativesJob, WritesTripletsAndReportAndSaysSo) {
+    test::TempDir dir;
+    MockServer server(
+        [](int, const httplib::Request& req, httplib::Response& res) { answer(req, res); });
+    const HardNegativesJob job = mock_job(server, dir);
+    test::LogCapture cap;
+    Result<HardNegativesSummary> s = collect_hard_negatives(job, cap.log());
+    ASSERT_TRUE(s) << s.error().message;
+    expect_full_run_counts(s->report);
+    EXPECT_EQ(s->out, job.out);
+    const std::string bytes = test::slurp(job.out);
+    EXPECT_EQ(std::count(bytes.begin(), bytes.end(), '\n'), 20);
+    EXPECT_EQ(json::parse(test::slurp(job.report))["accepted"], 20);
+    ASSERT_EQ(cap.steps.size(), 10u);
+    EXPECT_EQ(cap.steps[0],
+              "hard-negatives 0.100000 [1/10] coder/refactorer: 2 of 10 lines accepted (coder 1, "
+              "refactorer 1), rejected: malformed 2, unknown_agent 1, wrong_pair 1, empty 1, "
+              "duplicate 1, near_duplicate 1, in_test_split 1");
+    ASSERT_EQ(cap.lines.size(), 3u);
+    EXPECT_EQ(cap.lines[0],
+              "hard-negatives: 20 triplets from 84 lines over 10 pairs -> " + job.out.string());
+    EXPECT_EQ(cap.lines[1].rfind("  rejected 64: malformed 20, ", 0), 0u) << cap.lines[1];
+    EXPECT_NE(cap.lines[2].find("10 requests (0 retries), 0 cache hits, 3000 tokens used"),
+              std::string::npos)
+        << cap.lines[2];
+    EXPECT_EQ(server.hits(), 10);
+    EXPECT_EQ(all_files_text(dir.path()).find(kKey), std::string::npos);
+}
+
+TEST(HardNegativesJob, SpentBudgetWritesWhatItHasAndFails) {
+    test::TempDir dir;
+    MockServer server(
+        [](int, const httplib::Request& req, httplib::Response& res) { answer(req, res); });
+    HardNegativesJob job = mock_job(server, dir);
+    job.pairs = "coder/debugger,tester/debugger";
+    job.llm.max_tokens_total = 1000;
+    test::LogCapture cap;
+    Result<HardNegativesSummary> s = collect_hard_negatives(job, cap.log());
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, Errc::exhausted);
+    EXPECT_EQ(s.error().message,
+              "hard-negatives: 1 of 2 pairs skipped, the token budget (--max-tokens-total 1000) "
+              "is spent; the other pairs' triplets were written to " +
+                  job.out.string() +
+                  ", a rerun with a larger budget asks only for the skipped pairs");
+    const std::string bytes = test::slurp(job.out);
+    EXPECT_EQ(std::count(bytes.begin(), bytes.end(), '\n'), 2);
+    ASSERT_EQ(cap.steps.size(), 2u);
+    EXPECT_EQ(cap.steps[1],
+              "hard-negatives 1.000000 [2/2] tester/debugger: skipped, the token budget is spent");
+    EXPECT_FALSE(cap.lines.empty());  // the summary comes before the error
+}
+
+TEST(HardNegativesJob, BadJobsFailBeforeAnyFileOrRequest) {
+    test::TempDir dir;
+    MockServer server(
+        [](int, const httplib::Request& req, httplib::Response& res) { answer(req, res); });
+    const HardNegativesJob good = mock_job(server, dir);
+
+    const struct {
+        const char* name;
+        void (*edit)(HardNegativesJob&);
+        const char* message;
+    } cases[] = {
+        {"no key",
+         [](HardNegativesJob& j) { j.llm.api_key.clear(); },
+         "hard-negatives: ANTHROPIC_API_KEY is not set, expected an Anthropic API key in the "
+         "environment"},
+        {"bad pairs",
+         [](HardNegativesJob& j) { j.pairs = "coder/janitor"; },
+         "--pairs: 'coder/janitor': unknown agent 'janitor', expected one of the 13 agent types"},
+        {"model alone",
+         [](HardNegativesJob& j) {
+             j.model = "router.gguf";
+             j.data.clear();
+             j.test.clear();
+         },
+         "hard-negatives: --model compares with --data / --test, expected one of them"},
+    };
+
+    const char* env = std::getenv("ANTHROPIC_API_KEY");
+    const std::string saved = env != nullptr ? env : "";
+    ::unsetenv("ANTHROPIC_API_KEY");
+    for (const auto& c : cases) {
+        HardNegativesJob job = good;
+        c.edit(job);
+        test::LogCapture cap;
+        Result<HardNegativesSummary> s = collect_hard_negatives(job, cap.log());
+        ASSERT_FALSE(s) << c.name;
+        EXPECT_EQ(s.error().code, Errc::invalid_argument) << c.name;
+        EXPECT_EQ(s.error().message, c.message) << c.name;
+        EXPECT_TRUE(cap.lines.empty() && cap.steps.empty()) << c.name;
+        EXPECT_FALSE(fs::exists(dir / "deep")) << c.name;
+        EXPECT_FALSE(fs::exists(dir / "cache")) << c.name;
+    }
+    if (env != nullptr) {
+        ::setenv("ANTHROPIC_API_KEY", saved.c_str(), 1);
+    }
+    EXPECT_EQ(server.hits(), 0);
+}
+
 // ---- the CLI (the ruvllm binary built beside this test) ----
 
 fs::path cli_binary() {

@@ -144,6 +144,51 @@ TEST(Lora, MergeArithmeticTwoByTwo) {
     EXPECT_EQ(*h->tensor_f32(*wh), (std::vector<float>{4, 6, 4, 9}));
 }
 
+// lora_merge (`ruvllm lora-merge` as one call) on the golden adapter and lora_base.gguf (=
+// two_by_two()): the arithmetic above, from files to a file.
+TEST(LoraMergeJob, MergesFilesAndSaysSo) {
+    ruvllm::test::TempDir dir;
+    const ruvllm::LoraMergeJob job{ruvllm::test::data_dir() / "lora_adapter.gguf",
+                                   ruvllm::test::data_dir() / "lora_base.gguf",
+                                   dir / "merged.gguf",
+                                   0.5f};
+    ruvllm::test::LogCapture cap;
+    ruvllm::Result<ruvllm::LoraMergeSummary> s = ruvllm::lora_merge(job, cap.log());
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(s->tensors, 1u);
+    EXPECT_EQ(s->alpha, 2.0f);
+    ruvllm::Result<gguf::File> m = gguf::read_file(job.out);
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(*m->tensor_f32(*m->find_tensor("blk.0.attn_q.weight")),
+              (std::vector<float>{4, 6, 4, 9}));
+    ASSERT_EQ(cap.lines.size(), 1u);
+    EXPECT_EQ(cap.lines[0],
+              "lora-merge: " + job.base.string() + " + " + job.lora.string() +
+                  " (1 tensors, alpha 2, scale 0.5) -> " + job.out.string());
+}
+
+TEST(LoraMergeJob, WrongBaseIsAnErrorNamingIt) {
+    ruvllm::test::TempDir dir;
+    ruvllm::LoraMergeJob job{ruvllm::test::data_dir() / "lora_adapter.gguf",
+                             ruvllm::test::data_dir() / "tiny.gguf",
+                             dir / "merged.gguf"};
+    ruvllm::test::LogCapture cap;
+    ruvllm::Result<ruvllm::LoraMergeSummary> s = ruvllm::lora_merge(job, cap.log());
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, Errc::invalid_argument);
+    EXPECT_EQ(s.error().message,
+              job.base.string() +
+                  ": lora: adapter architecture 'qwen2' does not match the base model's 'ruvllm'");
+    // Not an adapter.
+    job.lora = ruvllm::test::data_dir() / "lora_base.gguf";
+    s = ruvllm::lora_merge(job, cap.log());
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, Errc::format);
+    EXPECT_NE(s.error().message.find("general.type"), std::string::npos) << s.error().message;
+    EXPECT_TRUE(cap.lines.empty());
+    EXPECT_FALSE(std::filesystem::exists(job.out));
+}
+
 // The merged tensors against base + s B A computed here, re-encoded in the base's type.
 void expect_merged(TensorType type) {
     TinyQwen2 spec;

@@ -285,5 +285,60 @@ TEST(Report, WrongTypesNameTheFileAndKey) {
     }
 }
 
+// ---- write_report (`ruvllm report` as one call) ----
+
+TEST(ReportJob, RunDirectoryAndExtraFilesMakeOnePage) {
+    TempDir dir;
+    const fs::path run = test::data_dir() / "report_run";
+    spit(dir / "eval-extra.json", test::slurp(run / "eval.json"));
+    ReportJob job;
+    job.run = run;
+    job.out = dir / "report.html";
+    job.evals = {dir / "eval-extra.json"};
+    test::LogCapture cap;
+    const Result<ReportSummary> s = write_report(job, cap.log());
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(s->stats, 1u);
+    EXPECT_EQ(s->evals, 2u);
+    EXPECT_EQ(s->dataset_stats, 1u);
+    EXPECT_EQ(s->grpo, 1u);
+    ASSERT_EQ(cap.lines.size(), 1u);
+    EXPECT_EQ(cap.lines[0],
+              "report: 1 training stats, 2 eval reports, 1 dataset stats, 1 GRPO reports -> " +
+                  job.out.string());
+    // The page is the one render_report makes of the same inputs.
+    Result<ReportFiles> files = discover_report_files(run);
+    ASSERT_TRUE(files);
+    files->evals.push_back(dir / "eval-extra.json");
+    Result<ReportInputs> in = load_report_inputs(*files, run.string());
+    ASSERT_TRUE(in);
+    EXPECT_EQ(test::slurp(job.out), *render_report(*in));
+}
+
+TEST(ReportJob, NothingToReportIsAnError) {
+    TempDir dir;
+    ReportJob job;
+    job.out = dir / "report.html";
+    test::LogCapture cap;
+    Result<ReportSummary> s = write_report(job, cap.log());
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, Errc::invalid_argument);
+    EXPECT_EQ(s.error().message.rfind("report: nothing to report, expected --run DIR", 0), 0u);
+    job.run = dir.path();  // exists, holds no run outputs
+    s = write_report(job, cap.log());
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, Errc::io);
+    EXPECT_EQ(s.error().message,
+              dir.path().string() +
+                  ": no run outputs found, expected *.gguf.stats.json, eval*.json, "
+                  "*/claude_training_stats.json or *.grpo.json");
+    job.evals = {dir / "missing.json"};
+    s = write_report(job, cap.log());
+    ASSERT_FALSE(s);
+    EXPECT_NE(s.error().message.find("missing.json"), std::string::npos) << s.error().message;
+    EXPECT_TRUE(cap.lines.empty());
+    EXPECT_FALSE(fs::exists(job.out));
+}
+
 }  // namespace
 }  // namespace ruvllm

@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ruvllm/core/log.h>
+
 namespace ruvllm::test {
 
 inline std::filesystem::path data_dir() {
@@ -66,5 +68,22 @@ inline void spit(const std::filesystem::path& p, const std::string& s) {
     std::ofstream out(p, std::ios::binary);
     out << s;
 }
+
+// A Log (core/log.h) that keeps what a job says: its lines, and its progress as
+// "<step> <fraction> <note>" strings.
+struct LogCapture {
+    std::vector<std::string> lines, steps;
+
+    Log log() {
+        Log l;
+        l.line = [this](const std::string& s) {
+            lines.push_back(s);
+        };
+        l.progress = [this](const std::string& step, double fraction, const std::string& note) {
+            steps.push_back(step + " " + std::to_string(fraction) + " " + note);
+        };
+        return l;
+    }
+};
 
 }  // namespace ruvllm::test

@@ -150,4 +150,54 @@ Result<ReportInputs> find_report_inputs(const fs::path& dir) {
     }
     return load_report_inputs(*files, dir.string());
 }
+
+Result<ReportSummary> write_report(const ReportJob& job, const Log& log) {
+    ReportFiles files;
+    if (!job.run.empty()) {
+        Result<ReportFiles> found = discover_report_files(job.run);
+        if (!found) {
+            return found.error();
+        }
+        files = std::move(*found);
+    }
+    const auto add = [](std::vector<fs::path>& to, const std::vector<fs::path>& paths) {
+        to.insert(to.end(), paths.begin(), paths.end());
+    };
+    add(files.stats, job.stats);
+    add(files.evals, job.evals);
+    add(files.dataset_stats, job.dataset_stats);
+    add(files.grpo, job.grpo);
+    if (files.empty()) {
+        if (job.run.empty()) {
+            return make_error(Errc::invalid_argument,
+                              "report: nothing to report, expected --run DIR or --stats, --eval, "
+                              "--dataset-stats or --grpo FILE");
+        }
+        return make_error(Errc::io,
+                          job.run.string() + ": no run outputs found, expected " + kExpectedFiles);
+    }
+    Result<ReportInputs> in = load_report_inputs(files, job.run.string());
+    if (!in) {
+        return in.error();
+    }
+    Result<std::string> html = render_report(*in);
+    if (!html) {
+        return html.error();
+    }
+    if (Status s = write_file_atomic(job.out, *html); !s) {
+        return s.error();
+    }
+    const ReportSummary sum{
+        in->stats.size(), in->evals.size(), in->dataset_stats.size(), in->grpo.size()};
+    log.say(
+        strformat("report: %zu training stats, %zu eval reports, %zu dataset stats, %zu GRPO "
+                  "reports -> %s",
+                  sum.stats,
+                  sum.evals,
+                  sum.dataset_stats,
+                  sum.grpo,
+                  job.out.string().c_str()));
+    return sum;
+}
+
 }  // namespace ruvllm

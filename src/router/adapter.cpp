@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/core/io.h>
+#include <ruvllm/core/paths.h>
 #include <ruvllm/router/adapter.h>
+#include <ruvllm/transformer/lora.h>
 
 #include <sys/stat.h>
 
@@ -120,6 +122,12 @@ Status same_base(const SubwordBase& a, const SubwordBase& b, const std::string& 
     return ok();
 }
 
+Error not_on_subword(const RouterModel& model) {
+    return make_error(Errc::invalid_argument,
+                      "export: -o DIR exports a router on a subword base; this one stands on a " +
+                          std::string(model.base->kind()) + " base, expected --lora FILE");
+}
+
 }  // namespace
 
 Result<AdapterSummary> export_adapter(const RouterModel& model,
@@ -128,10 +136,7 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
                                       const std::string& ruvllm_path) {
     const auto* trained = dynamic_cast<const SubwordBase*>(model.base.get());
     if (trained == nullptr) {
-        return make_error(Errc::invalid_argument,
-                          "export: -o DIR exports a router on a subword base; this one stands on "
-                          "a " +
-                              std::string(model.base->kind()) + " base, expected --lora FILE");
+        return not_on_subword(model);
     }
     Status s = same_base(*trained, base, "export");
     if (!s) {
@@ -364,6 +369,124 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
         }
     }
     return m;
+}
+
+// ---- the jobs (`ruvllm export`, `ruvllm merge`) ----
+
+namespace {
+
+// The LoRA of `m` as an adapter GGUF (ExportJob::lora).
+Result<size_t> export_lora(const RouterModel& m, const ExportJob& job, const Log& log) {
+    const std::shared_ptr<const LoraAdapter> ad = m.base->lora();
+    if (!ad) {
+        return make_error(Errc::invalid_argument,
+                          job.model.string() +
+                              ": the router has no LoRA (its base: " + m.base->describe() +
+                              "), expected one: train --lora-layers K on a Qwen2 base makes it "
+                              "(a router on a subword base exports with -o DIR)");
+    }
+    const TensorType type = job.lora_type == "f16" ? TensorType::f16 : TensorType::f32;
+    if (Status s = write_lora_gguf(job.lora, *ad, type); !s) {
+        return s.error();
+    }
+    log.say(strformat("export: LoRA of %s (%zu tensors, rank %d, alpha %g; %s) -> %s",
+                      job.model.string().c_str(),
+                      ad->tensors.size(),
+                      ad->tensors.empty() ? 0 : ad->tensors[0].rank,
+                      static_cast<double>(ad->alpha),
+                      m.base->describe().c_str(),
+                      job.lora.string().c_str()));
+    return ad->tensors.size();
+}
+
+}  // namespace
+
+Result<RouterExportSummary> export_router(const ExportJob& job, const Log& log) {
+    if (job.out.empty() && job.lora.empty()) {
+        return make_error(Errc::invalid_argument,
+                          "export: expected -o DIR (a router on a subword base) or --lora FILE "
+                          "(a router on a Qwen2 base)");
+    }
+    if (job.lora_type != "f32" && job.lora_type != "f16") {
+        return make_error(Errc::invalid_argument,
+                          "export: lora type '" + job.lora_type + "', expected f32 or f16");
+    }
+    Result<RouterModel> m = RouterModel::load(job.model);
+    if (!m) {
+        return m.error();
+    }
+    RouterExportSummary sum;
+    if (!job.lora.empty()) {
+        Result<size_t> n = export_lora(*m, job, log);
+        if (!n) {
+            return n.error();
+        }
+        sum.lora_tensors = *n;
+        sum.files.push_back(job.lora.string());
+        if (job.out.empty()) {
+            return sum;
+        }
+    }
+    // A router on another base is refused before its default base is looked for.
+    if (dynamic_cast<const SubwordBase*>(m->base.get()) == nullptr) {
+        return not_on_subword(*m);
+    }
+    Result<SubwordBase> base = SubwordBase::load(job.base.empty() ? default_base_path() : job.base);
+    if (!base) {
+        return base.error();
+    }
+    Result<AdapterSummary> a = export_adapter(*m, *base, job.out, job.ruvllm_path);
+    if (!a) {
+        return make_error(a.error().code, job.model.string() + ": " + a.error().message);
+    }
+    sum.adapter = *a;
+    for (const char* f : {"adapter_weights.bin", "metadata.json", "merge_adapter.sh"}) {
+        sum.files.push_back((job.out / f).string());
+    }
+    log.say(
+        strformat("export: %zu tensors, %zu of %zu subword rows changed, %.2f MiB -> %s/"
+                  "{adapter_weights.bin,metadata.json,merge_adapter.sh}",
+                  a->tensors,
+                  a->changed_rows,
+                  a->total_rows,
+                  static_cast<double>(a->bytes) / (1 << 20),
+                  job.out.string().c_str()));
+    return sum;
+}
+
+Result<RouterMergeSummary> merge_router(const MergeJob& job, const Log& log) {
+    if (job.storage != "f16" && job.storage != "f32") {
+        return make_error(Errc::invalid_argument,
+                          "merge: storage '" + job.storage + "', expected f16 or f32");
+    }
+    RouterMergeSummary sum;
+    // A llama.cpp LoRA adapter GGUF: fold it into the transformer (lora-merge, scale 1).
+    if (fs::is_regular_file(job.adapter) && job.adapter.extension() == ".gguf") {
+        Result<LoraMergeSummary> l = lora_merge({job.adapter, job.base, job.out, 1.0f}, log);
+        if (!l) {
+            return l.error();
+        }
+        sum.lora = true;
+        return sum;
+    }
+    Result<SubwordBase> base = SubwordBase::load(job.base);
+    if (!base) {
+        return base.error();
+    }
+    Result<RouterModel> m = merge_adapter(*base, job.adapter);
+    if (!m) {
+        return m.error();
+    }
+    if (Status s = m->save(job.out, job.storage == "f32" ? TensorType::f32 : TensorType::f16); !s) {
+        return s.error();
+    }
+    sum.labels = m->A();
+    log.say(strformat("merge: %s + %s -> %s (%d labels)",
+                      job.base.string().c_str(),
+                      job.adapter.string().c_str(),
+                      job.out.string().c_str(),
+                      sum.labels));
+    return sum;
 }
 
 }  // namespace ruvllm

@@ -2,6 +2,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
+#include <ruvllm/core/io.h>
 #include <ruvllm/dataset/dataset.h>
 #include <ruvllm/router/calibrate.h>
 #include <ruvllm/router/evaluate.h>
@@ -191,6 +194,215 @@ void label_metrics(const std::vector<std::vector<uint32_t>>& confusion,
         }
     }
     macro_f1 = f1_count > 0 ? f1_sum / f1_count : 0;
+}
+
+// ---- the job (`ruvllm eval`) ----
+
+namespace {
+
+nlohmann::ordered_json mode_json(const ModeMetrics& m, const std::vector<std::string>& labels) {
+    nlohmann::ordered_json j;
+    j["accuracy"] = m.accuracy;
+    j["coverage"] = m.coverage;
+    j["accuracy_decided"] = m.accuracy_decided;
+    j["macro_f1"] = m.macro_f1;
+    nlohmann::ordered_json per = nlohmann::ordered_json::object();
+    for (size_t a = 0; a < labels.size(); a++) {
+        const LabelMetrics& lm = m.per_label[a];
+        per[labels[a]] = {{"precision", lm.precision},
+                          {"recall", lm.recall},
+                          {"f1", lm.f1},
+                          {"support", lm.support}};
+    }
+    j["per_label"] = per;
+    j["confusion"] = m.confusion;
+    return j;
+}
+
+// Latency histogram: 20 log-spaced bins from 1 us to 10 ms (edges in us), plus the counts
+// below and above.
+nlohmann::ordered_json latency_histogram(const std::vector<double>& latency_us) {
+    std::vector<double> edges;
+    for (int i = 0; i <= 20; i++) {
+        edges.push_back(std::pow(10.0, 4.0 * i / 20.0));
+    }
+    std::vector<size_t> counts(edges.size() + 1, 0);
+    for (const double us : latency_us) {
+        counts[static_cast<size_t>(std::upper_bound(edges.begin(), edges.end(), us) -
+                                   edges.begin())]++;
+    }
+    return {{"edges_us", edges}, {"counts", counts}};
+}
+
+std::string report_json(const EvalJob& job, const EvalSummary& s) {
+    const RouterReport& r = s.report;
+    nlohmann::ordered_json j;
+    j["model"] = job.model.string();
+    j["data"] = job.data.string();
+    j["examples"] = r.n;
+    // Top-level figures of the hybrid router and the embedding stage (stable keys).
+    j["accuracy"] = r.embedding.accuracy;
+    j["hybrid_accuracy"] = r.hybrid.accuracy;
+    j["keyword_coverage"] = r.keyword.coverage;
+    j["keyword_accuracy"] = r.keyword.accuracy_decided;
+    j["macro_f1"] = r.embedding.macro_f1;
+    j["triplet_accuracy"] = r.triplet_accuracy;
+    j["hard_negative_accuracy"] = r.hard_accuracy;
+    j["latency_us"] = {{"p50", r.latency_p50_us}, {"p99", r.latency_p99_us}};
+    j["latency_histogram"] = latency_histogram(r.latency_us);
+    j["ece"] = r.ece;
+    j["temperature"] = r.temperature;
+    j["heads"] = {
+        {"complexity_accuracy", r.complexity_accuracy},
+        {"tier_accuracy", r.tier_accuracy},
+        {"tier_table_baseline_accuracy", r.tier_table_accuracy},
+        {"quality_mae", r.quality_mae},
+        {"tier_counts",
+         {{"haiku", r.tier_counts[0]}, {"sonnet", r.tier_counts[1]}, {"opus", r.tier_counts[2]}}}};
+    j["labels"] = s.labels;
+    j["modes"] = {{"keyword", mode_json(r.keyword, s.labels)},
+                  {"embedding", mode_json(r.embedding, s.labels)},
+                  {"hybrid", mode_json(r.hybrid, s.labels)}};
+    j["misrouted"] = r.errors.size();
+    return j.dump(2) + "\n";
+}
+
+std::string errors_jsonl(const RouterModel& m, const LabeledSet& data, const RouterReport& r) {
+    std::string out;
+    for (const auto& [row, d] : r.errors) {
+        const LabeledExample& ex = data.rows[row];
+        nlohmann::ordered_json j;
+        j["row"] = row + 1;
+        j["task"] = ex.text;
+        j["expected"] = m.labels[static_cast<size_t>(ex.label)];
+        j.update(decision_json(m, d));
+        out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<EvalSummary> evaluate_router(const EvalJob& job, const Log& /*log*/) {
+    RouteConfig cfg;
+    if (!parse_tier(job.max_tier, cfg.max_tier)) {
+        return make_error(Errc::invalid_argument,
+                          "unknown tier \"" + job.max_tier + "\", expected haiku, sonnet or opus");
+    }
+    cfg.min_confidence = job.min_confidence;
+    cfg.tier_bias = job.tier_bias;
+    cfg.max_task_bytes = 1 << 20;
+    Result<RouterModel> m = RouterModel::load(job.model);
+    if (!m) {
+        return m.error();
+    }
+    DataOptions dopt;
+    dopt.text_field = job.text_field;
+    dopt.label_field = job.label_field;
+    Result<LabeledSet> data = load_labeled(job.data, dopt, m->labels, true);
+    if (!data) {
+        return data.error();
+    }
+    Result<RouterReport> rr = evaluate_router(*m, *data, cfg);
+    if (!rr) {
+        return make_error(rr.error().code, job.data.string() + ": " + rr.error().message);
+    }
+    EvalSummary s;
+    s.report = std::move(*rr);
+    s.labels = m->labels;
+    s.n_rules = m->keywords.rules().size();
+    if (!job.errors.empty()) {
+        if (Status w = write_file_atomic(job.errors, errors_jsonl(*m, *data, s.report)); !w) {
+            return w.error();
+        }
+        s.files.push_back(job.errors.string());
+    }
+    if (!job.report.empty()) {
+        if (Status w = write_file_atomic(job.report, report_json(job, s)); !w) {
+            return w.error();
+        }
+        s.files.push_back(job.report.string());
+    }
+    return s;
+}
+
+std::string eval_table(const EvalJob& job, const EvalSummary& s) {
+    const RouterReport& r = s.report;
+    std::string t = strformat("%s on %s: %zu examples, %d labels\n\n",
+                              job.model.string().c_str(),
+                              job.data.string().c_str(),
+                              r.n,
+                              static_cast<int>(s.labels.size()));
+    t += strformat(
+        "%-10s %9s %9s %9s %9s\n", "stage", "accuracy", "macro-F1", "coverage", "when-dec");
+    const std::pair<const char*, const ModeMetrics*> modes[] = {
+        {"keyword", &r.keyword}, {"embedding", &r.embedding}, {"hybrid", &r.hybrid}};
+    for (const auto& [name, mm] : modes) {
+        t += strformat("%-10s %9.4f %9.4f %9.4f %9.4f\n",
+                       name,
+                       mm->accuracy,
+                       mm->macro_f1,
+                       mm->coverage,
+                       mm->accuracy_decided);
+    }
+    t += strformat("(keyword stage: %zu rules; accuracy counts undecided examples as wrong)\n",
+                   s.n_rules);
+    if (r.n_triplets > 0) {
+        t += strformat("triplet accuracy %.4f (%zu)  hard-negative accuracy %.4f (%zu)\n",
+                       r.triplet_accuracy,
+                       r.n_triplets,
+                       r.hard_accuracy,
+                       r.n_hard);
+    }
+    t += strformat("ECE of the embedding stage's confidence (temperature %.4f): %.4f\n",
+                   static_cast<double>(r.temperature),
+                   r.ece);
+    if (r.n_tier > 0 || r.n_complexity > 0) {
+        t += strformat(
+            "heads: tier accuracy %.4f (tier-table baseline %.4f), complexity %.4f, quality MAE "
+            "%.4f (%zu examples); tiers chosen: haiku %zu, sonnet %zu, opus %zu\n",
+            r.tier_accuracy,
+            r.tier_table_accuracy,
+            r.complexity_accuracy,
+            r.quality_mae,
+            r.n_tier,
+            r.tier_counts[0],
+            r.tier_counts[1],
+            r.tier_counts[2]);
+    }
+    t += strformat("latency per task (hybrid): p50 %.1f us, p99 %.1f us\n\n",
+                   r.latency_p50_us,
+                   r.latency_p99_us);
+    t += strformat(
+        "%-20s %9s %9s %9s %8s   (hybrid)\n", "label", "precision", "recall", "f1", "support");
+    for (size_t a = 0; a < s.labels.size(); a++) {
+        const LabelMetrics& lm = r.hybrid.per_label[a];
+        t += strformat("%-20s %9.4f %9.4f %9.4f %8zu\n",
+                       s.labels[a].c_str(),
+                       lm.precision,
+                       lm.recall,
+                       lm.f1,
+                       lm.support);
+    }
+    // Columns are the predicted labels, abbreviated to their first 6 characters.
+    t += strformat("\nconfusion matrix (hybrid; rows: true label, columns: predicted)\n%-20s", "");
+    for (const std::string& l : s.labels) {
+        t += strformat(" %6.6s", l.c_str());
+    }
+    t += "\n";
+    for (size_t a = 0; a < s.labels.size(); a++) {
+        t += strformat("%-20s", s.labels[a].c_str());
+        for (size_t b = 0; b < s.labels.size(); b++) {
+            t += strformat(" %6u", r.hybrid.confusion[a][b]);
+        }
+        t += "\n";
+    }
+    if (!job.errors.empty()) {
+        t += strformat("\n%zu misrouted examples written to %s\n",
+                       r.errors.size(),
+                       job.errors.string().c_str());
+    }
+    return t;
 }
 
 }  // namespace ruvllm

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include <ruvllm/embed/pool.h>
+#include <ruvllm/formats/quant.h>
 #include <ruvllm/nn/loss.h>
 #include <ruvllm/router/model.h>
 
@@ -222,6 +223,49 @@ Result<RouterModel> RouterModel::load(const std::filesystem::path& path) {
         return with_context(m.error(), path.string());
     }
     return m;
+}
+
+Result<QuantizeSummary> quantize_router(const QuantizeJob& job, const Log& log) {
+    TensorType type{};
+    if (!quant::parse_type(job.type, type)) {
+        return make_error(Errc::invalid_argument,
+                          "--type '" + job.type +
+                              "', expected f32, f16, bf16, q8_0, q5_0, q5_1, "
+                              "q4_0, q4_1, q4_k, q5_k or q6_k");
+    }
+    Result<RouterModel> m = RouterModel::load(job.model);
+    if (!m) {
+        return m.error();
+    }
+    // The base says which type its stored rows can take (K types fall back as llama.cpp's
+    // quantiser does), or that it stores none.
+    Result<TensorType> fits = m->base->storage_type(type);
+    if (!fits) {
+        return make_error(fits.error().code, job.model.string() + ": " + fits.error().message);
+    }
+    if (*fits != type) {
+        log.say(strformat("quantize: rows of %d are not a multiple of %u for %s; using %s",
+                          m->D(),
+                          quant::type_info(type).block,
+                          std::string(quant::type_info(type).name).c_str(),
+                          std::string(quant::type_info(*fits).name).c_str()));
+        type = *fits;
+    }
+    if (Status s = m->save(job.out, type); !s) {
+        return s.error();
+    }
+    std::error_code ec;
+    QuantizeSummary sum;
+    sum.type = type;
+    sum.bytes_in = std::filesystem::file_size(job.model, ec);
+    sum.bytes_out = std::filesystem::file_size(job.out, ec);
+    log.say(strformat("quantize: %s (%.1f MiB) -> %s (%.1f MiB, rows %s)",
+                      job.model.string().c_str(),
+                      static_cast<double>(sum.bytes_in) / (1 << 20),
+                      job.out.string().c_str(),
+                      static_cast<double>(sum.bytes_out) / (1 << 20),
+                      std::string(quant::type_info(type).name).c_str()));
+    return sum;
 }
 
 }  // namespace ruvllm

@@ -2,10 +2,16 @@
 // hard negatives (hard_negatives.h).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
+#include <ruvllm/core/io.h>
 #include <ruvllm/dataset/dataset.h>
+#include <ruvllm/dataset/labeled.h>
+#include <ruvllm/dataset/library.h>
+#include <ruvllm/embed/subword.h>
 #include <ruvllm/router/router.h>
 #include <ruvllm/train/hard_negatives.h>
 
@@ -515,6 +521,241 @@ std::string hard_negative_report_json(const HardNegativeReport& rep) {
     }
     j["pairs"] = std::move(pairs);
     return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+// ---- the job (`ruvllm hard-negatives`) ----
+
+namespace {
+
+namespace fs = std::filesystem;
+
+// "~/x" -> "$HOME/x"; other paths unchanged.
+Result<fs::path> expand_home(const fs::path& path) {
+    const std::string p = path.string();
+    if (p != "~" && p.rfind("~/", 0) != 0) {
+        return path;
+    }
+    const char* home = std::getenv("HOME");
+    if (home == nullptr || *home == '\0') {
+        return make_error(
+            Errc::invalid_argument,
+            "hard-negatives: " + p + ": HOME is not set, expected a home directory to expand '~'");
+    }
+    return fs::path(home) / p.substr(p.size() > 1 ? 2 : 1);
+}
+
+Status make_parent_dirs(const fs::path& path) {
+    const fs::path parent = path.parent_path();
+    if (parent.empty()) {
+        return ok();
+    }
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec || !fs::is_directory(parent)) {
+        return make_error(Errc::io,
+                          parent.string() + ": cannot create output directory (" + ec.message() +
+                              "), expected a writable directory");
+    }
+    return ok();
+}
+
+// The texts of a labelled file (dataset JSONL, triplets, CSV, fastText); none when path is "".
+Result<std::vector<std::string>> load_texts(const fs::path& path) {
+    std::vector<std::string> texts;
+    if (path.empty()) {
+        return texts;
+    }
+    Result<LabeledSet> set = load_labeled(path, DataOptions{});
+    if (!set) {
+        return set.error();
+    }
+    texts.reserve(set->rows.size());
+    for (LabeledExample& ex : set->rows) {
+        texts.push_back(std::move(ex.text));
+    }
+    return texts;
+}
+
+// Agent descriptions for the prompt from the agent library. The shipped library is optional
+// (an installed binary may not have it); an explicit library must load.
+Result<std::vector<std::pair<std::string, std::string>>> load_descriptions(const fs::path& dir) {
+    std::vector<std::pair<std::string, std::string>> out;
+    Result<Library> lib = load_library(dir.empty() ? default_library_dir() : dir);
+    if (!lib) {
+        if (dir.empty()) {
+            return out;
+        }
+        return lib.error();
+    }
+    for (const Agent& a : lib->agents) {
+        out.emplace_back(a.name, a.description);
+    }
+    return out;
+}
+
+size_t total(const RejectCounts& counts) {
+    size_t n = 0;
+    for (size_t c : counts) {
+        n += c;
+    }
+    return n;
+}
+
+std::string reject_list(const RejectCounts& counts) {
+    std::string s;
+    for (size_t i = 0; i < counts.size(); i++) {
+        if (counts[i] == 0) {
+            continue;
+        }
+        s += s.empty() ? "" : ", ";
+        s += std::string(reject_name(static_cast<HardNegativeReject>(i))) + " " +
+             std::to_string(counts[i]);
+    }
+    return s.empty() ? "none" : s;
+}
+
+// The progress note of pair i of n.
+std::string pair_note(size_t i, size_t n, const PairReport& p) {
+    if (!p.requested) {
+        return strformat(
+            "[%zu/%zu] %s: skipped, the token budget is spent", i + 1, n, p.pair.name().c_str());
+    }
+    return strformat("[%zu/%zu] %s: %zu of %zu lines accepted (%s %zu, %s %zu), rejected: %s%s%s",
+                     i + 1,
+                     n,
+                     p.pair.name().c_str(),
+                     p.accepted,
+                     p.lines,
+                     p.pair.a.c_str(),
+                     p.accepted_a,
+                     p.pair.b.c_str(),
+                     p.accepted_b,
+                     reject_list(p.rejected).c_str(),
+                     p.stop_reason == "max_tokens" ? " [reply cut at max_tokens]" : "",
+                     p.from_cache ? " [cache]" : "");
+}
+
+void say_report(const HardNegativeReport& r, const fs::path& out, const Log& log) {
+    log.say(strformat("hard-negatives: %zu triplets from %zu lines over %zu pairs -> %s",
+                      r.accepted,
+                      r.lines,
+                      r.pairs.size(),
+                      out.string().c_str()));
+    log.say(strformat("  rejected %zu: %s", total(r.rejected), reject_list(r.rejected).c_str()));
+    log.say(strformat("  llm %s: %lld requests (%lld retries), %lld cache hits, %lld tokens used",
+                      r.model.c_str(),
+                      static_cast<long long>(r.llm.requests_sent),
+                      static_cast<long long>(r.llm.retries),
+                      static_cast<long long>(r.llm.cache_hits),
+                      static_cast<long long>(r.llm.tokens_used)));
+    if (r.truncated > 0) {
+        log.say(strformat("  %zu replies stopped at max_tokens", r.truncated));
+    }
+}
+
+bool has_api_key(const LlmOptions& llm) {
+    if (!llm.api_key.empty()) {
+        return true;
+    }
+    const char* key = std::getenv("ANTHROPIC_API_KEY");
+    return key != nullptr && *key != '\0';
+}
+
+}  // namespace
+
+Result<HardNegativesSummary> collect_hard_negatives(const HardNegativesJob& job, const Log& log) {
+    // Before anything else: no file, no directory, no request without a key.
+    if (!has_api_key(job.llm)) {
+        return make_error(Errc::invalid_argument,
+                          "hard-negatives: ANTHROPIC_API_KEY is not set, expected an Anthropic "
+                          "API key in the environment");
+    }
+    HardNegativesSummary sum;
+    Result<fs::path> out = expand_home(job.out);
+    if (!out) {
+        return out.error();
+    }
+    sum.out = *out;
+    HardNegativeConfig cfg;
+    cfg.count = job.count;
+    if (!job.pairs.empty()) {
+        Result<std::vector<AgentPair>> pairs = parse_agent_pairs(job.pairs);
+        if (!pairs) {
+            return pairs.error();
+        }
+        cfg.pairs = std::move(*pairs);
+    }
+    if (!job.model.empty() && job.data.empty() && job.test.empty()) {
+        return make_error(Errc::invalid_argument,
+                          "hard-negatives: --model compares with --data / --test, expected one "
+                          "of them");
+    }
+    Result<std::vector<std::string>> train = load_texts(job.data);
+    if (!train) {
+        return train.error();
+    }
+    Result<std::vector<std::string>> test = load_texts(job.test);
+    if (!test) {
+        return test.error();
+    }
+    std::optional<SubwordBase> embedder;
+    if (!job.model.empty()) {
+        Result<SubwordBase> e = SubwordBase::load(job.model);
+        if (!e) {
+            return e.error();
+        }
+        embedder.emplace(std::move(*e));
+    }
+    Result<std::vector<std::pair<std::string, std::string>>> desc = load_descriptions(job.library);
+    if (!desc) {
+        return desc.error();
+    }
+    cfg.descriptions = std::move(*desc);
+    Result<HardNegativeFilter> filter = HardNegativeFilter::create(
+        *train, *test, embedder ? &*embedder : nullptr, {job.max_task_bytes, job.near_duplicate});
+    if (!filter) {
+        return filter.error();
+    }
+    Result<LlmClient> client = LlmClient::create(job.llm);
+    if (!client) {
+        return client.error();
+    }
+    if (Status s = make_parent_dirs(sum.out); !s) {
+        return s.error();
+    }
+    const PairCallback on_pair = [&log](size_t i, size_t n, const PairReport& p) {
+        log.step("hard-negatives",
+                 static_cast<double>(i + 1) / static_cast<double>(n),
+                 pair_note(i, n, p));
+    };
+    Result<HardNegativeResult> res = generate_hard_negatives(*client, *filter, cfg, on_pair);
+    if (!res) {
+        return res.error();
+    }
+    if (Status s = write_triplets(sum.out, res->triplets); !s) {
+        return s.error();
+    }
+    if (!job.report.empty()) {
+        if (Status s = make_parent_dirs(job.report); !s) {
+            return s.error();
+        }
+        if (Status s = write_file_atomic(job.report, hard_negative_report_json(res->report)); !s) {
+            return s.error();
+        }
+    }
+    say_report(res->report, sum.out, log);
+    sum.report = std::move(res->report);
+    if (sum.report.pairs_skipped > 0) {
+        return make_error(Errc::exhausted,
+                          "hard-negatives: " + std::to_string(sum.report.pairs_skipped) + " of " +
+                              std::to_string(sum.report.pairs.size()) +
+                              " pairs skipped, the token budget (--max-tokens-total " +
+                              std::to_string(job.llm.max_tokens_total) +
+                              ") is spent; the other pairs' triplets were written to " +
+                              sum.out.string() +
+                              ", a rerun with a larger budget asks only for the skipped pairs");
+    }
+    return sum;
 }
 
 }  // namespace ruvllm

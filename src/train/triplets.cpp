@@ -1,9 +1,11 @@
 // triplets.cpp: seed-format triplets with table and mined hard negatives (see triplets.h).
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 #include <ruvllm/core/io.h>
 #include <ruvllm/dataset/dataset.h>
+#include <ruvllm/dataset/labeled.h>
 #include <ruvllm/train/triplets.h>
 
 namespace ruvllm {
@@ -122,6 +124,48 @@ Status write_triplets(const std::filesystem::path& path, const std::vector<Tripl
         std::fwrite(line.data(), 1, line.size(), f->stream());
     }
     return f->commit();
+}
+
+Result<TripletReport> build_triplets(const TripletsJob& job, const Log& log) {
+    if (!(job.hard_ratio >= 0.0f && job.hard_ratio <= 1.0f)) {
+        return make_error(Errc::invalid_argument,
+                          strformat("triplets: hard_ratio %g, expected 0 to 1",
+                                    static_cast<double>(job.hard_ratio)));
+    }
+    DataOptions dopt;
+    dopt.text_field = job.text_field;
+    dopt.label_field = job.label_field;
+    Result<LabeledSet> data = load_labeled(job.data, dopt);
+    if (!data) {
+        return data.error();
+    }
+    std::optional<RouterModel> model;
+    if (!job.model.empty()) {
+        Result<RouterModel> m = RouterModel::load(job.model);
+        if (!m) {
+            return m.error();
+        }
+        model.emplace(std::move(*m));
+    }
+    const TripletConfig cfg{job.hard_ratio, job.near_duplicate, job.seed};
+    TripletReport rep;
+    Result<std::vector<Triplet>> t = make_triplets(*data, model ? &*model : nullptr, cfg, &rep);
+    if (!t) {
+        return t.error();
+    }
+    if (Status s = write_triplets(job.out, *t); !s) {
+        return s.error();
+    }
+    log.say(
+        strformat("triplets: %zu (%zu hard mined, %zu hard from the confusing pairs, %zu "
+                  "random; %zu mined near-duplicates skipped) -> %s",
+                  rep.total,
+                  rep.mined,
+                  rep.table,
+                  rep.random,
+                  rep.near_duplicates_skipped,
+                  job.out.string().c_str()));
+    return rep;
 }
 
 }  // namespace ruvllm

@@ -317,4 +317,31 @@ Status merge_lora(const gguf::File& base,
     return gguf::write_file(*merged, out);
 }
 
+Result<LoraMergeSummary> lora_merge(const LoraMergeJob& job, const Log& log) {
+    Result<LoraAdapter> ad = read_lora_gguf(job.lora);
+    if (!ad) {
+        return ad.error();
+    }
+    Result<gguf::File> base = gguf::read_file(job.base);
+    if (!base) {
+        return base.error();
+    }
+    Result<gguf::File> merged = merge_lora(*base, *ad, job.scale);
+    if (!merged) {
+        return make_error(merged.error().code, job.base.string() + ": " + merged.error().message);
+    }
+    if (Status s = gguf::write_file(*merged, job.out); !s) {
+        return s.error();
+    }
+    const LoraMergeSummary sum{ad->tensors.size(), ad->alpha};
+    log.say(strformat("lora-merge: %s + %s (%zu tensors, alpha %g, scale %g) -> %s",
+                      job.base.string().c_str(),
+                      job.lora.string().c_str(),
+                      sum.tensors,
+                      static_cast<double>(sum.alpha),
+                      static_cast<double>(job.scale),
+                      job.out.string().c_str()));
+    return sum;
+}
+
 }  // namespace ruvllm

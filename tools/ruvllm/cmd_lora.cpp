@@ -1,11 +1,9 @@
 // cmd_lora.cpp: `ruvllm lora-merge` (base GGUF + llama.cpp LoRA adapter GGUF -> merged GGUF,
 // each targeted tensor re-encoded in its original type). Layout: include/ruvllm/transformer/lora.h.
-#include <cstdio>
-
-#include <ruvllm/formats/gguf.h>
 #include <ruvllm/transformer/lora.h>
 
 #include "cli.h"
+#include "progress.h"
 
 namespace ruvllm::cli {
 
@@ -21,31 +19,9 @@ CLI::App* add_lora_merge(CLI::App& app, LoraMergeOptions& opt) {
 }
 
 Status run_lora_merge(const LoraMergeOptions& opt) {
-    Result<LoraAdapter> ad = read_lora_gguf(opt.lora);
-    if (!ad) {
-        return ad.error();
-    }
-    Result<gguf::File> base = gguf::read_file(opt.base);
-    if (!base) {
-        return base.error();
-    }
-    Result<gguf::File> merged = merge_lora(*base, *ad, opt.scale);
-    if (!merged) {
-        return make_error(merged.error().code, opt.base + ": " + merged.error().message);
-    }
-    Status s = gguf::write_file(*merged, opt.out);
-    if (!s) {
-        return s;
-    }
-    std::fprintf(stderr,
-                 "lora-merge: %s + %s (%zu tensors, alpha %g, scale %g) -> %s\n",
-                 opt.base.c_str(),
-                 opt.lora.c_str(),
-                 ad->tensors.size(),
-                 static_cast<double>(ad->alpha),
-                 static_cast<double>(opt.scale),
-                 opt.out.c_str());
-    return ok();
+    const LoraMergeJob job{opt.lora, opt.base, opt.out, opt.scale};
+    Result<LoraMergeSummary> sum = lora_merge(job, make_log(false));
+    return sum ? ok() : Status(sum.error());
 }
 
 }  // namespace ruvllm::cli

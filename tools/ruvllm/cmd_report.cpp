@@ -1,8 +1,8 @@
 // cmd_report.cpp: `ruvllm report`: one self-contained HTML page (report.h) from a run directory's
 // JSON outputs and/or the files named by --stats, --eval, --dataset-stats and --grpo.
 #include <cstdio>
+#include <string>
 
-#include <ruvllm/core/io.h>
 #include <ruvllm/report/report.h>
 
 #include "cli.h"
@@ -26,53 +26,20 @@ CLI::App* add_report(CLI::App& app, ReportOptions& opt) {
 }
 
 Status run_report(const ReportOptions& opt) {
-    ReportFiles files;
-    if (!opt.run.empty()) {
-        Result<ReportFiles> found = discover_report_files(opt.run);
-        if (!found) {
-            return found.error();
-        }
-        files = std::move(*found);
-    }
-    const auto add = [](std::vector<std::filesystem::path>& to,
-                        const std::vector<std::string>& paths) {
-        to.insert(to.end(), paths.begin(), paths.end());
+    ReportJob job;
+    job.run = opt.run;
+    job.out = opt.out;
+    job.stats.assign(opt.stats.begin(), opt.stats.end());
+    job.evals.assign(opt.evals.begin(), opt.evals.end());
+    job.dataset_stats.assign(opt.dataset_stats.begin(), opt.dataset_stats.end());
+    job.grpo.assign(opt.grpo.begin(), opt.grpo.end());
+    // The summary line is the command's output: stdout, as before the job existed.
+    Log log;
+    log.line = [](const std::string& s) {
+        std::printf("%s\n", s.c_str());
     };
-    add(files.stats, opt.stats);
-    add(files.evals, opt.evals);
-    add(files.dataset_stats, opt.dataset_stats);
-    add(files.grpo, opt.grpo);
-    if (files.empty()) {
-        if (opt.run.empty()) {
-            return make_error(Errc::invalid_argument,
-                              "report: nothing to report, expected --run DIR or --stats, --eval, "
-                              "--dataset-stats or --grpo FILE");
-        }
-        return make_error(Errc::io,
-                          opt.run +
-                              ": no run outputs found, expected *.gguf.stats.json, eval*.json, "
-                              "*/claude_training_stats.json or *.grpo.json");
-    }
-    Result<ReportInputs> in = load_report_inputs(files, opt.run);
-    if (!in) {
-        return in.error();
-    }
-    Result<std::string> html = render_report(*in);
-    if (!html) {
-        return html.error();
-    }
-    if (Status s = write_file_atomic(opt.out, *html); !s) {
-        return s;
-    }
-    std::printf(
-        "report: %zu training stats, %zu eval reports, %zu dataset stats, %zu GRPO "
-        "reports -> %s\n",
-        in->stats.size(),
-        in->evals.size(),
-        in->dataset_stats.size(),
-        in->grpo.size(),
-        opt.out.c_str());
-    return ok();
+    Result<ReportSummary> sum = write_report(job, log);
+    return sum ? ok() : Status(sum.error());
 }
 
 }  // namespace ruvllm::cli

@@ -1,9 +1,8 @@
 // cmd_triplets.cpp: `ruvllm triplets`: labelled data -> seed-format triplets JSONL.
-#include <cstdio>
-
 #include <ruvllm/train/triplets.h>
 
 #include "cli.h"
+#include "progress.h"
 
 namespace ruvllm::cli {
 
@@ -35,43 +34,17 @@ CLI::App* add_triplets(CLI::App& app, TripletsOptions& opt) {
 }
 
 Status run_triplets(const TripletsOptions& opt) {
-    DataOptions dopt;
-    dopt.text_field = opt.text_field;
-    dopt.label_field = opt.label_field;
-    Result<LabeledSet> data = load_labeled(opt.data, dopt);
-    if (!data) {
-        return data.error();
-    }
-    Result<RouterModel> model = make_error(Errc::io, "no model");
-    if (!opt.model.empty()) {
-        model = RouterModel::load(opt.model);
-        if (!model) {
-            return model.error();
-        }
-    }
-    TripletConfig cfg{opt.hard_ratio, opt.near_duplicate, opt.seed};
-    TripletReport rep;
-    Result<std::vector<Triplet>> t =
-        make_triplets(*data, opt.model.empty() ? nullptr : &*model, cfg, &rep);
-    if (!t) {
-        return t.error();
-    }
-    Status s = write_triplets(opt.out, *t);
-    if (!s) {
-        return s;
-    }
-    if (!opt.quiet) {
-        std::fprintf(stderr,
-                     "triplets: %zu (%zu hard mined, %zu hard from the confusing pairs, %zu "
-                     "random; %zu mined near-duplicates skipped) -> %s\n",
-                     rep.total,
-                     rep.mined,
-                     rep.table,
-                     rep.random,
-                     rep.near_duplicates_skipped,
-                     opt.out.c_str());
-    }
-    return ok();
+    TripletsJob job;
+    job.data = opt.data;
+    job.out = opt.out;
+    job.model = opt.model;
+    job.text_field = opt.text_field;
+    job.label_field = opt.label_field;
+    job.hard_ratio = opt.hard_ratio;
+    job.near_duplicate = opt.near_duplicate;
+    job.seed = opt.seed;
+    Result<TripletReport> rep = build_triplets(job, make_log(opt.quiet));
+    return rep ? ok() : Status(rep.error());
 }
 
 }  // namespace ruvllm::cli

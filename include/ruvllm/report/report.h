@@ -28,6 +28,9 @@
 //   if (!in) { /* in.error().message names the file */ }
 //   ruvllm::Result<std::string> html = ruvllm::render_report(*in);
 //   if (html) { ruvllm::Status s = ruvllm::write_file_atomic("report.html", *html); }
+// or, as `ruvllm report` does, in one call:
+//   ruvllm::ReportJob job{.run = "out", .out = "out/report.html"};
+//   ruvllm::Result<ruvllm::ReportSummary> s = ruvllm::write_report(job, log);
 #pragma once
 
 #include <filesystem>
@@ -38,6 +41,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/core/error.h>
+#include <ruvllm/core/log.h>
 
 namespace ruvllm {
 
@@ -87,5 +91,24 @@ Result<std::string> render_report(const ReportInputs& in);
 
 // `s` with & < > " ' replaced by their HTML entities (safe in text and in quoted attributes).
 std::string html_escape(std::string_view s);
+
+// `ruvllm report`: a run directory and/or explicit files, one HTML page.
+struct ReportJob {
+    std::filesystem::path run;  // run directory (discover_report_files); "" = none
+    std::filesystem::path out;  // the HTML page
+    // Files added to the run directory's, by kind.
+    std::vector<std::filesystem::path> stats, evals, dataset_stats, grpo;
+};
+
+struct ReportSummary {
+    size_t stats = 0, evals = 0, dataset_stats = 0, grpo = 0;  // documents on the page
+};
+
+// Discovers, loads and renders the inputs and writes `out`; says "report: 1 training stats,
+// 1 eval reports, 0 dataset stats, 0 GRPO reports -> <out>". The page is titled with `run`.
+// Errors: no input at all (Errc::invalid_argument without `run`, Errc::io naming `run` and the
+// expected patterns with it); those of discover_report_files, load_report_inputs,
+// render_report and write_file_atomic.
+Result<ReportSummary> write_report(const ReportJob& job, const Log& log);
 
 }  // namespace ruvllm

@@ -13,14 +13,23 @@
 // those of the hybrid decisions (tier after tier_bias and max_tier), against the examples that
 // carry targets; the tier-table baseline applies the README's table to the category of the
 // hybrid agent and the predicted complexity. Latency is route_task's, hybrid mode.
+//
+// `ruvllm eval` in one call: evaluate_router(EvalJob, Log) loads the model and the data, runs
+// the evaluation and writes the --report JSON and the --errors JSONL; eval_table() is the text
+// the CLI prints.
+//   ruvllm::EvalJob job{.model = "out/router.gguf", .data = "test.jsonl", .report = "eval.json"};
+//   ruvllm::Result<ruvllm::EvalSummary> s = ruvllm::evaluate_router(job, log);
+//   if (s) { std::fputs(ruvllm::eval_table(job, *s).c_str(), stdout); }
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include <ruvllm/core/log.h>
 #include <ruvllm/dataset/labeled.h>
 #include <ruvllm/router/router.h>
 
@@ -80,5 +89,39 @@ struct RouterReport {
 Result<RouterReport> evaluate_router(const RouterModel& model,
                                      const LabeledSet& data,
                                      const RouteConfig& cfg);
+
+// `ruvllm eval`: the fields and defaults of its flags (routing: hybrid, as `route`).
+struct EvalJob {
+    std::filesystem::path model;   // router model (GGUF)
+    std::filesystem::path data;    // labelled data (load_labeled), labels of the model
+    std::filesystem::path report;  // also write the metrics as JSON here; "" = none
+    std::filesystem::path errors;  // write the misrouted examples here (JSONL); "" = none
+    double min_confidence = 0.0;   // abstain below this confidence
+    float tier_bias = 0.0f;
+    std::string max_tier = "opus";  // haiku | sonnet | opus
+    std::string text_field = "input", label_field = "output_agent";
+};
+
+struct EvalSummary {
+    RouterReport report;
+    std::vector<std::string> labels;  // the model's, in its order
+    size_t n_rules = 0;               // the model's keyword rules
+    std::vector<std::string> files;   // written: errors, then report
+};
+
+// Runs the job. The report JSON: model, data, examples, the top-level figures (accuracy and
+// macro_f1 of the embedding stage, hybrid_accuracy, keyword coverage and accuracy, triplet and
+// hard-negative accuracy), latency_us {p50, p99}, latency_histogram (20 log-spaced bins from
+// 1 us to 10 ms), ece, temperature, heads, labels, modes {keyword, embedding, hybrid} and
+// misrouted. The errors JSONL: per hybrid misroute {row (1-based), task, expected} and the
+// decision (decision_json). Says nothing (the product is eval_table). Errors: an unknown
+// max_tier (Errc::invalid_argument); those of RouterModel::load and load_labeled; those of
+// evaluate_router prefixed with the data path; Errc::io when a file cannot be written.
+Result<EvalSummary> evaluate_router(const EvalJob& job, const Log& log);
+
+// The text `ruvllm eval` prints: model and data, the three stages side by side, triplet and
+// ECE and heads lines, latency, the hybrid per-label table, the confusion matrix and, when
+// job.errors is set, where the misrouted examples went.
+std::string eval_table(const EvalJob& job, const EvalSummary& summary);
 
 }  // namespace ruvllm

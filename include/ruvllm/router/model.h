@@ -13,6 +13,11 @@
 //   router.proj.weight {D, E}  router.proj.bias {E}  router.prototypes {E, A}   (F32)
 //   ruvllm.router.labels (string array), ruvllm.router.tau (f32), ruvllm.train.* (the config),
 //   ruvllm.router.keywords.* (the keyword stage, keywords.h)
+//
+// quantize_router (`ruvllm quantize`) rewrites a router file with its subword rows in another
+// tensor type:
+//   ruvllm::QuantizeJob job{.model = "router.gguf", .out = "router-q8.gguf", .type = "q8_0"};
+//   ruvllm::Result<ruvllm::QuantizeSummary> s = ruvllm::quantize_router(job, log);
 #pragma once
 
 #include <filesystem>
@@ -22,6 +27,7 @@
 #include <vector>
 
 #include <ruvllm/core/error.h>
+#include <ruvllm/core/log.h>
 #include <ruvllm/core/rng.h>
 #include <ruvllm/embed/base.h>
 #include <ruvllm/formats/gguf.h>
@@ -82,5 +88,24 @@ struct RouterModel {
 
 // Index of the largest value, the lower index on ties.
 int argmax(const float* v, int n);
+
+// `ruvllm quantize`: the fields and defaults of its flags.
+struct QuantizeJob {
+    std::filesystem::path model;  // the router (GGUF)
+    std::filesystem::path out;    // the rewritten router (GGUF)
+    std::string type = "q8_0";    // quant.h's names: f32, f16, bf16, q8_0, ..., q6_k
+};
+
+struct QuantizeSummary {
+    TensorType type = TensorType::f16;  // the rows' type written (after a K-type fallback)
+    uint64_t bytes_in = 0, bytes_out = 0;
+};
+
+// Loads, saves with the rows in `type` and says "quantize: <model> (X MiB) -> <out> (Y MiB,
+// rows T)". A type the rows cannot take whole blocks of falls back as llama.cpp's quantiser
+// does and says so first ("quantize: rows of 8 are not a multiple of 32 for Q8_0; using F16").
+// Errors: an unknown type (Errc::invalid_argument); those of RouterModel::load; the base's
+// storage_type refusal prefixed with the model path (a base that stores no rows); those of save.
+Result<QuantizeSummary> quantize_router(const QuantizeJob& job, const Log& log);
 
 }  // namespace ruvllm

@@ -41,11 +41,19 @@
 //   ruvllm::Result<ruvllm::HardNegativeResult> r =
 //       ruvllm::generate_hard_negatives(*client, *filter, cfg);
 //   // r->triplets -> write_triplets(path, r->triplets); r->report -> hard_negative_report_json
+//
+// Or the whole of `ruvllm hard-negatives` in one call (inputs, filter, client, files, summary):
+//   ruvllm::HardNegativesJob job;
+//   job.data = "train.jsonl";
+//   job.test = "test.jsonl";
+//   job.out = "out/hard_negatives.jsonl";
+//   ruvllm::Result<ruvllm::HardNegativesSummary> s = ruvllm::collect_hard_negatives(job, log);
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -54,6 +62,7 @@
 #include <vector>
 
 #include <ruvllm/core/error.h>
+#include <ruvllm/core/log.h>
 #include <ruvllm/embed/base.h>
 #include <ruvllm/llm/llm.h>
 #include <ruvllm/train/triplets.h>
@@ -222,5 +231,44 @@ Result<HardNegativeResult> generate_hard_negatives(LlmClient& client,
 //               "accepted_by_positive": {<a>: n, <b>: n}, "rejected": {...},
 //               "input_tokens", "output_tokens"}]}
 std::string hard_negative_report_json(const HardNegativeReport& report);
+
+// `ruvllm hard-negatives`: the fields and defaults of its flags.
+struct HardNegativesJob {
+    int count = 10;  // tasks asked for per pair
+    // The triplets JSONL; a leading "~/" is $HOME. Parent directories are created.
+    std::filesystem::path out = "~/.ruvllm/training/claude-hard-negatives.jsonl";
+    std::filesystem::path data;     // training data: equal tasks are rejected; "" = none
+    std::filesystem::path test;     // test split: equal tasks are rejected; "" = none
+    std::filesystem::path model;    // a router or base GGUF: also reject near-duplicates
+    std::filesystem::path report;   // also write hard_negative_report_json here; "" = none
+    std::string pairs;              // parse_agent_pairs' spec; "" = the 10 confusing pairs
+    std::filesystem::path library;  // agent descriptions; "" = the shipped library, if there
+    float near_duplicate = 0.95f;
+    size_t max_task_bytes = 500;
+    // The client: api_base, model, timeout_s, max_retries, max_tokens_total, cache_dir (here
+    // ".cache/llm") and seed (of the retry jitter) are the CLI's flags; an empty api_key is
+    // read from ANTHROPIC_API_KEY.
+    LlmOptions llm = [] {
+        LlmOptions o;
+        o.cache_dir = ".cache/llm";
+        return o;
+    }();
+};
+
+struct HardNegativesSummary {
+    HardNegativeReport report;
+    std::filesystem::path out;  // the triplets file written ("~" expanded)
+};
+
+// Runs the job: the inputs, the filter, one request per pair, the triplets file and the
+// report file. Progress: one step "hard-negatives" per pair, whose note is the pair's line
+// ("[1/10] coder/refactorer: 2 of 10 lines accepted (coder 1, refactorer 1), rejected: ...");
+// then says the summary ("hard-negatives: 20 triplets from 84 lines over 10 pairs -> <out>",
+// the rejections and the client's counters). Errors, before any file or request: no API key
+// (neither llm.api_key nor ANTHROPIC_API_KEY), "~" without HOME, a bad pairs spec, a model
+// without data or test (Errc::invalid_argument), unreadable inputs; then those of the client
+// and of generate_hard_negatives. When the token budget left pairs out, the files are written
+// and the result is Errc::exhausted naming how many and where.
+Result<HardNegativesSummary> collect_hard_negatives(const HardNegativesJob& job, const Log& log);
 
 }  // namespace ruvllm

@@ -23,6 +23,8 @@
 //   ruvllm::Status s = ruvllm::write_lora_gguf("adapter.gguf", ad);
 //   ruvllm::Result<ruvllm::gguf::File> base = ruvllm::gguf::read_file("base.gguf");
 //   s = ruvllm::merge_lora(*base, ad, 1.0f, "merged.gguf");  // llama.cpp-loadable, no adapter
+// or, from files, as `ruvllm lora-merge` does:
+//   ruvllm::lora_merge({.lora = "adapter.gguf", .base = "base.gguf", .out = "merged.gguf"}, log);
 #pragma once
 
 #include <filesystem>
@@ -31,6 +33,7 @@
 #include <vector>
 
 #include <ruvllm/core/error.h>
+#include <ruvllm/core/log.h>
 #include <ruvllm/formats/gguf.h>
 
 namespace ruvllm {
@@ -108,5 +111,23 @@ Status merge_lora(const gguf::File& base,
                   const LoraAdapter& adapter,
                   float scale,
                   const std::filesystem::path& out);
+
+// `ruvllm lora-merge`: the fields and defaults of its flags.
+struct LoraMergeJob {
+    std::filesystem::path lora;  // the adapter GGUF (read_lora_gguf)
+    std::filesystem::path base;  // the base model GGUF
+    std::filesystem::path out;   // the merged model GGUF
+    float scale = 1.0f;          // user scale (llama.cpp's --lora-scaled)
+};
+
+struct LoraMergeSummary {
+    size_t tensors = 0;  // the adapter's tensors, each folded into its base tensor
+    float alpha = 0.0f;
+};
+
+// Reads both files, merge_lora()s and writes `out`; says "lora-merge: <base> + <lora>
+// (N tensors, alpha A, scale S) -> <out>". Errors of read_lora_gguf and gguf::read_file; of
+// merge_lora prefixed with the base path; of gguf::write_file.
+Result<LoraMergeSummary> lora_merge(const LoraMergeJob& job, const Log& log);
 
 }  // namespace ruvllm
