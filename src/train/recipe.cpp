@@ -414,6 +414,13 @@ std::string base_training(const Base& base, const TrainConfig& tc) {
 
 }  // namespace
 
+TrainConfig router_training_defaults() {
+    TrainConfig t;
+    t.adam.lr = 5e-3f;
+    t.patience = 5;
+    return t;
+}
+
 Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& log) {
     TrainRouterReport rep;
     rep.out = cfg.out;

@@ -12,6 +12,7 @@
 #include <ruvllm/core/error.h>
 #include <ruvllm/router/router.h>
 #include <ruvllm/train/grpo_rounds.h>
+#include <ruvllm/train/recipe.h>
 #include <ruvllm/train/train.h>
 
 namespace ruvllm::cli {
@@ -54,6 +55,8 @@ Status run_pretrain(const PretrainOptions& opt);
 std::string default_cache_dir();
 // The default base embedding: <cache>/base/default.gguf (pretrain writes it, train reads it).
 std::string default_base_path();
+// This program's own path (for scripts it writes), "ruvllm" if it cannot be read.
+std::string self_path();
 
 // GRPO rounds (grpo.h), for `ruvllm grpo` and `ruvllm train --grpo-rounds`.
 struct GrpoOptions {
@@ -69,16 +72,21 @@ struct GrpoOptions {
 };
 
 struct TrainOptions {
+    inline static const TrainConfig kTrain = router_training_defaults();
     std::vector<std::string> data;
     std::string val, test, out = "out/router.gguf", base, stats, resume, checkpoint_dir;
     int checkpoint_every = 5;
     std::string text_field = "input", label_field = "output_agent";
     bool skip_bad = false;
-    int dim = 64, epochs = 30, batch = 16, warmup = 100, patience = 5;
-    float lr = 5e-3f, weight_decay = 0.01f, beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
-    float embedding_lr_scale = 1.0f;
-    float max_grad_norm = 1.0f, margin = 0.5f, tau = 0.07f;
-    float w_ce = 1.0f, w_triplet = 1.0f, w_nce = 1.0f, hard_ratio = 0.48f;
+    // The library's defaults (recipe.h), shown by --help.
+    int dim = kTrain.dim, epochs = kTrain.epochs, batch = kTrain.batch;
+    int warmup = static_cast<int>(kTrain.warmup), patience = kTrain.patience;
+    float lr = kTrain.adam.lr, weight_decay = kTrain.adam.weight_decay;
+    float beta1 = kTrain.adam.beta1, beta2 = kTrain.adam.beta2, eps = kTrain.adam.eps;
+    float embedding_lr_scale = kTrain.embedding_lr_scale;
+    float max_grad_norm = kTrain.max_grad_norm, margin = kTrain.margin, tau = kTrain.tau;
+    float w_ce = kTrain.w_ce, w_triplet = kTrain.w_triplet, w_nce = kTrain.w_nce;
+    float hard_ratio = kTrain.hard_ratio;
     bool no_tune_embeddings = false;
     // a Qwen2 GGUF base (qwen2_base.h)
     std::string pooling = "mean";

@@ -12,15 +12,11 @@ namespace ruvllm::cli {
 
 namespace fs = std::filesystem;
 
-namespace {
-
 std::string self_path() {
     std::error_code ec;
     const fs::path p = fs::read_symlink("/proc/self/exe", ec);
     return ec ? std::string("ruvllm") : p.string();
 }
-
-}  // namespace
 
 CLI::App* add_export(CLI::App& app, ExportOptions& opt) {
     CLI::App* cmd =

@@ -47,6 +47,11 @@
 
 namespace ruvllm {
 
+// The loop settings `ruvllm train` uses unless told otherwise: TrainConfig's, with the measured
+// peak learning rate 5e-3 (not FACTS.md's 2e-5, which barely moves a router in 30 epochs) and
+// early stopping after 5 epochs without a better validation accuracy.
+TrainConfig router_training_defaults();
+
 struct TrainRouterConfig {
     std::vector<std::filesystem::path> data;  // training files (required)
     std::filesystem::path val, test;          // optional
@@ -54,9 +59,16 @@ struct TrainRouterConfig {
     std::filesystem::path stats;  // "" = <out>.stats.json
     // "" = the default subword base (default_base_path(), pretrained on first use)
     std::filesystem::path base;
-    BaseOptions base_options;  // how a transformer --base is opened (pooling, max_tokens, ...)
+    // How a transformer --base is opened (pooling, max_tokens, threads); its cache holds every
+    // text of the run.
+    BaseOptions base_options = [] {
+        BaseOptions o;
+        o.cache_entries = size_t{1} << 24;
+        return o;
+    }();
     DataOptions data_options;
-    TrainConfig train;  // the loop (train.h); `confusable` is filled from the labels
+    // The loop (train.h); `confusable` is filled from the labels.
+    TrainConfig train = router_training_defaults();
     TensorType storage = TensorType::f16;    // of the subword rows in the router file
     int checkpoint_every = 5;                // 0: never
     std::filesystem::path checkpoint_dir;    // "" = <out>.checkpoints/
