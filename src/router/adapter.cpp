@@ -134,6 +134,7 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
                                       const SubwordBase& base,
                                       const fs::path& dir,
                                       const std::string& ruvllm_path) {
+    // The adapter format is the subword base's sparse row update: this module reads its rows.
     const auto* trained = dynamic_cast<const SubwordBase*>(model.base.get());
     if (trained == nullptr) {
         return not_on_subword(model);
@@ -427,8 +428,8 @@ Result<RouterExportSummary> export_router(const ExportJob& job, const Log& log) 
             return sum;
         }
     }
-    // A router on another base is refused before its default base is looked for.
-    if (dynamic_cast<const SubwordBase*>(m->base.get()) == nullptr) {
+    // A router whose base keeps no rows is refused before its default base is looked for.
+    if (!m->base->has_rows()) {
         return not_on_subword(*m);
     }
     Result<SubwordBase> base = SubwordBase::load(job.base.empty() ? default_base_path() : job.base);
@@ -437,7 +438,7 @@ Result<RouterExportSummary> export_router(const ExportJob& job, const Log& log) 
     }
     Result<AdapterSummary> a = export_adapter(*m, *base, job.out, job.ruvllm_path);
     if (!a) {
-        return make_error(a.error().code, job.model.string() + ": " + a.error().message);
+        return with_context(a.error(), job.model.string());
     }
     sum.adapter = *a;
     for (const char* f : {"adapter_weights.bin", "metadata.json", "merge_adapter.sh"}) {
