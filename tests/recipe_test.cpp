@@ -158,3 +158,34 @@ TEST(TrainRouter, GrpoRoundsAreRecordedInTheModelAndTheStats) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(GrpoJob, WritesTheImprovedRouterAndItsReport) {
+    TrainRun r;
+    ASSERT_TRUE(ruvllm::train_router(r.cfg, {}));
+    ruvllm::GrpoJob job;
+    job.model = r.cfg.out;
+    job.data = r.dir / "train.txt";
+    job.val = r.dir / "val.txt";
+    job.out = r.dir / "grpo/router-grpo.gguf";
+    job.run.rounds = 2;
+    job.run.config.group = 4;
+    ruvllm::test::LogCapture cap;
+    ruvllm::Result<nlohmann::ordered_json> rep = ruvllm::grpo_job(job, cap.log());
+    ASSERT_TRUE(rep) << rep.error().message;
+    EXPECT_TRUE(fs::exists(job.out));
+    const nlohmann::json written =
+        nlohmann::json::parse(ruvllm::test::slurp(job.out.string() + ".grpo.json"));
+    EXPECT_EQ(written["judge"], "labels");
+    EXPECT_EQ(written["rounds"].size(), 2u);
+    EXPECT_EQ(written["model"], job.out.string());
+    EXPECT_EQ(cap.lines.size(), 3u);  // a line per round, then where it went
+    // A judge that does not exist.
+    job.run.judge = "oracle";
+    ruvllm::Result<nlohmann::ordered_json> bad = ruvllm::grpo_job(job, {});
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, ruvllm::Errc::invalid_argument);
+}
+
+}  // namespace

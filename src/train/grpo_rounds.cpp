@@ -133,13 +133,14 @@ Result<nlohmann::ordered_json> grpo_job(const GrpoJob& job, const Log& log) {
     if (!val) {
         return val.error();
     }
-    Result<nlohmann::ordered_json> rep = run_grpo_rounds(*m, *train, *val, job.run, job.out, log);
-    if (!rep) {
-        return rep.error();
-    }
+    // The round versions go beside `out`: its folder first.
     if (job.out.has_parent_path()) {
         std::error_code ec;
         fs::create_directories(job.out.parent_path(), ec);
+    }
+    Result<nlohmann::ordered_json> rep = run_grpo_rounds(*m, *train, *val, job.run, job.out, log);
+    if (!rep) {
+        return rep.error();
     }
     Status s = m->save(job.out, job.run.storage);
     if (!s) {
