@@ -196,6 +196,19 @@ void label_metrics(const std::vector<std::vector<uint32_t>>& confusion,
     macro_f1 = f1_count > 0 ? f1_sum / f1_count : 0;
 }
 
+nlohmann::ordered_json per_label_json(const std::vector<LabelMetrics>& per_label,
+                                      const std::vector<std::string>& labels) {
+    nlohmann::ordered_json per = nlohmann::ordered_json::object();
+    for (size_t a = 0; a < labels.size() && a < per_label.size(); a++) {
+        const LabelMetrics& lm = per_label[a];
+        per[labels[a]] = {{"precision", lm.precision},
+                          {"recall", lm.recall},
+                          {"f1", lm.f1},
+                          {"support", lm.support}};
+    }
+    return per;
+}
+
 // ---- the job (`ruvllm eval`) ----
 
 namespace {
@@ -206,15 +219,7 @@ nlohmann::ordered_json mode_json(const ModeMetrics& m, const std::vector<std::st
     j["coverage"] = m.coverage;
     j["accuracy_decided"] = m.accuracy_decided;
     j["macro_f1"] = m.macro_f1;
-    nlohmann::ordered_json per = nlohmann::ordered_json::object();
-    for (size_t a = 0; a < labels.size(); a++) {
-        const LabelMetrics& lm = m.per_label[a];
-        per[labels[a]] = {{"precision", lm.precision},
-                          {"recall", lm.recall},
-                          {"f1", lm.f1},
-                          {"support", lm.support}};
-    }
-    j["per_label"] = per;
+    j["per_label"] = per_label_json(m.per_label, labels);
     j["confusion"] = m.confusion;
     return j;
 }

@@ -314,14 +314,7 @@ nlohmann::ordered_json metrics_json(const Metrics& m, const std::vector<std::str
     j["triplet_accuracy"] = m.triplet_accuracy;
     j["hard_negatives"] = m.n_hard;
     j["hard_negative_accuracy"] = m.hard_accuracy;
-    nlohmann::ordered_json per = nlohmann::ordered_json::object();
-    for (size_t a = 0; a < labels.size(); a++) {
-        per[labels[a]] = {{"precision", m.per_label[a].precision},
-                          {"recall", m.per_label[a].recall},
-                          {"f1", m.per_label[a].f1},
-                          {"support", m.per_label[a].support}};
-    }
-    j["per_label"] = per;
+    j["per_label"] = per_label_json(m.per_label, labels);
     j["confusion"] = m.confusion;
     return j;
 }

@@ -29,6 +29,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include <ruvllm/core/log.h>
 #include <ruvllm/dataset/labeled.h>
 #include <ruvllm/router/router.h>
@@ -60,6 +62,11 @@ Metrics evaluate(const RouterModel& model, const LabeledSet& data);
 void label_metrics(const std::vector<std::vector<uint32_t>>& confusion,
                    std::vector<LabelMetrics>& per_label,
                    double& macro_f1);
+
+// {label: {precision, recall, f1, support}} in label order: the per_label object of the eval
+// report and of train's stats JSON.
+nlohmann::ordered_json per_label_json(const std::vector<LabelMetrics>& per_label,
+                                      const std::vector<std::string>& labels);
 
 struct ModeMetrics {
     size_t n = 0, decided = 0, right = 0;
