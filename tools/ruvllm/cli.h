@@ -51,10 +51,6 @@ struct PretrainOptions {
 CLI::App* add_pretrain(CLI::App& app, PretrainOptions& opt);
 Status run_pretrain(const PretrainOptions& opt);
 
-// Where `make run` keeps downloaded corpora and built base models (compiled-in: <repo>/.cache).
-std::string default_cache_dir();
-// The default base embedding: <cache>/base/default.gguf (pretrain writes it, train reads it).
-std::string default_base_path();
 // This program's own path (for scripts it writes), "ruvllm" if it cannot be read.
 std::string self_path();
 

@@ -2,21 +2,12 @@
 #include <cstdio>
 #include <filesystem>
 
-#include <ruvllm/core/paths.h>
 #include <ruvllm/embed/pretrain.h>
 
 #include "cli.h"
 #include "progress.h"
 
 namespace ruvllm::cli {
-
-std::string default_cache_dir() {
-    return cache_dir().string();
-}
-
-std::string default_base_path() {
-    return ruvllm::default_base_path().string();
-}
 
 CLI::App* add_pretrain(CLI::App& app, PretrainOptions& opt) {
     CLI::App* cmd = app.add_subcommand(
