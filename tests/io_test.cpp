@@ -4,6 +4,7 @@
 #include <ruvllm/core/io.h>
 
 #include "testutil.h"
+#include <xxhash.h>
 
 namespace fs = std::filesystem;
 
@@ -67,4 +68,26 @@ TEST(OutBuffer, SpillsAndCountsBytes) {
     }
     std::fclose(fp);
     EXPECT_EQ(fs::file_size(dir / "b.txt"), 1000u);
+}
+
+TEST(FileXxh64, HashesTheFileOrItsPrefixAndGivesItsSize) {
+    ruvllm::test::TempDir dir;
+    std::string data(3 << 20, '\0');  // three read blocks
+    for (size_t i = 0; i < data.size(); i++) {
+        data[i] = static_cast<char>(i * 131 % 251);
+    }
+    ASSERT_TRUE(ruvllm::write_file_atomic(dir / "f.bin", data));
+    uint64_t bytes = 0;
+    ruvllm::Result<uint64_t> all = ruvllm::file_xxh64(dir / "f.bin", UINT64_MAX, &bytes);
+    ASSERT_TRUE(all);
+    EXPECT_EQ(*all, XXH64(data.data(), data.size(), 0));
+    EXPECT_EQ(bytes, data.size());
+    ruvllm::Result<uint64_t> head = ruvllm::file_xxh64(dir / "f.bin", 1000);
+    ASSERT_TRUE(head);
+    EXPECT_EQ(*head, XXH64(data.data(), 1000, 0));
+    EXPECT_EQ(ruvllm::hex64(0xabcULL), "0000000000000abc");
+    ruvllm::Result<uint64_t> missing = ruvllm::file_xxh64(dir / "nope");
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ruvllm::Errc::io);
+    EXPECT_NE(missing.error().message.find("nope"), std::string::npos);
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <ruvllm/core/io.h>
 #include <ruvllm/embed/subword.h>
 #include <ruvllm/router/model.h>
 #include <ruvllm/train/recipe.h>
@@ -97,6 +98,18 @@ TEST(TrainRouter, WritesTheRouterAndItsStatsWithTheirProvenance) {
         EXPECT_TRUE(has_key(*m, k)) << k;
     }
     EXPECT_FALSE(has_key(*m, "ruvllm.train.lora_layers"));  // the base has no layers
+    // Provenance: the files it trained on, with their checksums.
+    for (const auto& [k, v] : m->info) {
+        if (k == "ruvllm.train.data" || k == "ruvllm.train.data_xxh64") {
+            const auto& arr = std::get<ruvllm::gguf::Array>(v);
+            ASSERT_EQ(arr.strings.size(), 1u);
+            EXPECT_EQ(arr.strings[0],
+                      k == "ruvllm.train.data" ? r.cfg.data[0].string()
+                                               : ruvllm::hex64(*ruvllm::file_xxh64(r.cfg.data[0])));
+        }
+    }
+    EXPECT_TRUE(has_key(*m, "ruvllm.train.val_xxh64"));
+    EXPECT_TRUE(has_key(*m, "ruvllm.train.test_xxh64"));
     const nlohmann::json stats = nlohmann::json::parse(ruvllm::test::slurp(rep->stats_path));
     EXPECT_EQ(stats["accuracy_on"], "validation");
     EXPECT_EQ(stats["history"].size(), stats["epochs_completed"].get<size_t>());

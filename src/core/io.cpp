@@ -1,11 +1,16 @@
 // io.cpp: atomic file output (temp file + rename) and a buffered writer.
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include <ruvllm/core/io.h>
 
 #include <unistd.h>
+#include <xxhash.h>
 
 namespace ruvllm {
 
@@ -166,6 +171,49 @@ bool OutBuffer::flush() {
         failed_ = true;
     }
     return !failed_;
+}
+
+Result<uint64_t> file_xxh64(const fs::path& path, uint64_t max_bytes, uint64_t* bytes) {
+    std::error_code ec;
+    const uint64_t size = fs::file_size(path, ec);
+    if (ec) {
+        return make_error(Errc::io,
+                          path.string() + ": cannot read its size (" + ec.message() + ")");
+    }
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr) {
+        return make_error(Errc::io, path.string() + ": cannot open (" + std::strerror(errno) + ")");
+    }
+    XXH64_state_t* st = XXH64_createState();
+    XXH64_reset(st, 0);
+    std::vector<char> buf(1 << 20);
+    uint64_t done = 0;
+    while (done < max_bytes) {
+        const size_t want = static_cast<size_t>(std::min<uint64_t>(buf.size(), max_bytes - done));
+        const size_t n = std::fread(buf.data(), 1, want, f);
+        if (n == 0) {
+            break;
+        }
+        XXH64_update(st, buf.data(), n);
+        done += n;
+    }
+    const bool failed = std::ferror(f) != 0;
+    std::fclose(f);
+    const uint64_t h = XXH64_digest(st);
+    XXH64_freeState(st);
+    if (failed) {
+        return make_error(Errc::io, path.string() + ": read error");
+    }
+    if (bytes != nullptr) {
+        *bytes = size;
+    }
+    return h;
+}
+
+std::string hex64(uint64_t v) {
+    char hex[17];
+    std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(v));
+    return hex;
 }
 
 }  // namespace ruvllm

@@ -2,8 +2,8 @@
 // its LoRA feed is in qwen2_feed.cpp.
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 
+#include <ruvllm/core/io.h>
 #include <ruvllm/embed/qwen2_base.h>
 
 #include <xxhash.h>
@@ -19,17 +19,11 @@ constexpr std::string_view kLoraPrefix = "lora.";
 
 // Size and XXH64 of the first 8 MiB of a file.
 Status fingerprint(const fs::path& path, uint64_t& bytes, uint64_t& hash) {
-    std::error_code ec;
-    bytes = fs::file_size(path, ec);
-    if (ec) {
-        return make_error(Errc::io, path.string() + ": cannot read its size: " + ec.message());
+    Result<uint64_t> h = file_xxh64(path, kFingerprintBytes, &bytes);
+    if (!h) {
+        return h.error();
     }
-    std::ifstream in(path, std::ios::binary);
-    std::vector<char> buf(static_cast<size_t>(std::min<uint64_t>(bytes, kFingerprintBytes)));
-    if (!in.read(buf.data(), static_cast<std::streamsize>(buf.size()))) {
-        return make_error(Errc::io, path.string() + ": cannot read");
-    }
-    hash = XXH64(buf.data(), buf.size(), 0);
+    hash = *h;
     return ok();
 }
 

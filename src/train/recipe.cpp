@@ -18,7 +18,28 @@ namespace {
 struct Data {
     LabeledSet train, val, test;
     size_t skipped = 0;
+    // Provenance: ruvllm.train.data (+ val, test) with their XXH64, so anyone can check they
+    // rebuild a router from the same files.
+    std::vector<std::pair<std::string, gguf::Value>> files;
 };
+
+// The ruvllm.train.<key> and <key>_xxh64 entries of `paths`.
+Status record_files(const std::string& key,
+                    const std::vector<fs::path>& paths,
+                    std::vector<std::pair<std::string, gguf::Value>>& out) {
+    std::vector<std::string> names, sums;
+    for (const fs::path& p : paths) {
+        Result<uint64_t> h = file_xxh64(p);
+        if (!h) {
+            return h.error();
+        }
+        names.push_back(p.string());
+        sums.push_back(hex64(*h));
+    }
+    out.emplace_back("ruvllm.train." + key, gguf::Array::of(names));
+    out.emplace_back("ruvllm.train." + key + "_xxh64", gguf::Array::of(sums));
+    return ok();
+}
 
 // 1. The training files (the first defines the labels), then val and test on those labels.
 Result<Data> load_data(const TrainRouterConfig& cfg) {
@@ -49,6 +70,16 @@ Result<Data> load_data(const TrainRouterConfig& cfg) {
             return part.error();
         }
         *dst = std::move(*part);
+    }
+    for (const auto& [key, paths] :
+         {std::pair<std::string, std::vector<fs::path>>{"data", cfg.data},
+          {"val", cfg.val.empty() ? std::vector<fs::path>{} : std::vector<fs::path>{cfg.val}},
+          {"test", cfg.test.empty() ? std::vector<fs::path>{} : std::vector<fs::path>{cfg.test}}}) {
+        if (!paths.empty()) {
+            if (Status s = record_files(key, paths, d.files); !s) {
+                return s.error();
+            }
+        }
     }
     return d;
 }
@@ -269,7 +300,7 @@ Status keyword_stage(const TrainRouterConfig& cfg,
 void record_config(RouterModel& model,
                    const TrainConfig& tc,
                    const TrainResult& res,
-                   size_t examples,
+                   const Data& d,
                    const Calibration& cal) {
     const Base& base = *model.base;
     const std::vector<std::pair<std::string, gguf::Value>> later = std::move(model.info);
@@ -286,9 +317,10 @@ void record_config(RouterModel& model,
         {"ruvllm.train.w_nce", tc.w_nce},
         {"ruvllm.train.hard_ratio", tc.hard_ratio},
         {"ruvllm.train.tune_embeddings", tc.tune_embeddings && base.has_rows()},
-        {"ruvllm.train.examples", static_cast<uint64_t>(examples)},
+        {"ruvllm.train.examples", static_cast<uint64_t>(d.train.rows.size())},
         {"ruvllm.train.best_epoch", static_cast<uint32_t>(res.best_epoch)},
     };
+    model.info.insert(model.info.end(), d.files.begin(), d.files.end());
     if (base.n_layers() > 0) {
         model.info.emplace_back("ruvllm.train.lora_layers", static_cast<uint32_t>(tc.lora.layers));
         if (tc.lora.layers > 0) {
@@ -487,7 +519,7 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
             return s.error();
         }
     }
-    record_config(model, tc, *res, d.train.rows.size(), cal);
+    record_config(model, tc, *res, d, cal);
     rep.stats = stats_json(*res, !cfg.val.empty(), model, cal, d.train.labels, grpo);
     if (!cfg.test.empty()) {
         test_metrics(model, d.test, rep.stats, log);

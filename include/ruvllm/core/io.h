@@ -62,6 +62,15 @@ Result<std::string> read_file(const std::filesystem::path& path);
 // Writes `data` atomically (AtomicFile + commit).
 Status write_file_atomic(const std::filesystem::path& path, std::string_view data);
 
+// XXH64 (seed 0) of the first `max_bytes` bytes of a file (all of it by default), read in
+// blocks; `bytes` (may be null) gets the file's size. Errc::io with the path on failure.
+Result<uint64_t> file_xxh64(const std::filesystem::path& path,
+                            uint64_t max_bytes = UINT64_MAX,
+                            uint64_t* bytes = nullptr);
+
+// 16 lower-case hex digits.
+std::string hex64(uint64_t v);
+
 // An append buffer that flushes to `fp` when it passes `capacity` bytes. Write errors are
 // sticky and reported by flush().
 class OutBuffer {
