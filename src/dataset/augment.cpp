@@ -495,6 +495,10 @@ void lower_first_if_common(const Lexicon& lex, std::string& s) {
     lower_at_if_common(lex, s, 0);
 }
 
+bool starts_imperative(const Lexicon& lex, std::string_view s) {
+    return first_word_in(lex.verbs, s) && !first_word_all_caps(s);
+}
+
 bool paraphrase(const Lexicon& lex, std::string_view in, Rng& rng, std::string& out) {
     thread_local std::vector<Token> toks;
     thread_local std::vector<Match> matches;

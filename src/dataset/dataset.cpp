@@ -39,6 +39,8 @@ constexpr std::array<std::string_view, kNumDomains> kDomainNames = {
 constexpr std::array<std::string_view, 3> kTierNames = {"haiku", "sonnet", "opus"};
 constexpr std::array<std::string_view, 4> kAugmentationNames = {
     "base", "paraphrase", "complexity", "domain"};
+constexpr std::array<std::string_view, kNumStyles> kStyleNames = {
+    "none", "terse", "imperative", "question", "chat", "lowercase", "context"};
 
 // FACTS.md section 2: rows are categories, columns Simple / Moderate / Complex.
 constexpr Tier kTierTable[kNumCategories][kNumComplexities] = {
@@ -84,6 +86,14 @@ std::string_view tier_name(Tier t) {
 
 std::string_view augmentation_name(Augmentation a) {
     return kAugmentationNames[static_cast<int>(a)];
+}
+
+std::string_view style_name(Style s) {
+    return kStyleNames[static_cast<int>(s)];
+}
+
+bool parse_style(std::string_view s, Style& out) {
+    return parse_enum(kStyleNames, s, out);
 }
 
 bool parse_category(std::string_view s, Category& out) {
@@ -317,6 +327,10 @@ void append_jsonl(std::string& out, const Example& e) {
     append_json_string(out, m.template_id);
     append_lit(out, ",\"augmentation\":\"");
     out.append(augmentation_name(m.augmentation));
+    if (m.style != Style::none) {
+        append_lit(out, "\",\"style\":\"");
+        out.append(style_name(m.style));
+    }
     append_lit(out, "\"}}\n");
 }
 
@@ -383,6 +397,12 @@ void append_json_pretty(std::string& out, const Example& e, int indent) {
     key(i2, "augmentation");
     out.push_back('"');
     out.append(augmentation_name(m.augmentation));
+    if (m.style != Style::none) {
+        out.append("\",\n");
+        key(i2, "style");
+        out.push_back('"');
+        out.append(style_name(m.style));
+    }
     out.append("\"\n");
     append_indent(out, i1);
     out.append("}\n");
@@ -548,6 +568,10 @@ Result<Example> parse_example(std::string_view line, std::string_view where) {
     s = get_string(m, "augmentation", w, false);
     if (s && !s->empty() && !parse_enum(kAugmentationNames, *s, e.metadata.augmentation)) {
         return make_error(Errc::format, w + ".augmentation '" + *s + "' is unknown");
+    }
+    s = get_string(m, "style", w, false);
+    if (s && !s->empty() && !parse_enum(kStyleNames, *s, e.metadata.style)) {
+        return make_error(Errc::format, w + ".style '" + *s + "' is unknown");
     }
     return e;
 }

@@ -290,9 +290,9 @@ void features_yaml(std::ostringstream& y, const std::vector<parquet::Field>& fie
 
 }  // namespace
 
-std::string hf_features_yaml() {
+std::string hf_features_yaml(bool with_style) {
     std::ostringstream y;
-    features_yaml(y, dataset_parquet_schema(), 2);
+    features_yaml(y, dataset_parquet_schema(with_style), 2);
     return y.str();
 }
 
@@ -340,7 +340,7 @@ Result<ExportSummary> export_hf_dataset(const std::filesystem::path& dir,
     for (const char* n : names) {
         y << "  - split: " << n << "\n    path: data/" << n << "-*\n";
     }
-    y << "dataset_info:\n  features:\n" << hf_features_yaml() << "  splits:\n";
+    y << "dataset_info:\n  features:\n" << hf_features_yaml(has_styles(examples)) << "  splits:\n";
     for (int k = 0; k < 3; k++) {
         y << "  - name: " << names[k] << "\n    num_bytes: " << bytes[k]
           << "\n    num_examples: " << parts[k].size() << "\n";

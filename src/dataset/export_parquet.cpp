@@ -8,27 +8,38 @@ namespace ruvllm {
 
 namespace fs = std::filesystem;
 
-std::vector<parquet::Field> dataset_parquet_schema() {
+std::vector<parquet::Field> dataset_parquet_schema(bool with_style) {
     auto str = [](const char* name) {
         return parquet::Field{.name = name, .type = parquet::Type::string};
     };
+    std::vector<parquet::Field> meta = {str("category"),
+                                        str("complexity"),
+                                        str("domain"),
+                                        str("expected_model"),
+                                        parquet::Field{.name = "quality_score",
+                                                       .type = parquet::Type::float64},
+                                        parquet::Field{.name = "tags", .type = parquet::Type::list},
+                                        str("agent"),
+                                        str("template_id"),
+                                        str("augmentation")};
+    if (with_style) {
+        meta.push_back(str("style"));
+    }
     return {
         str("input"),
         str("context"),
         str("output_agent"),
-        parquet::Field{
-            .name = "metadata",
-            .type = parquet::Type::group,
-            .fields = {str("category"),
-                       str("complexity"),
-                       str("domain"),
-                       str("expected_model"),
-                       parquet::Field{.name = "quality_score", .type = parquet::Type::float64},
-                       parquet::Field{.name = "tags", .type = parquet::Type::list},
-                       str("agent"),
-                       str("template_id"),
-                       str("augmentation")}},
+        parquet::Field{.name = "metadata", .type = parquet::Type::group, .fields = meta},
     };
+}
+
+bool has_styles(const std::vector<Example>& examples) {
+    for (const Example& e : examples) {
+        if (e.metadata.style != Style::none) {
+            return true;
+        }
+    }
+    return false;
 }
 
 namespace {
@@ -52,7 +63,9 @@ double jsonl_number(float v) {
 Status write_dataset_parquet(const fs::path& path,
                              const std::vector<Example>& examples,
                              const ParquetOptions& options) {
-    Result<parquet::Writer> w = parquet::Writer::open(path, dataset_parquet_schema(), options);
+    const bool with_style = has_styles(examples);
+    Result<parquet::Writer> w =
+        parquet::Writer::open(path, dataset_parquet_schema(with_style), options);
     if (!w) {
         return w.error();
     }
@@ -70,6 +83,9 @@ Status write_dataset_parquet(const fs::path& path,
         w->put_string(9, m.agent);
         w->put_string(10, m.template_id);
         w->put_string(11, augmentation_name(m.augmentation));
+        if (with_style) {
+            w->put_string(12, style_name(m.style));
+        }
         if (Status s = w->end_row(); !s) {
             return s;
         }

@@ -87,6 +87,17 @@ Result<Prepared> prepare(const GenerateJob& job) {
         return lib.error();
     }
     p.lib = std::move(*lib);
+    Result<StyleMix> mix = parse_style_mix(job.styles, p.lib.styles.mix);
+    if (!mix) {
+        return with_context(mix.error(), "generate");
+    }
+    if (!mix->empty() && !p.lib.styles.loaded) {
+        return make_error(Errc::invalid_argument,
+                          "generate: --styles needs the library's lexicon/styles.yaml (" +
+                              (p.lib_dir / "lexicon" / "styles.yaml").string() +
+                              "), expected one");
+    }
+    p.cfg.styles = *mix;
     if (job.stream && job.count < 0) {
         return make_error(Errc::invalid_argument,
                           "--stream needs --count N, expected a number of examples >= 0");
@@ -176,6 +187,9 @@ ExportPlan export_plan(const GenerateJob& job, const Prepared& p) {
         {"folds", std::to_string(job.folds)},
         {"balance", job.balance},
     };
+    if (!p.cfg.styles.empty()) {
+        plan.config.emplace_back("styles", style_mix_string(p.cfg.styles));
+    }
     for (const Agent& a : p.lib.agents) {
         plan.templates_per_agent.emplace_back(a.name, a.templates.size());
     }

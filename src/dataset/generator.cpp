@@ -48,7 +48,8 @@ constexpr int kVariantAttempts = 4;  // retries for one paraphrase / variant / t
 // `seen(hash)` inserts a normalised-text hash and returns false if it was already present.
 class GroupBuilder {
 public:
-    GroupBuilder(const Library& lib, const GenConfig& cfg) : lib_(lib), cfg_(cfg) {}
+    GroupBuilder(const Library& lib, const GenConfig& cfg)
+        : lib_(lib), cfg_(cfg), styled_(!cfg.styles.empty()), style_rng_(cfg.seed ^ kStyleStream) {}
 
     template <class Seen>
     bool build(const Template& t, Rng& rng, Seen&& seen, GenReport& rep) {
@@ -56,10 +57,18 @@ public:
         const Agent& agent = lib_.agents[t.agent];
         // ---- base ----
         bool ok_base = false;
+        Style style = Style::none;
         for (int attempt = 0; attempt < kBaseAttempts && !ok_base; attempt++) {
             draw_choices(lib_, t, t.domain, rng, choices_);
             text_.clear();
             render(lib_, t, t.text, t.domain, choices_, text_);
+            if (styled_) {
+                plain_ = text_;
+                render_short(t, t.domain, choices_, short_);
+                context_.clear();
+                render(lib_, t, t.context, t.domain, choices_, context_);
+                style = style_as(plain_, short_, context_, text_);
+            }
             if (seen(normalized_hash(text_))) {
                 ok_base = true;
             } else {
@@ -72,13 +81,19 @@ public:
         Example& base = push(agent, t, Augmentation::base, t.complexity, t.domain, rng);
         base.input.swap(text_);
         render(lib_, t, t.context, t.domain, choices_, base.context);
+        base.metadata.style = style;
+        if (style == Style::context) {
+            base.context.clear();  // it is in the input now
+        }
         rep.base++;
         if (!cfg_.augment) {
             return true;
         }
         // Copy what the variants need: push() may reallocate the group and invalidate `base`.
-        base_input_ = base.input;
-        base_context_ = base.context;
+        // Styled, the variants start from the plain text (and short form), not the styled one.
+        base_input_ = styled_ ? plain_ : base.input;
+        base_context_ = styled_ ? context_ : base.context;
+        base_short_ = short_;
         paraphrases(agent, t, rng, seen, rep);
         complexity_variations(agent, t, rng, seen, rep);
         if (cfg_.domain_transfer) {
@@ -125,8 +140,19 @@ private:
     void paraphrases(const Agent& agent, const Template& t, Rng& rng, Seen& seen, GenReport& rep) {
         for (int k = 0; k < cfg_.paraphrases; k++) {
             bool done = false;
+            Style style = Style::none;
             for (int attempt = 0; attempt < kVariantAttempts && !done; attempt++) {
-                paraphrase(lib_.lexicon, base_input_, rng, text_);
+                if (styled_) {
+                    // A terse paraphrase rewrites the short form; the others, the text.
+                    style = draw_style(cfg_.styles, style_rng_);
+                    const bool terse = style == Style::terse && !base_short_.empty();
+                    paraphrase(lib_.lexicon, terse ? base_short_ : base_input_, rng, plain_);
+                    style = render_style(
+                        lib_.lexicon, lib_.styles, style, plain_, "", base_context_, style_rng_,
+                        text_);
+                } else {
+                    paraphrase(lib_.lexicon, base_input_, rng, text_);
+                }
                 if (seen(normalized_hash(text_))) {
                     done = true;
                 } else {
@@ -139,7 +165,8 @@ private:
             }
             Example& e = push(agent, t, Augmentation::paraphrase, t.complexity, t.domain, rng);
             e.input.swap(text_);
-            e.context.assign(base_context_);
+            e.context.assign(style == Style::context ? "" : base_context_);
+            e.metadata.style = style;
             rep.paraphrase++;
         }
     }
@@ -161,6 +188,7 @@ private:
             const Complexity level = others[k];
             const CompiledText& variant = t.variants[static_cast<int>(level)];
             bool done = false;
+            Style style = Style::none;
             for (int attempt = 0; attempt < kVariantAttempts && !done; attempt++) {
                 text_.clear();
                 if (!variant.empty() && attempt == 0) {
@@ -168,6 +196,11 @@ private:
                 } else if (!complexity_frame(
                                lib_.lexicon, agent.category, level, base_input_, rng, text_)) {
                     break;
+                }
+                if (styled_) {
+                    // No short form restates a level: terse only when the variant is short.
+                    plain_.swap(text_);
+                    style = style_as(plain_, "", base_context_, text_);
                 }
                 if (seen(normalized_hash(text_))) {
                     done = true;
@@ -181,7 +214,8 @@ private:
             }
             Example& e = push(agent, t, Augmentation::complexity, level, t.domain, rng);
             e.input.swap(text_);
-            e.context.assign(base_context_);
+            e.context.assign(style == Style::context ? "" : base_context_);
+            e.metadata.style = style;
             rep.complexity++;
         }
     }
@@ -201,11 +235,19 @@ private:
         }
         const Domain target = targets[rng.below(n)];
         bool done = false;
+        Style style = Style::none;
         for (int attempt = 0; attempt < kVariantAttempts && !done; attempt++) {
             transfer_choices_ = choices_;
             redraw_domain_slots(lib_, t, target, rng, transfer_choices_);
             text_.clear();
             render(lib_, t, t.text, target, transfer_choices_, text_);
+            if (styled_) {
+                plain_.swap(text_);
+                render_short(t, target, transfer_choices_, short_);
+                context_.clear();
+                render(lib_, t, t.context, target, transfer_choices_, context_);
+                style = style_as(plain_, short_, context_, text_);
+            }
             if (seen(normalized_hash(text_))) {
                 done = true;
             } else {
@@ -219,15 +261,46 @@ private:
         Example& e = push(agent, t, Augmentation::domain, t.complexity, target, rng);
         e.input.swap(text_);
         render(lib_, t, t.context, target, transfer_choices_, e.context);
+        e.metadata.style = style;
+        if (style == Style::context) {
+            e.context.clear();
+        }
         rep.domain++;
     }
 
+    // One of the template's short forms rendered with `choices` (empty when it has none); the
+    // pick comes from the style stream.
+    void render_short(const Template& t, Domain domain, const Choices& choices, std::string& out) {
+        out.clear();
+        if (!t.shorts.empty()) {
+            const CompiledText& s =
+                t.shorts[style_rng_.below(static_cast<uint32_t>(t.shorts.size()))];
+            render(lib_, t, s, domain, choices, out);
+        }
+    }
+
+    // `out` = `text` written in a style drawn from the mix; returns the style used.
+    Style style_as(const std::string& text,
+                   std::string_view short_form,
+                   std::string_view context,
+                   std::string& out) {
+        const Style want = draw_style(cfg_.styles, style_rng_);
+        return render_style(
+            lib_.lexicon, lib_.styles, want, text, short_form, context, style_rng_, out);
+    }
+
+    // The style stream: independent of the main one (which picks templates and values).
+    static constexpr uint64_t kStyleStream = 0x5354594c45535452ULL;  // "STYLESTR"
+
     const Library& lib_;
     const GenConfig& cfg_;
+    const bool styled_;
+    Rng style_rng_;
     std::vector<Example> group_;
     size_t n_ = 0;
     Choices choices_, transfer_choices_;
     std::string text_, base_input_, base_context_;
+    std::string plain_, short_, context_, base_short_;  // styled generation only
 };
 
 // Cycles through an agent's templates in a shuffled order, reshuffling after each pass. In

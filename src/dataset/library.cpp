@@ -273,7 +273,19 @@ uint8_t compute_transfer_mask(const Library& lib, const Template& t) {
 }
 
 const char* const kTemplateKeys[] = {
-    "text", "context", "complexity", "domain", "tags", "quality", "variants"};
+    "text", "context", "complexity", "domain", "tags", "quality", "variants", "short"};
+
+// Words of a template source, a placeholder counting as one.
+int source_words(const std::string& s) {
+    int n = 0;
+    bool in_word = false;
+    for (const char c : s) {
+        const bool space = c == ' ' || c == '\t';
+        n += !space && !in_word ? 1 : 0;
+        in_word = !space;
+    }
+    return n;
+}
 const char* const kAgentKeys[] = {
     "agent", "category", "description", "confusable_with", "keywords", "values", "templates"};
 
@@ -296,7 +308,7 @@ Status parse_template(const CompileContext& base_cx,
             return make_error(Errc::format,
                               cx.where + ": unknown template key '" + kv.first.Scalar() +
                                   "', expected text, context, complexity, domain, "
-                                  "tags, quality or variants");
+                                  "tags, quality, variants or short");
         }
     }
     t.line = static_cast<uint32_t>(n.Mark().line + 1);
@@ -354,6 +366,29 @@ Status parse_template(const CompileContext& base_cx,
                 return make_error(Errc::format, cx.where + ": variant, expected a string");
             }
             st = compile_text(cx, s, t, t.variants[static_cast<int>(level)]);
+            if (!st) {
+                return st;
+            }
+        }
+    }
+    if (n["short"]) {
+        std::vector<std::string> forms;
+        if (n["short"].IsScalar()) {
+            forms.push_back(n["short"].Scalar());
+        } else if (!yaml::string_list(n["short"], forms, bad) || forms.empty()) {
+            return make_error(Errc::format,
+                              cx.where + ": short, expected a string or a list of strings");
+        }
+        for (const std::string& f : forms) {
+            const int words = source_words(f);
+            if (words > kMaxShortWords) {
+                return make_error(Errc::format,
+                                  cx.where + ": short form '" + f + "' has " +
+                                      std::to_string(words) + " words, expected at most " +
+                                      std::to_string(kMaxShortWords) + " (a ticket title)");
+            }
+            t.shorts.emplace_back();
+            st = compile_text(cx, f, t, t.shorts.back());
             if (!st) {
                 return st;
             }
@@ -554,6 +589,14 @@ Result<Library> load_library(const fs::path& dir, const fs::path& agents_dir) {
         return lex.error();
     }
     lib.lexicon = std::move(*lex);
+    // Styles are optional: a library without lexicon/styles.yaml generates unstyled data only.
+    if (fs::exists(dir / "lexicon" / "styles.yaml", ec)) {
+        Result<StyleRules> styles = load_styles(dir / "lexicon" / "styles.yaml");
+        if (!styles) {
+            return styles.error();
+        }
+        lib.styles = std::move(*styles);
+    }
     return lib;
 }
 

@@ -32,6 +32,7 @@ struct GenerateOptions {
     std::string format = "jsonl", compression = "none";
     bool stream = false;
     int64_t count = -1;
+    std::string styles = "none";
     bool quiet = false;
 };
 

@@ -48,6 +48,12 @@ CLI::App* add_generate(CLI::App& app, GenerateOptions& opt) {
                     "rewrites at other complexity levels per base example (0-2)")
         ->capture_default_str();
     cmd->add_flag("--no-domain-transfer", opt.no_domain_transfer, "disable domain transfer");
+    cmd->add_option("--styles",
+                    opt.styles,
+                    "surface styles: none (as the templates read: the seed's datasets), real (the "
+                    "library's mix of terse titles, one-liners, questions, chat, lowercase and "
+                    "context, lexicon/styles.yaml) or name=weight,...")
+        ->capture_default_str();
     cmd->add_option("--split", opt.split, "train,val,test ratios (stratified, template-grouped)")
         ->capture_default_str();
     cmd->add_option("--folds",
@@ -99,6 +105,7 @@ Status run_generate(const GenerateOptions& opt) {
     job.compression = opt.compression;
     job.stream = opt.stream;
     job.count = opt.count;
+    job.styles = opt.styles;
     const Log log = make_log(opt.quiet);
     if (opt.stream && opt.out == "-") {
         Result<GenerateSummary> sum = stream_dataset(job, stdout, log);

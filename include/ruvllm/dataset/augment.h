@@ -110,4 +110,8 @@ bool complexity_frame(const Lexicon& lex,
 // word in lowercase_starts); names like "React" or "GraphQL" keep their case.
 void lower_first_if_common(const Lexicon& lex, std::string& s);
 
+// Whether `s` reads as an imperative: its first word is one of the lexicon's verbs (and not an
+// all-capitals acronym).
+bool starts_imperative(const Lexicon& lex, std::string_view s);
+
 }  // namespace ruvllm

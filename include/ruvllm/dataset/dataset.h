@@ -32,6 +32,12 @@ enum class Domain : uint8_t { web, systems, data_science, mobile, devops, securi
 enum class Tier : uint8_t { haiku, sonnet, opus };
 enum class Augmentation : uint8_t { base, paraphrase, complexity, domain };
 enum class Labels : uint8_t { categories, agents };
+// How a task is written (generate --styles, lexicon/styles.yaml): none = as the template reads
+// (the seed's datasets); terse = a ticket title of a few words; imperative = the full one-line
+// request; question, chat, lowercase (no capitals, no punctuation), context (a sentence of
+// context, then the task).
+enum class Style : uint8_t { none, terse, imperative, question, chat, lowercase, context };
+constexpr int kNumStyles = 7;
 
 constexpr int kNumCategories = 5;
 constexpr int kNumComplexities = 3;
@@ -46,11 +52,13 @@ std::string_view complexity_name(Complexity c);      // "Simple"
 std::string_view domain_name(Domain d);              // "DataScience"
 std::string_view tier_name(Tier t);                  // "haiku"
 std::string_view augmentation_name(Augmentation a);  // "paraphrase"
+std::string_view style_name(Style s);                // "terse" ("none" for Style::none)
 
 // Parse the spellings above (categories also accept the lower-case label). false if unknown.
 bool parse_category(std::string_view s, Category& out);
 bool parse_complexity(std::string_view s, Complexity& out);
 bool parse_domain(std::string_view s, Domain& out);
+bool parse_style(std::string_view s, Style& out);
 
 // The seed category of an agent name or of a category label ("api-docs" -> researcher,
 // "Security" -> security). false if neither.
@@ -76,6 +84,8 @@ struct TaskMetadata {
     std::string agent;        // one of the library's agents
     std::string template_id;  // "<agent>-<nnn>": all variants of one template share it
     Augmentation augmentation = Augmentation::base;
+    // How the task was written; Style::none writes no "style" key (the seed's records).
+    Style style = Style::none;
 };
 
 struct Example {

@@ -64,8 +64,9 @@ Result<ExportSummary> export_hf_dataset(const std::filesystem::path& dir,
                                         const std::vector<Example>& examples,
                                         const ExportPlan& plan);
 
-// The YAML `dataset_info.features` of parquet.h's dataset schema (indented for the card).
-std::string hf_features_yaml();
+// The YAML `dataset_info.features` of the dataset's Parquet schema (indented for the card);
+// `with_style` for a styled dataset.
+std::string hf_features_yaml(bool with_style = false);
 
 // The dataset card (Markdown) for `examples` split as `summary` says.
 std::string dataset_card(const std::vector<Example>& examples,

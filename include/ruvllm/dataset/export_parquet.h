@@ -30,6 +30,7 @@ namespace ruvllm {
 //       required binary agent (STRING);
 //       required binary template_id (STRING);
 //       required binary augmentation (STRING);    "base", ...
+//       required binary style (STRING);           "terse", ... (only when an example has one)
 //     }
 //   }
 // Errc::io naming the path when it cannot be created or written (nothing is left under `path`);
@@ -38,7 +39,11 @@ Status write_dataset_parquet(const std::filesystem::path& path,
                              const std::vector<Example>& examples,
                              const ParquetOptions& options);
 
-// The schema of write_dataset_parquet().
-std::vector<parquet::Field> dataset_parquet_schema();
+// The schema of write_dataset_parquet(); `with_style` adds metadata.style (a styled dataset,
+// generate --styles).
+std::vector<parquet::Field> dataset_parquet_schema(bool with_style = false);
+
+// Whether any example carries a style (then its files have the style column).
+bool has_styles(const std::vector<Example>& examples);
 
 }  // namespace ruvllm

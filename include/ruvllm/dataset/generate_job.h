@@ -50,6 +50,9 @@ struct GenerateJob {
     std::string compression = "none";     // Parquet pages: none | snappy | zstd
     bool stream = false;
     int64_t count = -1;  // stream: examples to write (>= 0); -1 = not given (batch)
+    // Surface styles (style.h): "none" (the seed's datasets), "real" (the library's mix:
+    // lexicon/styles.yaml), or "name=weight,...".
+    std::string styles = "none";
 };
 
 struct GenerateSummary {

@@ -10,6 +10,10 @@
 //     another domain, quality 0.80-0.85.
 // Every example's input is unique after normalisation (normalize_text) across the dataset;
 // a variant that collides is retried, then dropped ("filtered"), as in the seed.
+// With GenConfig::styles, each example is then written in a surface style (style.h): the base
+// and its domain transfer from the template's text or short form, a paraphrase from the style's
+// source (the short form for terse), a complexity variation from its own text (terse only when
+// it is short); the style is drawn before the text is checked for uniqueness.
 // Defaults are the seed's (FACTS.md section 2): 100 base examples per seed category, 2
 // paraphrases, 2 complexity variations, domain transfer on, seed 42: about 2,700 examples.
 //
@@ -40,6 +44,10 @@ struct GenConfig {
     Labels labels = Labels::categories;
     uint64_t seed = 42;
     bool shuffle = true;  // shuffle the final dataset (batch mode)
+    // Surface styles (style.h): every example is written in a style drawn from this mix, from
+    // its own random stream, and records it in metadata.style. Empty (the default): off, the
+    // seed's datasets.
+    StyleMix styles;
 };
 
 // Checks ranges (negative counts, complexity_variations > 2). Errc::invalid_argument.

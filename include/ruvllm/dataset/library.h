@@ -5,6 +5,7 @@
 //   agents/<agent>.yaml       one agent: category, description, keywords, templates, local values
 //   lexicon/paraphrase.yaml   synonym groups and phrasing rewrites       (see augment.h)
 //   lexicon/complexity.yaml   per-category complexity frames              (see augment.h)
+//   lexicon/styles.yaml       surface styles: default mix and frames      (see style.h; optional)
 // Loading validates everything and compiles each template into literal and placeholder segments,
 // so rendering is a loop of appends. Every load error names the file and line.
 //
@@ -24,6 +25,7 @@
 #include <ruvllm/core/rng.h>
 #include <ruvllm/dataset/augment.h>
 #include <ruvllm/dataset/dataset.h>
+#include <ruvllm/dataset/style.h>
 
 namespace ruvllm {
 
@@ -61,6 +63,9 @@ struct Template {
     uint32_t line = 0;  // 1-based line in the agent file
     CompiledText text, context;
     std::array<CompiledText, kNumComplexities> variants;  // empty where not given
+    // Hand-written short forms (`short:`): the task as a terse ticket title of at most
+    // kMaxShortWords words, for the terse style (generator.h).
+    std::vector<CompiledText> shorts;
     Complexity complexity = Complexity::moderate;
     Domain domain = Domain::web;
     std::vector<std::string> tags;
@@ -87,7 +92,8 @@ struct Agent {
 struct Library {
     std::vector<Agent> agents;  // sorted by name
     std::vector<ValueList> values;
-    Lexicon lexicon;  // paraphrase + complexity rewrites
+    Lexicon lexicon;    // paraphrase + complexity rewrites
+    StyleRules styles;  // lexicon/styles.yaml (optional): surface styles (style.h)
 
     // Index of the agent called `name`, or -1.
     int find_agent(std::string_view name) const;
@@ -95,6 +101,8 @@ struct Library {
 
 // Minimum number of distinct values per list.
 constexpr size_t kMinListValues = 6;
+// Most words a template's short form may have (a placeholder counts as one word).
+constexpr int kMaxShortWords = 8;
 
 // Loads `dir` (values.yaml, agents/, lexicon/). `agents_dir`, when not empty, replaces
 // `dir`/agents. Errc::io for missing files, Errc::parse for bad YAML, Errc::format for rule
