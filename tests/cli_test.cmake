@@ -31,6 +31,19 @@ cli_expect(generate_dir RC 0 OUT "claude_training_full.jsonl.*README.md"
 cli_expect(stream_stdout RC 0 OUT "^\\{\"input\":.*\"augmentation\":\"[a-z]+\"\\}\\}\n$"
            ARGS generate --library ${TINY} --stream --count 25 --out - -q)
 cli_expect(unknown_flag RC 1 ONE_LINE ERR "^ruvllm: .*--bogus" ARGS generate --bogus)
+# Surface styles (#14): the shipped library's mix; a library without lexicon/styles.yaml and a
+# bad mix are one-line errors.
+cli_expect(generate_styles RC 0 OUT "\"style\":\"(terse|imperative|question|chat|lowercase|context)\""
+           ARGS generate --labels agents --styles real --stream --count 40 --out - -q)
+cli_expect(generate_styles_no_lexicon RC 1 ONE_LINE ERR "^ruvllm: generate: .*styles"
+           ARGS generate --library ${TINY} --styles real --out ${CLI_TMP}/nostyle)
+cli_expect(generate_styles_bad RC 1 ONE_LINE ERR "^ruvllm: generate: styles: 'terse=x'"
+           ARGS generate --styles terse=x --out ${CLI_TMP}/badstyle)
+# convert: any labelled data -> fastText lines with generate's tokenizer.
+cli_expect(convert_fasttext RC 0 ERR "convert: 746 examples \\(0 skipped\\)"
+           ARGS convert -i ${PROJECT_SOURCE_DIR}/data/eval/dev.jsonl -o ${CLI_TMP}/dev.ft.txt)
+cli_expect(convert_onto_input RC 1 ONE_LINE ERR "^ruvllm: .*is the input"
+           ARGS convert -i ${CLI_TMP}/dev.ft.txt -o ${CLI_TMP}/dev.ft.txt)
 cli_expect(no_verb RC 1 ONE_LINE ERR "^ruvllm: " ARGS)
 cli_expect(bad_split RC 1 ONE_LINE ERR "^ruvllm: --split '0.5,0.3,0.3'.*sum to 1"
            ARGS generate --library ${TINY} --out ${CLI_TMP}/x --split 0.5,0.3,0.3)

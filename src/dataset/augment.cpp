@@ -561,8 +561,20 @@ bool complexity_frame(const Lexicon& lex,
                       Complexity level,
                       std::string_view in,
                       Rng& rng,
-                      std::string& out) {
+                      std::string& out,
+                      bool prefix_only) {
     const ComplexityFrames& f = lex.frames[static_cast<int>(category)][static_cast<int>(level)];
+    if (prefix_only) {
+        // A short task keeps its shape: "Quick one: fix the login typo".
+        if (f.prefixes.empty()) {
+            return false;
+        }
+        out.assign(f.prefixes[rng.below(static_cast<uint32_t>(f.prefixes.size()))]);
+        const size_t at = out.size();
+        out.append(in);
+        lower_at_if_common(lex, out, at);
+        return true;
+    }
     if (f.prefixes.empty() && f.suffixes.empty()) {
         return false;
     }

@@ -12,16 +12,16 @@ std::vector<parquet::Field> dataset_parquet_schema(bool with_style) {
     auto str = [](const char* name) {
         return parquet::Field{.name = name, .type = parquet::Type::string};
     };
-    std::vector<parquet::Field> meta = {str("category"),
-                                        str("complexity"),
-                                        str("domain"),
-                                        str("expected_model"),
-                                        parquet::Field{.name = "quality_score",
-                                                       .type = parquet::Type::float64},
-                                        parquet::Field{.name = "tags", .type = parquet::Type::list},
-                                        str("agent"),
-                                        str("template_id"),
-                                        str("augmentation")};
+    std::vector<parquet::Field> meta = {
+        str("category"),
+        str("complexity"),
+        str("domain"),
+        str("expected_model"),
+        parquet::Field{.name = "quality_score", .type = parquet::Type::float64},
+        parquet::Field{.name = "tags", .type = parquet::Type::list},
+        str("agent"),
+        str("template_id"),
+        str("augmentation")};
     if (with_style) {
         meta.push_back(str("style"));
     }

@@ -94,8 +94,7 @@ Result<Prepared> prepare(const GenerateJob& job) {
     if (!mix->empty() && !p.lib.styles.loaded) {
         return make_error(Errc::invalid_argument,
                           "generate: --styles needs the library's lexicon/styles.yaml (" +
-                              (p.lib_dir / "lexicon" / "styles.yaml").string() +
-                              "), expected one");
+                              (p.lib_dir / "lexicon" / "styles.yaml").string() + "), expected one");
     }
     p.cfg.styles = *mix;
     if (job.stream && job.count < 0) {

@@ -143,13 +143,19 @@ private:
             Style style = Style::none;
             for (int attempt = 0; attempt < kVariantAttempts && !done; attempt++) {
                 if (styled_) {
-                    // A terse paraphrase rewrites the short form; the others, the text.
+                    // The short form is paraphrased (then framed) for the short styles, the
+                    // text for imperative and context.
                     style = draw_style(cfg_.styles, style_rng_);
-                    const bool terse = style == Style::terse && !base_short_.empty();
-                    paraphrase(lib_.lexicon, terse ? base_short_ : base_input_, rng, plain_);
-                    style = render_style(
-                        lib_.lexicon, lib_.styles, style, plain_, "", base_context_, style_rng_,
-                        text_);
+                    const bool from_short = !base_short_.empty() && short_style(style);
+                    paraphrase(lib_.lexicon, from_short ? base_short_ : base_input_, rng, plain_);
+                    style = render_style(lib_.lexicon,
+                                         lib_.styles,
+                                         style,
+                                         plain_,
+                                         "",
+                                         base_context_,
+                                         style_rng_,
+                                         text_);
                 } else {
                     paraphrase(lib_.lexicon, base_input_, rng, text_);
                 }
@@ -191,14 +197,20 @@ private:
             Style style = Style::none;
             for (int attempt = 0; attempt < kVariantAttempts && !done; attempt++) {
                 text_.clear();
-                if (!variant.empty() && attempt == 0) {
+                style = Style::none;
+                const Style want = styled_ && !base_short_.empty()
+                                       ? draw_style(cfg_.styles, style_rng_)
+                                       : Style::none;
+                if (short_style(want) && short_variant(agent.category, level, want, rng, style)) {
+                    // The short form, styled, under a level prefix: "Small change: can you ...".
+                } else if (!variant.empty() && attempt == 0) {
                     render(lib_, t, variant, t.domain, choices_, text_);
                 } else if (!complexity_frame(
                                lib_.lexicon, agent.category, level, base_input_, rng, text_)) {
                     break;
                 }
-                if (styled_) {
-                    // No short form restates a level: terse only when the variant is short.
+                if (styled_ && style == Style::none) {
+                    // A style on the variant's own text (terse only when it is short).
                     plain_.swap(text_);
                     style = style_as(plain_, "", base_context_, text_);
                 }
@@ -266,6 +278,35 @@ private:
             e.context.clear();
         }
         rep.domain++;
+    }
+
+    // Styles written from the short form (the rest, imperative and context, from the text).
+    static bool short_style(Style s) {
+        return s == Style::terse || s == Style::question || s == Style::chat ||
+               s == Style::lowercase;
+    }
+
+    // A complexity variation of the short form into text_: the short form in style `want`
+    // under a level prefix (lower-cased after it for the lowercase style). false when the
+    // category has no prefix for `level`; `used` gets the style written.
+    bool short_variant(Category category, Complexity level, Style want, Rng& rng, Style& used) {
+        if (want == Style::lowercase) {
+            if (!complexity_frame(lib_.lexicon,
+                                  category,
+                                  level,
+                                  base_short_,
+                                  rng,
+                                  plain_,
+                                  /*prefix_only=*/true)) {
+                return false;
+            }
+            used = render_style(lib_.lexicon, lib_.styles, want, plain_, "", "", style_rng_, text_);
+            return true;
+        }
+        used =
+            render_style(lib_.lexicon, lib_.styles, want, base_short_, "", "", style_rng_, plain_);
+        return complexity_frame(
+            lib_.lexicon, category, level, plain_, rng, text_, /*prefix_only=*/true);
     }
 
     // One of the template's short forms rendered with `choices` (empty when it has none); the

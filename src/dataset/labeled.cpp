@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ruvllm/core/io.h>
+#include <ruvllm/core/text.h>
 #include <ruvllm/dataset/dataset.h>
 #include <ruvllm/dataset/labeled.h>
 
@@ -275,6 +277,58 @@ std::vector<std::pair<int32_t, int32_t>> confusable_pairs(const std::vector<std:
         }
     }
     return {out.begin(), out.end()};
+}
+
+Status write_labeled_fasttext(const LabeledSet& data, const fs::path& path) {
+    std::string out;
+    for (const LabeledExample& ex : data.rows) {
+        if (ex.label < 0 || static_cast<size_t>(ex.label) >= data.labels.size()) {
+            continue;
+        }
+        out += "__label__";
+        out += data.labels[static_cast<size_t>(ex.label)];
+        out += ' ';
+        out += normalize_words(ex.text);
+        out += '\n';
+    }
+    return write_file_atomic(path, out);
+}
+
+Result<size_t> convert_labeled(const ConvertJob& job, const Log& log) {
+    if (job.to != "fasttext" && job.to != "jsonl") {
+        return make_error(Errc::invalid_argument,
+                          "convert: --to '" + job.to + "', expected fasttext or jsonl");
+    }
+    std::error_code ec;
+    if (job.out == job.in || fs::equivalent(job.out, job.in, ec)) {
+        return make_error(Errc::invalid_argument,
+                          job.out.string() + ": is the input, expected another output path");
+    }
+    size_t skipped = 0;
+    Result<LabeledSet> data = load_labeled(job.in, job.data, {}, false, &skipped);
+    if (!data) {
+        return data.error();
+    }
+    Status s = ok();
+    if (job.to == "fasttext") {
+        s = write_labeled_fasttext(*data, job.out);
+    } else {
+        std::string out;
+        for (const LabeledExample& ex : data->rows) {
+            out += "{\"input\":";
+            append_json_string(out, ex.text);
+            out += ",\"output_agent\":";
+            append_json_string(out, data->labels[static_cast<size_t>(ex.label)]);
+            out += "}\n";
+        }
+        s = write_file_atomic(job.out, out);
+    }
+    if (!s) {
+        return s.error();
+    }
+    log.say(strformat(
+        "convert: %zu examples (%zu skipped) -> %s", data->rows.size(), skipped, job.out.c_str()));
+    return data->rows.size();
 }
 
 }  // namespace ruvllm

@@ -286,6 +286,7 @@ int source_words(const std::string& s) {
     }
     return n;
 }
+
 const char* const kAgentKeys[] = {
     "agent", "category", "description", "confusable_with", "keywords", "values", "templates"};
 

@@ -155,8 +155,9 @@ Result<StyleMix> parse_style_mix(std::string_view spec, const StyleMix& real) {
     }
     if (mix.empty()) {
         return make_error(Errc::invalid_argument,
-                          "styles '" + std::string(spec) + "': every weight is 0, expected one "
-                                                           "above 0 (or 'none')");
+                          "styles '" + std::string(spec) +
+                              "': every weight is 0, expected one "
+                              "above 0 (or 'none')");
     }
     return mix;
 }
@@ -205,26 +206,25 @@ Style render_style(const Lexicon& lex,
                    std::string_view context,
                    Rng& rng,
                    std::string& out) {
-    // question, chat and lowercase take the short form or the text (even odds).
-    const std::string_view either =
-        !short_form.empty() && rng.bernoulli(0.5) ? short_form : text;
+    // question, chat and lowercase prefer the short form: real messages are short.
+    const std::string_view either = !short_form.empty() && rng.bernoulli(0.7) ? short_form : text;
     out.clear();
     switch (s) {
         case Style::terse:
-            if (!short_form.empty()) {
-                out.assign(short_form);
-                return s;
-            }
-            if (count_words(text) <= kMaxShortWords) {
+            if (short_form.empty() && count_words(text) <= kMaxShortWords) {
                 out.assign(text);
                 return s;
             }
-            break;
+            break;  // the short form, below
         case Style::question:
         case Style::chat: {
-            const std::vector<std::string>& f = s == Style::question ? rules.question : rules.chat;
-            if (!f.empty() && starts_imperative(lex, either)) {
-                out = fill_frame(pick(f, rng), frame_task(lex, either), "");
+            const bool imperative = starts_imperative(lex, either);
+            const std::vector<std::string>& f =
+                s == Style::question ? (imperative ? rules.question : rules.question_any)
+                                     : (imperative ? rules.chat : rules.chat_any);
+            if (!f.empty()) {
+                const std::string task = imperative ? frame_task(lex, either) : std::string(either);
+                out = fill_frame(pick(f, rng), task, "");
                 return s;
             }
             break;
@@ -250,6 +250,10 @@ Style render_style(const Lexicon& lex,
             break;
         default:
             break;
+    }
+    if (!short_form.empty()) {
+        out.assign(short_form);
+        return Style::terse;
     }
     out.assign(text);
     return Style::imperative;
@@ -287,14 +291,20 @@ Result<StyleRules> load_styles(const fs::path& path) {
                 }
                 r.mix.weight[static_cast<int>(st)] = v;
             }
-        } else if (key == "question" || key == "chat") {
-            s = frames(kv.second, file, key, false, key == "question" ? r.question : r.chat);
+        } else if (key == "question" || key == "chat" || key == "question_any" ||
+                   key == "chat_any") {
+            std::vector<std::string>& dst = key == "question"       ? r.question
+                                            : key == "question_any" ? r.question_any
+                                            : key == "chat"         ? r.chat
+                                                                    : r.chat_any;
+            s = frames(kv.second, file, key, false, dst);
         } else if (key == "context") {
             s = frames(kv.second, file, key, true, r.context);
         } else {
             return make_error(Errc::format,
                               yaml::where(file, kv.first) + ": unknown key '" + key +
-                                  "', expected mix, question, chat or context");
+                                  "', expected mix, question, question_any, chat, chat_any or "
+                                  "context");
         }
         if (!s) {
             return s.error();

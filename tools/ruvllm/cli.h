@@ -121,6 +121,15 @@ struct TripletsOptions {
 CLI::App* add_triplets(CLI::App& app, TripletsOptions& opt);
 Status run_triplets(const TripletsOptions& opt);
 
+struct ConvertOptions {
+    std::string in, out, to = "fasttext";
+    std::string text_field = "input", label_field = "output_agent";
+    bool quiet = false;
+};
+
+CLI::App* add_convert(CLI::App& app, ConvertOptions& opt);
+Status run_convert(const ConvertOptions& opt);
+
 struct RouteOptions {
     std::string model, input, mode = "hybrid";
     std::vector<std::string> tasks;

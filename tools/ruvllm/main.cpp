@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
         cli::PretrainOptions pretrain;
         cli::TrainOptions train;
         cli::TripletsOptions triplets;
+        cli::ConvertOptions convert;
         cli::HardNegativesOptions hard_negatives;
         cli::RouteOptions route;
         cli::ServeOptions serve;
@@ -57,6 +58,7 @@ int main(int argc, char** argv) {
             verb(app, pretrain, cli::add_pretrain, cli::run_pretrain),
             verb(app, train, cli::add_train, cli::run_train),
             verb(app, triplets, cli::add_triplets, cli::run_triplets),
+            verb(app, convert, cli::add_convert, cli::run_convert),
             verb(app, hard_negatives, cli::add_hard_negatives, cli::run_hard_negatives),
             verb(app, route, cli::add_route, cli::run_route),
             verb(app, serve, cli::add_serve, cli::run_serve),

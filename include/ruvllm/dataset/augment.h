@@ -98,13 +98,15 @@ uint64_t phrase_hash(std::string_view phrase);
 bool paraphrase(const Lexicon& lex, std::string_view in, Rng& rng, std::string& out);
 
 // Writes `in` restated at complexity `level` for `category` with a prefix and/or a suffix frame
-// to `out` (cleared first). false if the lexicon has no frames for that cell.
+// to `out` (cleared first); with `prefix_only`, a prefix frame only (for a short task). false if
+// the lexicon has no such frames for that cell.
 bool complexity_frame(const Lexicon& lex,
                       Category category,
                       Complexity level,
                       std::string_view in,
                       Rng& rng,
-                      std::string& out);
+                      std::string& out,
+                      bool prefix_only = false);
 
 // Lower-cases the first letter of `s` when its first word may start mid-sentence (a verb, or a
 // word in lowercase_starts); names like "React" or "GraphQL" keep their case.

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <ruvllm/core/error.h>
+#include <ruvllm/core/log.h>
 
 namespace ruvllm {
 
@@ -54,6 +55,23 @@ Result<LabeledSet> load_labeled(const std::filesystem::path& path,
                                 std::vector<std::string> labels = {},
                                 bool fixed_labels = false,
                                 size_t* skipped = nullptr);
+
+// Writes `data` as fastText lines "__label__<label> <words>" (words: normalize_words, text.h:
+// the tokenization of generate --fasttext), the input of `fasttext supervised` / `test`, through
+// a temp file. Errc::io naming the path.
+Status write_labeled_fasttext(const LabeledSet& data, const std::filesystem::path& path);
+
+// `ruvllm convert`: labelled data in any format load_labeled reads -> fastText lines or
+// dataset JSONL ({"input", "output_agent"} per line).
+struct ConvertJob {
+    std::filesystem::path in, out;
+    std::string to = "fasttext";  // fasttext | jsonl
+    DataOptions data;
+};
+
+// The number of examples written; says "convert: N examples (S skipped) -> out". Errors:
+// load_labeled's, an unknown `to` (Errc::invalid_argument), `out` equal to `in`, Errc::io.
+Result<size_t> convert_labeled(const ConvertJob& job, const Log& log);
 
 // FACTS.md's confusing agent pairs, mapped onto `labels` (agent names, or seed categories via
 // each agent's category; pairs inside one category are dropped).

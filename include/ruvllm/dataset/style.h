@@ -5,14 +5,16 @@
 //   terse       a ticket title: one of the template's hand-written short forms (`short:`,
 //               library.h), else the text itself when it has at most kMaxShortWords words
 //   imperative  the full one-line request, as the template writes it
-//   question    a question frame around an imperative task ("how do I {task}?")
-//   chat        a casual frame around an imperative task ("hey, can you {task}")
+//   question    a question frame around the task: "how do I {task}?" for an imperative, "any
+//               ideas on {task}?" (question_any) for any other phrase
+//   chat        a casual frame around the task: "hey, can you {task}" for an imperative,
+//               "{task} please" (chat_any) for any other phrase
 //   lowercase   the task (short form or text) lower-cased, without punctuation
 //   context     the context sentence and the task in one request ("{context} {task}")
-// question and chat use the short form or the text (even odds when there is a short form);
-// a style that does not apply (no short form and a long text, a task that is not imperative,
-// no context) falls back to imperative. The frames and the default mix are data:
-// lexicon/styles.yaml (docs/library.md).
+// question, chat and lowercase use the short form when there is one (7 times in 10), else the
+// text. A style that does not apply (a long text without a short form for terse, no context)
+// falls back to terse when there is a short form, else to imperative. The frames and the
+// default mix are data: lexicon/styles.yaml (docs/library.md).
 //
 // Usage:
 //   ruvllm::Result<ruvllm::StyleMix> mix = ruvllm::parse_style_mix("terse=0.5,chat=0.5", {});
@@ -41,14 +43,17 @@ struct StyleMix {
 };
 
 struct StyleRules {
-    StyleMix mix;                       // the default mix ("real"): lexicon/styles.yaml `mix`
-    std::vector<std::string> question;  // frames containing {task}
-    std::vector<std::string> chat;      // frames containing {task}
-    std::vector<std::string> context;   // frames containing {task} and {context}
-    bool loaded = false;                // the library has a styles.yaml
+    StyleMix mix;                           // the default mix ("real"): lexicon/styles.yaml `mix`
+    std::vector<std::string> question;      // frames containing {task}, for an imperative
+    std::vector<std::string> question_any;  // frames containing {task}, for any phrase
+    std::vector<std::string> chat;          // frames containing {task}, for an imperative
+    std::vector<std::string> chat_any;      // frames containing {task}, for any phrase
+    std::vector<std::string> context;       // frames containing {task} and {context}
+    bool loaded = false;                    // the library has a styles.yaml
 };
 
-// Loads lexicon/styles.yaml (keys mix, question, chat, context). Errors name the file and line.
+// Loads lexicon/styles.yaml (keys mix, question, question_any, chat, chat_any, context). Errors
+// name the file and line.
 Result<StyleRules> load_styles(const std::filesystem::path& path);
 
 // "" or "none": off; "real" (or "default"): the rules' mix; else "name=weight,..." over
@@ -63,7 +68,7 @@ std::string style_mix_string(const StyleMix& mix);
 Style draw_style(const StyleMix& mix, Rng& rng);
 
 // Writes `text` in style `s` to `out` (see the top of this file); `short_form` and `context`
-// may be empty. Returns the style actually used (imperative when `s` does not apply).
+// may be empty. Returns the style actually used (terse or imperative when `s` does not apply).
 Style render_style(const Lexicon& lex,
                    const StyleRules& rules,
                    Style s,
