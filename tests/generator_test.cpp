@@ -243,6 +243,23 @@ TEST(StreamGenerator, IsDeterministicAndUnique) {
     }
 }
 
+TEST(StreamGenerator, DeduplicatesTheWholeStreamUpToTenMillion) {
+    ruvllm::GenConfig cfg;
+    cfg.styles = *ruvllm::parse_style_mix("real", shipped().styles.mix);
+    ruvllm::StreamGenerator g(shipped(), cfg, 60000);
+    EXPECT_TRUE(g.global_dedup());
+    std::set<uint64_t> seen;
+    for (int i = 0; i < 60000; i++) {
+        const ruvllm::Example* x = g.next();
+        ASSERT_NE(x, nullptr);
+        EXPECT_TRUE(seen.insert(ruvllm::normalized_hash(x->input)).second) << x->input;
+    }
+    // Beyond the limit, or open-ended: the constant-memory window.
+    EXPECT_FALSE(
+        ruvllm::StreamGenerator(shipped(), cfg, ruvllm::kGlobalDedupMax + 1).global_dedup());
+    EXPECT_FALSE(ruvllm::StreamGenerator(shipped(), cfg).global_dedup());
+}
+
 TEST(StreamGenerator, ExhaustedLibraryEndsWithAnError) {
     ruvllm::GenConfig cfg;
     cfg.augment = false;

@@ -117,7 +117,7 @@ Result<GenerateSummary> write_stream(const GenerateJob& job,
                                      const Prepared& p,
                                      std::FILE* fp,
                                      const Log& log) {
-    StreamGenerator gen(p.lib, p.cfg);
+    StreamGenerator gen(p.lib, p.cfg, static_cast<uint64_t>(std::max<int64_t>(job.count, 1)));
     OutBuffer out(fp);
     const auto t0 = Clock::now();
     for (int64_t i = 0; i < job.count; i++) {
@@ -141,6 +141,7 @@ Result<GenerateSummary> write_stream(const GenerateJob& job,
     sum.agents = p.lib.agents.size();
     sum.templates = n_templates(p.lib);
     sum.counts = gen.report();
+    sum.all_distinct = gen.global_dedup();
     sum.examples = static_cast<uint64_t>(job.count);
     sum.seconds = seconds_since(t0);
     return sum;
@@ -148,15 +149,16 @@ Result<GenerateSummary> write_stream(const GenerateJob& job,
 
 // The summary line of a stream written to `name`.
 void say_stream(const GenerateSummary& sum, const std::string& name, const Log& log) {
-    log.say(
-        strformat("generate: %llu examples in %.2f s (%.0f examples/s; %llu duplicate "
-                  "renderings rejected, %llu variants filtered) -> %s",
-                  static_cast<unsigned long long>(sum.examples),
-                  sum.seconds,
-                  static_cast<double>(sum.examples) / std::max(sum.seconds, 1e-9),
-                  static_cast<unsigned long long>(sum.counts.duplicates_rejected),
-                  static_cast<unsigned long long>(sum.counts.filtered),
-                  name.c_str()));
+    log.say(strformat(
+        "generate: %llu examples in %.2f s (%.0f examples/s; %llu duplicate "
+        "renderings rejected, %llu variants filtered; %s) -> %s",
+        static_cast<unsigned long long>(sum.examples),
+        sum.seconds,
+        static_cast<double>(sum.examples) / std::max(sum.seconds, 1e-9),
+        static_cast<unsigned long long>(sum.counts.duplicates_rejected),
+        static_cast<unsigned long long>(sum.counts.filtered),
+        sum.all_distinct ? "all distinct" : "distinct within the last ~1M texts (over 10M asked)",
+        name.c_str()));
 }
 
 ExportPlan export_plan(const GenerateJob& job, const Prepared& p) {

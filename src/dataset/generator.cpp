@@ -479,15 +479,69 @@ Result<std::vector<Example>> generate(const Library& lib, const GenConfig& cfg, 
 
 // ---- streaming ----
 
+// An exact set of 64-bit hashes (open addressing, linear probing, grown at 3/4 load).
+class HashSet64 {
+public:
+    explicit HashSet64(uint64_t expected) {
+        size_t n = 1024;
+        while (n * 3 / 4 < expected) {
+            n *= 2;
+        }
+        slots_.assign(n, 0);
+    }
+
+    // false if `h` was already in the set.
+    bool insert(uint64_t h) {
+        h |= 1;  // 0 marks an empty slot
+        if ((size_ + 1) * 4 > slots_.size() * 3) {
+            grow();
+        }
+        const size_t mask = slots_.size() - 1;
+        for (size_t i = (h * 0x9E3779B97F4A7C15ULL) >> 20 & mask;; i = (i + 1) & mask) {
+            if (slots_[i] == h) {
+                return false;
+            }
+            if (slots_[i] == 0) {
+                slots_[i] = h;
+                size_++;
+                return true;
+            }
+        }
+    }
+
+private:
+    void grow() {
+        std::vector<uint64_t> old = std::move(slots_);
+        slots_.assign(old.size() * 2, 0);
+        size_ = 0;
+        for (const uint64_t h : old) {
+            if (h != 0) {
+                insert(h);
+            }
+        }
+    }
+
+    std::vector<uint64_t> slots_;
+    size_t size_ = 0;
+};
+
 struct StreamGenerator::State {
-    State(const Library& l, const GenConfig& c) : lib(l), cfg(c), rng(c.seed), builder(lib, cfg) {}
+    State(const Library& l, const GenConfig& c, uint64_t expected)
+        : lib(l), cfg(c), rng(c.seed), builder(lib, cfg) {
+        if (expected > 0 && expected <= kGlobalDedupMax) {
+            all = std::make_unique<HashSet64>(expected + expected / 8);
+        } else {
+            window.assign(size_t{1} << 20, 0);
+        }
+    }
 
     const Library& lib;
     GenConfig cfg;
     Rng rng;
     GroupBuilder builder;
     GenReport rep;
-    std::vector<uint64_t> window = std::vector<uint64_t>(size_t{1} << 20, 0);
+    std::unique_ptr<HashSet64> all;  // every text so far (a stream of known, bounded length)
+    std::vector<uint64_t> window;    // else: the recent texts
     std::vector<uint32_t> schedule;  // agent indices in proportion to quotas
     size_t sched_pos = 0;
     std::vector<TemplateCursor> cursors;
@@ -495,8 +549,8 @@ struct StreamGenerator::State {
     uint64_t fruitless = 0;  // consecutive base attempts that produced nothing new
 };
 
-StreamGenerator::StreamGenerator(const Library& lib, const GenConfig& cfg)
-    : s_(std::make_unique<State>(lib, cfg)) {
+StreamGenerator::StreamGenerator(const Library& lib, const GenConfig& cfg, uint64_t expected)
+    : s_(std::make_unique<State>(lib, cfg, expected)) {
     std::vector<int> q = base_quotas(lib, cfg);
     int g = 0;
     for (int x : q) {
@@ -520,10 +574,17 @@ const GenReport& StreamGenerator::report() const {
     return s_->rep;
 }
 
+bool StreamGenerator::global_dedup() const {
+    return s_->all != nullptr;
+}
+
 const Example* StreamGenerator::next() {
     State& s = *s_;
     // A 4-way set-associative table: a text is forgotten only when its set of 4 is full.
     auto seen = [&s](uint64_t h) {
+        if (s.all) {
+            return s.all->insert(h);
+        }
         h |= 1;  // 0 marks an empty slot
         uint64_t* set = &s.window[(h & ((s.window.size() >> 2) - 1)) << 2];
         for (int k = 0; k < 4; k++) {

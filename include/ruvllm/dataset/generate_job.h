@@ -62,6 +62,7 @@ struct GenerateSummary {
     size_t train = 0, val = 0, test = 0;  // batch: the split sizes
     std::vector<std::string> files;       // files written, in write order (stream: `out`)
     double seconds = 0;                   // batch: generation; stream: the whole stream
+    bool all_distinct = true;  // stream: duplicates removed over the whole stream (not a window)
 };
 
 // Runs the job: the directory (batch) or the JSONL file `out` (stream). Errors, checked in this

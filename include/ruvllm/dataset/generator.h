@@ -71,12 +71,20 @@ Result<std::vector<Example>> generate(const Library& lib,
                                       const GenConfig& cfg,
                                       GenReport* report = nullptr);
 
-// Streaming generation in constant memory: examples come one at a time, base examples cycle
-// over agents in proportion to their quotas, and duplicates are removed within a window of the
+// Streaming generation: examples come one at a time and base examples cycle over agents in
+// proportion to their quotas. Duplicates are removed over the whole stream when `expected`
+// (the number of examples the caller will take) is at most kGlobalDedupMax: an exact set of
+// 64-bit text hashes, about 13 bytes per example (128 MiB at 10M); a longer or open-ended
+// stream (expected 0) runs in constant memory and removes duplicates within a window of the
 // last ~2^20 distinct texts (a 4-way set-associative table of 8 MiB).
+constexpr uint64_t kGlobalDedupMax = 10'000'000;
+
 class StreamGenerator {
 public:
-    StreamGenerator(const Library& lib, const GenConfig& cfg);
+    StreamGenerator(const Library& lib, const GenConfig& cfg, uint64_t expected = 0);
+
+    // Whether duplicates are removed over the whole stream (see above).
+    bool global_dedup() const;
     ~StreamGenerator();
     StreamGenerator(const StreamGenerator&) = delete;
     StreamGenerator& operator=(const StreamGenerator&) = delete;
