@@ -1,9 +1,15 @@
 // augment_test.cpp: paraphrase rewrites (word boundaries, case, reordering) and complexity frames
 // on the tiny fixture lexicon.
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include <ruvllm/dataset/augment.h>
 #include <ruvllm/dataset/dataset.h>
+#include <ruvllm/dataset/library.h>
 
 #include "testutil.h"
 
@@ -138,4 +144,89 @@ TEST(LowerFirst, OnlyForCommonWords) {
     s = "API docs";
     ruvllm::lower_first_if_common(lexicon(), s);
     EXPECT_EQ(s, "API docs");
+}
+
+namespace {
+
+// The dictionary, read independently of the lexicon: the oracle of the typo checks.
+const std::set<std::string>& english_words() {
+    static const std::set<std::string> words = [] {
+        std::set<std::string> w;
+        std::ifstream in(ruvllm::kSystemWords);
+        std::string line;
+        while (std::getline(in, line)) {
+            w.insert(line);
+        }
+        return w;
+    }();
+    return words;
+}
+
+// The words of `s` that are not words of `base` (the typo'd one).
+std::vector<std::string> new_words(const std::string& base, const std::string& s) {
+    auto split = [](const std::string& x) {
+        std::vector<std::string> out;
+        std::string cur;
+        for (const char c : x) {
+            if (std::isalpha(static_cast<unsigned char>(c)) != 0) {
+                cur.push_back(c);
+            } else if (!cur.empty()) {
+                out.push_back(cur);
+                cur.clear();
+            }
+        }
+        if (!cur.empty()) {
+            out.push_back(cur);
+        }
+        return out;
+    };
+    const std::vector<std::string> a = split(base);
+    std::vector<std::string> out;
+    for (const std::string& w : split(s)) {
+        if (std::find(a.begin(), a.end(), w) == a.end()) {
+            out.push_back(w);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST(Typo, NeverSpellsAnotherEnglishWord) {
+    // scripts/setup installs Debian's wamerican; without it the check cannot run.
+    ASSERT_TRUE(lexicon().has_dictionary)
+        << ruvllm::kSystemWords << " is missing (run scripts/setup)";
+    ASSERT_GT(english_words().size(), 50000u);
+    ruvllm::Rng rng(9);
+    std::string out;
+    // "there" -> "three" / "thee" / "here" are the classic real-word typos.
+    for (int i = 0; i < 3000; i++) {
+        if (ruvllm::typo(lexicon(), "there", rng, out)) {
+            EXPECT_EQ(english_words().count(out), 0u) << out;
+        }
+    }
+    // Every task text of the shipped library, typo'd: the changed word is never a word.
+    ruvllm::Result<ruvllm::Library> lib = ruvllm::load_library(ruvllm::default_library_dir());
+    ASSERT_TRUE(lib);
+    size_t checked = 0;
+    for (const ruvllm::Agent& a : lib->agents) {
+        for (const ruvllm::Template& t : a.templates) {
+            std::string text;
+            ruvllm::Choices choices;
+            ruvllm::draw_choices(*lib, t, t.domain, rng, choices);
+            ruvllm::render(*lib, t, t.text, t.domain, choices, text);
+            if (!ruvllm::typo(lexicon(), text, rng, out)) {
+                continue;
+            }
+            for (const std::string& w : new_words(text, out)) {
+                std::string lower = w;
+                std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) {
+                    return static_cast<char>(std::tolower(c));
+                });
+                EXPECT_EQ(english_words().count(lower), 0u) << text << " -> " << out;
+                checked++;
+            }
+        }
+    }
+    EXPECT_GT(checked, 1000u);
 }

@@ -123,7 +123,9 @@ TEST(Generator, EveryAugmentationChangesTheTextOfItsBase) {
         }
     }
     EXPECT_GT(kinds[ruvllm::Augmentation::paraphrase], 900);
-    EXPECT_GT(kinds[ruvllm::Augmentation::complexity], 900);
+    // Fewer than paraphrases: a frame restates a task one level away only (a hand-written
+    // variant may go two).
+    EXPECT_GT(kinds[ruvllm::Augmentation::complexity], 700);
     EXPECT_GT(kinds[ruvllm::Augmentation::domain], 200);
 }
 
@@ -270,4 +272,33 @@ TEST(StreamGenerator, ExhaustedLibraryEndsWithAnError) {
     }
     EXPECT_LT(produced, 1000000);
     EXPECT_EQ(g.error().code, ruvllm::Errc::exhausted);
+}
+
+TEST(Generator, ComplexityFramesNeverJumpTwoLevels) {
+    // "Small change: design the multi-region failover" contradicts its task: a generic frame
+    // restates a task one level away; two levels apart only a hand-written variant may.
+    const ruvllm::Library& lib = shipped();
+    std::map<std::string, const ruvllm::Template*> by_id;
+    for (const ruvllm::Agent& a : lib.agents) {
+        for (const ruvllm::Template& t : a.templates) {
+            by_id[t.id] = &t;
+        }
+    }
+    ruvllm::GenConfig cfg;
+    cfg.labels = ruvllm::Labels::agents;
+    cfg.per_agent = 60;
+    size_t framed = 0;
+    for (const ruvllm::Example& e : gen(lib, cfg)) {
+        if (e.metadata.augmentation != ruvllm::Augmentation::complexity) {
+            continue;
+        }
+        const ruvllm::Template& t = *by_id.at(e.metadata.template_id);
+        const int level = static_cast<int>(e.metadata.complexity);
+        if (t.variants[static_cast<size_t>(level)].empty()) {
+            framed++;
+            EXPECT_EQ(std::abs(level - static_cast<int>(t.complexity)), 1)
+                << t.id << ": " << e.input;
+        }
+    }
+    EXPECT_GT(framed, 500u);
 }

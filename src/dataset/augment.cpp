@@ -1,5 +1,6 @@
 // augment.cpp: paraphrase and complexity rewrites over a data lexicon (see augment.h).
 #include <algorithm>
+#include <cstdio>
 
 #include <ruvllm/dataset/augment.h>
 
@@ -108,6 +109,30 @@ size_t first_word_len(std::string_view s) {
         e++;
     }
     return e;
+}
+
+bool is_dictionary_word(const Lexicon& lex, std::string_view word) {
+    return lex.has_dictionary && lex.dictionary.contains(phrase_hash(word));
+}
+
+// The system word list (one word per line): lower-case words only (names are capitalised).
+void load_dictionary(const fs::path& path, Lexicon& lex) {
+    std::FILE* f = std::fopen(path.c_str(), "r");
+    if (f == nullptr) {
+        return;
+    }
+    char line[256];
+    while (std::fgets(line, sizeof(line), f) != nullptr) {
+        std::string_view w(line);
+        while (!w.empty() && (w.back() == '\n' || w.back() == '\r')) {
+            w.remove_suffix(1);
+        }
+        if (!w.empty() && w.find('\'') == std::string_view::npos && !(w[0] >= 'A' && w[0] <= 'Z')) {
+            lex.dictionary.insert(phrase_hash(w), 1);
+        }
+    }
+    std::fclose(f);
+    lex.has_dictionary = lex.dictionary.size() > 0;
 }
 
 bool word_in(const PhraseTable& set, std::string_view word) {
@@ -343,7 +368,10 @@ bool rewrite_reorder(const Lexicon& lex, std::string_view in, std::string& out) 
     return true;
 }
 
-bool rewrite_typo(std::string_view in, Rng& rng, std::string& out) {
+// One typo (swap, drop or double an inner letter) in a word of 5+ letters. A typo that spells
+// another real word ("there" -> "three", "thee") is not a typo a reader sees as one: with a
+// dictionary (Lexicon::dictionary), such results are rejected and another is tried.
+bool rewrite_typo(const Lexicon& lex, std::string_view in, Rng& rng, std::string& out) {
     // Candidate words: letters only, length >= 5, not capitalised (names keep their spelling).
     std::vector<std::pair<uint32_t, uint32_t>> words;
     size_t i = 0;
@@ -364,28 +392,37 @@ bool rewrite_typo(std::string_view in, Rng& rng, std::string& out) {
     if (words.empty()) {
         return false;
     }
-    const auto [b, e] = words[rng.below(static_cast<uint32_t>(words.size()))];
-    out.assign(in);
-    const uint32_t len = e - b;
-    switch (rng.below(3)) {
-        case 0: {  // swap two adjacent inner letters
-            const uint32_t k = b + 1 + rng.below(len - 3);
-            if (out[k] == out[k + 1]) {
-                out.erase(k, 1);
-            } else {
-                std::swap(out[k], out[k + 1]);
+    for (int attempt = 0; attempt < 6; attempt++) {
+        const auto [b, e] = words[rng.below(static_cast<uint32_t>(words.size()))];
+        out.assign(in);
+        const uint32_t len = e - b;
+        uint32_t new_len = len;
+        switch (rng.below(3)) {
+            case 0: {  // swap two adjacent inner letters
+                const uint32_t k = b + 1 + rng.below(len - 3);
+                if (out[k] == out[k + 1]) {
+                    out.erase(k, 1);
+                    new_len--;
+                } else {
+                    std::swap(out[k], out[k + 1]);
+                }
+                break;
             }
-            break;
+            case 1:  // drop an inner letter
+                out.erase(b + 1 + rng.below(len - 2), 1);
+                new_len--;
+                break;
+            default: {  // double an inner letter
+                const uint32_t k = b + 1 + rng.below(len - 2);
+                out.insert(out.begin() + k, out[k]);
+                new_len++;
+            }
         }
-        case 1:  // drop an inner letter
-            out.erase(b + 1 + rng.below(len - 2), 1);
-            break;
-        default: {  // double an inner letter
-            const uint32_t k = b + 1 + rng.below(len - 2);
-            out.insert(out.begin() + k, out[k]);
+        if (!is_dictionary_word(lex, std::string_view(out).substr(b, new_len))) {
+            return true;
         }
     }
-    return true;
+    return false;
 }
 
 void append_sentence_end(std::string& out, std::string_view suffix) {
@@ -495,6 +532,10 @@ void lower_first_if_common(const Lexicon& lex, std::string& s) {
     lower_at_if_common(lex, s, 0);
 }
 
+bool typo(const Lexicon& lex, std::string_view in, Rng& rng, std::string& out) {
+    return rewrite_typo(lex, in, rng, out);
+}
+
 bool starts_imperative(const Lexicon& lex, std::string_view s) {
     return first_word_in(lex.verbs, s) && !first_word_all_caps(s);
 }
@@ -545,7 +586,7 @@ bool paraphrase(const Lexicon& lex, std::string_view in, Rng& rng, std::string& 
         apply(rewrite_reorder(lex, cur, tmp));
     }
     if (chosen[typo]) {
-        apply(rewrite_typo(cur, rng, tmp));
+        apply(rewrite_typo(lex, cur, rng, tmp));
     }
     // A paraphrase must change something: fall back to a frame when the chosen rewrites found
     // nothing to rewrite.
@@ -778,6 +819,7 @@ Status load_complexity(const fs::path& path, Lexicon& lex) {
 
 Result<Lexicon> load_lexicon(const fs::path& dir) {
     Lexicon lex;
+    load_dictionary(kSystemWords, lex);
     Status s = load_paraphrase(dir / "paraphrase.yaml", lex);
     if (!s) {
         return s.error();

@@ -191,6 +191,10 @@ ExportPlan export_plan(const GenerateJob& job, const Prepared& p) {
     if (!p.cfg.styles.empty()) {
         plan.config.emplace_back("styles", style_mix_string(p.cfg.styles));
     }
+    plan.config.emplace_back("typo_check",
+                             p.lib.lexicon.has_dictionary
+                                 ? std::string("no typo spells a word of ") + kSystemWords
+                                 : std::string("off (no word list at ") + kSystemWords + ")");
     for (const Agent& a : p.lib.agents) {
         plan.templates_per_agent.emplace_back(a.name, a.templates.size());
     }

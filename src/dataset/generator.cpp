@@ -193,6 +193,14 @@ private:
         for (int k = 0; k < std::min(cfg_.complexity_variations, 2); k++) {
             const Complexity level = others[k];
             const CompiledText& variant = t.variants[static_cast<int>(level)];
+            // A generic frame only restates a task one level up or down: "Small change:" on a
+            // Complex task (or "spans several services" on a Simple one) would contradict it.
+            // Two levels apart takes a hand-written variant.
+            if (variant.empty() &&
+                std::abs(static_cast<int>(level) - static_cast<int>(t.complexity)) > 1) {
+                rep.filtered++;
+                continue;
+            }
             bool done = false;
             Style style = Style::none;
             for (int attempt = 0; attempt < kVariantAttempts && !done; attempt++) {

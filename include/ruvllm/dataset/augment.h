@@ -2,7 +2,8 @@
 //
 //   paraphrase   word-boundary-aware synonym rewrites (verbs, nouns, phrases; case preserved),
 //                reordering of a trailing clause ("Add X in Y" -> "In Y, add X"), politeness
-//                openers, prefixes and suffixes, dropped articles, and a typo at a small rate.
+//                openers, prefixes and suffixes, dropped articles, and a typo at a small rate
+//                (never one that spells another English word: "there" -> "three").
 //   complexity   frames that restate a task at another complexity level, per seed category
 //                ("Small change: ...", "... This spans several services, so ...").
 // Domain transfer lives in the generator: it re-renders a template's domain-keyed placeholders.
@@ -84,7 +85,15 @@ struct Lexicon {
     std::vector<std::string> prefixes;
     std::vector<std::string> suffixes;
     std::array<std::array<ComplexityFrames, kNumComplexities>, kNumCategories> frames;
+    // English words (kSystemWords, Debian's wamerican): a typo must not spell one of them.
+    // Without the list, typos are not checked (and datasets differ from those made with it;
+    // the card says which).
+    PhraseTable dictionary;
+    bool has_dictionary = false;
 };
+
+// The word list load_lexicon reads when it is there (scripts/setup installs it).
+inline constexpr const char* kSystemWords = "/usr/share/dict/words";
 
 // Loads `dir`/paraphrase.yaml and `dir`/complexity.yaml. Errors name the file and line.
 Result<Lexicon> load_lexicon(const std::filesystem::path& dir);
@@ -111,6 +120,11 @@ bool complexity_frame(const Lexicon& lex,
 // Lower-cases the first letter of `s` when its first word may start mid-sentence (a verb, or a
 // word in lowercase_starts); names like "React" or "GraphQL" keep their case.
 void lower_first_if_common(const Lexicon& lex, std::string& s);
+
+// Writes `in` with one typo (swap, drop or double an inner letter of a lower-case word of 5+
+// letters) to `out`, never one that spells a dictionary word; false if there is no candidate
+// word or every try spelled one. The typo rewrite of paraphrase(), exposed for tests.
+bool typo(const Lexicon& lex, std::string_view in, Rng& rng, std::string& out);
 
 // Whether `s` reads as an imperative: its first word is one of the lexicon's verbs (and not an
 // all-capitals acronym).
