@@ -238,6 +238,7 @@ file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/pipeline_tiny.yaml
 generate:
   library: ${TINY}
   per_category: 10
+  styles: none
 train:
   epochs: 1
   dim: 8

@@ -34,6 +34,7 @@ struct Chain {
         c.generate.library = ruvllm::test::tiny_library().string();
         c.generate.per_agent = 20;
         c.generate.format = "jsonl";
+        c.generate.styles = "none";  // the tiny library has no lexicon/styles.yaml
         c.train.epochs = 2;
         c.train.dim = 8;
         c.train.base = (dir / "base.gguf").string();

@@ -16,6 +16,7 @@ TEST(PipelineConfig, RepositoryConfigIsTheDefaults) {
     EXPECT_EQ(c->seed, d.seed);
     EXPECT_EQ(c->generate.labels, d.generate.labels);
     EXPECT_EQ(c->generate.format, d.generate.format);
+    EXPECT_EQ(c->generate.styles, d.generate.styles);
     EXPECT_EQ(c->train.epochs, d.train.epochs);
     EXPECT_FLOAT_EQ(c->train.lr, d.train.lr);
     EXPECT_EQ(c->grpo.rounds, d.grpo.rounds);

@@ -105,6 +105,7 @@ std::vector<Binding> bindings(PipelineConfig& c) {
         {"generate", "folds", Kind::integer, &c.generate.folds},
         {"generate", "format", Kind::text, &c.generate.format, {"jsonl", "parquet", "hf"}},
         {"generate", "fasttext", Kind::boolean, &c.generate.fasttext},
+        {"generate", "styles", Kind::text, &c.generate.styles},
         {"triplets", "enabled", Kind::boolean, &c.triplets.enabled},
         {"triplets", "hard_ratio", Kind::real, &c.triplets.hard_ratio},
         {"hard_negatives", "enabled", Kind::boolean, &c.hard_negatives.enabled},

@@ -51,6 +51,7 @@ Status generate(const PipelineConfig& c, const Paths& p, const Log& log) {
     g.per_agent = c.generate.per_agent;
     g.folds = c.generate.folds;
     g.fasttext = c.generate.fasttext;
+    g.styles = c.generate.styles;
     // The hf layout has no JSONL splits, which the later stages read: JSONL first.
     g.format = c.generate.format == "hf" ? "jsonl" : c.generate.format;
     g.seed = c.seed;

@@ -3,7 +3,8 @@
 //
 //   out: out/pipeline          run directory: every stage reads and writes under it
 //   seed: 42
-//   generate:       {enabled, library, labels, per_category, per_agent, folds, format, fasttext}
+//   generate:       {enabled, library, labels, per_category, per_agent, folds, format, fasttext,
+//                    styles}
 //   triplets:       {enabled, hard_ratio}
 //   hard_negatives: {enabled, count, pairs, max_tokens_total}     (needs ANTHROPIC_API_KEY)
 //   train:          {enabled, epochs, dim, lr, base}
@@ -36,6 +37,7 @@ struct PipelineConfig {
         int per_category = 100, per_agent = 0, folds = 0;
         std::string format = "parquet";  // jsonl | parquet | hf (hf: Parquet-only layout)
         bool fasttext = false;
+        std::string styles = "real";  // surface styles (style.h): none | real | name=weight,...
     } generate;
 
     struct Triplets {
