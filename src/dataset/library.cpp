@@ -275,18 +275,6 @@ uint8_t compute_transfer_mask(const Library& lib, const Template& t) {
 const char* const kTemplateKeys[] = {
     "text", "context", "complexity", "domain", "tags", "quality", "variants", "short"};
 
-// Words of a template source, a placeholder counting as one.
-int source_words(const std::string& s) {
-    int n = 0;
-    bool in_word = false;
-    for (const char c : s) {
-        const bool space = c == ' ' || c == '\t';
-        n += !space && !in_word ? 1 : 0;
-        in_word = !space;
-    }
-    return n;
-}
-
 const char* const kAgentKeys[] = {
     "agent", "category", "description", "confusable_with", "keywords", "values", "templates"};
 
@@ -381,7 +369,7 @@ Status parse_template(const CompileContext& base_cx,
                               cx.where + ": short, expected a string or a list of strings");
         }
         for (const std::string& f : forms) {
-            const int words = source_words(f);
+            const int words = count_words(f);  // a placeholder counts as one word
             if (words > kMaxShortWords) {
                 return make_error(Errc::format,
                                   cx.where + ": short form '" + f + "' has " +
