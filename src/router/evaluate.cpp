@@ -66,8 +66,7 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
         r.n++;
         Result<Decision> h = route_task(model, ex.text, hyb);
         if (!h) {
-            return make_error(h.error().code,
-                              "example " + std::to_string(i + 1) + ": " + h.error().message);
+            return with_context(h.error(), "example " + std::to_string(i + 1));
         }
         // The keyword-only decision is the hybrid's when its keyword stage decided, else none;
         // the embedding-only decision lists every label's cosine (emb.top = A), so each text is
@@ -310,7 +309,7 @@ Result<EvalSummary> evaluate_router(const EvalJob& job, const Log& /*log*/) {
     }
     Result<RouterReport> rr = evaluate_router(*m, *data, cfg);
     if (!rr) {
-        return make_error(rr.error().code, job.data.string() + ": " + rr.error().message);
+        return with_context(rr.error(), job.data.string());
     }
     EvalSummary s;
     s.report = std::move(*rr);

@@ -241,7 +241,7 @@ Result<QuantizeSummary> quantize_router(const QuantizeJob& job, const Log& log) 
     // quantiser does), or that it stores none.
     Result<TensorType> fits = m->base->storage_type(type);
     if (!fits) {
-        return make_error(fits.error().code, job.model.string() + ": " + fits.error().message);
+        return with_context(fits.error(), job.model.string());
     }
     if (*fits != type) {
         log.say(strformat("quantize: rows of %d are not a multiple of %u for %s; using %s",

@@ -463,8 +463,7 @@ Result<HardNegativeResult> generate_hard_negatives(LlmClient& client,
         if (!r && r.error().code == Errc::exhausted) {
             rep.pairs_skipped++;
         } else if (!r) {
-            return make_error(r.error().code,
-                              "hard-negatives: " + pr.pair.name() + ": " + r.error().message);
+            return with_context(r.error(), "hard-negatives: " + pr.pair.name());
         } else {
             pr.requested = true;
             pr.from_cache = r->from_cache;

@@ -328,7 +328,7 @@ Result<LoraMergeSummary> lora_merge(const LoraMergeJob& job, const Log& log) {
     }
     Result<gguf::File> merged = merge_lora(*base, *ad, job.scale);
     if (!merged) {
-        return make_error(merged.error().code, job.base.string() + ": " + merged.error().message);
+        return with_context(merged.error(), job.base.string());
     }
     if (Status s = gguf::write_file(*merged, job.out); !s) {
         return s.error();

@@ -99,7 +99,7 @@ Status run_route(const RouteOptions& opt) {
     auto emit = [&](const std::string& task, const std::string& where) -> Status {
         Result<Decision> d = route_task(*m, task, *cfg);
         if (!d) {
-            return make_error(d.error().code, where + ": " + d.error().message);
+            return with_context(d.error(), where);
         }
         const std::string line = decision_json(*m, *d, &task).dump() + "\n";
         std::fwrite(line.data(), 1, line.size(), stdout);
