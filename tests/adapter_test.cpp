@@ -53,6 +53,13 @@ ruvllm::RouterModel trained(const ruvllm::SubwordBase& b) {
     m.heads.tier = ruvllm::test::random_vec(rng, 18);
     m.heads.quality = ruvllm::test::random_vec(rng, 6);
     m.heads.quality_bias = 0.25f;
+    ruvllm::SparseConfig sc;
+    sc.bits = 10;
+    sc.epochs = 5;
+    ruvllm::Result<ruvllm::SparseModel> sparse = ruvllm::train_sparse(data, sc, ruvllm::Log{});
+    EXPECT_TRUE(sparse);
+    m.sparse = *sparse;
+    m.sparse.set_alpha(0.4f);
     return m;
 }
 
@@ -88,12 +95,33 @@ TEST(Adapter, ExportThenMergeRoutesIdentically) {
     EXPECT_EQ(back->heads.complexity, m.heads.complexity);
     EXPECT_EQ(back->heads.quality, m.heads.quality);
     EXPECT_EQ(back->heads.quality_bias, m.heads.quality_bias);
+    EXPECT_EQ(back->sparse.buckets(), m.sparse.buckets());
+    EXPECT_EQ(back->sparse.weights(), m.sparse.weights());
+    EXPECT_EQ(back->sparse.bias(), m.sparse.bias());
+    EXPECT_EQ(back->sparse.alpha(), 0.4f);
     std::vector<float> s1(3), s2(3);
     for (const char* t : {"fix the deploy test", "something else entirely"}) {
         m.scores(t, s1.data());
         back->scores(t, s2.data());
         EXPECT_EQ(s1, s2) << t;
+        m.sparse.logits(t, s1.data());
+        back->sparse.logits(t, s2.data());
+        EXPECT_EQ(s1, s2) << t;
     }
+    // An adapter without the sparse stage (written before it existed) merges without one.
+    nlohmann::json old = meta;
+    old.erase("sparse");
+    ASSERT_TRUE(ruvllm::write_file_atomic(dir / "ad/metadata.json", old.dump()));
+    back = ruvllm::merge_adapter(b, dir / "ad");
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_TRUE(back->sparse.empty());
+    // A sparse stage whose buckets disagree with its tensor is refused.
+    nlohmann::json bad = meta;
+    bad["sparse"]["buckets"].erase(0);
+    ASSERT_TRUE(ruvllm::write_file_atomic(dir / "ad/metadata.json", bad.dump()));
+    back = ruvllm::merge_adapter(b, dir / "ad");
+    ASSERT_FALSE(back);
+    EXPECT_NE(back.error().message.find("sparse stage"), std::string::npos) << back.error().message;
 }
 
 TEST(Adapter, RejectsCorruptAndMismatchedInput) {

@@ -101,7 +101,7 @@ TEST(Router, EachPrototypeRoutesToItself) {
     for (int a = 0; a < 3; a++) {
         const Decision d = route(m, words[a]);
         EXPECT_EQ(d.label, a);
-        EXPECT_FALSE(d.keyword_stage);
+        EXPECT_EQ(d.stage, ruvllm::RouteStage::embedding);
         ASSERT_EQ(d.top.size(), 3u);
         EXPECT_EQ(d.top[0].first, a);
         EXPECT_NEAR(d.top[0].second, 1.0f, 1e-5f);
@@ -144,25 +144,25 @@ TEST(Router, KeywordStageDecidesOrDefersPerMode) {
     const ruvllm::RouterModel m = planted(false);
     // The rule wins over the embedding (which says "alpha" -> coder).
     Decision d = route(m, "alpha unit test");
-    EXPECT_TRUE(d.keyword_stage);
+    EXPECT_EQ(d.stage, ruvllm::RouteStage::keyword);
     EXPECT_EQ(d.label, 2);
     EXPECT_FLOAT_EQ(d.confidence, 0.97f);
     ASSERT_EQ(d.keywords.size(), 1u);
     // No rule matches: hybrid defers to the embedding stage; keyword mode answers null.
     d = route(m, "alpha");
-    EXPECT_FALSE(d.keyword_stage);
+    EXPECT_EQ(d.stage, ruvllm::RouteStage::embedding);
     EXPECT_EQ(d.label, 0);
     RouteConfig kw;
     kw.mode = RouteMode::keyword;
     d = route(m, "alpha", kw);
-    EXPECT_TRUE(d.keyword_stage);
+    EXPECT_EQ(d.stage, ruvllm::RouteStage::keyword);
     EXPECT_EQ(d.label, -1);
     EXPECT_TRUE(d.top.empty());  // keyword mode computes no embedding without heads
     // Embedding mode ignores the rules.
     RouteConfig emb;
     emb.mode = RouteMode::embedding;
     d = route(m, "alpha unit test", emb);
-    EXPECT_FALSE(d.keyword_stage);
+    EXPECT_EQ(d.stage, ruvllm::RouteStage::embedding);
     EXPECT_EQ(d.label, m.predict("alpha unit test"));
 }
 

@@ -283,7 +283,7 @@ struct ModeRow {
 
 void eval_modes(Fields& f, const Json* modes, std::string& h, const std::string& name) {
     std::vector<ModeRow> rows;
-    for (const char* m : {"keyword", "embedding", "hybrid"}) {
+    for (const char* m : {"keyword", "embedding", "sparse", "hybrid"}) {  // sparse: optional
         const std::string at = std::string("modes.") + m + ".";
         const Json* mode = f.object(modes, m, "modes.");
         if (mode != nullptr) {
@@ -310,7 +310,7 @@ void eval_modes(Fields& f, const Json* modes, std::string& h, const std::string&
     y.lo = 0;
     y.hi = 1;
     figure(h,
-           "Keyword vs embedding vs hybrid",
+           "Keyword vs embedding vs sparse vs hybrid",
            svg::bar_chart("modes", cats, {acc, cov, f1}, "routing mode", y));
 }
 

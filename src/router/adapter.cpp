@@ -160,6 +160,13 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
         tensors.push_back({"router.head.tier", {E, 3}, model.heads.tier});
         tensors.push_back({"router.head.quality", {E}, model.heads.quality});
     }
+    if (!model.sparse.empty()) {
+        const auto A = static_cast<uint64_t>(model.A());
+        tensors.push_back({"router.sparse.weight",
+                           {A, static_cast<uint64_t>(model.sparse.rows())},
+                           model.sparse.weights()});
+        tensors.push_back({"router.sparse.bias", {A}, model.sparse.bias()});
+    }
     const std::vector<float>& tuned = trained->rows();
     const std::vector<float>& orig = base.rows();
     Tensor index{"base.rows.index", {0}, {}};
@@ -228,6 +235,15 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
     meta["keywords"] = {{"min_score", model.keywords.config().min_score},
                         {"margin", model.keywords.config().margin},
                         {"rules", rules}};
+    if (!model.sparse.empty()) {
+        const SparseConfig& sc = model.sparse.config();
+        meta["sparse"] = {{"bits", sc.bits},
+                          {"word_ngrams", sc.word_ngrams},
+                          {"minn", sc.minn},
+                          {"maxn", sc.maxn},
+                          {"alpha", model.sparse.alpha()},
+                          {"buckets", model.sparse.buckets()}};
+    }
     const std::string script =
         "#!/bin/sh\n"
         "# Merges this adapter into its base: merge_adapter.sh BASE.gguf [OUT.gguf]\n"
@@ -284,6 +300,8 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
     const auto D = static_cast<uint64_t>(base.dim());
     const Tensor* index = nullptr;
     const Tensor* value = nullptr;
+    const Tensor* sparse_w = nullptr;
+    const Tensor* sparse_b = nullptr;
     for (const Tensor& t : *tensors) {
         if (t.name == "router.proj.weight" && t.shape.size() == 2 && t.shape[0] == D) {
             m.E = static_cast<int>(t.shape[1]);
@@ -299,6 +317,10 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
             m.heads.tier = t.data;
         } else if (t.name == "router.head.quality") {
             m.heads.quality = t.data;
+        } else if (t.name == "router.sparse.weight") {
+            sparse_w = &t;
+        } else if (t.name == "router.sparse.bias") {
+            sparse_b = &t;
         } else if (t.name == "base.rows.index") {
             index = &t;
         } else if (t.name == "base.rows.value") {
@@ -346,6 +368,41 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
         }
         m.heads.E = m.E;
         m.heads.quality_bias = meta.value("quality_bias", 0.0f);
+    }
+    if (meta.contains("sparse")) {
+        const nlohmann::json& sp = meta["sparse"];
+        SparseConfig sc;
+        std::vector<uint32_t> buckets;
+        float alpha = 0;
+        try {
+            sc.bits = sp.at("bits").get<uint32_t>();
+            sc.word_ngrams = sp.at("word_ngrams").get<uint32_t>();
+            sc.minn = sp.at("minn").get<uint32_t>();
+            sc.maxn = sp.at("maxn").get<uint32_t>();
+            alpha = sp.at("alpha").get<float>();
+            buckets = sp.at("buckets").get<std::vector<uint32_t>>();
+        } catch (const nlohmann::json::exception&) {
+            return make_error(Errc::format,
+                              meta_path.string() +
+                                  ": sparse must be {bits, word_ngrams, minn, maxn, alpha, "
+                                  "buckets} of numbers");
+        }
+        if (sparse_w == nullptr || sparse_b == nullptr) {
+            return make_error(Errc::format,
+                              bin.string() +
+                                  ": router.sparse.weight and router.sparse.bias "
+                                  "missing for metadata.json's sparse stage");
+        }
+        Result<SparseModel> sm = SparseModel::make(sc,
+                                                   static_cast<int>(m.labels.size()),
+                                                   std::move(buckets),
+                                                   sparse_w->data,
+                                                   sparse_b->data,
+                                                   alpha);
+        if (!sm) {
+            return with_context(sm.error(), bin.string());
+        }
+        m.sparse = std::move(*sm);
     }
     if ((index == nullptr) != (value == nullptr) ||
         (index != nullptr && value->data.size() != index->data.size() * D)) {

@@ -45,10 +45,12 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
     const int A = model.A();
     const auto empty = std::vector<std::vector<uint32_t>>(
         static_cast<size_t>(A), std::vector<uint32_t>(static_cast<size_t>(A), 0));
-    for (ModeMetrics* m : {&r.keyword, &r.embedding, &r.hybrid}) {
+    for (ModeMetrics* m : {&r.keyword, &r.embedding, &r.sparse, &r.hybrid}) {
         m->confusion = empty;
     }
-    RouteConfig emb = cfg, hyb = cfg;
+    RouteConfig emb = cfg, hyb = cfg, sp = cfg;
+    sp.mode = RouteMode::sparse;
+    sp.top = 0;
     emb.mode = RouteMode::embedding;
     emb.top = A;
     hyb.mode = RouteMode::hybrid;
@@ -72,8 +74,12 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
         // the embedding-only decision lists every label's cosine (emb.top = A), so each text is
         // embedded twice, not four times.
         Result<Decision> e = route_task(model, ex.text, emb);
-        count(r.keyword, ex.label, h->keyword_stage ? h->label : -1);
+        count(r.keyword, ex.label, h->stage == RouteStage::keyword ? h->label : -1);
         count(r.embedding, ex.label, e->label);
+        if (!model.sparse.empty()) {
+            Result<Decision> q = route_task(model, ex.text, sp);
+            count(r.sparse, ex.label, q ? q->label : -1);
+        }
         count(r.hybrid, ex.label, h->label);
         latency.push_back(h->latency_us);
         if (h->label != ex.label) {
@@ -115,7 +121,7 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
             }
         }
     }
-    for (ModeMetrics* m : {&r.keyword, &r.embedding, &r.hybrid}) {
+    for (ModeMetrics* m : {&r.keyword, &r.embedding, &r.sparse, &r.hybrid}) {
         finish(*m);
     }
     r.triplet_accuracy = ratio(trip_ok, r.n_triplets);
@@ -265,8 +271,11 @@ std::string report_json(const EvalJob& job, const EvalSummary& s) {
          {{"haiku", r.tier_counts[0]}, {"sonnet", r.tier_counts[1]}, {"opus", r.tier_counts[2]}}}};
     j["labels"] = s.labels;
     j["modes"] = {{"keyword", mode_json(r.keyword, s.labels)},
-                  {"embedding", mode_json(r.embedding, s.labels)},
-                  {"hybrid", mode_json(r.hybrid, s.labels)}};
+                  {"embedding", mode_json(r.embedding, s.labels)}};
+    if (r.sparse.n > 0) {
+        j["modes"]["sparse"] = mode_json(r.sparse, s.labels);
+    }
+    j["modes"]["hybrid"] = mode_json(r.hybrid, s.labels);
     j["misrouted"] = r.errors.size();
     return j.dump(2) + "\n";
 }
@@ -339,9 +348,14 @@ std::string eval_table(const EvalJob& job, const EvalSummary& s) {
                               static_cast<int>(s.labels.size()));
     t += strformat(
         "%-10s %9s %9s %9s %9s\n", "stage", "accuracy", "macro-F1", "coverage", "when-dec");
-    const std::pair<const char*, const ModeMetrics*> modes[] = {
-        {"keyword", &r.keyword}, {"embedding", &r.embedding}, {"hybrid", &r.hybrid}};
+    const std::pair<const char*, const ModeMetrics*> modes[] = {{"keyword", &r.keyword},
+                                                                {"embedding", &r.embedding},
+                                                                {"sparse", &r.sparse},
+                                                                {"hybrid", &r.hybrid}};
     for (const auto& [name, mm] : modes) {
+        if (mm->n == 0 && mm == &r.sparse) {
+            continue;  // no sparse stage
+        }
         t += strformat("%-10s %9.4f %9.4f %9.4f %9.4f\n",
                        name,
                        mm->accuracy,

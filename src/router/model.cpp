@@ -118,6 +118,9 @@ Result<gguf::File> RouterModel::to_gguf(TensorType storage) const {
     const auto E64 = static_cast<uint64_t>(E);
     Status s = heads.write_to(f);
     if (s) {
+        s = sparse.write_to(f);
+    }
+    if (s) {
         s = base->write_to(f, storage);
     }
     if (s) {
@@ -204,6 +207,11 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f, const std::files
         return heads.error();
     }
     m.heads = std::move(*heads);
+    Result<SparseModel> sparse = SparseModel::from_gguf(f, m.A());
+    if (!sparse) {
+        return sparse.error();
+    }
+    m.sparse = std::move(*sparse);
     for (const auto& [k, v] : f.metadata()) {
         if (k.rfind("ruvllm.train.", 0) == 0 || k.rfind("ruvllm.metrics.", 0) == 0 ||
             k.rfind("ruvllm.grpo.", 0) == 0) {

@@ -16,12 +16,29 @@ const char* route_mode_name(RouteMode m) {
             return "keyword";
         case RouteMode::embedding:
             return "embedding";
+        case RouteMode::sparse:
+            return "sparse";
     }
     return "hybrid";
 }
 
+const char* stage_name(RouteStage st) {
+    switch (st) {
+        case RouteStage::keyword:
+            return "keyword";
+        case RouteStage::embedding:
+            return "embedding";
+        case RouteStage::blend:
+            return "blend";
+        case RouteStage::sparse:
+            return "sparse";
+    }
+    return "embedding";
+}
+
 bool parse_route_mode(std::string_view s, RouteMode& out) {
-    for (const RouteMode m : {RouteMode::hybrid, RouteMode::keyword, RouteMode::embedding}) {
+    for (const RouteMode m :
+         {RouteMode::hybrid, RouteMode::keyword, RouteMode::embedding, RouteMode::sparse}) {
         if (s == route_mode_name(m)) {
             out = m;
             return true;
@@ -101,37 +118,62 @@ Result<Decision> route_task(const RouterModel& m, std::string_view task, const R
     if (!valid) {
         return valid.error();
     }
+    if (cfg.mode == RouteMode::sparse && m.sparse.empty()) {
+        return make_error(Errc::invalid_argument,
+                          "mode sparse: the model has no sparse stage (train it without "
+                          "--no-sparse)");
+    }
     Decision d;
     const int A = m.A();
     // Per-thread scratch: a decision allocates only its own vectors.
-    thread_local std::vector<float> z, s;
+    thread_local std::vector<float> z, s, q, p;
     thread_local std::vector<int32_t> order;
-    const bool need_embedding = cfg.mode != RouteMode::keyword || !m.heads.empty();
+    // The probabilities of the stage that ranks `top` (router.h): the blend in hybrid mode and
+    // the sparse stage in sparse mode when the model has one; else the cosines rank it.
+    const bool use_sparse =
+        !m.sparse.empty() && (cfg.mode == RouteMode::hybrid || cfg.mode == RouteMode::sparse);
+    const bool need_embedding =
+        (cfg.mode != RouteMode::keyword && cfg.mode != RouteMode::sparse) || !m.heads.empty();
     if (need_embedding) {
         z.resize(static_cast<size_t>(m.E));
         s.resize(static_cast<size_t>(A));
         m.embed(task, z.data());
         m.scores_from_z(z.data(), s.data());
+    }
+    if (use_sparse) {
+        q.resize(static_cast<size_t>(A));
+        p.resize(static_cast<size_t>(A));
+        m.sparse.logits(task, q.data());
+        if (cfg.mode == RouteMode::sparse) {
+            const float unused_tau = 1.0f;  // alpha 0: the sparse stage alone, softmax(logits)
+            blend_probs(q.data(), unused_tau, q.data(), 0.0f, A, p.data());
+        } else {
+            blend_probs(s.data(), m.tau, q.data(), m.sparse.alpha(), A, p.data());
+        }
+    }
+    const std::vector<float>* rank = use_sparse ? &p : (need_embedding ? &s : nullptr);
+    if (rank != nullptr) {
+        const std::vector<float>& r = *rank;
         order.resize(static_cast<size_t>(A));
         for (int32_t a = 0; a < A; a++) {
             order[static_cast<size_t>(a)] = a;
         }
         const int k = std::clamp(cfg.top, 0, A);
         std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int32_t a, int32_t b) {
-            const float sa = s[static_cast<size_t>(a)], sb = s[static_cast<size_t>(b)];
+            const float sa = r[static_cast<size_t>(a)], sb = r[static_cast<size_t>(b)];
             return sa > sb || (sa == sb && a < b);
         });
         d.top.reserve(static_cast<size_t>(k));
         for (int i = 0; i < k; i++) {
             const int32_t a = order[static_cast<size_t>(i)];
-            d.top.emplace_back(a, s[static_cast<size_t>(a)]);
+            d.top.emplace_back(a, r[static_cast<size_t>(a)]);
         }
     }
     bool decided = false;
-    if (cfg.mode != RouteMode::embedding) {
+    if (cfg.mode == RouteMode::hybrid || cfg.mode == RouteMode::keyword) {
         const KeywordDecision k = m.keywords.decide(task);
         if (k.label >= 0 || cfg.mode == RouteMode::keyword) {
-            d.keyword_stage = true;
+            d.stage = RouteStage::keyword;
             d.label = k.label;
             d.keywords = k.matched;
             for (const uint32_t r : k.matched) {
@@ -143,7 +185,13 @@ Result<Decision> route_task(const RouterModel& m, std::string_view task, const R
             decided = true;
         }
     }
-    if (!decided) {
+    if (!decided && use_sparse) {
+        d.stage = cfg.mode == RouteMode::sparse ? RouteStage::sparse : RouteStage::blend;
+        const int best = argmax(p.data(), A);
+        d.confidence = p[static_cast<size_t>(best)];
+        d.label = d.confidence >= cfg.min_confidence ? best : -1;
+    } else if (!decided) {
+        d.stage = RouteStage::embedding;
         const int best = argmax(s.data(), A);
         // Softmax of the cosines at the model's (calibrated) temperature.
         double sum = 0;
@@ -183,8 +231,8 @@ nlohmann::ordered_json decision_json(const RouterModel& m,
     j["agent"] = d.label >= 0 ? nlohmann::ordered_json(m.labels[static_cast<size_t>(d.label)])
                               : nlohmann::ordered_json();
     j["confidence"] = round_to(d.confidence, 1e4);
-    j["stage"] = d.keyword_stage ? "keyword" : "embedding";
-    if (d.keyword_stage) {
+    j["stage"] = stage_name(d.stage);
+    if (d.stage == RouteStage::keyword) {
         nlohmann::ordered_json rules = nlohmann::ordered_json::array();
         for (const uint32_t r : d.keywords) {
             rules.push_back(m.keywords.rules()[r].phrase);

@@ -42,7 +42,7 @@ std::string read_options(const nlohmann::json& body,
         }
         if (key == "mode") {
             if (!value.is_string() || !parse_route_mode(value.get<std::string>(), cfg.mode)) {
-                return "\"mode\" must be \"hybrid\", \"keyword\" or \"embedding\"";
+                return "\"mode\" must be \"hybrid\", \"keyword\", \"embedding\" or \"sparse\"";
             }
         } else if (key == "top") {
             if (!value.is_number_integer() || value.get<int64_t>() < 0 ||

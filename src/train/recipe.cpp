@@ -271,6 +271,71 @@ Calibration calibrate(RouterModel& model, const LabeledSet& val, const Log& log)
     return c;
 }
 
+// 6b. The sparse stage (sparse.h): trained on the training data, its blend weight fitted on
+// the validation split (without one the blend weight stays 0.5). Returns the stats' "sparse".
+Result<nlohmann::ordered_json> sparse_stage(const TrainRouterConfig& cfg,
+                                            RouterModel& model,
+                                            const Data& d,
+                                            const Log& log) {
+    const auto t0 = std::chrono::steady_clock::now();
+    SparseConfig sc = cfg.sparse_config;
+    sc.seed = cfg.train.seed;
+    Result<SparseModel> sm = train_sparse(d.train, sc, log);
+    if (!sm) {
+        return sm.error();
+    }
+    model.sparse = std::move(*sm);
+    nlohmann::ordered_json j;
+    j["rows"] = model.sparse.rows();
+    j["epochs"] = sc.epochs;
+    j["lr"] = sc.lr;
+    float alpha = 0.5f;
+    if (!d.val.rows.empty()) {
+        const int A = model.A();
+        const size_t N = d.val.rows.size();
+        std::vector<float> cos(N * static_cast<size_t>(A)), logits(cos.size());
+        std::vector<int32_t> labels;
+        for (size_t i = 0; i < N; i++) {
+            model.scores(d.val.rows[i].text, cos.data() + i * A);
+            model.sparse.logits(d.val.rows[i].text, logits.data() + i * A);
+            labels.push_back(d.val.rows[i].label);
+        }
+        alpha = fit_blend_alpha(cos, model.tau, logits, labels, A);
+        // Validation accuracy of each stage and of the blend (argmax; ties to the lower index).
+        size_t ok_e = 0, ok_s = 0, ok_b = 0;
+        std::vector<float> p(static_cast<size_t>(A));
+        for (size_t i = 0; i < N; i++) {
+            ok_e += argmax(cos.data() + i * A, A) == labels[i] ? 1 : 0;
+            ok_s += argmax(logits.data() + i * A, A) == labels[i] ? 1 : 0;
+            blend_probs(cos.data() + i * A, model.tau, logits.data() + i * A, alpha, A, p.data());
+            ok_b += argmax(p.data(), A) == labels[i] ? 1 : 0;
+        }
+        const auto n = static_cast<double>(N);
+        j["val_accuracy"] = {{"embedding", static_cast<double>(ok_e) / n},
+                             {"sparse", static_cast<double>(ok_s) / n},
+                             {"blend", static_cast<double>(ok_b) / n}};
+        j["val_nll"] = {{"embedding", blend_nll(cos, model.tau, logits, labels, A, 1.0f)},
+                        {"sparse", blend_nll(cos, model.tau, logits, labels, A, 0.0f)},
+                        {"blend", blend_nll(cos, model.tau, logits, labels, A, alpha)}};
+        log.say(
+            strformat("train: sparse stage: %zu n-gram rows; validation accuracy embedding "
+                      "%.4f, sparse %.4f, blend %.4f (alpha %.2f fitted on validation)",
+                      model.sparse.rows(),
+                      static_cast<double>(ok_e) / n,
+                      static_cast<double>(ok_s) / n,
+                      static_cast<double>(ok_b) / n,
+                      static_cast<double>(alpha)));
+    } else {
+        log.say(strformat("train: sparse stage: %zu n-gram rows; no --val, blend weight %.2f",
+                          model.sparse.rows(),
+                          static_cast<double>(alpha)));
+    }
+    model.sparse.set_alpha(alpha);
+    j["alpha"] = alpha;
+    j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return j;
+}
+
 // 7. The keyword stage: the library's agent keywords, pruned on the training data.
 Status keyword_stage(const TrainRouterConfig& cfg,
                      RouterModel& model,
@@ -514,6 +579,14 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
         }
         grpo = std::move(*r);
     }
+    nlohmann::ordered_json sparse;
+    if (cfg.sparse) {
+        Result<nlohmann::ordered_json> sp = sparse_stage(cfg, model, d, log);
+        if (!sp) {
+            return sp.error();
+        }
+        sparse = std::move(*sp);
+    }
     if (cfg.keywords) {
         if (Status s = keyword_stage(cfg, model, d.train, log); !s) {
             return s.error();
@@ -521,6 +594,9 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
     }
     record_config(model, tc, *res, d, cal);
     rep.stats = stats_json(*res, !cfg.val.empty(), model, cal, d.train.labels, grpo);
+    if (!sparse.is_null()) {
+        rep.stats["sparse"] = std::move(sparse);
+    }
     if (!cfg.test.empty()) {
         test_metrics(model, d.test, rep.stats, log);
     }

@@ -99,6 +99,11 @@ struct TrainOptions {
     std::string keywords_library;
     float keyword_min_precision = 0.9f, keyword_margin = 1.0f, keyword_min_score = 1.0f;
     int keyword_min_support = 3;
+    // sparse n-gram stage (sparse.h)
+    bool no_sparse = false;
+    int sparse_epochs = SparseConfig{}.epochs;
+    float sparse_lr = SparseConfig{}.lr;
+    uint32_t sparse_bits = SparseConfig{}.bits;
     // GRPO rounds after training (--grpo-rounds K, needs --val; 0 = none) and their flags
     GrpoOptions grpo = [] {
         GrpoOptions g;

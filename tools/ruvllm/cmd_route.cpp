@@ -21,7 +21,9 @@ CLI::App* add_route(CLI::App& app, RouteOptions& opt) {
         "\"latency_us\"}; \"model\"/\"complexity\"/\"quality\" come from the model's heads.\n"
         "--input reads JSONL lines with a \"task\" or \"input\" field, or plain text lines\n"
         "('-' for stdin). --mode keyword answers \"agent\": null when the keyword stage defers;\n"
-        "--min-confidence makes the embedding stage abstain (\"agent\": null) below it.\n"
+        "--min-confidence makes the deciding stage abstain (\"agent\": null) below it.\n"
+        "\"stage\" is keyword, embedding, blend (hybrid on a router with a sparse stage)\n"
+        "or sparse; \"top\" ranks labels by that stage's cosine or probability.\n"
         "An empty, non-UTF-8 or over-long task is an error naming its line.");
     cmd->add_option("-m,--model", opt.model, "router model (GGUF)")->required();
     cmd->add_option("tasks", opt.tasks, "task texts");
@@ -29,8 +31,10 @@ CLI::App* add_route(CLI::App& app, RouteOptions& opt) {
     cmd->add_option("--top", opt.top, "alternatives listed per decision")->capture_default_str();
     cmd->add_option("--mode",
                     opt.mode,
-                    "hybrid: the keyword stage decides when it is sure, else the embedding stage")
-        ->check(CLI::IsMember({"hybrid", "keyword", "embedding"}))
+                    "hybrid: the keyword stage decides when it is sure, else the blend of the "
+                    "embedding and sparse stages (the embedding stage alone on a router without a "
+                    "sparse stage); embedding, keyword or sparse: that stage alone")
+        ->check(CLI::IsMember({"hybrid", "keyword", "embedding", "sparse"}))
         ->capture_default_str();
     cmd->add_option("--min-confidence",
                     opt.min_confidence,
@@ -60,8 +64,9 @@ Result<RouteConfig> route_config(const std::string& mode,
                                  size_t max_task_bytes) {
     RouteConfig cfg;
     if (!parse_route_mode(mode, cfg.mode)) {
-        return make_error(Errc::invalid_argument,
-                          "unknown mode \"" + mode + "\", expected hybrid, keyword or embedding");
+        return make_error(
+            Errc::invalid_argument,
+            "unknown mode \"" + mode + "\", expected hybrid, keyword, embedding or sparse");
     }
     if (!parse_tier(max_tier, cfg.max_tier)) {
         return make_error(Errc::invalid_argument,

@@ -131,6 +131,20 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
     cmd->add_option(
            "--keyword-min-score", opt.keyword_min_score, "... and scores at least this much")
         ->capture_default_str();
+    cmd->add_flag("--no-sparse",
+                  opt.no_sparse,
+                  "no sparse stage (word and character n-gram model blended with the embedding "
+                  "stage)");
+    cmd->add_option("--sparse-epochs", opt.sparse_epochs, "epochs of the sparse stage")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    cmd->add_option("--sparse-lr", opt.sparse_lr, "learning rate of the sparse stage (SGD)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    cmd->add_option(
+           "--sparse-bits", opt.sparse_bits, "the sparse stage hashes n-grams into 2^bits buckets")
+        ->check(CLI::Range(8, 26))
+        ->capture_default_str();
     cmd->add_flag("-q,--quiet", opt.quiet, "no progress on stderr");
     cmd->add_option("--grpo-rounds", opt.grpo.rounds, "GRPO feedback rounds after training")
         ->check(CLI::Range(0, 1000))
@@ -182,6 +196,10 @@ Status run_train(const TrainOptions& opt) {
     c.keyword_config.min_support = static_cast<uint32_t>(std::max(1, opt.keyword_min_support));
     c.keyword_config.margin = opt.keyword_margin;
     c.keyword_config.min_score = opt.keyword_min_score;
+    c.sparse = !opt.no_sparse;
+    c.sparse_config.epochs = opt.sparse_epochs;
+    c.sparse_config.lr = opt.sparse_lr;
+    c.sparse_config.bits = opt.sparse_bits;
     c.grpo = grpo_run_config(opt.grpo);
     Result<TrainRouterReport> r = train_router(c, make_log(opt.quiet));
     return r ? ok() : Status(r.error());

@@ -1,11 +1,14 @@
 // ruvllm/router/evaluate.h: a router's quality on labelled data, the numbers behind `ruvllm eval`.
 //
-// Every example is judged three ways (router.h's route_task in modes hybrid and embedding, the
+// Every example is judged three or four ways (router.h's route_task in modes hybrid, embedding and
+// sparse, the
 // rest of the RouteConfig as given; the keyword-only answer is the hybrid's keyword stage):
 //   keyword    decides only some examples: `coverage` = decided / n, `accuracy_decided` =
 //              right / decided; its confusion matrix counts the decided examples only;
 //   embedding  the nearest prototype; abstentions (min_confidence) count as wrong;
-//   hybrid     keyword when it decides, else embedding: what `route` answers.
+//   sparse     the sparse n-gram stage alone (sparse.h; models that have one, else n = 0);
+//   hybrid     keyword when it decides, else the blend of embedding and sparse (or embedding
+//              alone for a model without a sparse stage): what `route` answers.
 // accuracy = right / n for each mode; per-label P/R/F1 and macro-F1 come from the confusion
 // matrix (label_metrics below). Triplet and hard-negative accuracy compare the cosines of
 // the positive and negative labels (examples with a negative label only). ECE is that of the
@@ -77,7 +80,7 @@ struct ModeMetrics {
 
 struct RouterReport {
     size_t n = 0;
-    ModeMetrics keyword, embedding, hybrid;
+    ModeMetrics keyword, embedding, sparse, hybrid;  // sparse.n == 0: no sparse stage
     size_t n_triplets = 0, n_hard = 0;
     double triplet_accuracy = 0, hard_accuracy = 0;
     double ece = 0;
@@ -119,10 +122,10 @@ struct EvalSummary {
 // Runs the job. The report JSON: model, data, examples, the top-level figures (accuracy and
 // macro_f1 of the embedding stage, hybrid_accuracy, keyword coverage and accuracy, triplet and
 // hard-negative accuracy), latency_us {p50, p99}, latency_histogram (20 log-spaced bins from
-// 1 us to 10 ms), ece, temperature, heads, labels, modes {keyword, embedding, hybrid} and
-// misrouted. The errors JSONL: per hybrid misroute {row (1-based), task, expected} and the
-// decision (decision_json). Says nothing (the product is eval_table). Errors: an unknown
-// max_tier (Errc::invalid_argument); those of RouterModel::load and load_labeled; those of
+// 1 us to 10 ms), ece, temperature, heads, labels, modes {keyword, embedding, sparse (with a sparse
+// stage), hybrid} and misrouted. The errors JSONL: per hybrid misroute {row (1-based), task,
+// expected} and the decision (decision_json). Says nothing (the product is eval_table). Errors: an
+// unknown max_tier (Errc::invalid_argument); those of RouterModel::load and load_labeled; those of
 // evaluate_router prefixed with the data path; Errc::io when a file cannot be written.
 Result<EvalSummary> evaluate_router(const EvalJob& job, const Log& log);
 

@@ -12,7 +12,8 @@
 // qwen2_base.h), and
 //   router.proj.weight {D, E}  router.proj.bias {E}  router.prototypes {E, A}   (F32)
 //   ruvllm.router.labels (string array), ruvllm.router.tau (f32), ruvllm.train.* (the config),
-//   ruvllm.router.keywords.* (the keyword stage, keywords.h)
+//   ruvllm.router.keywords.* (the keyword stage, keywords.h), router.sparse.* and
+//   ruvllm.router.sparse.* (the sparse stage, sparse.h), router.head.* (heads.h)
 //
 // quantize_router (`ruvllm quantize`) rewrites a router file with its subword rows in another
 // tensor type:
@@ -33,6 +34,7 @@
 #include <ruvllm/formats/gguf.h>
 #include <ruvllm/router/heads.h>
 #include <ruvllm/router/keywords.h>
+#include <ruvllm/router/sparse.h>
 
 namespace ruvllm {
 
@@ -52,6 +54,8 @@ struct RouterModel {
     KeywordStage keywords;
     // Complexity / tier / quality heads on z (heads.h); empty when not trained.
     Heads heads;
+    // The sparse n-gram stage blended with the embedding stage (sparse.h); empty when absent.
+    SparseModel sparse;
 
     int D() const { return base->dim(); }
 

@@ -5,17 +5,25 @@
 //   1. validate the task: non-empty (not only white space), valid UTF-8, at most
 //      `max_task_bytes` bytes; anything else is an Errc::invalid_argument error, never a guess;
 //   2. keyword stage (modes hybrid and keyword): decides when one label wins by its margin;
-//   3. embedding stage (hybrid when the keyword stage defers, and mode embedding): the nearest
-//      prototype; confidence = softmax(cosines / tau), tau being the calibrated temperature;
+//   3. embedding stage (mode embedding, and hybrid when the keyword stage defers and the model
+//      has no sparse stage): the nearest prototype; confidence = softmax(cosines / tau), tau
+//      being the calibrated temperature;
+//      blend (hybrid when the keyword stage defers and the model has a sparse stage, sparse.h):
+//      the label of highest blend of the embedding stage's softmax and the sparse stage's;
+//      confidence = that blended probability;
+//      sparse stage (mode sparse; an error for a model without one): softmax of its logits;
 //      below `min_confidence` the router abstains (label -1, "agent": null);
 //   4. heads (when the model has them): complexity, model tier and quality from z. The tier is
 //      shifted by `tier_bias` (< 0 cheaper, > 0 stronger; heads.h) and then capped at
 //      `max_tier`, a budget ceiling ("never more than sonnet").
 // The embedding z is computed once per task and shared by stage 3, the heads and the `top`
-// list, which ranks labels by cosine whatever stage decided.
+// list. `top` ranks labels by cosine whatever stage decided, except when the model has a sparse
+// stage in modes hybrid and sparse: then it ranks them by the blended (hybrid) or sparse
+// (sparse) probability, so its first entry is the answer of the stage that would decide.
 //
 // JSON form of a decision (decision_json), fields in this order:
-//   {"task"?, "agent": "coder" | null, "confidence": 0.93, "stage": "keyword" | "embedding",
+//   {"task"?, "agent": "coder" | null, "confidence": 0.93,
+//    "stage": "keyword" | "embedding" | "blend" | "sparse",
 //    "keywords": ["unit test", ...] (keyword stage only), "top": [["coder", 0.81], ...],
 //    "model": "sonnet", "complexity": "Moderate", "quality": 0.87 (models with heads),
 //    "latency_us": 14.2}
@@ -36,10 +44,15 @@
 
 namespace ruvllm {
 
-enum class RouteMode : uint8_t { hybrid, keyword, embedding };
+enum class RouteMode : uint8_t { hybrid, keyword, embedding, sparse };
+
+// The stage that made a decision.
+enum class RouteStage : uint8_t { keyword, embedding, blend, sparse };
+
+const char* stage_name(RouteStage s);  // "keyword" | "embedding" | "blend" | "sparse"
 
 const char* route_mode_name(RouteMode m);
-// "hybrid" | "keyword" | "embedding"; false for anything else.
+// "hybrid" | "keyword" | "embedding" | "sparse"; false for anything else.
 bool parse_route_mode(std::string_view s, RouteMode& out);
 // "haiku" | "sonnet" | "opus" -> 0 | 1 | 2; false for anything else.
 bool parse_tier(std::string_view s, int& out);
@@ -55,9 +68,9 @@ struct RouteConfig {
 
 struct Decision {
     int32_t label = -1;  // -1: abstained (embedding) or deferred (keyword mode)
-    bool keyword_stage = false;
+    RouteStage stage = RouteStage::embedding;
     float confidence = 0.0f;
-    std::vector<std::pair<int32_t, float>> top;  // (label, cosine), best first
+    std::vector<std::pair<int32_t, float>> top;  // (label, cosine or probability), best first
     std::vector<uint32_t> keywords;              // matched rule indices (keyword stage)
     bool has_heads = false;
     int32_t tier = -1, complexity = -1;
@@ -73,7 +86,8 @@ Status validate_task(std::string_view task, size_t max_task_bytes);
 // above U+10FFFF are invalid), or npos when it is valid.
 size_t utf8_invalid_at(std::string_view s);
 
-// Routes one task; the error is validate_task's. Allocates only the decision itself.
+// Routes one task; the error is validate_task's, or Errc::invalid_argument for mode sparse on a
+// model without a sparse stage. Allocates only the decision itself.
 Result<Decision> route_task(const RouterModel& model,
                             std::string_view task,
                             const RouteConfig& cfg);

@@ -12,16 +12,19 @@
 //   4. calibrate the softmax temperature fitted on --val (calibrate.h): ECE before / after
 //   5. heads     complexity / tier / quality heads (heads.h) when the data has their targets
 //   6. GRPO      `grpo.rounds` gated rounds on --val (grpo_rounds.h)
+//   6b. sparse   the n-gram stage (sparse.h) on the training data, its blend weight with the
+//                embedding stage fitted on --val
 //   7. keywords  library keyword rules pruned on the training data (keywords.h)
 //   8. record    ruvllm.train.* (the config, best epoch), ruvllm.metrics.* (val ECE, test
 //                accuracy and macro-F1), then the router file and the stats JSON below
 // Stats JSON (report.h reads it): {epochs_completed, final_loss, final_accuracy, best_accuracy,
 // best_epoch, accuracy_on ("validation" | "train"), history: [{epoch, loss, train_accuracy,
 // val_accuracy, seconds}], train_seconds, calibration: {temperature, val_ece_uncalibrated,
-// val_ece}, labels, grpo (grpo_rounds.h), test: {examples, accuracy, macro_f1, triplets,
-// triplet_accuracy, hard_negatives, hard_negative_accuracy, per_label: {label: {precision,
-// recall, f1, support}}, confusion, heads: {complexity_accuracy, tier_accuracy,
-// tier_table_baseline_accuracy, quality_mae, examples}}}.
+// val_ece}, labels, grpo (grpo_rounds.h), sparse: {rows, epochs, lr, alpha, val_accuracy:
+// {embedding, sparse, blend}, val_nll: {...}, seconds} (with the sparse stage), test: {examples,
+// accuracy, macro_f1, triplets, triplet_accuracy, hard_negatives, hard_negative_accuracy,
+// per_label: {label: {precision, recall, f1, support}}, confusion, heads: {complexity_accuracy,
+// tier_accuracy, tier_table_baseline_accuracy, quality_mae, examples}}}.
 //
 // Usage:
 //   ruvllm::TrainRouterConfig c;
@@ -42,6 +45,7 @@
 #include <ruvllm/dataset/labeled.h>
 #include <ruvllm/embed/base.h>
 #include <ruvllm/router/keywords.h>
+#include <ruvllm/router/sparse.h>
 #include <ruvllm/train/grpo_rounds.h>
 #include <ruvllm/train/train.h>
 
@@ -74,6 +78,8 @@ struct TrainRouterConfig {
     std::filesystem::path checkpoint_dir;    // "" = <out>.checkpoints/
     std::filesystem::path resume;            // a checkpoint to continue from
     bool keywords = true;                    // the keyword stage
+    bool sparse = true;                      // the sparse n-gram stage (sparse.h)
+    SparseConfig sparse_config;              // its seed is train.seed
     std::filesystem::path keywords_library;  // "" = the built-in library
     KeywordConfig keyword_config;
     int head_epochs = 300;
