@@ -60,6 +60,11 @@ ruvllm::RouterModel trained(const ruvllm::SubwordBase& b) {
     EXPECT_TRUE(sparse);
     m.sparse = *sparse;
     m.sparse.set_alpha(0.4f);
+    // Any 3-label n-gram model stands in for the tier head's.
+    m.heads.tier_ngrams = *sparse;
+    m.heads.tier_source = ruvllm::HeadSource::ngrams;
+    m.heads.complexity_source = ruvllm::HeadSource::baseline;
+    m.heads.complexity_prior = 2;
     return m;
 }
 
@@ -99,6 +104,11 @@ TEST(Adapter, ExportThenMergeRoutesIdentically) {
     EXPECT_EQ(back->sparse.weights(), m.sparse.weights());
     EXPECT_EQ(back->sparse.bias(), m.sparse.bias());
     EXPECT_EQ(back->sparse.alpha(), 0.4f);
+    EXPECT_EQ(back->heads.tier_ngrams.weights(), m.heads.tier_ngrams.weights());
+    EXPECT_TRUE(back->heads.complexity_ngrams.empty());
+    EXPECT_EQ(back->heads.tier_source, ruvllm::HeadSource::ngrams);
+    EXPECT_EQ(back->heads.complexity_source, ruvllm::HeadSource::baseline);
+    EXPECT_EQ(back->heads.complexity_prior, 2);
     std::vector<float> s1(3), s2(3);
     for (const char* t : {"fix the deploy test", "something else entirely"}) {
         m.scores(t, s1.data());

@@ -12,17 +12,17 @@
 namespace {
 
 // Texts whose words plant the targets: "small" -> Simple/haiku, "medium" -> Moderate/sonnet,
-// "huge" -> Complex/opus; quality 0.8 / 0.85 / 0.9.
+// "huge" -> Complex/opus; quality 0.8 / 0.85 / 0.9. The labels alternate over the nouns.
 ruvllm::LabeledSet planted() {
     ruvllm::LabeledSet s;
     s.labels = {"coder", "tester"};
     const char* sizes[] = {"small", "medium", "huge"};
     const char* nouns[] = {"api", "parser", "cache", "queue", "form", "job", "page", "table"};
     for (int k = 0; k < 3; k++) {
-        for (const char* n : nouns) {
+        for (int i = 0; i < 8; i++) {
             ruvllm::LabeledExample ex;
-            ex.text = std::string(sizes[k]) + " " + n;
-            ex.label = k % 2;
+            ex.text = std::string(sizes[k]) + " " + nouns[i];
+            ex.label = i % 2;  // says nothing of the targets
             ex.complexity = k;
             ex.tier = k;
             ex.quality = 0.8f + 0.05f * static_cast<float>(k);
@@ -61,9 +61,78 @@ TEST(Heads, TierBiasShiftsTowardCheaperOrStrongerTiers) {
     ASSERT_TRUE(h);
     std::vector<float> z(16);
     m.embed("medium cache", z.data());
-    EXPECT_EQ(h->predict_tier(z.data()), 1);
-    EXPECT_EQ(h->predict_tier(z.data(), -100.0f), 0);  // haiku
-    EXPECT_EQ(h->predict_tier(z.data(), 100.0f), 2);   // opus
+    EXPECT_EQ(h->predict_tier(z.data(), "medium cache", "coder", 1), 1);
+    EXPECT_EQ(h->predict_tier(z.data(), "medium cache", "coder", 1, -100.0f), 0);  // haiku
+    EXPECT_EQ(h->predict_tier(z.data(), "medium cache", "coder", 1, 100.0f), 2);   // opus
+    // The baseline answers the tier table, shifted by the bias the same way.
+    h->tier_source = ruvllm::HeadSource::baseline;
+    ruvllm::Category cat{};
+    ASSERT_TRUE(ruvllm::label_category("coder", cat));
+    for (int cx = 0; cx < 3; cx++) {
+        const int table =
+            static_cast<int>(ruvllm::tier_for(cat, static_cast<ruvllm::Complexity>(cx)));
+        EXPECT_EQ(h->predict_tier(z.data(), "medium cache", "coder", cx), table);
+        EXPECT_EQ(h->predict_tier(z.data(), "medium cache", "coder", cx, -100.0f), 0);
+        EXPECT_EQ(h->predict_tier(z.data(), "medium cache", "coder", cx, 100.0f), 2);
+    }
+    // A label without a seed category has no table: the z head answers.
+    EXPECT_EQ(h->predict_tier(z.data(), "medium cache", "wizard", 1), 1);
+}
+
+TEST(Heads, NgramHeadsLearnPlantedTargets) {
+    const ruvllm::RouterModel m = model();
+    const ruvllm::LabeledSet data = planted();
+    ruvllm::SparseConfig sc;
+    sc.bits = 12;
+    sc.epochs = 30;
+    sc.lr = 1.0f;
+    ruvllm::Result<ruvllm::Heads> h = ruvllm::train_heads(m, data, 10, 0.05f, &sc);
+    ASSERT_TRUE(h) << h.error().message;
+    ASSERT_FALSE(h->complexity_ngrams.empty());
+    ASSERT_FALSE(h->tier_ngrams.empty());
+    h->complexity_source = ruvllm::HeadSource::ngrams;
+    h->tier_source = ruvllm::HeadSource::ngrams;
+    const ruvllm::HeadReport r = ruvllm::evaluate_heads(m, *h, data);
+    EXPECT_EQ(r.complexity_accuracy, 1.0);
+    EXPECT_EQ(r.tier_accuracy, 1.0);
+    // Balanced classes: the prior (ties to the lower index, Simple) is right a third of the time.
+    EXPECT_EQ(h->complexity_prior, 0);
+    EXPECT_NEAR(r.complexity_prior_accuracy, 1.0 / 3.0, 1e-12);
+}
+
+TEST(Heads, SelectionNeverKeepsAHeadBelowItsBaseline) {
+    const ruvllm::RouterModel m = model();
+    ruvllm::SparseConfig sc;
+    sc.bits = 12;
+    sc.epochs = 30;
+    sc.lr = 1.0f;
+    ruvllm::Result<ruvllm::Heads> h = ruvllm::train_heads(m, planted(), 300, 0.05f, &sc);
+    ASSERT_TRUE(h);
+    // Validation on the planted rows themselves: every learned source is right; ties go to the
+    // baseline only when it is right too, which the balanced prior is not.
+    nlohmann::ordered_json j = ruvllm::select_heads(m, *h, planted());
+    EXPECT_NE(h->complexity_source, ruvllm::HeadSource::baseline) << j.dump();
+    EXPECT_EQ(j["complexity"]["ngrams"], 1.0);
+    // A validation set whose complexity is always the prior and whose tier is always the
+    // table's: the baselines win (ties go to them), whatever the heads learned.
+    ruvllm::LabeledSet val = planted();
+    std::vector<float> z(16);
+    for (ruvllm::LabeledExample& ex : val.rows) {
+        ex.complexity = h->complexity_prior;
+        ruvllm::Category cat{};
+        const std::string& label = m.labels[static_cast<size_t>(m.predict(ex.text))];
+        ASSERT_TRUE(ruvllm::label_category(label, cat));
+        ex.tier = static_cast<int32_t>(
+            ruvllm::tier_for(cat, static_cast<ruvllm::Complexity>(h->complexity_prior)));
+    }
+    j = ruvllm::select_heads(m, *h, val);
+    EXPECT_EQ(h->complexity_source, ruvllm::HeadSource::baseline) << j.dump();
+    EXPECT_EQ(h->tier_source, ruvllm::HeadSource::baseline) << j.dump();
+    EXPECT_EQ(j["complexity"]["baseline"], 1.0);
+    EXPECT_EQ(j["tier"]["baseline"], 1.0);
+    const ruvllm::HeadReport r = ruvllm::evaluate_heads(m, *h, val);
+    EXPECT_EQ(r.complexity_accuracy, 1.0);
+    EXPECT_EQ(r.tier_accuracy, 1.0);
 }
 
 TEST(Heads, GgufRoundTripAndNoTargetsIsAnError) {
@@ -76,6 +145,29 @@ TEST(Heads, GgufRoundTripAndNoTargetsIsAnError) {
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(back->tier, h->tier);
     EXPECT_EQ(back->quality_bias, h->quality_bias);
+    EXPECT_EQ(back->complexity_source, ruvllm::HeadSource::z);  // as trained
+    // Sources and n-gram heads round-trip; a bad source or a missing n-gram head is refused.
+    ruvllm::SparseConfig sc;
+    sc.bits = 10;
+    sc.epochs = 3;
+    ruvllm::Result<ruvllm::Heads> hn = ruvllm::train_heads(m, planted(), 5, 0.05f, &sc);
+    ASSERT_TRUE(hn);
+    hn->tier_source = ruvllm::HeadSource::ngrams;
+    hn->complexity_source = ruvllm::HeadSource::baseline;
+    ruvllm::gguf::File fn;
+    ASSERT_TRUE(hn->write_to(fn));
+    ruvllm::Result<ruvllm::Heads> bn = ruvllm::Heads::from_gguf(fn, 16);
+    ASSERT_TRUE(bn) << bn.error().message;
+    EXPECT_EQ(bn->tier_source, ruvllm::HeadSource::ngrams);
+    EXPECT_EQ(bn->complexity_source, ruvllm::HeadSource::baseline);
+    EXPECT_EQ(bn->complexity_prior, hn->complexity_prior);
+    EXPECT_EQ(bn->tier_ngrams.buckets(), hn->tier_ngrams.buckets());
+    ruvllm::gguf::File bad = fn;
+    bad.set("ruvllm.router.head.tier_source", std::string("oracle"));
+    EXPECT_EQ(ruvllm::Heads::from_gguf(bad, 16).error().code, ruvllm::Errc::format);
+    f.set("ruvllm.router.head.tier_source", std::string("ngrams"));  // none stored in f
+    EXPECT_EQ(ruvllm::Heads::from_gguf(f, 16).error().code, ruvllm::Errc::format);
+    f.set("ruvllm.router.head.tier_source", std::string("z"));
     EXPECT_EQ(ruvllm::Heads::from_gguf(f, 8).error().code, ruvllm::Errc::format);
     ruvllm::LabeledSet none = planted();
     for (ruvllm::LabeledExample& ex : none.rows) {

@@ -1,6 +1,8 @@
 // adapter.cpp: adapter export in the README's layout and the merge back (see adapter.h).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -128,6 +130,77 @@ Error not_on_subword(const RouterModel& model) {
                           std::string(model.base->kind()) + " base, expected --lora FILE");
 }
 
+// A sparse n-gram model (sparse.h) in the adapter: tensors router.<name>.{weight,bias} and the
+// metadata.json object {bits, word_ngrams, minn, maxn, alpha, buckets}.
+void add_sparse(std::vector<Tensor>& tensors,
+                nlohmann::ordered_json& meta,
+                const std::string& key,
+                const std::string& name,
+                const SparseModel& m) {
+    if (m.empty()) {
+        return;
+    }
+    const auto A = static_cast<uint64_t>(m.A());
+    tensors.push_back(
+        {"router." + name + ".weight", {A, static_cast<uint64_t>(m.rows())}, m.weights()});
+    tensors.push_back({"router." + name + ".bias", {A}, m.bias()});
+    const SparseConfig& sc = m.config();
+    meta[key] = {{"bits", sc.bits},
+                 {"word_ngrams", sc.word_ngrams},
+                 {"minn", sc.minn},
+                 {"maxn", sc.maxn},
+                 {"alpha", m.alpha()},
+                 {"buckets", m.buckets()}};
+}
+
+// The model add_sparse wrote (an empty one when metadata.json has no `key`).
+Result<SparseModel> read_sparse(const nlohmann::json& meta,
+                                const std::vector<Tensor>& tensors,
+                                const std::string& key,
+                                const std::string& name,
+                                int A,
+                                const fs::path& meta_path,
+                                const fs::path& bin) {
+    if (!meta.contains(key)) {
+        return SparseModel{};
+    }
+    const nlohmann::json& sp = meta[key];
+    SparseConfig sc;
+    std::vector<uint32_t> buckets;
+    float alpha = 0;
+    try {
+        sc.bits = sp.at("bits").get<uint32_t>();
+        sc.word_ngrams = sp.at("word_ngrams").get<uint32_t>();
+        sc.minn = sp.at("minn").get<uint32_t>();
+        sc.maxn = sp.at("maxn").get<uint32_t>();
+        alpha = sp.at("alpha").get<float>();
+        buckets = sp.at("buckets").get<std::vector<uint32_t>>();
+    } catch (const nlohmann::json::exception&) {
+        return make_error(Errc::format,
+                          meta_path.string() + ": " + key +
+                              " must be {bits, word_ngrams, minn, maxn, alpha, buckets} of "
+                              "numbers");
+    }
+    const Tensor* w = nullptr;
+    const Tensor* b = nullptr;
+    for (const Tensor& t : tensors) {
+        w = t.name == "router." + name + ".weight" ? &t : w;
+        b = t.name == "router." + name + ".bias" ? &t : b;
+    }
+    if (w == nullptr || b == nullptr) {
+        return make_error(Errc::format,
+                          bin.string() + ": router." + name +
+                              ".weight and .bias missing for "
+                              "metadata.json's " +
+                              key);
+    }
+    Result<SparseModel> m = SparseModel::make(sc, A, std::move(buckets), w->data, b->data, alpha);
+    if (!m) {
+        return with_context(m.error(), bin.string());
+    }
+    return m;
+}
+
 }  // namespace
 
 Result<AdapterSummary> export_adapter(const RouterModel& model,
@@ -160,13 +233,15 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
         tensors.push_back({"router.head.tier", {E, 3}, model.heads.tier});
         tensors.push_back({"router.head.quality", {E}, model.heads.quality});
     }
-    if (!model.sparse.empty()) {
-        const auto A = static_cast<uint64_t>(model.A());
-        tensors.push_back({"router.sparse.weight",
-                           {A, static_cast<uint64_t>(model.sparse.rows())},
-                           model.sparse.weights()});
-        tensors.push_back({"router.sparse.bias", {A}, model.sparse.bias()});
-    }
+    nlohmann::ordered_json ngram_meta = nlohmann::ordered_json::object();
+    add_sparse(tensors, ngram_meta, "sparse", "sparse", model.sparse);
+    add_sparse(tensors,
+               ngram_meta,
+               "head_complexity_ngrams",
+               "head.complexity_ngrams",
+               model.heads.complexity_ngrams);
+    add_sparse(
+        tensors, ngram_meta, "head_tier_ngrams", "head.tier_ngrams", model.heads.tier_ngrams);
     const std::vector<float>& tuned = trained->rows();
     const std::vector<float>& orig = base.rows();
     Tensor index{"base.rows.index", {0}, {}};
@@ -235,14 +310,13 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
     meta["keywords"] = {{"min_score", model.keywords.config().min_score},
                         {"margin", model.keywords.config().margin},
                         {"rules", rules}};
-    if (!model.sparse.empty()) {
-        const SparseConfig& sc = model.sparse.config();
-        meta["sparse"] = {{"bits", sc.bits},
-                          {"word_ngrams", sc.word_ngrams},
-                          {"minn", sc.minn},
-                          {"maxn", sc.maxn},
-                          {"alpha", model.sparse.alpha()},
-                          {"buckets", model.sparse.buckets()}};
+    for (auto& [k, v] : ngram_meta.items()) {
+        meta[k] = std::move(v);
+    }
+    if (!model.heads.empty()) {
+        meta["head_sources"] = {{"complexity", head_source_name(model.heads.complexity_source)},
+                                {"tier", head_source_name(model.heads.tier_source)},
+                                {"complexity_prior", model.heads.complexity_prior}};
     }
     const std::string script =
         "#!/bin/sh\n"
@@ -300,8 +374,6 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
     const auto D = static_cast<uint64_t>(base.dim());
     const Tensor* index = nullptr;
     const Tensor* value = nullptr;
-    const Tensor* sparse_w = nullptr;
-    const Tensor* sparse_b = nullptr;
     for (const Tensor& t : *tensors) {
         if (t.name == "router.proj.weight" && t.shape.size() == 2 && t.shape[0] == D) {
             m.E = static_cast<int>(t.shape[1]);
@@ -317,10 +389,6 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
             m.heads.tier = t.data;
         } else if (t.name == "router.head.quality") {
             m.heads.quality = t.data;
-        } else if (t.name == "router.sparse.weight") {
-            sparse_w = &t;
-        } else if (t.name == "router.sparse.bias") {
-            sparse_b = &t;
         } else if (t.name == "base.rows.index") {
             index = &t;
         } else if (t.name == "base.rows.value") {
@@ -369,40 +437,26 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
         m.heads.E = m.E;
         m.heads.quality_bias = meta.value("quality_bias", 0.0f);
     }
-    if (meta.contains("sparse")) {
-        const nlohmann::json& sp = meta["sparse"];
-        SparseConfig sc;
-        std::vector<uint32_t> buckets;
-        float alpha = 0;
-        try {
-            sc.bits = sp.at("bits").get<uint32_t>();
-            sc.word_ngrams = sp.at("word_ngrams").get<uint32_t>();
-            sc.minn = sp.at("minn").get<uint32_t>();
-            sc.maxn = sp.at("maxn").get<uint32_t>();
-            alpha = sp.at("alpha").get<float>();
-            buckets = sp.at("buckets").get<std::vector<uint32_t>>();
-        } catch (const nlohmann::json::exception&) {
-            return make_error(Errc::format,
-                              meta_path.string() +
-                                  ": sparse must be {bits, word_ngrams, minn, maxn, alpha, "
-                                  "buckets} of numbers");
-        }
-        if (sparse_w == nullptr || sparse_b == nullptr) {
-            return make_error(Errc::format,
-                              bin.string() +
-                                  ": router.sparse.weight and router.sparse.bias "
-                                  "missing for metadata.json's sparse stage");
-        }
-        Result<SparseModel> sm = SparseModel::make(sc,
-                                                   static_cast<int>(m.labels.size()),
-                                                   std::move(buckets),
-                                                   sparse_w->data,
-                                                   sparse_b->data,
-                                                   alpha);
+    for (auto [key, name, A, dst] :
+         {std::tuple{"sparse", "sparse", static_cast<int>(m.labels.size()), &m.sparse},
+          std::tuple{
+              "head_complexity_ngrams", "head.complexity_ngrams", 3, &m.heads.complexity_ngrams},
+          std::tuple{"head_tier_ngrams", "head.tier_ngrams", 3, &m.heads.tier_ngrams}}) {
+        Result<SparseModel> sm = read_sparse(meta, *tensors, key, name, A, meta_path, bin);
         if (!sm) {
-            return with_context(sm.error(), bin.string());
+            return sm.error();
         }
-        m.sparse = std::move(*sm);
+        *dst = std::move(*sm);
+    }
+    if (meta.contains("head_sources") && meta["head_sources"].is_object()) {
+        const nlohmann::json& hs = meta["head_sources"];
+        for (auto [k, dst] : {std::pair{"complexity", &m.heads.complexity_source},
+                              std::pair{"tier", &m.heads.tier_source}}) {
+            const std::string v = hs.value(k, std::string("z"));
+            *dst = v == "ngrams" ? HeadSource::ngrams
+                                 : (v == "baseline" ? HeadSource::baseline : HeadSource::z);
+        }
+        m.heads.complexity_prior = std::clamp(hs.value("complexity_prior", 1), 0, 2);
     }
     if ((index == nullptr) != (value == nullptr) ||
         (index != nullptr && value->data.size() != index->data.size() * D)) {

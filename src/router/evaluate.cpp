@@ -58,7 +58,7 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
     std::vector<int32_t> all_labels;
     std::vector<double> latency;
     std::vector<float> s(static_cast<size_t>(A));
-    size_t trip_ok = 0, hard_ok = 0, c_ok = 0, t_ok = 0, table_ok = 0;
+    size_t trip_ok = 0, hard_ok = 0, c_ok = 0, prior_ok = 0, t_ok = 0, table_ok = 0;
     double abs_err = 0;
     for (size_t i = 0; i < data.rows.size(); i++) {
         const LabeledExample& ex = data.rows[i];
@@ -104,6 +104,7 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
             if (ex.complexity >= 0) {
                 r.n_complexity++;
                 c_ok += h->complexity == ex.complexity ? 1 : 0;
+                prior_ok += model.heads.complexity_prior == ex.complexity ? 1 : 0;
             }
             if (ex.tier >= 0) {
                 r.n_tier++;
@@ -129,6 +130,7 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
     r.temperature = model.tau;
     r.ece = r.n > 0 ? ece(all_scores, all_labels, A, model.tau) : 0;
     r.complexity_accuracy = ratio(c_ok, r.n_complexity);
+    r.complexity_prior_accuracy = ratio(prior_ok, r.n_complexity);
     r.tier_accuracy = ratio(t_ok, r.n_tier);
     r.tier_table_accuracy = ratio(table_ok, r.n_tier);
     r.quality_mae = r.n_quality > 0 ? abs_err / static_cast<double>(r.n_quality) : 0;
@@ -264,6 +266,9 @@ std::string report_json(const EvalJob& job, const EvalSummary& s) {
     j["temperature"] = r.temperature;
     j["heads"] = {
         {"complexity_accuracy", r.complexity_accuracy},
+        {"complexity_prior_baseline_accuracy", r.complexity_prior_accuracy},
+        {"complexity_source", s.complexity_source},
+        {"tier_source", s.tier_source},
         {"tier_accuracy", r.tier_accuracy},
         {"tier_table_baseline_accuracy", r.tier_table_accuracy},
         {"quality_mae", r.quality_mae},
@@ -324,6 +329,10 @@ Result<EvalSummary> evaluate_router(const EvalJob& job, const Log& /*log*/) {
     s.report = std::move(*rr);
     s.labels = m->labels;
     s.n_rules = m->keywords.rules().size();
+    if (!m->heads.empty()) {
+        s.complexity_source = head_source_name(m->heads.complexity_source);
+        s.tier_source = head_source_name(m->heads.tier_source);
+    }
     if (!job.errors.empty()) {
         if (Status w = write_file_atomic(job.errors, errors_jsonl(*m, *data, s.report)); !w) {
             return w.error();
@@ -376,12 +385,21 @@ std::string eval_table(const EvalJob& job, const EvalSummary& s) {
                    static_cast<double>(r.temperature),
                    r.ece);
     if (r.n_tier > 0 || r.n_complexity > 0) {
+        const auto below = [](double head, double base) {
+            return head < base ? " BELOW ITS BASELINE" : "";
+        };
         t += strformat(
-            "heads: tier accuracy %.4f (tier-table baseline %.4f), complexity %.4f, quality MAE "
-            "%.4f (%zu examples); tiers chosen: haiku %zu, sonnet %zu, opus %zu\n",
+            "heads: tier accuracy %.4f from %s (tier-table baseline %.4f)%s, complexity %.4f from "
+            "%s (majority-class baseline %.4f)%s, quality MAE %.4f (%zu examples); tiers chosen: "
+            "haiku %zu, sonnet %zu, opus %zu\n",
             r.tier_accuracy,
+            s.tier_source.c_str(),
             r.tier_table_accuracy,
+            below(r.tier_accuracy, r.tier_table_accuracy),
             r.complexity_accuracy,
+            s.complexity_source.c_str(),
+            r.complexity_prior_accuracy,
+            below(r.complexity_accuracy, r.complexity_prior_accuracy),
             r.quality_mae,
             r.n_tier,
             r.tier_counts[0],

@@ -48,13 +48,53 @@ std::vector<float> fit_softmax(
 
 }  // namespace
 
-int Heads::predict_complexity(const float* z) const {
+const char* head_source_name(HeadSource s) {
+    switch (s) {
+        case HeadSource::z:
+            return "z";
+        case HeadSource::ngrams:
+            return "ngrams";
+        case HeadSource::baseline:
+            return "baseline";
+    }
+    return "z";
+}
+
+std::string tier_ngram_text(std::string_view text, std::string_view label) {
+    std::string t(text);
+    t += " ruvllm_label_";
+    t += label;
+    return t;
+}
+
+int Heads::predict_complexity(const float* z, std::string_view text) const {
+    if (complexity_source == HeadSource::baseline) {
+        return complexity_prior;
+    }
+    if (complexity_source == HeadSource::ngrams && !complexity_ngrams.empty()) {
+        float logits[3];
+        complexity_ngrams.logits(text, logits);
+        return argmax(logits, 3);
+    }
     return argmax3(complexity.data(), z, E, nullptr);
 }
 
-int Heads::predict_tier(const float* z, float tier_bias) const {
-    const float bias[3] = {-tier_bias, 0.0f, tier_bias};
-    return argmax3(tier.data(), z, E, bias);
+int Heads::predict_tier(
+    const float* z, std::string_view text, std::string_view label, int cx, float tier_bias) const {
+    float logits[3] = {0.0f, 0.0f, 0.0f};
+    Category cat{};
+    if (tier_source == HeadSource::baseline && cx >= 0 && cx < 3 && label_category(label, cat)) {
+        logits[static_cast<int>(tier_for(cat, static_cast<Complexity>(cx)))] = 1.0f;
+    } else if (tier_source == HeadSource::ngrams && !tier_ngrams.empty()) {
+        tier_ngrams.logits(tier_ngram_text(text, label), logits);
+    } else {
+        const float bias[3] = {-tier_bias, 0.0f, tier_bias};
+        return argmax3(tier.data(), z, E, bias);
+    }
+    for (int k = 0; k < 3; k++) {
+        logits[k] += tier_bias * static_cast<float>(k - 1);
+    }
+    return argmax(logits, 3);
 }
 
 float Heads::predict_quality(const float* z) const {
@@ -78,6 +118,16 @@ Status Heads::write_to(gguf::File& file) const {
         s = file.add_tensor("router.head.quality", {E64}, quality);
     }
     file.set("ruvllm.router.head.quality_bias", quality_bias);
+    file.set("ruvllm.router.head.complexity_source",
+             std::string(head_source_name(complexity_source)));
+    file.set("ruvllm.router.head.tier_source", std::string(head_source_name(tier_source)));
+    file.set("ruvllm.router.head.complexity_prior", static_cast<uint32_t>(complexity_prior));
+    if (s) {
+        s = complexity_ngrams.write_to(file, "head.complexity_ngrams");
+    }
+    if (s) {
+        s = tier_ngrams.write_to(file, "head.tier_ngrams");
+    }
     return s;
 }
 
@@ -106,10 +156,56 @@ Result<Heads> Heads::from_gguf(const gguf::File& file, int E) {
     h.tier = std::move(*tv);
     h.quality = std::move(*qv);
     h.quality_bias = *qb;
+    // Sources and n-gram heads (absent in files written before them: z).
+    for (auto [key, dst] : {std::pair{"ruvllm.router.head.complexity_source", &h.complexity_source},
+                            std::pair{"ruvllm.router.head.tier_source", &h.tier_source}}) {
+        if (file.find(key) == nullptr) {
+            continue;
+        }
+        Result<std::string> v = file.get<std::string>(key);
+        bool known = false;
+        for (const HeadSource hs : {HeadSource::z, HeadSource::ngrams, HeadSource::baseline}) {
+            if (v && *v == head_source_name(hs)) {
+                *dst = hs;
+                known = true;
+            }
+        }
+        if (!known) {
+            return make_error(
+                Errc::format,
+                std::string("gguf: ") + key + " must be \"z\", \"ngrams\" or \"baseline\"");
+        }
+    }
+    if (file.find("ruvllm.router.head.complexity_prior") != nullptr) {
+        Result<uint32_t> prior = file.get<uint32_t>("ruvllm.router.head.complexity_prior");
+        if (!prior || *prior > 2) {
+            return make_error(Errc::format,
+                              "gguf: ruvllm.router.head.complexity_prior must be a u32 of 0..2");
+        }
+        h.complexity_prior = static_cast<int32_t>(*prior);
+    }
+    for (auto [name, dst] : {std::pair{"head.complexity_ngrams", &h.complexity_ngrams},
+                             std::pair{"head.tier_ngrams", &h.tier_ngrams}}) {
+        Result<SparseModel> m = SparseModel::from_gguf(file, 3, name);
+        if (!m) {
+            return m.error();
+        }
+        *dst = std::move(*m);
+    }
+    if ((h.complexity_source == HeadSource::ngrams && h.complexity_ngrams.empty()) ||
+        (h.tier_source == HeadSource::ngrams && h.tier_ngrams.empty())) {
+        return make_error(Errc::format,
+                          "gguf: a head answers from n-grams but its router.head.*_ngrams tensors "
+                          "are absent");
+    }
     return h;
 }
 
-Result<Heads> train_heads(const RouterModel& model, const LabeledSet& data, int epochs, float lr) {
+Result<Heads> train_heads(const RouterModel& model,
+                          const LabeledSet& data,
+                          int epochs,
+                          float lr,
+                          const SparseConfig* ngrams) {
     const int E = model.E;
     std::vector<float> zc, zt, zq, z(static_cast<size_t>(E));
     std::vector<int32_t> yc, yt;
@@ -177,7 +273,141 @@ Result<Heads> train_heads(const RouterModel& model, const LabeledSet& data, int 
     }
     std::copy(params.begin(), params.begin() + E, h.quality.begin());
     h.quality_bias = params[static_cast<size_t>(E)];
+    // The baseline's majority class (ties to the lower index).
+    int counts[3] = {0, 0, 0};
+    for (const int32_t y : yc) {
+        counts[y]++;
+    }
+    h.complexity_prior = counts[1] > counts[0] ? 1 : 0;
+    h.complexity_prior = counts[2] > counts[h.complexity_prior] ? 2 : h.complexity_prior;
+    if (ngrams != nullptr) {
+        LabeledSet cx, tr;
+        cx.labels = {"Simple", "Moderate", "Complex"};
+        tr.labels = {"haiku", "sonnet", "opus"};
+        for (const LabeledExample& ex : data.rows) {
+            LabeledExample e;
+            if (ex.complexity >= 0) {
+                e.text = ex.text;
+                e.label = ex.complexity;
+                cx.rows.push_back(e);
+            }
+            if (ex.tier >= 0 && ex.label >= 0 && ex.label < model.A()) {
+                e.text = tier_ngram_text(ex.text, model.labels[static_cast<size_t>(ex.label)]);
+                e.label = ex.tier;
+                tr.rows.push_back(e);
+            }
+        }
+        Result<SparseModel> cm = train_sparse(cx, *ngrams, Log{});
+        if (!cm) {
+            return cm.error();
+        }
+        h.complexity_ngrams = std::move(*cm);
+        if (!tr.rows.empty()) {
+            Result<SparseModel> t = train_sparse(tr, *ngrams, Log{});
+            if (!t) {
+                return t.error();
+            }
+            h.tier_ngrams = std::move(*t);
+        }
+    }
     return h;
+}
+
+namespace {
+
+// Accuracy of each source of the complexity and tier heads on `data`, routing each example with
+// the model's embedding stage. [head][source]: -1 when the source does not exist.
+struct SourceAccuracy {
+    double complexity[3] = {-1, -1, -1};
+    double tier[3] = {-1, -1, -1};
+    size_t n_complexity = 0, n_tier = 0;
+};
+
+SourceAccuracy source_accuracy(const RouterModel& model,
+                               const Heads& base,
+                               const LabeledSet& data) {
+    SourceAccuracy r;
+    size_t c_ok[3] = {0, 0, 0}, t_ok[3] = {0, 0, 0};
+    std::vector<float> z(static_cast<size_t>(model.E));
+    Heads h = base;
+    for (const LabeledExample& ex : data.rows) {
+        if (ex.complexity < 0 && ex.tier < 0) {
+            continue;
+        }
+        model.embed(ex.text, z.data());
+        if (ex.complexity >= 0) {
+            r.n_complexity++;
+        }
+        if (ex.tier >= 0) {
+            r.n_tier++;
+        }
+        const int agent = model.predict(ex.text);
+        const std::string& label = model.labels[static_cast<size_t>(agent)];
+        // Every tier candidate sees the complexity of the chosen complexity source.
+        h.complexity_source = base.complexity_source;
+        const int cx_sel = h.predict_complexity(z.data(), ex.text);
+        for (const HeadSource s : {HeadSource::z, HeadSource::ngrams, HeadSource::baseline}) {
+            const auto k = static_cast<size_t>(s);
+            h.complexity_source = s;
+            h.tier_source = s;
+            if (ex.complexity >= 0) {
+                c_ok[k] += h.predict_complexity(z.data(), ex.text) == ex.complexity ? 1 : 0;
+            }
+            if (ex.tier >= 0) {
+                t_ok[k] += h.predict_tier(z.data(), ex.text, label, cx_sel) == ex.tier ? 1 : 0;
+            }
+        }
+    }
+    for (const HeadSource s : {HeadSource::z, HeadSource::ngrams, HeadSource::baseline}) {
+        const auto k = static_cast<size_t>(s);
+        const bool exists = s != HeadSource::ngrams || !base.complexity_ngrams.empty();
+        const bool t_exists = s != HeadSource::ngrams || !base.tier_ngrams.empty();
+        if (exists && r.n_complexity > 0) {
+            r.complexity[k] = static_cast<double>(c_ok[k]) / static_cast<double>(r.n_complexity);
+        }
+        if (t_exists && r.n_tier > 0) {
+            r.tier[k] = static_cast<double>(t_ok[k]) / static_cast<double>(r.n_tier);
+        }
+    }
+    return r;
+}
+
+// The source of highest accuracy; ties go to baseline, then z, then ngrams.
+HeadSource best_source(const double acc[3]) {
+    HeadSource best = HeadSource::baseline;
+    for (const HeadSource s : {HeadSource::z, HeadSource::ngrams}) {
+        if (acc[static_cast<size_t>(s)] > acc[static_cast<size_t>(best)]) {
+            best = s;
+        }
+    }
+    return best;
+}
+
+nlohmann::ordered_json accuracies_json(const double acc[3]) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::object();
+    for (const HeadSource s : {HeadSource::z, HeadSource::ngrams, HeadSource::baseline}) {
+        if (acc[static_cast<size_t>(s)] >= 0) {
+            j[head_source_name(s)] = acc[static_cast<size_t>(s)];
+        }
+    }
+    return j;
+}
+
+}  // namespace
+
+nlohmann::ordered_json select_heads(const RouterModel& model, Heads& heads, const LabeledSet& val) {
+    // Complexity first: the tier's candidates read the chosen complexity.
+    SourceAccuracy a = source_accuracy(model, heads, val);
+    heads.complexity_source = best_source(a.complexity);
+    a = source_accuracy(model, heads, val);
+    heads.tier_source = best_source(a.tier);
+    nlohmann::ordered_json j;
+    j["complexity"] = accuracies_json(a.complexity);
+    j["complexity"]["chosen"] = head_source_name(heads.complexity_source);
+    j["tier"] = accuracies_json(a.tier);
+    j["tier"]["chosen"] = head_source_name(heads.tier_source);
+    j["examples"] = {{"complexity", a.n_complexity}, {"tier", a.n_tier}};
+    return j;
 }
 
 HeadReport evaluate_heads(const RouterModel& model, const Heads& heads, const LabeledSet& data) {
@@ -186,24 +416,25 @@ HeadReport evaluate_heads(const RouterModel& model, const Heads& heads, const La
         return r;
     }
     std::vector<float> z(static_cast<size_t>(model.E));
-    size_t c_ok = 0, t_ok = 0, table_ok = 0;
+    size_t c_ok = 0, prior_ok = 0, t_ok = 0, table_ok = 0;
     double abs_err = 0;
     for (const LabeledExample& ex : data.rows) {
         if (ex.complexity < 0 && ex.tier < 0 && ex.quality < 0) {
             continue;
         }
         model.embed(ex.text, z.data());
-        const int cx = heads.predict_complexity(z.data());
+        const int cx = heads.predict_complexity(z.data(), ex.text);
         if (ex.complexity >= 0) {
             r.n_complexity++;
             c_ok += cx == ex.complexity ? 1 : 0;
+            prior_ok += heads.complexity_prior == ex.complexity ? 1 : 0;
         }
         if (ex.tier >= 0) {
             r.n_tier++;
-            t_ok += heads.predict_tier(z.data()) == ex.tier ? 1 : 0;
+            const std::string& label = model.labels[static_cast<size_t>(model.predict(ex.text))];
+            t_ok += heads.predict_tier(z.data(), ex.text, label, cx) == ex.tier ? 1 : 0;
             Category cat{};
-            const int agent = model.predict(ex.text);
-            if (label_category(model.labels[static_cast<size_t>(agent)], cat)) {
+            if (label_category(label, cat)) {
                 table_ok +=
                     static_cast<int>(tier_for(cat, static_cast<Complexity>(cx))) == ex.tier ? 1 : 0;
             }
@@ -213,9 +444,13 @@ HeadReport evaluate_heads(const RouterModel& model, const Heads& heads, const La
             abs_err += std::abs(heads.predict_quality(z.data()) - ex.quality);
         }
     }
-    r.complexity_accuracy = r.n_complexity > 0 ? static_cast<double>(c_ok) / r.n_complexity : 0;
-    r.tier_accuracy = r.n_tier > 0 ? static_cast<double>(t_ok) / r.n_tier : 0;
-    r.tier_table_accuracy = r.n_tier > 0 ? static_cast<double>(table_ok) / r.n_tier : 0;
+    const auto ratio = [](size_t a, size_t n) {
+        return n > 0 ? static_cast<double>(a) / static_cast<double>(n) : 0.0;
+    };
+    r.complexity_accuracy = ratio(c_ok, r.n_complexity);
+    r.complexity_prior_accuracy = ratio(prior_ok, r.n_complexity);
+    r.tier_accuracy = ratio(t_ok, r.n_tier);
+    r.tier_table_accuracy = ratio(table_ok, r.n_tier);
     r.quality_mae = r.n_quality > 0 ? abs_err / static_cast<double>(r.n_quality) : 0;
     return r;
 }

@@ -203,9 +203,11 @@ Result<Decision> route_task(const RouterModel& m, std::string_view task, const R
     }
     if (!m.heads.empty()) {
         d.has_heads = true;
-        d.tier =
-            std::min(m.heads.predict_tier(z.data(), cfg.tier_bias), std::clamp(cfg.max_tier, 0, 2));
-        d.complexity = m.heads.predict_complexity(z.data());
+        d.complexity = m.heads.predict_complexity(z.data(), task);
+        const std::string_view label =
+            d.label >= 0 ? std::string_view(m.labels[static_cast<size_t>(d.label)]) : "";
+        d.tier = std::min(m.heads.predict_tier(z.data(), task, label, d.complexity, cfg.tier_bias),
+                          std::clamp(cfg.max_tier, 0, 2));
         d.quality = m.heads.predict_quality(z.data());
     }
     d.latency_us =

@@ -312,42 +312,48 @@ float fit_blend_alpha(const std::vector<float>& cosines,
     return best;
 }
 
-Status SparseModel::write_to(gguf::File& f) const {
+Status SparseModel::write_to(gguf::File& f, std::string_view name) const {
     if (empty()) {
         return ok();
     }
-    f.set("ruvllm.router.sparse.bits", cfg_.bits);
-    f.set("ruvllm.router.sparse.word_ngrams", cfg_.word_ngrams);
-    f.set("ruvllm.router.sparse.minn", cfg_.minn);
-    f.set("ruvllm.router.sparse.maxn", cfg_.maxn);
-    f.set("ruvllm.router.sparse.alpha", alpha_);
-    f.set("ruvllm.router.sparse.buckets", gguf::Array::of(buckets_));
-    Status s = f.add_tensor("router.sparse.weight",
+    const std::string key = "ruvllm.router." + std::string(name) + ".";
+    const std::string tensor = "router." + std::string(name) + ".";
+    f.set(key + "bits", cfg_.bits);
+    f.set(key + "word_ngrams", cfg_.word_ngrams);
+    f.set(key + "minn", cfg_.minn);
+    f.set(key + "maxn", cfg_.maxn);
+    f.set(key + "alpha", alpha_);
+    f.set(key + "buckets", gguf::Array::of(buckets_));
+    Status s = f.add_tensor(tensor + "weight",
                             {static_cast<uint64_t>(A_), static_cast<uint64_t>(buckets_.size())},
                             w_,
                             TensorType::f16);
     if (s) {
-        s = f.add_tensor("router.sparse.bias", {static_cast<uint64_t>(A_)}, b_);
+        s = f.add_tensor(tensor + "bias", {static_cast<uint64_t>(A_)}, b_);
     }
     return s;
 }
 
-Result<SparseModel> SparseModel::from_gguf(const gguf::File& f, int n_labels) {
-    if (f.find("ruvllm.router.sparse.buckets") == nullptr) {
+Result<SparseModel> SparseModel::from_gguf(const gguf::File& f,
+                                           int n_labels,
+                                           std::string_view name) {
+    const std::string key = "ruvllm.router." + std::string(name) + ".";
+    const std::string tensor = "router." + std::string(name) + ".";
+    if (f.find(key + "buckets") == nullptr) {
         return SparseModel{};
     }
     SparseConfig c;
-    Result<uint32_t> bits = f.get<uint32_t>("ruvllm.router.sparse.bits");
-    Result<uint32_t> wn = f.get<uint32_t>("ruvllm.router.sparse.word_ngrams");
-    Result<uint32_t> minn = f.get<uint32_t>("ruvllm.router.sparse.minn");
-    Result<uint32_t> maxn = f.get<uint32_t>("ruvllm.router.sparse.maxn");
-    Result<float> alpha = f.get<float>("ruvllm.router.sparse.alpha");
-    Result<std::vector<uint32_t>> buckets =
-        f.get<std::vector<uint32_t>>("ruvllm.router.sparse.buckets");
+    Result<uint32_t> bits = f.get<uint32_t>(key + "bits");
+    Result<uint32_t> wn = f.get<uint32_t>(key + "word_ngrams");
+    Result<uint32_t> minn = f.get<uint32_t>(key + "minn");
+    Result<uint32_t> maxn = f.get<uint32_t>(key + "maxn");
+    Result<float> alpha = f.get<float>(key + "alpha");
+    Result<std::vector<uint32_t>> buckets = f.get<std::vector<uint32_t>>(key + "buckets");
     if (!bits || !wn || !minn || !maxn || !alpha || !buckets) {
         return make_error(Errc::format,
-                          "gguf: ruvllm.router.sparse.{bits, word_ngrams, minn, maxn, alpha, "
-                          "buckets} missing or of the wrong type");
+                          "gguf: " + key +
+                              "{bits, word_ngrams, minn, maxn, alpha, buckets} missing or of the "
+                              "wrong type");
     }
     c.bits = *bits;
     c.word_ngrams = *wn;
@@ -355,13 +361,13 @@ Result<SparseModel> SparseModel::from_gguf(const gguf::File& f, int n_labels) {
     c.maxn = *maxn;
     const auto A = static_cast<uint64_t>(n_labels);
     const auto n = static_cast<uint64_t>(buckets->size());
-    const gguf::TensorInfo* w = f.find_tensor("router.sparse.weight");
-    const gguf::TensorInfo* b = f.find_tensor("router.sparse.bias");
+    const gguf::TensorInfo* w = f.find_tensor(tensor + "weight");
+    const gguf::TensorInfo* b = f.find_tensor(tensor + "bias");
     if (w == nullptr || b == nullptr || w->shape != std::vector<uint64_t>{A, n} ||
         b->shape != std::vector<uint64_t>{A}) {
         return make_error(Errc::format,
-                          "gguf: tensors router.sparse.weight {" + std::to_string(A) + ", " +
-                              std::to_string(n) + "} and router.sparse.bias {" + std::to_string(A) +
+                          "gguf: tensors " + tensor + "weight {" + std::to_string(A) + ", " +
+                              std::to_string(n) + "} and " + tensor + "bias {" + std::to_string(A) +
                               "} missing or of another shape");
     }
     Result<std::vector<float>> wv = f.tensor_f32(*w);
@@ -375,7 +381,7 @@ Result<SparseModel> SparseModel::from_gguf(const gguf::File& f, int n_labels) {
     Result<SparseModel> m =
         make(c, n_labels, std::move(*buckets), std::move(*wv), std::move(*bv), *alpha);
     if (!m) {
-        return with_context(m.error(), "gguf");
+        return with_context(m.error(), "gguf: " + std::string(name));
     }
     return m;
 }

@@ -320,7 +320,11 @@ Result<std::pair<double, double>> grpo_validate(const RouterModel& model,
         model.scores_from_z(z.data(), s.data());
         GrpoCandidate c;
         c.agent = argmax(s.data(), model.A());
-        c.tier = model.heads.empty() ? -1 : model.heads.predict_tier(z.data());
+        if (!model.heads.empty()) {
+            const int cx = model.heads.predict_complexity(z.data(), ex.text);
+            c.tier = model.heads.predict_tier(
+                z.data(), ex.text, model.labels[static_cast<size_t>(c.agent)], cx);
+        }
         Result<std::vector<float>> r = judge(ex, {c});
         if (!r) {
             return r.error();

@@ -462,16 +462,19 @@ void test_metrics(RouterModel& model,
     model.info.emplace_back("ruvllm.metrics.test_accuracy", static_cast<float>(m.accuracy));
     if (!model.heads.empty()) {
         const HeadReport hr = evaluate_heads(model, model.heads, test);
-        stats["test"]["heads"] = {{"complexity_accuracy", hr.complexity_accuracy},
-                                  {"tier_accuracy", hr.tier_accuracy},
-                                  {"tier_table_baseline_accuracy", hr.tier_table_accuracy},
-                                  {"quality_mae", hr.quality_mae},
-                                  {"examples", hr.n_tier}};
+        stats["test"]["heads"] = {
+            {"complexity_accuracy", hr.complexity_accuracy},
+            {"complexity_prior_baseline_accuracy", hr.complexity_prior_accuracy},
+            {"tier_accuracy", hr.tier_accuracy},
+            {"tier_table_baseline_accuracy", hr.tier_table_accuracy},
+            {"quality_mae", hr.quality_mae},
+            {"examples", hr.n_tier}};
         if (hr.n_tier > 0) {
             log.say(
-                strformat("train: held-out heads: complexity %.4f, tier %.4f (tier-table "
-                          "baseline %.4f), quality MAE %.4f",
+                strformat("train: held-out heads: complexity %.4f (majority-class baseline "
+                          "%.4f), tier %.4f (tier-table baseline %.4f), quality MAE %.4f",
                           hr.complexity_accuracy,
+                          hr.complexity_prior_accuracy,
                           hr.tier_accuracy,
                           hr.tier_table_accuracy,
                           hr.quality_mae));
@@ -556,10 +559,25 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
     rep.result = *res;
     const Calibration cal = cfg.val.empty() ? Calibration{} : calibrate(model, d.val, log);
     // 5. The heads, when the data carries their targets.
-    Result<Heads> heads = train_heads(model, d.train, cfg.head_epochs, cfg.head_lr);
+    SparseConfig head_ngrams = cfg.head_ngrams;
+    head_ngrams.seed = tc.seed;
+    Result<Heads> heads = train_heads(
+        model, d.train, cfg.head_epochs, cfg.head_lr, cfg.sparse ? &head_ngrams : nullptr);
+    nlohmann::ordered_json head_sources;
     if (heads) {
         model.heads = std::move(*heads);
-        log.say("train: complexity, tier and quality heads trained");
+        if (!d.val.rows.empty()) {
+            head_sources = select_heads(model, model.heads, d.val);
+            log.say(strformat(
+                "train: complexity, tier and quality heads trained; on validation complexity "
+                "from %s (%s), tier from %s (%s)",
+                head_source_name(model.heads.complexity_source),
+                head_sources["complexity"].dump().c_str(),
+                head_source_name(model.heads.tier_source),
+                head_sources["tier"].dump().c_str()));
+        } else {
+            log.say("train: complexity, tier and quality heads trained (no --val: from z)");
+        }
     } else {
         log.say("train: no heads (" + heads.error().message + ")");
     }
@@ -596,6 +614,9 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
     rep.stats = stats_json(*res, !cfg.val.empty(), model, cal, d.train.labels, grpo);
     if (!sparse.is_null()) {
         rep.stats["sparse"] = std::move(sparse);
+    }
+    if (!head_sources.is_null()) {
+        rep.stats["heads"] = std::move(head_sources);
     }
     if (!cfg.test.empty()) {
         test_metrics(model, d.test, rep.stats, log);

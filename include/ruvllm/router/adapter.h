@@ -13,12 +13,15 @@
 // Tensors: router.proj.weight {D, E}, router.proj.bias {E}, router.prototypes {E, A}, the heads
 // (router.head.complexity {E, 3}, router.head.tier {E, 3}, router.head.quality {E}) when the
 // model has them, the sparse stage (router.sparse.weight {A, n}, router.sparse.bias {A};
-// sparse.h) when it has one, and the fine-tuned subword rows as a sparse update:
+// sparse.h) and the n-gram heads (router.head.{complexity,tier}_ngrams.{weight,bias}, heads.h)
+// when it has them, and the fine-tuned subword rows as a sparse update:
 // base.rows.index {n} (stored as F32 holding integers below 2^24) and base.rows.value {D, n}:
 // row index[i] of the base becomes value[i]. metadata.json also carries the labels, tau, the
-// keyword rules, the quality head's bias and the sparse stage's settings, blend weight and
-// bucket ids ("sparse": {bits, word_ngrams, minn, maxn, alpha, buckets}). An adapter written
-// before the sparse stage existed merges into a router without one.
+// keyword rules, the quality head's bias, each n-gram model's settings, blend weight and bucket
+// ids ("sparse", "head_complexity_ngrams", "head_tier_ngrams": {bits, word_ngrams, minn, maxn,
+// alpha, buckets}) and the heads' sources ("head_sources": {complexity, tier,
+// complexity_prior}). An adapter written before these existed merges into a router without them
+// (heads from z).
 //
 // merge(base, adapter) rebuilds a router that routes exactly like the exported model (tested).
 //

@@ -88,7 +88,8 @@ struct RouterReport {
     // heads (zero counts when the model has none)
     size_t n_complexity = 0, n_tier = 0, n_quality = 0;
     double complexity_accuracy = 0, tier_accuracy = 0, tier_table_accuracy = 0, quality_mae = 0;
-    std::array<size_t, 3> tier_counts{};  // decisions per tier: haiku, sonnet, opus
+    double complexity_prior_accuracy = 0;  // baseline: the heads' majority class (heads.h)
+    std::array<size_t, 3> tier_counts{};   // decisions per tier: haiku, sonnet, opus
     double latency_p50_us = 0, latency_p99_us = 0;
     std::vector<double> latency_us;  // every hybrid decision's latency, sorted
     // Hybrid misroutes (abstentions included): the example's row and its decision.
@@ -114,9 +115,10 @@ struct EvalJob {
 
 struct EvalSummary {
     RouterReport report;
-    std::vector<std::string> labels;  // the model's, in its order
-    size_t n_rules = 0;               // the model's keyword rules
-    std::vector<std::string> files;   // written: errors, then report
+    std::vector<std::string> labels;             // the model's, in its order
+    size_t n_rules = 0;                          // the model's keyword rules
+    std::string complexity_source, tier_source;  // the heads' sources (heads.h), "" if none
+    std::vector<std::string> files;              // written: errors, then report
 };
 
 // Runs the job. The report JSON: model, data, examples, the top-level figures (accuracy and

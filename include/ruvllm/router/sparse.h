@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -76,11 +77,14 @@ public:
     // logits (A), written.
     void logits(std::string_view text, float* out) const;
 
-    // Keys and tensors above.
-    Status write_to(gguf::File& file) const;
-    // An absent sparse stage gives an empty model; malformed keys or tensors are Errc::format
-    // naming the key ("ruvllm.router.sparse.buckets is not ascending at 17").
-    static Result<SparseModel> from_gguf(const gguf::File& file, int n_labels);
+    // Keys and tensors above; `name` replaces "sparse" in them (the n-gram heads, heads.h, are
+    // stored as router.head.<name>.* and ruvllm.router.head.<name>.*: pass "head.<name>").
+    Status write_to(gguf::File& file, std::string_view name = "sparse") const;
+    // An absent model gives an empty one; malformed keys or tensors are Errc::format naming the
+    // problem ("gguf: sparse stage: buckets are not ascending at 17").
+    static Result<SparseModel> from_gguf(const gguf::File& file,
+                                         int n_labels,
+                                         std::string_view name = "sparse");
 
     // A model from its parts (train_sparse, the GGUF and adapter readers): W (n, A) row-major
     // for the ascending `buckets`. Errc::format naming what is wrong: settings out of range,

@@ -10,7 +10,8 @@
 //   3. train     RouterModel::init + train() (train.h), from a --resume checkpoint if given,
 //                with a checkpoint every checkpoint_every epochs
 //   4. calibrate the softmax temperature fitted on --val (calibrate.h): ECE before / after
-//   5. heads     complexity / tier / quality heads (heads.h) when the data has their targets
+//   5. heads     complexity / tier / quality heads (heads.h) when the data has their targets;
+//                each head's source (z, n-grams or its baseline) chosen on --val
 //   6. GRPO      `grpo.rounds` gated rounds on --val (grpo_rounds.h)
 //   6b. sparse   the n-gram stage (sparse.h) on the training data, its blend weight with the
 //                embedding stage fitted on --val
@@ -21,7 +22,9 @@
 // best_epoch, accuracy_on ("validation" | "train"), history: [{epoch, loss, train_accuracy,
 // val_accuracy, seconds}], train_seconds, calibration: {temperature, val_ece_uncalibrated,
 // val_ece}, labels, grpo (grpo_rounds.h), sparse: {rows, epochs, lr, alpha, val_accuracy:
-// {embedding, sparse, blend}, val_nll: {...}, seconds} (with the sparse stage), test: {examples,
+// {embedding, sparse, blend}, val_nll: {...}, seconds} (with the sparse stage), heads:
+// {complexity: {z, ngrams, baseline, chosen}, tier: {...}, examples} (validation accuracies of
+// each head's sources, with --val), test: {examples,
 // accuracy, macro_f1, triplets, triplet_accuracy, hard_negatives, hard_negative_accuracy,
 // per_label: {label: {precision, recall, f1, support}}, confusion, heads: {complexity_accuracy,
 // tier_accuracy, tier_table_baseline_accuracy, quality_mae, examples}}}.
@@ -84,6 +87,13 @@ struct TrainRouterConfig {
     KeywordConfig keyword_config;
     int head_epochs = 300;
     float head_lr = 0.05f;
+    // The n-gram heads (heads.h; trained unless `sparse` is off), each head's source then
+    // chosen on --val.
+    SparseConfig head_ngrams = [] {
+        SparseConfig c;
+        c.epochs = 30;
+        return c;
+    }();
     GrpoRunConfig grpo = [] {
         GrpoRunConfig g;
         g.rounds = 0;  // none after training unless asked
