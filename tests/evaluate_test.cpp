@@ -88,6 +88,34 @@ TEST(EvalJob, MetricsFilesAndTable) {
     EXPECT_EQ(table.substr(table.size() - tail.size()), tail);
 }
 
+TEST(EvalJob, PerRulePrecisionOnTheEvaluatedData) {
+    ruvllm::test::TempDir dir;
+    EvalJob job = planted_job(dir);
+    // The one rule, "unit test" -> tester, decides all three; one of them is a coder task.
+    ruvllm::test::spit(dir / "test.jsonl",
+                       "{\"input\": \"unit test\", \"output_agent\": \"tester\"}\n"
+                       "{\"input\": \"a unit test\", \"output_agent\": \"tester\"}\n"
+                       "{\"input\": \"unit test alpha\", \"output_agent\": \"coder\"}\n"
+                       "{\"input\": \"beta\", \"output_agent\": \"reviewer\"}\n");
+    job.report = dir / "eval.json";
+    Result<EvalSummary> s = ruvllm::evaluate_router(job, {});
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_EQ(s->report.rule_fired, std::vector<uint32_t>{3});
+    EXPECT_EQ(s->report.rule_right, std::vector<uint32_t>{2});
+    const nlohmann::json r = nlohmann::json::parse(ruvllm::test::slurp(job.report));
+    ASSERT_EQ(r["keyword_rules"].size(), 1u);
+    EXPECT_EQ(r["keyword_rules"][0]["phrase"], "unit test");
+    EXPECT_EQ(r["keyword_rules"][0]["label"], "tester");
+    EXPECT_EQ(r["keyword_rules"][0]["decided"], 3);
+    EXPECT_EQ(r["keyword_rules"][0]["right"], 2);
+    EXPECT_NEAR(r["keyword_rules"][0]["precision"].get<double>(), 2.0 / 3.0, 1e-12);
+    const std::string table = ruvllm::eval_table(job, *s);
+    EXPECT_NE(table.find("keyword rules that decided here: 1; below 0.90 precision: 1 "
+                         "(\"unit test\" -> tester 2/3)\n"),
+              std::string::npos)
+        << table;
+}
+
 TEST(EvalJob, BadInputIsAnError) {
     ruvllm::test::TempDir dir;
     EvalJob job = planted_job(dir);

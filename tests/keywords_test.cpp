@@ -75,6 +75,35 @@ TEST(Keywords, PruningKeepsPreciseRulesWithSupport) {
     EXPECT_EQ(ruvllm::prune_rules(candidates, data, cfg).size(), 2u);  // + "test" at 0.75
 }
 
+TEST(Keywords, HeldOutPruningDropsRulesThatFailOnNewTemplates) {
+    ruvllm::LabeledSet held;
+    held.labels = {"tester", "devops"};
+    // On held-out data: "helm" 3 texts, 2 devops -> 0.67 < 0.9: dropped; "test" 3 texts, all
+    // tester: kept; "pod" only twice (support 2 < 3): kept on its training figures.
+    const char* rows[][2] = {{"helm test", "tester"},
+                             {"helm chart", "devops"},
+                             {"helm diff", "devops"},
+                             {"test it", "tester"},
+                             {"more test", "tester"},
+                             {"pod one", "tester"},
+                             {"pod two", "tester"}};
+    for (const auto& r : rows) {
+        held.rows.push_back({r[0], r[1][0] == 't' ? 0 : 1, -1, false, ""});
+    }
+    const std::vector<ruvllm::KeywordRule> rules = {
+        {"test", 0, 1, 1.0f, 5}, {"helm", 1, 1, 1.0f, 5}, {"pod", 1, 1, 0.95f, 4}};
+    ruvllm::KeywordConfig cfg;
+    cfg.min_precision = 0.9f;
+    cfg.min_support = 3;
+    const std::vector<ruvllm::KeywordRule> kept = ruvllm::prune_rules_held_out(rules, held, cfg);
+    ASSERT_EQ(kept.size(), 2u);
+    EXPECT_EQ(kept[0].phrase, "test");
+    EXPECT_EQ(kept[1].phrase, "pod");
+    EXPECT_FLOAT_EQ(kept[1].precision, 0.95f);  // the training figures are kept
+    cfg.min_precision = 0.6f;                   // "helm" at 0.67 passes
+    EXPECT_EQ(ruvllm::prune_rules_held_out(rules, held, cfg).size(), 3u);
+}
+
 TEST(Keywords, LibraryRulesMapAgentsOntoLabelSets) {
     ruvllm::Library lib;
     ruvllm::Agent tester;

@@ -121,6 +121,7 @@ std::vector<Binding> bindings(PipelineConfig& c) {
         {"train", "lora_layers", Kind::integer, &c.train.lora_layers},
         {"train", "lora_rank", Kind::integer, &c.train.lora_rank},
         {"train", "lora_alpha", Kind::real, &c.train.lora_alpha},
+        {"train", "sparse", Kind::boolean, &c.train.sparse},
         {"grpo", "enabled", Kind::boolean, &c.grpo.enabled},
         {"grpo", "rounds", Kind::integer, &c.grpo.rounds},
         {"grpo", "group", Kind::integer, &c.grpo.group},

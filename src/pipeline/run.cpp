@@ -112,6 +112,7 @@ Status train(const PipelineConfig& c, const Paths& p, const Log& log) {
     t.train.lora.layers = c.train.lora_layers;
     t.train.lora.rank = c.train.lora_rank;
     t.train.lora.alpha = c.train.lora_alpha;
+    t.sparse = c.train.sparse;
     t.base = c.train.base;
     t.base_options.pooling = c.train.pooling;
     Result<TrainRouterReport> r = train_router(t, log);

@@ -48,6 +48,8 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
     for (ModeMetrics* m : {&r.keyword, &r.embedding, &r.sparse, &r.hybrid}) {
         m->confusion = empty;
     }
+    r.rule_fired.assign(model.keywords.rules().size(), 0);
+    r.rule_right.assign(model.keywords.rules().size(), 0);
     RouteConfig emb = cfg, hyb = cfg, sp = cfg;
     sp.mode = RouteMode::sparse;
     sp.top = 0;
@@ -75,6 +77,14 @@ Result<RouterReport> evaluate_router(const RouterModel& model,
         // embedded twice, not four times.
         Result<Decision> e = route_task(model, ex.text, emb);
         count(r.keyword, ex.label, h->stage == RouteStage::keyword ? h->label : -1);
+        if (h->stage == RouteStage::keyword && h->label >= 0) {
+            for (const uint32_t k : h->keywords) {
+                if (model.keywords.rules()[k].label == h->label) {
+                    r.rule_fired[k]++;
+                    r.rule_right[k] += h->label == ex.label ? 1 : 0;
+                }
+            }
+        }
         count(r.embedding, ex.label, e->label);
         if (!model.sparse.empty()) {
             Result<Decision> q = route_task(model, ex.text, sp);
@@ -246,6 +256,20 @@ nlohmann::ordered_json latency_histogram(const std::vector<double>& latency_us) 
     return {{"edges_us", edges}, {"counts", counts}};
 }
 
+// The rules that decided at least once, most used first (then in the model's order).
+std::vector<size_t> rules_by_use(const RouterReport& r) {
+    std::vector<size_t> idx;
+    for (size_t k = 0; k < r.rule_fired.size(); k++) {
+        if (r.rule_fired[k] > 0) {
+            idx.push_back(k);
+        }
+    }
+    std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {
+        return r.rule_fired[a] > r.rule_fired[b];
+    });
+    return idx;
+}
+
 std::string report_json(const EvalJob& job, const EvalSummary& s) {
     const RouterReport& r = s.report;
     nlohmann::ordered_json j;
@@ -281,6 +305,16 @@ std::string report_json(const EvalJob& job, const EvalSummary& s) {
         j["modes"]["sparse"] = mode_json(r.sparse, s.labels);
     }
     j["modes"]["hybrid"] = mode_json(r.hybrid, s.labels);
+    j["keyword_rules"] = nlohmann::ordered_json::array();
+    for (const size_t k : rules_by_use(r)) {
+        const KeywordRule& rule = s.rules[k];
+        j["keyword_rules"].push_back(
+            {{"phrase", rule.phrase},
+             {"label", s.labels[static_cast<size_t>(rule.label)]},
+             {"decided", r.rule_fired[k]},
+             {"right", r.rule_right[k]},
+             {"precision", static_cast<double>(r.rule_right[k]) / r.rule_fired[k]}});
+    }
     j["misrouted"] = r.errors.size();
     return j.dump(2) + "\n";
 }
@@ -329,6 +363,7 @@ Result<EvalSummary> evaluate_router(const EvalJob& job, const Log& /*log*/) {
     s.report = std::move(*rr);
     s.labels = m->labels;
     s.n_rules = m->keywords.rules().size();
+    s.rules = m->keywords.rules();
     if (!m->heads.empty()) {
         s.complexity_source = head_source_name(m->heads.complexity_source);
         s.tier_source = head_source_name(m->heads.tier_source);
@@ -374,6 +409,32 @@ std::string eval_table(const EvalJob& job, const EvalSummary& s) {
     }
     t += strformat("(keyword stage: %zu rules; accuracy counts undecided examples as wrong)\n",
                    s.n_rules);
+    // The rules that decided here below the pruning precision, most wrong decisions first.
+    std::vector<size_t> weak;
+    size_t fired = 0;
+    for (const size_t k : rules_by_use(r)) {
+        fired++;
+        if (r.rule_right[k] < 0.9 * r.rule_fired[k]) {
+            weak.push_back(k);
+        }
+    }
+    if (fired > 0) {
+        std::stable_sort(weak.begin(), weak.end(), [&](size_t a, size_t b) {
+            return r.rule_fired[a] - r.rule_right[a] > r.rule_fired[b] - r.rule_right[b];
+        });
+        t += strformat(
+            "keyword rules that decided here: %zu; below 0.90 precision: %zu", fired, weak.size());
+        for (size_t i = 0; i < weak.size() && i < 5; i++) {
+            const KeywordRule& rule = s.rules[weak[i]];
+            t += strformat("%s\"%s\" -> %s %u/%u",
+                           i == 0 ? " (" : ", ",
+                           rule.phrase.c_str(),
+                           s.labels[static_cast<size_t>(rule.label)].c_str(),
+                           r.rule_right[weak[i]],
+                           r.rule_fired[weak[i]]);
+        }
+        t += weak.empty() ? "\n" : (weak.size() > 5 ? ", ...)\n" : ")\n");
+    }
     if (r.n_triplets > 0) {
         t += strformat("triplet accuracy %.4f (%zu)  hard-negative accuracy %.4f (%zu)\n",
                        r.triplet_accuracy,

@@ -162,10 +162,11 @@ std::vector<KeywordRule> library_rules(const Library& lib, const std::vector<std
     return out;
 }
 
-std::vector<KeywordRule> prune_rules(const std::vector<KeywordRule>& rules,
-                                     const LabeledSet& data,
-                                     const KeywordConfig& cfg) {
-    // For every phrase: how many texts contain it, and how many of those have each label.
+namespace {
+
+// For every rule's phrase: how many texts of `data` contain it, by label.
+std::unordered_map<std::string, std::map<int32_t, uint32_t>> phrase_hits(
+    const std::vector<KeywordRule>& rules, const LabeledSet& data) {
     std::unordered_map<std::string, std::map<int32_t, uint32_t>> hits;
     int max_words = 1;
     for (const KeywordRule& r : rules) {
@@ -185,21 +186,52 @@ std::vector<KeywordRule> prune_rules(const std::vector<KeywordRule>& rules,
             }
         });
     }
+    return hits;
+}
+
+// (texts containing the phrase, those with the rule's label)
+std::pair<uint32_t, uint32_t> support_of(
+    const KeywordRule& r,
+    const std::unordered_map<std::string, std::map<int32_t, uint32_t>>& hits) {
+    const std::map<int32_t, uint32_t>& h = hits.at(r.phrase);
+    uint32_t total = 0;
+    for (const auto& [label, n] : h) {
+        total += n;
+    }
+    const auto it = h.find(r.label);
+    return {total, it == h.end() ? 0 : it->second};
+}
+
+}  // namespace
+
+std::vector<KeywordRule> prune_rules(const std::vector<KeywordRule>& rules,
+                                     const LabeledSet& data,
+                                     const KeywordConfig& cfg) {
+    const auto hits = phrase_hits(rules, data);
     std::vector<KeywordRule> out;
     for (const KeywordRule& r : rules) {
-        const std::map<int32_t, uint32_t>& h = hits[r.phrase];
-        uint32_t total = 0;
-        for (const auto& [label, n] : h) {
-            total += n;
-        }
-        const auto it = h.find(r.label);
-        const uint32_t right = it == h.end() ? 0 : it->second;
+        const auto [total, right] = support_of(r, hits);
         const float precision = total > 0 ? static_cast<float>(right) / total : 0.0f;
         if (total >= cfg.min_support && precision >= cfg.min_precision) {
             KeywordRule k = r;
             k.precision = precision;
             k.support = total;
             out.push_back(k);
+        }
+    }
+    return out;
+}
+
+std::vector<KeywordRule> prune_rules_held_out(const std::vector<KeywordRule>& rules,
+                                              const LabeledSet& held_out,
+                                              const KeywordConfig& cfg) {
+    const auto hits = phrase_hits(rules, held_out);
+    std::vector<KeywordRule> out;
+    for (const KeywordRule& r : rules) {
+        const auto [total, right] = support_of(r, hits);
+        if (total < cfg.min_support ||
+            static_cast<float>(right) >= cfg.min_precision * static_cast<float>(total)) {
+            out.push_back(r);
         }
     }
     return out;

@@ -336,10 +336,12 @@ Result<nlohmann::ordered_json> sparse_stage(const TrainRouterConfig& cfg,
     return j;
 }
 
-// 7. The keyword stage: the library's agent keywords, pruned on the training data.
+// 7. The keyword stage: the library's agent keywords, pruned on the training data, then on the
+// validation split's held-out templates when there is one.
 Status keyword_stage(const TrainRouterConfig& cfg,
                      RouterModel& model,
                      const LabeledSet& train,
+                     const LabeledSet& val,
                      const Log& log) {
     Result<Library> lib =
         load_library(cfg.keywords_library.empty() ? default_library_dir() : cfg.keywords_library);
@@ -349,14 +351,20 @@ Status keyword_stage(const TrainRouterConfig& cfg,
     KeywordConfig kcfg = cfg.keyword_config;
     kcfg.min_support = std::max<uint32_t>(1, kcfg.min_support);
     const std::vector<KeywordRule> candidates = library_rules(*lib, train.labels);
-    model.keywords = KeywordStage(prune_rules(candidates, train, kcfg), model.A(), kcfg);
+    const std::vector<KeywordRule> kept = prune_rules(candidates, train, kcfg);
+    std::vector<KeywordRule> rules = kept;
+    if (!val.rows.empty()) {
+        rules = prune_rules_held_out(kept, val, kcfg);
+    }
+    model.keywords = KeywordStage(rules, model.A(), kcfg);
     log.say(
         strformat("train: keyword stage: %zu of %zu library rules kept (precision >= %.2f "
-                  "over >= %u training texts)",
+                  "over >= %u training texts; %zu more dropped below it on validation)",
                   model.keywords.rules().size(),
                   candidates.size(),
                   kcfg.min_precision,
-                  cfg.keyword_config.min_support));
+                  cfg.keyword_config.min_support,
+                  kept.size() - rules.size()));
     return ok();
 }
 
@@ -606,7 +614,7 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
         sparse = std::move(*sp);
     }
     if (cfg.keywords) {
-        if (Status s = keyword_stage(cfg, model, d.train, log); !s) {
+        if (Status s = keyword_stage(cfg, model, d.train, d.val, log); !s) {
             return s.error();
         }
     }

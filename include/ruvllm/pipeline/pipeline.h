@@ -62,6 +62,7 @@ struct PipelineConfig {
         std::string pooling = "mean";
         int lora_layers = 0, lora_rank = 8;
         float lora_alpha = 16.0f;
+        bool sparse = true;  // the sparse n-gram stage and n-gram heads (router/sparse.h)
     } train;
 
     struct Grpo {

@@ -92,6 +92,9 @@ struct RouterReport {
     std::array<size_t, 3> tier_counts{};   // decisions per tier: haiku, sonnet, opus
     double latency_p50_us = 0, latency_p99_us = 0;
     std::vector<double> latency_us;  // every hybrid decision's latency, sorted
+    // Per keyword rule (the model's order): how often it decided here (it matched and its
+    // label won the keyword stage) and how often that was right.
+    std::vector<uint32_t> rule_fired, rule_right;
     // Hybrid misroutes (abstentions included): the example's row and its decision.
     std::vector<std::pair<size_t, Decision>> errors;
 };
@@ -117,6 +120,7 @@ struct EvalSummary {
     RouterReport report;
     std::vector<std::string> labels;             // the model's, in its order
     size_t n_rules = 0;                          // the model's keyword rules
+    std::vector<KeywordRule> rules;              // ... themselves
     std::string complexity_source, tier_source;  // the heads' sources (heads.h), "" if none
     std::vector<std::string> files;              // written: errors, then report
 };

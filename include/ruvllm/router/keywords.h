@@ -83,4 +83,11 @@ std::vector<KeywordRule> prune_rules(const std::vector<KeywordRule>& rules,
                                      const LabeledSet& data,
                                      const KeywordConfig& cfg);
 
+// Drops the rules whose phrase occurs in at least cfg.min_support texts of `held_out` (examples
+// of templates the training data does not have: the validation split) with precision below
+// cfg.min_precision there; rules seen fewer times are kept (their training figures stand).
+std::vector<KeywordRule> prune_rules_held_out(const std::vector<KeywordRule>& rules,
+                                              const LabeledSet& held_out,
+                                              const KeywordConfig& cfg);
+
 }  // namespace ruvllm

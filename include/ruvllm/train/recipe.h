@@ -15,7 +15,7 @@
 //   6. GRPO      `grpo.rounds` gated rounds on --val (grpo_rounds.h)
 //   6b. sparse   the n-gram stage (sparse.h) on the training data, its blend weight with the
 //                embedding stage fitted on --val
-//   7. keywords  library keyword rules pruned on the training data (keywords.h)
+//   7. keywords  library keyword rules pruned on the training data, then on --val (keywords.h)
 //   8. record    ruvllm.train.* (the config, best epoch), ruvllm.metrics.* (val ECE, test
 //                accuracy and macro-F1), then the router file and the stats JSON below
 // Stats JSON (report.h reads it): {epochs_completed, final_loss, final_accuracy, best_accuracy,
