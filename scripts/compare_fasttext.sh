@@ -12,10 +12,18 @@ if ! command -v fasttext >/dev/null; then
 fi
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-ours=$(grep -o '"accuracy": [0-9.]*' "$STATS" | head -n 1 | awk '{print $2}')
-ours_s=$(grep -o '"train_seconds": [0-9.]*' "$STATS" | awk '{print $2}')
+# The test object's accuracy (embedding stage) and hybrid_accuracy (what `route` answers);
+# total_seconds is the whole `train` call (data to stats), train_seconds the loop's.
+read -r ours ours_h ours_s < <(python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+t = s.get("test", {})
+print(t.get("accuracy", 0), t.get("hybrid_accuracy", t.get("accuracy", 0)),
+      s.get("total_seconds", s.get("train_seconds", 0)))' "$STATS")
+name=$(basename "${STATS%.stats.json}")
 printf "| model | held-out accuracy | train time (s) |\n|---|---|---|\n"
-printf "| ruvllm router (%s) | %.4f | %.1f |\n" "$(basename "${STATS%.stats.json}")" "$ours" "$ours_s"
+printf "| ruvllm router (%s), hybrid: what route answers | %.4f | %.1f |\n" "$name" "$ours_h" "$ours_s"
+printf "| ruvllm router (%s), embedding stage alone | %.4f | |\n" "$name" "$ours"
 for args in "" "-epoch 25 -wordNgrams 2" "-epoch 50 -lr 0.5 -wordNgrams 2 -minn 3 -maxn 5 -dim 64"; do
     start=$(date +%s.%N)
     fasttext supervised -input "$DIR/claude_training_train.fasttext.txt" -output "$TMP/m" \

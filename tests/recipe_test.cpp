@@ -116,6 +116,15 @@ TEST(TrainRouter, WritesTheRouterAndItsStatsWithTheirProvenance) {
     EXPECT_TRUE(stats.contains("calibration"));
     EXPECT_EQ(stats["test"]["examples"], 6);
     EXPECT_EQ(stats["test"]["per_label"].size(), 3u);
+    // The sparse stage, the heads' sources and the hybrid's accuracy (#15).
+    EXPECT_FALSE(m->sparse.empty());
+    EXPECT_EQ(stats["sparse"]["alpha"].get<float>(), m->sparse.alpha());
+    EXPECT_GE(stats["sparse"]["alpha"].get<double>(), 0.0);
+    EXPECT_LE(stats["sparse"]["alpha"].get<double>(), 1.0);
+    EXPECT_TRUE(stats["sparse"]["val_accuracy"].contains("blend"));
+    EXPECT_GE(stats["test"]["hybrid_accuracy"].get<double>(), 0.0);
+    EXPECT_LE(stats["test"]["hybrid_accuracy"].get<double>(), 1.0);
+    EXPECT_GE(stats["total_seconds"].get<double>(), stats["train_seconds"].get<double>());
     // The summary lines of the CLI come from the library, through the Log.
     ASSERT_FALSE(r.lines.empty());
     EXPECT_EQ(r.lines.front().rfind("train: 24 examples, 3 labels, 0 skipped; subword base", 0), 0u)
@@ -130,6 +139,18 @@ TEST(TrainRouter, SameSeedSameBytes) {
     fs::remove(r.cfg.out);
     ASSERT_TRUE(ruvllm::train_router(r.cfg, {}));
     EXPECT_EQ(ruvllm::test::slurp(r.cfg.out), first);
+}
+
+TEST(TrainRouter, NoSparseStageWhenAskedNone) {
+    TrainRun r;
+    r.cfg.sparse = false;
+    ruvllm::Result<ruvllm::TrainRouterReport> rep = ruvllm::train_router(r.cfg, r.log);
+    ASSERT_TRUE(rep) << rep.error().message;
+    ruvllm::Result<ruvllm::RouterModel> m = ruvllm::RouterModel::load(r.cfg.out);
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_TRUE(m->sparse.empty());
+    EXPECT_TRUE(m->heads.complexity_ngrams.empty());
+    EXPECT_FALSE(rep->stats.contains("sparse"));
 }
 
 TEST(TrainRouter, RefusesAnOutputThatIsAnInput) {

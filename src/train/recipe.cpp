@@ -494,6 +494,13 @@ void test_metrics(RouterModel& model,
                   m.accuracy,
                   m.macro_f1,
                   m.n);
+    // What `route` answers (keyword stage, then the blend): the hybrid's accuracy.
+    Result<RouterReport> hybrid = evaluate_router(model, test, RouteConfig{});
+    if (hybrid) {
+        stats["test"]["hybrid_accuracy"] = hybrid->hybrid.accuracy;
+        stats["test"]["hybrid_macro_f1"] = hybrid->hybrid.macro_f1;
+        line += strformat("; hybrid (what route answers) %.4f", hybrid->hybrid.accuracy);
+    }
     if (m.n_triplets > 0) {
         line += strformat("; triplet accuracy %.4f (%zu), hard-negative accuracy %.4f (%zu)",
                           m.triplet_accuracy,
@@ -523,6 +530,7 @@ TrainConfig router_training_defaults() {
 }
 
 Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& log) {
+    const auto t_start = std::chrono::steady_clock::now();
     TrainRouterReport rep;
     rep.out = cfg.out;
     rep.stats_path = cfg.stats.empty() ? fs::path(cfg.out.string() + ".stats.json") : cfg.stats;
@@ -629,6 +637,8 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
     if (!cfg.test.empty()) {
         test_metrics(model, d.test, rep.stats, log);
     }
+    rep.stats["total_seconds"] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     // The model, then the stats; a failed stats write takes the model back.
     if (cfg.out.has_parent_path()) {
         std::error_code ec;

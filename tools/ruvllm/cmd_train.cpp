@@ -12,8 +12,8 @@ namespace ruvllm::cli {
 CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
     CLI::App* cmd = app.add_subcommand(
         "train",
-        "train a router (projection head, label prototypes, and tuned subword rows or a LoRA "
-        "on a Qwen2 base)");
+        "train a router (projection head, label prototypes, tuned subword rows or a LoRA on a "
+        "Qwen2 base, a sparse n-gram stage, heads and keyword rules)");
     cmd->footer(
         "Data: dataset JSONL (generate's format or any JSONL with --text-field/--label-field),\n"
         "triplets JSONL ({anchor, positive, negative, isHard}), CSV with a header, or fastText\n"
