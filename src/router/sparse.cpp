@@ -124,6 +124,10 @@ Result<SparseModel> SparseModel::make(SparseConfig cfg,
     m.w_ = std::move(w);
     m.b_ = std::move(b);
     m.alpha_ = alpha;
+    m.row_of_.assign(size_t{1} << cfg.bits, 0);
+    for (size_t i = 0; i < m.buckets_.size(); i++) {
+        m.row_of_[m.buckets_[i]] = static_cast<uint32_t>(i + 1);
+    }
     return m;
 }
 
@@ -132,11 +136,11 @@ void SparseModel::logits(std::string_view text, float* out) const {
     features(text, cfg_, F);
     std::fill(out, out + A_, 0.0f);
     for (const uint32_t f : F) {
-        auto it = std::lower_bound(buckets_.begin(), buckets_.end(), f);
-        if (it == buckets_.end() || *it != f) {
+        const uint32_t r = row_of_[f];
+        if (r == 0) {
             continue;  // an untrained bucket has weight 0 but still counts in |F|
         }
-        const float* row = w_.data() + static_cast<size_t>(it - buckets_.begin()) * A_;
+        const float* row = w_.data() + static_cast<size_t>(r - 1) * A_;
         for (int a = 0; a < A_; a++) {
             out[a] += row[a];
         }

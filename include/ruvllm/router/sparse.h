@@ -107,8 +107,10 @@ private:
     SparseConfig cfg_;
     int A_ = 0;
     std::vector<uint32_t> buckets_;  // ascending
-    std::vector<float> w_;           // (rows, A)
-    std::vector<float> b_;           // (A)
+    // bucket -> row + 1 (0: untrained), 2^bits entries: one lookup per feature when routing.
+    std::vector<uint32_t> row_of_;
+    std::vector<float> w_;  // (rows, A)
+    std::vector<float> b_;  // (A)
     float alpha_ = 1.0f;
 };
 
