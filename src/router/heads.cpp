@@ -315,6 +315,15 @@ Result<Heads> train_heads(const RouterModel& model,
 
 namespace {
 
+// The embedding stage's label for the routing embedding z (RouterModel::predict without
+// embedding the text a second time).
+int routed(const RouterModel& model, const std::vector<float>& z) {
+    thread_local std::vector<float> s;
+    s.resize(static_cast<size_t>(model.A()));
+    model.scores_from_z(z.data(), s.data());
+    return argmax(s.data(), model.A());
+}
+
 // Accuracy of each source of the complexity and tier heads on `data`, routing each example with
 // the model's embedding stage. [head][source]: -1 when the source does not exist.
 struct SourceAccuracy {
@@ -341,8 +350,7 @@ SourceAccuracy source_accuracy(const RouterModel& model,
         if (ex.tier >= 0) {
             r.n_tier++;
         }
-        const int agent = model.predict(ex.text);
-        const std::string& label = model.labels[static_cast<size_t>(agent)];
+        const std::string& label = model.labels[static_cast<size_t>(routed(model, z))];
         // Every tier candidate sees the complexity of the chosen complexity source.
         h.complexity_source = base.complexity_source;
         const int cx_sel = h.predict_complexity(z.data(), ex.text);
@@ -431,7 +439,7 @@ HeadReport evaluate_heads(const RouterModel& model, const Heads& heads, const La
         }
         if (ex.tier >= 0) {
             r.n_tier++;
-            const std::string& label = model.labels[static_cast<size_t>(model.predict(ex.text))];
+            const std::string& label = model.labels[static_cast<size_t>(routed(model, z))];
             t_ok += heads.predict_tier(z.data(), ex.text, label, cx) == ex.tier ? 1 : 0;
             Category cat{};
             if (label_category(label, cat)) {

@@ -174,11 +174,17 @@ float sparse_forward(float* logits,
     return -std::log(std::max(probs[y], 1e-30f));
 }
 
-void sparse_backward(
-    float* dW, float* db, const float* probs, const uint32_t* F, int nF, int A, int y) {
+void sparse_backward(float* dW,
+                     float* db,
+                     const float* probs,
+                     const uint32_t* F,
+                     int nF,
+                     int A,
+                     int y,
+                     float scale) {
     const float inv = nF > 0 ? 1.0f / static_cast<float>(nF) : 0.0f;
     for (int a = 0; a < A; a++) {
-        const float g = probs[a] - (a == y ? 1.0f : 0.0f);
+        const float g = (probs[a] - (a == y ? 1.0f : 0.0f)) * scale;
         db[a] += g;
         for (int i = 0; i < nF; i++) {
             dW[static_cast<size_t>(F[i]) * A + a] += g * inv;
@@ -231,15 +237,8 @@ Result<SparseModel> train_sparse(const LabeledSet& data, const SparseConfig& cfg
                 sparse_forward(logits.data(), probs.data(), W.data(), b.data(), f.data(), nF, A, y);
             const auto lr = static_cast<float>(cfg.lr * (1.0 - step / total));
             step += 1;
-            // SGD in place: the backward pass's gradient scaled by -lr, written straight into W.
-            const float inv = nF > 0 ? 1.0f / static_cast<float>(nF) : 0.0f;
-            for (int a = 0; a < A; a++) {
-                const float g = (probs[static_cast<size_t>(a)] - (a == y ? 1.0f : 0.0f)) * lr;
-                b[static_cast<size_t>(a)] -= g;
-                for (const uint32_t k : f) {
-                    W[static_cast<size_t>(k) * A + a] -= g * inv;
-                }
-            }
+            // SGD in place: the backward pass scaled by -lr, added straight into W and b.
+            sparse_backward(W.data(), b.data(), probs.data(), f.data(), nF, A, y, -lr);
             for (const uint32_t k : f) {
                 touched[k] = 1;
             }

@@ -116,8 +116,9 @@ private:
 
 // ---- forward / backward of one example (dense table, the training form) ----
 // W: (2^bits, A), b: (A). Forward writes logits (A) and returns -log softmax(logits)[y]; probs
-// (A) receives the softmax. Backward ADDS to dW (rows of F only) and db the gradient of that
-// loss: d logits = probs - onehot(y); dW[f] += d logits / |F| for each occurrence of f.
+// (A) receives the softmax. Backward ADDS to dW (rows of F only) and db `scale` times the
+// gradient of that loss: d logits = probs - onehot(y); dW[f] += scale * d logits / |F| for each
+// occurrence of f. With dW = W, db = b and scale = -lr it is one SGD step (train_sparse).
 float sparse_forward(float* logits,
                      float* probs,
                      const float* W,
@@ -126,8 +127,14 @@ float sparse_forward(float* logits,
                      int nF,
                      int A,
                      int y);
-void sparse_backward(
-    float* dW, float* db, const float* probs, const uint32_t* F, int nF, int A, int y);
+void sparse_backward(float* dW,
+                     float* db,
+                     const float* probs,
+                     const uint32_t* F,
+                     int nF,
+                     int A,
+                     int y,
+                     float scale = 1.0f);
 
 // Trains the model on `data` (its labels' order is the model's). The blend weight is left at 1.
 // Errc::invalid_argument for bad settings (bits outside 8..26, maxn < minn, epochs < 1, lr <= 0)
