@@ -133,6 +133,13 @@ TEST(Pretrain, RejectsBadInput) {
     c.maxn = 2;
     EXPECT_EQ(ruvllm::pretrain(dir / "empty.txt", dir.path(), c, {}, nullptr).error().code,
               ruvllm::Errc::invalid_argument);
+    // The setting is named with its value; too many threads is refused before fastText starts.
+    c = tiny_config();
+    c.threads = 100000;
+    auto r = ruvllm::pretrain(dir / "empty.txt", dir.path(), c, {}, nullptr);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "pretrain: threads 100000, expected 1-256");
+    EXPECT_EQ(ruvllm::PretrainConfig{}.threads, 1);  // the default is the reproducible one
 }
 
 // ---- the embedder and pooling on a small hand-made table ----

@@ -33,6 +33,12 @@ Error with_context(const Error& e, const std::string& where) {
     return Error{e.code, where + ": " + e.message};
 }
 
+Error bad_setting(const std::string& what, double value, const std::string& expected) {
+    char v[32];
+    std::snprintf(v, sizeof v, "%g", value);
+    return Error{Errc::invalid_argument, what + " " + v + ", expected " + expected};
+}
+
 void assert_fail(const char* file, int line, const char* cond) {
     std::fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, cond);
     std::abort();

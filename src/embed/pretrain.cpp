@@ -1,5 +1,6 @@
 // pretrain.cpp: corpus preparation and fastText skip-gram pretraining (see pretrain.h).
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 
@@ -20,12 +21,38 @@ namespace fs = std::filesystem;
 namespace {
 
 Status check(const PretrainConfig& c) {
-    if (c.dim < 2 || c.dim > 1024 || c.epochs < 1 || c.min_count < 1 || c.minn < 1 ||
-        c.maxn < c.minn || c.maxn > 8 || c.bucket < 1 || c.window < 1 || c.negatives < 1 ||
-        !(c.lr > 0) || c.threads < 1) {
-        return make_error(Errc::invalid_argument,
-                          "pretrain: bad settings, expected dim 2-1024, epochs >= 1, "
-                          "1 <= minn <= maxn <= 8, bucket >= 1, lr > 0, threads >= 1");
+    auto bad = [](const std::string& what, double v, const char* expected) {
+        return bad_setting("pretrain: " + what, v, expected);
+    };
+    if (c.dim < 2 || c.dim > 1024) {
+        return bad("dim", c.dim, "2-1024");
+    }
+    if (c.epochs < 1) {
+        return bad("epochs", c.epochs, ">= 1");
+    }
+    if (c.min_count < 1) {
+        return bad("min_count", c.min_count, ">= 1");
+    }
+    if (c.minn < 1 || c.minn > 8) {
+        return bad("minn", c.minn, "1-8");
+    }
+    if (c.maxn < c.minn || c.maxn > 8) {
+        return bad("maxn", c.maxn, "minn-8");
+    }
+    if (c.bucket < 1) {
+        return bad("bucket", c.bucket, ">= 1");
+    }
+    if (c.window < 1) {
+        return bad("window", c.window, ">= 1");
+    }
+    if (c.negatives < 1) {
+        return bad("negatives", c.negatives, ">= 1");
+    }
+    if (!(c.lr > 0) || !std::isfinite(c.lr)) {
+        return bad("lr", c.lr, "a finite number > 0");
+    }
+    if (c.threads < 1 || c.threads > 256) {
+        return bad("threads", c.threads, "1-256");
     }
     if (c.storage != TensorType::f32 && c.storage != TensorType::f16) {
         return make_error(Errc::invalid_argument, "pretrain: storage must be f32 or f16");

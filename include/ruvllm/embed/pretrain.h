@@ -7,8 +7,9 @@
 // input matrix becomes the base's "base.embeddings" tensor: routing needs no fastText at run
 // time. The corpus checksum (XXH64) and every setting are recorded in the model.
 //
-// Determinism: fastText trains with `threads` Hogwild threads; with threads = 1 the same corpus
-// and seed give the same model bytes.
+// Determinism: fastText trains with `threads` Hogwild (lock-free) threads; with threads = 1, the
+// default, the same corpus and seed give the same model bytes on any machine (two threads take
+// about half the time, but their races make every run differ, and so every router built on it).
 #pragma once
 
 #include <cstdint>
@@ -34,7 +35,7 @@ struct PretrainConfig {
     int window = 5;
     int negatives = 5;
     double lr = 0.05;
-    int threads = 2;
+    int threads = 1;  // 1 .. 256; only 1 gives reproducible bytes
     uint64_t seed = 42;
     TensorType storage = TensorType::f16;  // type of base.embeddings in the file
 };
@@ -70,7 +71,7 @@ struct PretrainJob {
 Result<PretrainReport> pretrain_base(const PretrainJob& job, const Log& log);
 
 // The default base: default_base_path(), pretrained first from the default corpus when it is
-// not there yet (once, about 2 minutes on 2 cores). Errc::io naming the corpus when neither
+// not there yet (once, about 2.5 minutes). Errc::io naming the corpus when neither
 // exists (scripts/fetch_corpus fetches it).
 Result<std::shared_ptr<const Base>> default_base(const Log& log);
 
