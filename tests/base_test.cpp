@@ -2,6 +2,8 @@
 // place; open_base's refusals; what a base says it can store; the feeds train() sees (fixed,
 // subword) against the base's own embeddings; and a router that cannot be stored in a type
 // returns an error instead of aborting.
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include <ruvllm/embed/base.h>
@@ -206,6 +208,90 @@ TEST(Feed, SubwordFeedPoolsAsTheBaseEmbedsAndTrainsTheRowsItTouched) {
     auto lora = b->make_feed(b, spec, rng);
     ASSERT_FALSE(lora);
     EXPECT_NE(lora.error().message.find("needs a Qwen2 --base"), std::string::npos);
+}
+
+// Word dropout: each training forward embeds a random non-empty subset of the words (the base's
+// own embedding of that shorter text, bit for bit), backward gives the gradients a feed without
+// dropout gives for that shorter text, validation texts stay whole, and the same seed draws the
+// same subsets.
+TEST(Feed, WordDropoutTrainsOnARandomSubsetOfTheWords) {
+    const auto b = subword(8, 5);
+    const std::vector<std::string> words = {"fix", "the", "login", "bug"};
+    std::vector<std::string> subsets;  // index = bit mask of the kept words
+    std::vector<std::vector<float>> emb;
+    for (unsigned m = 0; m < 16; m++) {
+        std::string t;
+        for (unsigned k = 0; k < 4; k++) {
+            if ((m >> k) & 1u) {
+                t += (t.empty() ? "" : " ") + words[k];
+            }
+        }
+        subsets.push_back(t);
+        std::vector<float> e(8);
+        b->embed(t, e.data());
+        emb.push_back(e);
+    }
+    auto draws = [&](uint64_t seed, std::vector<unsigned>* masks) {
+        ruvllm::FeedSpec spec;
+        spec.train_texts = {subsets[15]};
+        spec.val_texts = {subsets[15]};
+        spec.batch = 2;
+        spec.word_dropout = 0.5f;
+        ruvllm::Rng rng(seed);
+        auto feed = b->make_feed(b, spec, rng);
+        ASSERT_TRUE(feed) << feed.error().message;
+        std::vector<float> x(8), dx(8);
+        for (int d = 0; d < 8; d++) {
+            dx[static_cast<size_t>(d)] = 0.05f * static_cast<float>(d - 3);
+        }
+        for (int r = 0; r < 64; r++) {
+            (*feed)->forward(0, x.data(), 3);
+            unsigned m = 16;
+            for (unsigned c = 1; c < 16; c++) {
+                if (x == emb[c]) {
+                    m = c;
+                }
+            }
+            ASSERT_LT(m, 16u) << "draw " << r << " is not the embedding of a non-empty subset";
+            masks->push_back(m);
+            if (r % 16 == 0) {
+                // Gradients: those of a dropout-free feed on the subset's text.
+                (*feed)->backward(3, x.data(), dx.data());
+                std::vector<ruvllm::ParamGroup> g = (*feed)->groups();
+                ruvllm::FeedSpec plain;
+                plain.train_texts = {subsets[m]};
+                plain.batch = 2;
+                ruvllm::Rng rng2(seed);
+                auto ref = b->make_feed(b, plain, rng2);
+                ASSERT_TRUE(ref);
+                std::vector<float> xr(8);
+                (*ref)->forward(0, xr.data(), 0);
+                ASSERT_EQ(xr, x);
+                (*ref)->backward(0, xr.data(), dx.data());
+                std::vector<ruvllm::ParamGroup> gr = (*ref)->groups();
+                ASSERT_EQ(*g[0].rows, *gr[0].rows);
+                for (uint32_t row : *g[0].rows) {
+                    for (int d = 0; d < 8; d++) {
+                        const size_t at = static_cast<size_t>(row) * 8 + d;
+                        ASSERT_EQ(g[0].grads[at], gr[0].grads[at]);
+                        g[0].grads[at] = 0;  // as adamw_step would
+                    }
+                }
+            }
+        }
+        (*feed)->forward_val(0, x.data());
+        EXPECT_EQ(x, emb[15]);  // validation texts are whole
+    };
+    std::vector<unsigned> a, again, other;
+    draws(7, &a);
+    draws(7, &again);
+    draws(8, &other);
+    EXPECT_EQ(a, again);
+    EXPECT_NE(a, other);
+    std::set<unsigned> seen(a.begin(), a.end());
+    EXPECT_GE(seen.size(), 8u);  // 15 subsets, 64 draws
+    EXPECT_TRUE(seen.count(15) == 1 &&
+                seen.count(1) + seen.count(2) + seen.count(4) + seen.count(8) > 0);
 }
 
 }  // namespace

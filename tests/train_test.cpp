@@ -1,6 +1,9 @@
 // train_test.cpp: labelled data in every format, the model file, and the trainer (overfitting a
 // tiny set, determinism, early stopping), plus a `slow`-labelled accuracy gate in
 // train_slow_test.cpp.
+#include <functional>
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include <ruvllm/embed/subword.h>
@@ -192,6 +195,7 @@ TEST(Train, SameSeedSameModelBytes) {
         ruvllm::RouterModel m = ruvllm::RouterModel::init(hashed_base(16, 4), data.labels, 8, rng);
         ruvllm::TrainConfig c = tiny_config();
         c.epochs = 5;
+        c.word_dropout = 0.3f;  // its draws are seeded too
         ASSERT_TRUE(ruvllm::train(m, data, nullptr, c));
         b = ruvllm::gguf::write(*m.to_gguf(ruvllm::TensorType::f32));
     }
@@ -232,6 +236,32 @@ TEST(Train, RejectsBadSettings) {
     EXPECT_EQ(ruvllm::train(m, data, nullptr, c).error().code, ruvllm::Errc::invalid_argument);
     EXPECT_EQ(ruvllm::train(m, ruvllm::LabeledSet{}, nullptr, tiny_config()).error().code,
               ruvllm::Errc::invalid_argument);
+    // Each setting out of its range is named with its value.
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    const std::vector<std::pair<std::function<void(ruvllm::TrainConfig&)>, std::string>> bad = {
+        {[](auto& t) { t.batch = 100000; }, "train: batch 100000, expected 2-8192"},
+        {[](auto& t) { t.epochs = 0; }, "train: epochs 0, expected 1-100000"},
+        {[&](auto& t) { t.adam.lr = nan; }, "train: lr nan, expected a finite number > 0"},
+        {[](auto& t) { t.adam.eps = 0; }, "train: eps 0, expected a finite number > 0"},
+        {[](auto& t) { t.adam.weight_decay = -5; }, "train: weight decay -5, expected"},
+        {[](auto& t) { t.warmup = -1; }, "train: warmup -1, expected >= 0"},
+        {[](auto& t) { t.max_grad_norm = -1; }, "train: max grad norm -1, expected"},
+        {[&](auto& t) { t.margin = nan; }, "train: margin nan, expected 0-2"},
+        {[](auto& t) { t.tau = 0; }, "train: tau 0, expected"},
+        {[](auto& t) { t.w_nce = -1; }, "train: w_nce -1, expected"},
+        {[](auto& t) { t.hard_ratio = 2; }, "train: hard ratio 2, expected 0-1"},
+        {[](auto& t) { t.word_dropout = 1; }, "train: word dropout 1, expected 0-0.9"},
+        {[](auto& t) { t.patience = -1; }, "train: patience -1, expected >= 0"},
+    };
+    for (const auto& [set, want] : bad) {
+        ruvllm::TrainConfig t = tiny_config();
+        set(t);
+        ruvllm::Result<ruvllm::TrainResult> r = ruvllm::train(m, data, nullptr, t);
+        ASSERT_FALSE(r) << want;
+        EXPECT_EQ(r.error().code, ruvllm::Errc::invalid_argument);
+        EXPECT_EQ(r.error().message.rfind(want, 0), 0u) << r.error().message;
+    }
+    EXPECT_TRUE(ruvllm::check_config(tiny_config()));
 }
 
 TEST(Evaluate, MetricsByHand) {

@@ -2,6 +2,7 @@
 // rows (pool.h) with, when tuned, the rows as one sparse parameter group.
 #include <algorithm>
 
+#include <ruvllm/core/rng.h>
 #include <ruvllm/embed/pool.h>
 #include <ruvllm/embed/subword.h>
 
@@ -12,7 +13,7 @@ namespace {
 class SubwordFeed final : public BaseFeed {
 public:
     // `own` is the feed's own copy of the base: training changes its rows in place.
-    SubwordFeed(std::shared_ptr<SubwordBase> own, const FeedSpec& spec)
+    SubwordFeed(std::shared_ptr<SubwordBase> own, const FeedSpec& spec, uint64_t seed)
         : own_(std::move(own)),
           rows_(own_->mutable_rows()),
           D_(own_->dim()),
@@ -21,8 +22,11 @@ public:
           lr_scale_(spec.embedding_lr_scale),
           train_(spec.train_texts),
           val_(spec.val_texts),
+          word_dropout_(spec.word_dropout),
+          drop_rng_(seed),
           acts_(static_cast<size_t>(2 * spec.batch)),
-          slot_example_(acts_.size(), 0) {
+          slot_rows_(acts_.size()),
+          slot_text_(acts_.size(), nullptr) {
         text_.reserve(train_.size());
         for (const std::string& t : train_) {
             text_.push_back(text_rows(*own_, t));
@@ -40,8 +44,13 @@ public:
             return;
         }
         const auto s = static_cast<size_t>(slot);
-        slot_example_[s] = i;
-        pool_forward(x, acts_[s], text_[i], rows_.data(), D_);
+        const TextRows* t = &text_[i];
+        if (word_dropout_ > 0.0f && t->words() > 1) {
+            drop_words(*t, slot_rows_[s]);
+            t = &slot_rows_[s];
+        }
+        slot_text_[s] = t;
+        pool_forward(x, acts_[s], *t, rows_.data(), D_);
     }
 
     void forward_val(size_t j, float* x) override { own_->embed(val_[j], x); }
@@ -50,7 +59,7 @@ public:
 
     void backward(int slot, const float* x, const float* dx) override {
         const auto s = static_cast<size_t>(slot);
-        pool_backward(grows_.data(), touched_, dx, x, acts_[s], text_[slot_example_[s]], D_);
+        pool_backward(grows_.data(), touched_, dx, x, acts_[s], *slot_text_[s], D_);
     }
 
     std::vector<ParamGroup> groups() override {
@@ -87,6 +96,32 @@ public:
     }
 
 private:
+    // `out` = the words of `t` each kept with probability 1 - word_dropout_ (one drawn at random
+    // when none is kept).
+    void drop_words(const TextRows& t, TextRows& out) {
+        const int K = t.words();
+        keep_.assign(static_cast<size_t>(K), 0);
+        int kept = 0;
+        for (int k = 0; k < K; k++) {
+            if (!drop_rng_.bernoulli(word_dropout_)) {
+                keep_[static_cast<size_t>(k)] = 1;
+                kept++;
+            }
+        }
+        if (kept == 0) {
+            keep_[drop_rng_.below(static_cast<uint32_t>(K))] = 1;
+        }
+        out.ids.clear();
+        out.start.assign(1, 0);
+        for (int k = 0; k < K; k++) {
+            if (keep_[static_cast<size_t>(k)] != 0) {
+                out.ids.insert(
+                    out.ids.end(), t.ids.begin() + t.start[k], t.ids.begin() + t.start[k + 1]);
+                out.start.push_back(static_cast<uint32_t>(out.ids.size()));
+            }
+        }
+    }
+
     std::shared_ptr<SubwordBase> own_;
     std::vector<float>& rows_;  // own_'s rows: (n_rows, D)
     int D_;
@@ -94,8 +129,12 @@ private:
     float lr_, lr_scale_;
     std::vector<std::string> train_, val_;
     std::vector<TextRows> text_;  // per training example
-    std::vector<PoolActs> acts_;  // per slot
-    std::vector<size_t> slot_example_;
+    float word_dropout_;
+    Rng drop_rng_;
+    std::vector<uint8_t> keep_;
+    std::vector<PoolActs> acts_;              // per slot
+    std::vector<TextRows> slot_rows_;         // per slot: its last text after word dropout
+    std::vector<const TextRows*> slot_text_;  // per slot: what its last forward read
     std::vector<float> grows_, mrows_, vrows_;
     std::vector<uint32_t> touched_, step_rows_;
 };
@@ -103,15 +142,15 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<BaseFeed>> SubwordBase::make_feed(
-    const std::shared_ptr<const Base>& /*self*/, const FeedSpec& spec, Rng& /*rng*/) const {
+    const std::shared_ptr<const Base>& /*self*/, const FeedSpec& spec, Rng& rng) const {
     if (spec.lora.layers > 0) {
         return make_error(Errc::invalid_argument,
                           "--lora-layers " + std::to_string(spec.lora.layers) +
                               " needs a Qwen2 --base, expected a qwen2 GGUF (the subword base "
                               "has no layers)");
     }
-    return std::unique_ptr<BaseFeed>(
-        std::make_unique<SubwordFeed>(std::make_shared<SubwordBase>(*this), spec));
+    return std::unique_ptr<BaseFeed>(std::make_unique<SubwordFeed>(
+        std::make_shared<SubwordBase>(*this), spec, spec.word_dropout > 0.0f ? rng.next_u64() : 0));
 }
 
 }  // namespace ruvllm

@@ -390,6 +390,7 @@ void record_config(RouterModel& model,
         {"ruvllm.train.w_nce", tc.w_nce},
         {"ruvllm.train.hard_ratio", tc.hard_ratio},
         {"ruvllm.train.tune_embeddings", tc.tune_embeddings && base.has_rows()},
+        {"ruvllm.train.word_dropout", base.has_rows() ? tc.word_dropout : 0.0f},
         {"ruvllm.train.examples", static_cast<uint64_t>(d.train.rows.size())},
         {"ruvllm.train.best_epoch", static_cast<uint32_t>(res.best_epoch)},
     };
@@ -526,6 +527,9 @@ TrainConfig router_training_defaults() {
     TrainConfig t;
     t.adam.lr = 5e-3f;
     t.patience = 5;
+    // Measured on validation (the dev set only measured): 0 / 0.1 / 0.25 / 0.4 / 0.55 gave
+    // 0.763 / 0.762 / 0.766 / 0.777 / 0.776 held-out embedding accuracy on make run's data.
+    t.word_dropout = 0.4f;
     return t;
 }
 
@@ -538,9 +542,8 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
         return s.error();
     }
     TrainConfig tc = cfg.train;
-    if (tc.dim < 2 || tc.dim > 4096) {
-        return make_error(Errc::invalid_argument,
-                          "--dim " + std::to_string(tc.dim) + ", expected 2 to 4096");
+    if (Status s = check_config(tc); !s) {  // before any data is read
+        return s.error();
     }
     Result<Data> data = load_data(cfg);
     if (!data) {

@@ -314,6 +314,69 @@ void head_backward(
 
 }  // namespace
 
+Status check_config(const TrainConfig& c) {
+    auto finite = [](double v) {
+        return std::isfinite(v);
+    };
+    const std::string t = "train: ";
+    if (c.batch < 2 || c.batch > 8192) {
+        return bad_setting(t + "batch", c.batch, "2-8192");
+    }
+    if (c.epochs < 1 || c.epochs > 100000) {
+        return bad_setting(t + "epochs", c.epochs, "1-100000");
+    }
+    if (c.dim < 2 || c.dim > 4096) {
+        return bad_setting(t + "dim", c.dim, "2-4096");
+    }
+    if (!(c.adam.lr > 0) || !finite(c.adam.lr)) {
+        return bad_setting(t + "lr", c.adam.lr, "a finite number > 0");
+    }
+    if (!(c.adam.beta1 >= 0 && c.adam.beta1 < 1)) {
+        return bad_setting(t + "beta1", c.adam.beta1, "0 <= beta1 < 1");
+    }
+    if (!(c.adam.beta2 >= 0 && c.adam.beta2 < 1)) {
+        return bad_setting(t + "beta2", c.adam.beta2, "0 <= beta2 < 1");
+    }
+    if (!(c.adam.eps > 0) || !finite(c.adam.eps)) {
+        return bad_setting(t + "eps", c.adam.eps, "a finite number > 0");
+    }
+    if (!(c.adam.weight_decay >= 0) || !finite(c.adam.weight_decay)) {
+        return bad_setting(t + "weight decay", c.adam.weight_decay, "a finite number >= 0");
+    }
+    if (!(c.embedding_lr_scale >= 0) || !finite(c.embedding_lr_scale)) {
+        return bad_setting(t + "embedding lr scale", c.embedding_lr_scale, "a finite number >= 0");
+    }
+    if (c.warmup < 0) {
+        return bad_setting(t + "warmup", static_cast<double>(c.warmup), ">= 0");
+    }
+    if (!(c.max_grad_norm > 0) || !finite(c.max_grad_norm)) {
+        return bad_setting(t + "max grad norm", c.max_grad_norm, "a finite number > 0");
+    }
+    if (!(c.margin >= 0 && c.margin <= 2)) {
+        return bad_setting(t + "margin", c.margin, "0-2 (a cosine distance)");
+    }
+    if (!(c.tau > 0) || !finite(c.tau)) {
+        return bad_setting(t + "tau", c.tau, "a finite number > 0");
+    }
+    for (auto [name, w] : {std::pair<const char*, float>{"w_ce", c.w_ce},
+                           {"w_triplet", c.w_triplet},
+                           {"w_nce", c.w_nce}}) {
+        if (!(w >= 0) || !finite(w)) {
+            return bad_setting(t + name, w, "a finite number >= 0");
+        }
+    }
+    if (!(c.hard_ratio >= 0 && c.hard_ratio <= 1)) {
+        return bad_setting(t + "hard ratio", c.hard_ratio, "0-1");
+    }
+    if (!(c.word_dropout >= 0 && c.word_dropout <= 0.9f)) {
+        return bad_setting(t + "word dropout", c.word_dropout, "0-0.9");
+    }
+    if (c.patience < 0) {
+        return bad_setting(t + "patience", c.patience, ">= 0 (0: off)");
+    }
+    return ok();
+}
+
 Result<TrainResult> train(RouterModel& model,
                           const LabeledSet& train_set,
                           const LabeledSet* val,
@@ -323,10 +386,11 @@ Result<TrainResult> train(RouterModel& model,
     if (train_set.rows.empty()) {
         return make_error(Errc::invalid_argument, "train: no training examples");
     }
-    if (cfg.batch < 2 || cfg.epochs < 1 || !(cfg.tau > 0) || !(cfg.adam.lr > 0) || model.A() < 2) {
-        return make_error(Errc::invalid_argument,
-                          "train: expected batch >= 2, epochs >= 1, tau > 0, lr > 0 and at "
-                          "least 2 labels");
+    if (Status s = check_config(cfg); !s) {
+        return s.error();
+    }
+    if (model.A() < 2) {
+        return bad_setting("train: labels", model.A(), "at least 2");
     }
     const auto t0 = std::chrono::steady_clock::now();
     const int D = model.D(), B = cfg.batch;
@@ -345,6 +409,7 @@ Result<TrainResult> train(RouterModel& model,
     spec.tune = cfg.tune_embeddings;
     spec.lr = cfg.adam.lr;
     spec.embedding_lr_scale = cfg.embedding_lr_scale;
+    spec.word_dropout = cfg.word_dropout;
     spec.lora = cfg.lora;
     spec.on_embed = cfg.on_embed;
     Result<std::unique_ptr<BaseFeed>> made = model.base->make_feed(model.base, spec, rng);

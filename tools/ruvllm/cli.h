@@ -42,7 +42,7 @@ Status run_generate(const GenerateOptions& opt);
 struct PretrainOptions {
     std::string corpus, out, work_dir;
     int dim = 64, epochs = 5, min_count = 3, minn = 3, maxn = 5, bucket = 200000;
-    int window = 5, negatives = 5, threads = 2;
+    int window = 5, negatives = 5, threads = 1;
     double lr = 0.05;
     uint64_t seed = 42;
     std::string storage = "f16";
@@ -85,6 +85,7 @@ struct TrainOptions {
     float w_ce = kTrain.w_ce, w_triplet = kTrain.w_triplet, w_nce = kTrain.w_nce;
     float hard_ratio = kTrain.hard_ratio;
     bool no_tune_embeddings = false;
+    float word_dropout = kTrain.word_dropout;
     // a Qwen2 GGUF base (qwen2_base.h)
     std::string pooling = "mean";
     int max_tokens = 0, threads = 2;

@@ -104,6 +104,12 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
         ->capture_default_str();
     cmd->add_flag(
         "--no-tune-embeddings", opt.no_tune_embeddings, "keep the base's subword rows frozen");
+    cmd->add_option("--word-dropout",
+                    opt.word_dropout,
+                    "drop each word of a training text with this probability at every step "
+                    "(subword base)")
+        ->check(CLI::Range(0.0, 0.9))
+        ->capture_default_str();
     cmd->add_option("--patience",
                     opt.patience,
                     "stop after N epochs without a better validation accuracy (0: off)")
@@ -183,6 +189,7 @@ Status run_train(const TrainOptions& opt) {
     t.w_nce = opt.w_nce;
     t.hard_ratio = opt.hard_ratio;
     t.tune_embeddings = !opt.no_tune_embeddings;
+    t.word_dropout = opt.word_dropout;
     t.seed = opt.seed;
     t.patience = opt.patience;
     t.lora = LoraSpec{opt.lora_layers, opt.lora_rank, opt.lora_alpha, opt.lora_lr, opt.lora_ffn};

@@ -45,7 +45,10 @@ struct FeedSpec {
     bool tune = true;                      // a subword base fine-tunes its rows
     float lr = 5e-3f;                      // the head's peak learning rate
     float embedding_lr_scale = 1.0f;       // the rows learn at lr * this
-    LoraSpec lora;                         // a transformer base: its LoRA
+    // A subword base drops each word of a training text with this probability at every step
+    // (never all of them; validation texts are whole): a regulariser against memorised templates.
+    float word_dropout = 0.0f;
+    LoraSpec lora;  // a transformer base: its LoRA
     // Called while the texts are embedded up front: (done, total); may be empty.
     std::function<void(size_t, size_t)> on_embed;
 };

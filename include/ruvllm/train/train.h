@@ -48,6 +48,7 @@ struct TrainConfig {
     float w_ce = 1.0f, w_triplet = 1.0f, w_nce = 1.0f;
     float hard_ratio = 0.48f;
     bool tune_embeddings = true;
+    float word_dropout = 0.0f;  // feed.h FeedSpec::word_dropout
     uint64_t seed = 42;
     int patience = 0;  // stop after this many epochs without a better validation accuracy; 0 off
     // false when resuming from a checkpoint: keep the model's prototypes instead of starting
@@ -80,6 +81,10 @@ struct TrainResult {
 using EpochCallback = std::function<bool(const EpochStats&, const RouterModel&)>;
 // Called after every step: (step, total steps, loss).
 using StepCallback = std::function<void(int64_t, int64_t, double)>;
+
+// Errc::invalid_argument naming the first setting out of its range ("train: margin nan,
+// expected 0-2 (a cosine distance)").
+Status check_config(const TrainConfig& cfg);
 
 // Trains `model` in place on `train`; `val` (may be null) selects the best epoch, whose
 // parameters the model ends with. Errc::numeric if the loss becomes NaN or infinite (the model
