@@ -171,6 +171,30 @@ TEST(Adapter, RejectsCorruptAndMismatchedInput) {
     const ruvllm::SubwordBase other(
         ruvllm::SubwordConfig{16, 3, 4, 500}, {"fix"}, ruvllm::test::random_vec(rng, 501 * 16));
     EXPECT_EQ(ruvllm::merge_adapter(other, dir / "ad").error().code, ruvllm::Errc::format);
+
+    // metadata.json values a router file could not hold are refused as its load would.
+    const nlohmann::json meta =
+        nlohmann::json::parse(ruvllm::test::slurp(dir / "ad/metadata.json"));
+
+    const struct {
+        const char* key;
+        nlohmann::json value;
+        const char* fragment;
+    } metas[] = {
+        {"tau", 0, "ruvllm.router.tau 0, expected a finite temperature"},
+        {"tau", 1e300, "ruvllm.router.tau inf, expected"},
+        {"labels", std::vector<std::string>(m.labels.size(), "coder"), "repeats the label"},
+    };
+
+    for (const auto& c : metas) {
+        nlohmann::json edited = meta;
+        edited[c.key] = c.value;
+        ruvllm::test::spit(dir / "ad/metadata.json", edited.dump());
+        ruvllm::Result<ruvllm::RouterModel> r = ruvllm::merge_adapter(b, dir / "ad");
+        ASSERT_FALSE(r) << c.key;
+        EXPECT_EQ(r.error().code, ruvllm::Errc::format);
+        EXPECT_NE(r.error().message.find(c.fragment), std::string::npos) << r.error().message;
+    }
 }
 
 // ---- export_router / merge_router (`ruvllm export`, `ruvllm merge` as one call each) ----

@@ -64,4 +64,11 @@ TEST(Calibrate, EceByHand) {
     EXPECT_NEAR(ruvllm::ece(s, {0, 1}, 2, 1.0f), 0.0, 1e-12);
     // Both wrong: accuracy 0, confidence 0.5 -> ECE 0.5.
     EXPECT_NEAR(ruvllm::ece(s, {1, 1}, 2, 1.0f), 0.5, 1e-12);
+    // A NaN score (a broken model) once indexed the bins with int(NaN): now it is a row of
+    // confidence 0 and the result stays a number in [0, 1].
+    s[0] = std::numeric_limits<float>::quiet_NaN();
+    const double e = ruvllm::ece(s, {0, 1}, 2, 1.0f);
+    EXPECT_TRUE(std::isfinite(e));
+    EXPECT_GE(e, 0.0);
+    EXPECT_LE(e, 1.0);
 }

@@ -2,10 +2,13 @@
 // from RFC 3629), each prototype routes to itself, confidence is the softmax of the cosines,
 // abstention, keyword decisions and deferrals per mode, the tier budget ceiling, the JSON trace.
 #include <cmath>
+#include <functional>
+#include <limits>
 #include <string>
 
 #include <gtest/gtest.h>
 
+#include <ruvllm/core/text.h>
 #include <ruvllm/router/evaluate.h>
 #include <ruvllm/router/router.h>
 
@@ -274,4 +277,88 @@ TEST(Evaluate, NumbersOnATinyFixtureComputedByHand) {
     ASSERT_EQ(r->errors.size(), 1u);
     EXPECT_EQ(r->errors[0].first, 1u);
     EXPECT_EQ(r->errors[0].second.label, 1);
+}
+
+// ---- a crafted router file is refused on load, naming what is wrong ----
+
+namespace {
+
+ruvllm::Result<ruvllm::RouterModel> reload(const ruvllm::RouterModel& m,
+                                           const std::function<void(ruvllm::gguf::File&)>& edit) {
+    ruvllm::Result<ruvllm::gguf::File> f = m.to_gguf(ruvllm::TensorType::f32);
+    EXPECT_TRUE(f);
+    edit(*f);
+    return ruvllm::RouterModel::from_gguf(*f, "crafted.gguf");
+}
+
+}  // namespace
+
+TEST(RouterFile, CraftedValuesAreRefusedOnLoad) {
+    using ruvllm::gguf::Array;
+    const ruvllm::RouterModel m = planted(false);
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    ASSERT_TRUE(reload(m, [](auto&) {}));
+    const std::vector<std::pair<std::function<void(ruvllm::gguf::File&)>, std::string>> cases = {
+        // A keyword label past the labels once aborted or corrupted the heap when it fired.
+        {[](auto& f) {
+             f.set("ruvllm.router.keywords.labels", Array::of(std::vector<uint32_t>{0xFFFFFFFFu}));
+         },
+         "gguf: ruvllm.router.keywords.labels[0] = 4294967295, expected a label index below 3"},
+        {[](auto& f) {
+             f.set("ruvllm.router.keywords.labels", Array::of(std::vector<uint32_t>{0x80000000u}));
+         },
+         "gguf: ruvllm.router.keywords.labels[0] = 2147483648, expected a label index below 3"},
+        {[&](auto& f) {
+             f.set("ruvllm.router.keywords.weights", Array::of(std::vector<float>{nan}));
+         },
+         "gguf: ruvllm.router.keywords rule 0 has a non-finite weight"},
+        {[](auto& f) { f.set("ruvllm.router.tau", 0.0f); },
+         "gguf: ruvllm.router.tau 0, expected a finite temperature in (0, 100]"},
+        {[&](auto& f) { f.set("ruvllm.router.tau", nan); },
+         "gguf: ruvllm.router.tau nan, expected"},
+        {[](auto& f) { f.set("ruvllm.router.dim", uint32_t{0}); },
+         "gguf: ruvllm.router.dim 0, expected 1-4096"},
+        {[](auto& f) {
+             f.set("ruvllm.router.labels",
+                   Array::of(std::vector<std::string>{"coder", "coder", "tester"}));
+         },
+         "gguf: ruvllm.router.labels[1] repeats the label 'coder'"},
+        {[](auto& f) {
+             f.set("ruvllm.router.labels",
+                   Array::of(std::vector<std::string>{"coder", "re\xff", "tester"}));
+         },
+         "gguf: ruvllm.router.labels[1] is not valid UTF-8 at byte 2"},
+        {[](auto& f) {
+             f.set("ruvllm.router.labels", Array::of(std::vector<std::string>{"coder"}));
+         },
+         "gguf: ruvllm.router.labels: 1 labels, expected 2 to 65536"},
+    };
+    for (const auto& [edit, want] : cases) {
+        ruvllm::Result<ruvllm::RouterModel> r = reload(m, edit);
+        ASSERT_FALSE(r) << want;
+        EXPECT_EQ(r.error().code, ruvllm::Errc::format);
+        EXPECT_EQ(r.error().message.rfind(want, 0), 0u) << r.error().message;
+    }
+    // A NaN or an infinity in any parameter tensor.
+    for (int which = 0; which < 3; which++) {
+        ruvllm::RouterModel bad = m;
+        std::vector<float>& v = which == 0 ? bad.w : (which == 1 ? bad.b : bad.protos);
+        v[v.size() / 2] = which == 1 ? std::numeric_limits<float>::infinity() : nan;
+        ruvllm::Result<ruvllm::RouterModel> r = reload(bad, [](auto&) {});
+        ASSERT_FALSE(r);
+        EXPECT_NE(r.error().message.find("expected finite numbers"), std::string::npos)
+            << r.error().message;
+        EXPECT_NE(r.error().message.find(which == 1 ? "an infinity" : "NaN"), std::string::npos);
+    }
+}
+
+// A model whose numbers go non-finite (here a NaN temperature set in memory, which no file can
+// carry) gives a numeric error, never a NaN answer.
+TEST(Router, ANonFiniteScoreIsAnErrorNotANaNAnswer) {
+    ruvllm::RouterModel m = planted(false);
+    m.tau = std::numeric_limits<float>::quiet_NaN();
+    ruvllm::Result<Decision> d = ruvllm::route_task(m, "alpha", RouteConfig{});
+    ASSERT_FALSE(d);
+    EXPECT_EQ(d.error().code, ruvllm::Errc::numeric);
+    EXPECT_NE(d.error().message.find("non-finite score"), std::string::npos);
 }

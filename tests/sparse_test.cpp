@@ -307,7 +307,7 @@ TEST(Sparse, GgufRoundTripAndCorruptFiles) {
          [](ruvllm::gguf::File& g) { g.set("ruvllm.router.sparse.minn", std::string("3")); },
          3},
         {"missing or of another shape", [](ruvllm::gguf::File&) {}, 4},  // 4 labels, 3 stored
-        {"not finite",
+        {"holds NaN at element 5",
          [](ruvllm::gguf::File& g) {
              // Rebuild with a NaN weight.
              ruvllm::gguf::File h;

@@ -33,10 +33,10 @@ Error with_context(const Error& e, const std::string& where) {
     return Error{e.code, where + ": " + e.message};
 }
 
-Error bad_setting(const std::string& what, double value, const std::string& expected) {
+Error bad_setting(const std::string& what, double value, const std::string& expected, Errc code) {
     char v[32];
     std::snprintf(v, sizeof v, "%g", value);
-    return Error{Errc::invalid_argument, what + " " + v + ", expected " + expected};
+    return Error{code, what + " " + v + ", expected " + expected};
 }
 
 void assert_fail(const char* file, int line, const char* cond) {

@@ -193,7 +193,7 @@ Result<SubwordBase> SubwordBase::from_gguf(const gguf::File& file) {
         e2.keep_ = std::move(keep);
         return e2;
     }
-    Result<std::vector<float>> rows = file.tensor_f32(*t);
+    Result<std::vector<float>> rows = file.finite_tensor_f32(*t);
     if (!rows) {
         return rows.error();
     }

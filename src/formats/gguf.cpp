@@ -1,6 +1,7 @@
 // gguf.cpp: the GGUF v3 parser (bounds-checked, validating) and serializer (see gguf.h).
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <unordered_set>
 
@@ -267,6 +268,22 @@ Result<std::vector<float>> File::tensor_f32(const TensorInfo& info) const {
         return s.error();
     }
     return out;
+}
+
+Result<std::vector<float>> File::finite_tensor_f32(const TensorInfo& info) const {
+    Result<std::vector<float>> v = tensor_f32(info);
+    if (!v) {
+        return v;
+    }
+    for (size_t i = 0; i < v->size(); i++) {
+        if (!std::isfinite((*v)[i])) {
+            return make_error(Errc::format,
+                              "gguf: tensor '" + info.name + "' holds " +
+                                  ((*v)[i] != (*v)[i] ? "NaN" : "an infinity") + " at element " +
+                                  std::to_string(i) + ", expected finite numbers");
+        }
+    }
+    return v;
 }
 
 // ---- parsing ----

@@ -480,6 +480,15 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
                       rows.begin() + static_cast<long>(static_cast<size_t>(f) * D));
         }
     }
+    // The merged router passes every check a router file passes when it is loaded (labels,
+    // tau, finite parameters, keyword rules, heads): merge never writes what load would refuse.
+    Result<gguf::File> as_file = m.to_gguf(TensorType::f32);
+    if (!as_file) {
+        return with_context(as_file.error(), meta_path.string());
+    }
+    if (Result<RouterModel> back = RouterModel::from_gguf(*as_file, bin); !back) {
+        return with_context(back.error(), adapter.string());
+    }
     return m;
 }
 

@@ -78,7 +78,13 @@ double ece(const std::vector<float>& scores,
     int top = 0;
     for (size_t i = 0; i < labels.size(); i++) {
         row_stats(scores.data() + i * static_cast<size_t>(A), A, T, labels[i], logp, top_p, top);
-        const auto b = static_cast<size_t>(std::min(bins - 1, static_cast<int>(top_p * bins)));
+        // A non-finite score (only a model that overflows gives one) falls in the lowest bin
+        // instead of indexing with int(NaN).
+        if (!std::isfinite(top_p)) {
+            top_p = 0;
+        }
+        const double at = std::clamp(top_p * bins, 0.0, static_cast<double>(bins - 1));
+        const auto b = static_cast<size_t>(at);
         conf[b] += top_p;
         acc[b] += top == labels[i] ? 1.0 : 0.0;
         count[b]++;

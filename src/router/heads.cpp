@@ -145,9 +145,9 @@ Result<Heads> Heads::from_gguf(const gguf::File& file, int E) {
         t->shape != std::vector<uint64_t>{E64, 3} || q->shape != std::vector<uint64_t>{E64}) {
         return make_error(Errc::format, "gguf: router.head.* tensors are incomplete or mis-shaped");
     }
-    Result<std::vector<float>> cv = file.tensor_f32(*c);
-    Result<std::vector<float>> tv = file.tensor_f32(*t);
-    Result<std::vector<float>> qv = file.tensor_f32(*q);
+    Result<std::vector<float>> cv = file.finite_tensor_f32(*c);
+    Result<std::vector<float>> tv = file.finite_tensor_f32(*t);
+    Result<std::vector<float>> qv = file.finite_tensor_f32(*q);
     if (!cv || !tv || !qv) {
         return make_error(Errc::format, "gguf: router.head.* tensors cannot be read");
     }

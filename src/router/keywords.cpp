@@ -1,5 +1,6 @@
 // keywords.cpp: phrase matching, the keyword decision, rule pruning and storage.
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include <ruvllm/core/text.h>
@@ -117,10 +118,22 @@ Result<KeywordStage> KeywordStage::from_gguf(const gguf::File& file, int n_label
     }
     std::vector<KeywordRule> rules;
     for (size_t i = 0; i < p->size(); i++) {
-        if (static_cast<int>((*l)[i]) >= n_labels) {
-            return make_error(Errc::format, "gguf: keyword rule label out of range");
+        if (n_labels <= 0 || (*l)[i] >= static_cast<uint32_t>(n_labels)) {
+            return make_error(Errc::format,
+                              "gguf: ruvllm.router.keywords.labels[" + std::to_string(i) +
+                                  "] = " + std::to_string((*l)[i]) +
+                                  ", expected a label index below " + std::to_string(n_labels));
+        }
+        if (!std::isfinite((*w)[i]) || !std::isfinite((*pr)[i]) || (*pr)[i] < 0 || (*pr)[i] > 1) {
+            return make_error(Errc::format,
+                              "gguf: ruvllm.router.keywords rule " + std::to_string(i) +
+                                  " has a non-finite weight or a precision outside 0-1");
         }
         rules.push_back({(*p)[i], static_cast<int32_t>((*l)[i]), (*w)[i], (*pr)[i], 0});
+    }
+    if (!std::isfinite(*min_score) || !std::isfinite(*margin)) {
+        return make_error(Errc::format,
+                          "gguf: ruvllm.router.keywords.min_score / margin are not finite");
     }
     KeywordConfig cfg;
     cfg.min_score = *min_score;

@@ -1,6 +1,9 @@
 // model.cpp: the router model's forward pass and its GGUF file (see model.h).
 #include <cmath>
+#include <set>
+#include <string_view>
 
+#include <ruvllm/core/text.h>
 #include <ruvllm/embed/pool.h>
 #include <ruvllm/formats/quant.h>
 #include <ruvllm/nn/loss.h>
@@ -146,6 +149,32 @@ Status RouterModel::save(const std::filesystem::path& path, TensorType storage) 
     return gguf::write_file(*f, path);
 }
 
+Status check_labels(const std::vector<std::string>& labels, const std::string& where) {
+    if (labels.size() < 2 || labels.size() > 65536) {
+        return make_error(
+            Errc::format,
+            where + ": " + std::to_string(labels.size()) + " labels, expected 2 to 65536");
+    }
+    std::set<std::string_view> seen;
+    for (size_t i = 0; i < labels.size(); i++) {
+        const std::string& l = labels[i];
+        const std::string at = where + "[" + std::to_string(i) + "]";
+        if (l.empty() || l.size() > 256) {
+            return make_error(
+                Errc::format,
+                at + " has " + std::to_string(l.size()) + " bytes, expected 1 to 256");
+        }
+        if (const size_t bad = utf8_invalid_at(l); bad != std::string_view::npos) {
+            return make_error(Errc::format,
+                              at + " is not valid UTF-8 at byte " + std::to_string(bad));
+        }
+        if (!seen.insert(l).second) {
+            return make_error(Errc::format, at + " repeats the label '" + l + "'");
+        }
+    }
+    return ok();
+}
+
 Result<RouterModel> RouterModel::from_gguf(const gguf::File& f, const std::filesystem::path& path) {
     Result<std::string> kind = f.get<std::string>("ruvllm.kind");
     if (!kind || *kind != "router") {
@@ -165,6 +194,16 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f, const std::files
         return make_error(
             Errc::format,
             !labels ? labels.error().message : (!E ? E.error().message : tau.error().message));
+    }
+    if (!std::isfinite(*tau) || !(*tau > 0) || *tau > 100) {
+        return bad_setting(
+            "gguf: ruvllm.router.tau", *tau, "a finite temperature in (0, 100]", Errc::format);
+    }
+    if (*E < 1 || *E > 4096) {
+        return bad_setting("gguf: ruvllm.router.dim", *E, "1-4096", Errc::format);
+    }
+    if (Status s = check_labels(*labels, "gguf: ruvllm.router.labels"); !s) {
+        return s.error();
     }
     RouterModel m;
     m.base = std::move(*base);
@@ -191,7 +230,7 @@ Result<RouterModel> RouterModel::from_gguf(const gguf::File& f, const std::files
                 Errc::format,
                 std::string("gguf: tensor '") + t.name + "' is missing or has the wrong shape");
         }
-        Result<std::vector<float>> v = f.tensor_f32(*ti);
+        Result<std::vector<float>> v = f.finite_tensor_f32(*ti);
         if (!v) {
             return v.error();
         }

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 
+#include <ruvllm/core/text.h>
 #include <ruvllm/dataset/dataset.h>
 #include <ruvllm/router/router.h>
 
@@ -55,44 +56,6 @@ bool parse_tier(std::string_view s, int& out) {
         }
     }
     return false;
-}
-
-size_t utf8_invalid_at(std::string_view s) {
-    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-    const size_t n = s.size();
-    size_t i = 0;
-    while (i < n) {
-        const unsigned c = p[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len = 0;
-        unsigned cp = 0, min = 0;
-        if ((c & 0xE0) == 0xC0) {
-            len = 2, cp = c & 0x1F, min = 0x80;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3, cp = c & 0x0F, min = 0x800;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4, cp = c & 0x07, min = 0x10000;
-        } else {
-            return i;  // a continuation byte or 0xF8..0xFF as a lead byte
-        }
-        if (i + len > n) {
-            return i;
-        }
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80) {
-                return i;
-            }
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return i;
-        }
-        i += len;
-    }
-    return std::string_view::npos;
 }
 
 Status validate_task(std::string_view task, size_t max_task_bytes) {
@@ -200,6 +163,16 @@ Result<Decision> route_task(const RouterModel& m, std::string_view task, const R
         }
         d.confidence = static_cast<float>(1.0 / sum);
         d.label = d.confidence >= cfg.min_confidence ? best : -1;
+    }
+    // Loading refuses non-finite parameters; finite ones can still overflow. Never answer NaN.
+    bool finite = std::isfinite(d.confidence);
+    for (const auto& [a, score] : d.top) {
+        finite = finite && std::isfinite(score);
+    }
+    if (!finite) {
+        return make_error(Errc::numeric,
+                          "the model gave a non-finite score for this task (its parameters "
+                          "overflow), expected finite numbers");
     }
     if (!m.heads.empty()) {
         d.has_heads = true;

@@ -373,11 +373,11 @@ Result<SparseModel> SparseModel::from_gguf(const gguf::File& f,
                               std::to_string(n) + "} and " + tensor + "bias {" + std::to_string(A) +
                               "} missing or of another shape");
     }
-    Result<std::vector<float>> wv = f.tensor_f32(*w);
+    Result<std::vector<float>> wv = f.finite_tensor_f32(*w);
     if (!wv) {
         return wv.error();
     }
-    Result<std::vector<float>> bv = f.tensor_f32(*b);
+    Result<std::vector<float>> bv = f.finite_tensor_f32(*b);
     if (!bv) {
         return bv.error();
     }

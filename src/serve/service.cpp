@@ -26,6 +26,13 @@ ServiceReply error_reply(int status, const char* code, const std::string& messag
     return {status, dump(j)};
 }
 
+// A task the router refused: the caller's fault (400), or the model's (500 model_error, e.g. a
+// non-finite score).
+ServiceReply route_error(const Error& e, const std::string& where = "") {
+    return e.code == Errc::numeric ? error_reply(500, "model_error", where + e.message)
+                                   : error_reply(400, "invalid_request", where + e.message);
+}
+
 // Reads the per-request options of `body` into `cfg`; `allowed` names the request's other
 // fields. Returns an empty string or the reason the request is invalid.
 std::string read_options(const nlohmann::json& body,
@@ -99,7 +106,7 @@ struct RouterService::Impl {
         }
         Result<Decision> d = route_task(model, body["task"].get_ref<const std::string&>(), rc);
         if (!d) {
-            return error_reply(400, "invalid_request", d.error().message);
+            return route_error(d.error());
         }
         Json j = decision_json(model, *d);
         if (body.contains("id")) {
@@ -137,7 +144,7 @@ struct RouterService::Impl {
             }
             Result<Decision> d = route_task(model, tasks[i].get_ref<const std::string&>(), rc);
             if (!d) {
-                return error_reply(400, "invalid_request", where + d.error().message);
+                return route_error(d.error(), where);
             }
             decisions.push_back(decision_json(model, *d));
         }

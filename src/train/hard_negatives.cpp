@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/core/io.h>
+#include <ruvllm/core/text.h>
 #include <ruvllm/dataset/dataset.h>
 #include <ruvllm/dataset/labeled.h>
 #include <ruvllm/dataset/library.h>

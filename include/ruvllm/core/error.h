@@ -41,10 +41,13 @@ inline Error make_error(Errc code, std::string message) {
 // library adds context to an error it passes on.
 Error with_context(const Error& e, const std::string& where);
 
-// Errc::invalid_argument "<what> <value>, expected <expected>" with the value as printf's %g:
-// the one message for a setting out of its range, e.g. bad_setting("train: batch", 1, ">= 2")
-// says "train: batch 1, expected >= 2".
-Error bad_setting(const std::string& what, double value, const std::string& expected);
+// "<what> <value>, expected <expected>" with the value as printf's %g: the one message for a
+// setting out of its range, e.g. bad_setting("train: batch", 1, ">= 2") says "train: batch 1,
+// expected >= 2". Errc::invalid_argument, or `code` (Errc::format for a value read from a file).
+Error bad_setting(const std::string& what,
+                  double value,
+                  const std::string& expected,
+                  Errc code = Errc::invalid_argument);
 
 template <class T>
 class [[nodiscard]] Result {

@@ -24,6 +24,10 @@ void tokenize_words(std::string_view text, std::vector<std::string>& out);
 // The words joined by single spaces (the pretraining corpus line format).
 std::string normalize_words(std::string_view text);
 
+// First invalid byte offset of a UTF-8 string (overlong forms, surrogates and code points
+// above U+10FFFF are invalid), or npos when it is valid.
+size_t utf8_invalid_at(std::string_view s);
+
 // fastText's Dictionary::hash: FNV-1a over the bytes taken as signed chars.
 uint32_t fasttext_hash(std::string_view s);
 

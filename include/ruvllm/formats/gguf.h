@@ -140,6 +140,9 @@ public:
     const TensorInfo* find_tensor(std::string_view name) const;  // nullptr if absent
     std::span<const uint8_t> tensor_bytes(const TensorInfo& info) const;
     Result<std::vector<float>> tensor_f32(const TensorInfo& info) const;  // dequantised
+    // The same, and Errc::format naming the tensor and the index of its first NaN or infinity:
+    // what a model's parameters go through, so a crafted file cannot make routing answer NaN.
+    Result<std::vector<float>> finite_tensor_f32(const TensorInfo& info) const;
 
     const std::vector<std::pair<std::string, Value>>& metadata() const { return kv_; }
 

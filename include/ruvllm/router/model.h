@@ -38,6 +38,10 @@
 
 namespace ruvllm {
 
+// Errc::format "<where>: ..." unless there are 2 to 65536 labels, each non-empty, at most 256
+// bytes of valid UTF-8 and unique: what a router's (or an adapter's) label list must be.
+Status check_labels(const std::vector<std::string>& labels, const std::string& where);
+
 struct RouterModel {
     // The base embedding (never null in a model from init() or load()).
     std::shared_ptr<const Base> base;

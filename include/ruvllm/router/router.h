@@ -82,10 +82,6 @@ struct Decision {
 // byte 17", "task is 1048576 bytes, expected at most 65536"); ok otherwise.
 Status validate_task(std::string_view task, size_t max_task_bytes);
 
-// First invalid byte offset of a UTF-8 string (overlong forms, surrogates and code points
-// above U+10FFFF are invalid), or npos when it is valid.
-size_t utf8_invalid_at(std::string_view s);
-
 // Routes one task; the error is validate_task's, or Errc::invalid_argument for mode sparse on a
 // model without a sparse stage. Allocates only the decision itself.
 Result<Decision> route_task(const RouterModel& model,
