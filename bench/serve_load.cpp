@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -75,6 +76,8 @@ int main(int argc, char** argv) {
     }
     const char* path = batch == 0 ? "/route" : "/route/batch";
     std::atomic<long> next{0}, errors{0};
+    std::mutex first_error_mu;
+    std::string first_error;
     std::vector<std::vector<double>> lat(static_cast<size_t>(connections));
     const auto t0 = std::chrono::steady_clock::now();
     const auto deadline = t0 + std::chrono::duration<double>(max_seconds);
@@ -97,7 +100,11 @@ int main(int argc, char** argv) {
                     std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s)
                         .count();
                 if (!res || res->status != 200) {
-                    errors++;
+                    if (errors++ == 0) {
+                        std::lock_guard<std::mutex> lock(first_error_mu);
+                        first_error = res ? "HTTP " + std::to_string(res->status) + " " + res->body
+                                          : "transport: " + httplib::to_string(res.error());
+                    }
                 } else {
                     lat[static_cast<size_t>(c)].push_back(ms);
                 }
@@ -127,5 +134,8 @@ int main(int argc, char** argv) {
         std::printf(" (%.0f tasks/s)", static_cast<double>(done) * batch / secs);
     }
     std::printf(", latency p50 %.3f ms p99 %.3f ms, %ld errors\n", p50, p99, errors.load());
+    if (!first_error.empty()) {
+        std::printf("serve_load: first error: %s\n", first_error.c_str());
+    }
     return errors.load() == 0 ? 0 : 1;
 }

@@ -1,8 +1,11 @@
 // service_test.cpp: the routing service (service.h): a table of requests and the replies they
 // must get (handle(), no sockets), then the real server on an ephemeral loopback port: routes,
 // errors that leave it serving, the body limit, concurrent clients, clean stop.
+#include <cstdio>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -10,7 +13,11 @@
 #include <ruvllm/serve/service.h>
 
 #include "planted_router.h"
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace {
 
@@ -262,4 +269,162 @@ TEST(Service, BindFailsWithAClearError) {
     EXPECT_EQ(r.error().code, ruvllm::Errc::io);
     EXPECT_NE(r.error().message.find("cannot listen on 127.0.0.1:" + std::to_string(*port)),
               std::string::npos);
+}
+
+// ---- the transport under hostile or heavy use (raw sockets, so the bytes are exactly ours) ----
+
+namespace {
+
+int connect_to(int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        return -1;
+    }
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return fd;
+}
+
+// On one connection, sends each message (ignoring a reset once the server has answered) and
+// reads its reply: the last reply's status line and body.
+std::pair<std::string, std::string> http_exchange(int port,
+                                                  const std::vector<std::string>& messages) {
+    const int fd = connect_to(port);
+    if (fd < 0) {
+        return {"connect failed", ""};
+    }
+    std::string in, status, body;
+    char buf[4096];
+    for (const std::string& bytes : messages) {
+        size_t sent = 0;
+        while (sent < bytes.size()) {
+            const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+            if (n <= 0) {
+                break;  // the server answered early and closed: read what it said
+            }
+            sent += static_cast<size_t>(n);
+        }
+        status = "no reply";
+        body.clear();
+        for (;;) {
+            const size_t head = in.find("\r\n\r\n");
+            const size_t cl = in.find("Content-Length: ");
+            if (head != std::string::npos && cl != std::string::npos && cl < head) {
+                const size_t len = std::stoul(in.substr(cl + 16));
+                if (in.size() >= head + 4 + len) {
+                    status = in.substr(0, in.find("\r\n"));
+                    body = in.substr(head + 4, len);
+                    in.erase(0, head + 4 + len);
+                    break;
+                }
+            }
+            const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) {
+                break;
+            }
+            in.append(buf, static_cast<size_t>(n));
+        }
+    }
+    ::close(fd);
+    return {status, body};
+}
+
+std::pair<std::string, std::string> http_exchange(int port, const std::string& message) {
+    return http_exchange(port, std::vector<std::string>{message});
+}
+
+std::string chunked(const std::string& body, size_t piece) {
+    std::string out;
+    for (size_t i = 0; i < body.size(); i += piece) {
+        const std::string p = body.substr(i, piece);
+        char len[32];
+        std::snprintf(len, sizeof len, "%zx\r\n", p.size());
+        out += len + p + "\r\n";
+    }
+    return out + "0\r\n\r\n";
+}
+
+}  // namespace
+
+TEST(Service, BodyLimitHoldsHoweverTheBodyIsSentAndAnyContentTypeIsJson) {
+    ruvllm::RouterService svc(planted(), config());  // max_body_bytes 4096
+    ruvllm::Result<int> port = svc.bind();
+    ASSERT_TRUE(port) << port.error().message;
+    std::thread server([&] { (void)svc.listen(); });
+    const std::string task = R"({"task": "beta"})";
+    // Chunked: a small body routes, a 64 KiB one (once accepted whole) is refused.
+    auto [st, body] =
+        http_exchange(*port,
+                      "POST /route HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+                      "\r\n" +
+                          chunked(task, 5));
+    EXPECT_EQ(st, "HTTP/1.1 200 OK");
+    EXPECT_EQ(Json::parse(body, nullptr, false).value("agent", ""), "reviewer");
+    std::tie(st, body) =
+        http_exchange(*port,
+                      "POST /route HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                          chunked(R"({"task": ")" + std::string(20000, 'x') + R"("})", 1000));
+    EXPECT_EQ(st, "HTTP/1.1 413 Payload Too Large");
+    EXPECT_EQ(error_code(body), "too_large");
+    EXPECT_NE(body.find("over 4096 bytes"), std::string::npos);
+    // The connection stays in step: the next request on it is served.
+    std::tie(st, body) =
+        http_exchange(*port,
+                      {"POST /route HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                           chunked(R"({"task": ")" + std::string(20000, 'x') + R"("})", 1000),
+                       "GET /health HTTP/1.1\r\nHost: t\r\n\r\n"});
+    EXPECT_EQ(st, "HTTP/1.1 200 OK");
+    EXPECT_EQ(Json::parse(body, nullptr, false).value("status", ""), "ok");
+    // A declared length over the limit.
+    std::tie(st, body) = http_exchange(
+        *port,
+        "POST /route HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + std::string(5000, 'x'));
+    EXPECT_EQ(st, "HTTP/1.1 413 Payload Too Large");
+    EXPECT_EQ(error_code(body), "too_large");
+    // curl -d without -H sends a form Content-Type: the body is still read as JSON, whole
+    // (httplib alone capped it at 8 KiB and parsed it as a form).
+    std::tie(st, body) = http_exchange(*port,
+                                       "POST /route HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                                       "application/x-www-form-urlencoded\r\nContent-Length: " +
+                                           std::to_string(task.size()) + "\r\n\r\n" + task);
+    EXPECT_EQ(st, "HTTP/1.1 200 OK");
+    EXPECT_EQ(Json::parse(body, nullptr, false).value("agent", ""), "reviewer");
+    svc.stop();
+    server.join();
+}
+
+TEST(Service, IdleAndTricklingConnectionsDoNotStallOthers) {
+    ruvllm::ServiceConfig cfg = config();
+    cfg.threads = 2;
+    cfg.max_connections = 64;
+    ruvllm::RouterService svc(planted(), cfg);
+    ruvllm::Result<int> port = svc.bind();
+    ASSERT_TRUE(port) << port.error().message;
+    std::thread server([&] { (void)svc.listen(); });
+    // 8 connections that sent half a request line (slowloris) and 8 idle ones: 8 times the
+    // workers started up front.
+    std::vector<int> held;
+    for (int i = 0; i < 16; i++) {
+        const int fd = connect_to(*port);
+        ASSERT_GE(fd, 0);
+        if (i < 8) {
+            ASSERT_GT(::send(fd, "POST /rou", 9, MSG_NOSIGNAL), 0);
+        }
+        held.push_back(fd);
+    }
+    // A new client is still served (each exchange has a 5 s receive timeout).
+    for (int i = 0; i < 3; i++) {
+        auto [st, body] =
+            http_exchange(*port, "GET /health HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        EXPECT_EQ(st, "HTTP/1.1 200 OK") << "request " << i;
+    }
+    for (const int fd : held) {
+        ::close(fd);
+    }
+    svc.stop();
+    server.join();
 }

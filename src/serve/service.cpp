@@ -1,7 +1,15 @@
 // service.cpp: the routing service (service.h) on cpp-httplib.
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +33,89 @@ ServiceReply error_reply(int status, const char* code, const std::string& messag
     j["error"] = {{"code", code}, {"message", message}};
     return {status, dump(j)};
 }
+
+ServiceReply too_large_reply(size_t max_body_bytes) {
+    return error_reply(
+        413, "too_large", "request body over " + std::to_string(max_body_bytes) + " bytes");
+}
+
+// The workers: `min` threads from the start, one more (up to `max`) whenever a connection
+// arrives and none is idle. A connection holds its worker while it is open (httplib serves a
+// keep-alive connection on one thread), so a fixed pool stalls as soon as clients pool more
+// connections than it has threads, or a few clients trickle bytes (slowloris); this one only
+// queues beyond `max` open connections.
+class GrowingPool final : public httplib::TaskQueue {
+public:
+    GrowingPool(size_t min, size_t max) : max_(std::max(min, max)) {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (size_t i = 0; i < min; i++) {
+            spawn();
+        }
+    }
+
+    ~GrowingPool() override { shutdown(); }
+
+    void enqueue(std::function<void()> fn) override {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            jobs_.push_back(std::move(fn));
+            if (idle_ < jobs_.size() && threads_.size() < max_) {
+                spawn();
+            }
+        }
+        cv_.notify_one();
+    }
+
+    void shutdown() override {
+        {
+            std::lock_guard<std::mutex> lock(mu_);
+            if (stop_) {
+                return;
+            }
+            stop_ = true;
+        }
+        cv_.notify_all();
+        for (std::thread& t : threads_) {
+            t.join();
+        }
+    }
+
+    size_t threads() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return threads_.size();
+    }
+
+private:
+    void spawn() {  // mu_ held
+        threads_.emplace_back([this] { work(); });
+    }
+
+    void work() {
+        for (;;) {
+            std::function<void()> fn;
+            {
+                std::unique_lock<std::mutex> lock(mu_);
+                idle_++;
+                cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+                idle_--;
+                if (jobs_.empty()) {
+                    return;  // stopping, nothing left to serve
+                }
+                fn = std::move(jobs_.front());
+                jobs_.pop_front();
+            }
+            fn();
+        }
+    }
+
+    const size_t max_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::function<void()>> jobs_;
+    std::vector<std::thread> threads_;
+    size_t idle_ = 0;
+    bool stop_ = false;
+};
 
 // A task the router refused: the caller's fault (400), or the model's (500 model_error, e.g. a
 // non-finite score).
@@ -91,6 +182,7 @@ struct RouterService::Impl {
     httplib::Server server;
     std::atomic<uint64_t> requests{0}, errors{0};
     std::atomic<bool> stop_requested{false};
+    socket_t listen_fd = INVALID_SOCKET;  // the listening socket, once bound
     std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     Impl(RouterModel m, ServiceConfig c) : model(std::move(m)), cfg(std::move(c)) {}
@@ -187,14 +279,17 @@ RouterService::RouterService(RouterModel model, ServiceConfig cfg)
     : impl_(std::make_unique<Impl>(std::move(model), std::move(cfg))) {
     httplib::Server& s = impl_->server;
     const size_t threads = static_cast<size_t>(std::max(1, impl_->cfg.threads));
-    s.new_task_queue = [threads] {
-        return new httplib::ThreadPool(threads);
+    const size_t max_connections =
+        std::max(threads, static_cast<size_t>(std::max(1, impl_->cfg.max_connections)));
+    s.new_task_queue = [threads, max_connections] {
+        return new GrowingPool(threads, max_connections);
     };
     // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let a second server
     // bind the same port and silently share its traffic.
-    s.set_socket_options([](socket_t sock) {
+    s.set_socket_options([this](socket_t sock) {
         int yes = 1;
         setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+        impl_->listen_fd = sock;
     });
     s.set_tcp_nodelay(true);  // small JSON replies: no Nagle delay
     s.set_payload_max_length(impl_->cfg.max_body_bytes);
@@ -207,13 +302,50 @@ RouterService::RouterService(RouterModel model, ServiceConfig cfg)
         res.status = r.status;
         res.set_content(r.body, "application/json");
     };
+    // Methods with a body read it through a content reader: the same limit for a chunked body
+    // as for one with a Content-Length (httplib's own limit, which answers 413 after draining a
+    // declared length, skips chunked bodies), and the raw bytes whatever the Content-Type
+    // (httplib parses and caps a form body at 8 KiB, which is what curl -d sends without -H).
+    // A chunked body over the limit is drained (up to 8 times the limit, so that the connection
+    // stays in step for the next request) without being kept.
+    auto body_handler = [this](const httplib::Request& req,
+                               httplib::Response& res,
+                               const httplib::ContentReader& read) {
+        const size_t max = impl_->cfg.max_body_bytes;
+        std::string body;
+        size_t drained = 0;
+        bool too_large = false;
+        const bool ok = read([&](const char* data, size_t n) {
+            if (too_large || body.size() + n > max) {
+                too_large = true;
+                drained += n;
+                return drained <= 8 * max;
+            }
+            body.append(data, n);
+            return true;
+        });
+        ServiceReply r;
+        if (too_large || (!ok && res.status == 413)) {
+            impl_->requests++;
+            impl_->errors++;
+            r = too_large_reply(max);
+        } else if (!ok) {
+            impl_->requests++;
+            impl_->errors++;
+            r = error_reply(400, "invalid_request", "malformed or truncated request body");
+        } else {
+            r = handle(req.method, req.path, body);
+        }
+        res.status = r.status;
+        res.set_content(r.body, "application/json");
+    };
     for (const char* pattern : {".*"}) {
         s.Get(pattern, handler);
-        s.Post(pattern, handler);
-        s.Put(pattern, handler);
-        s.Patch(pattern, handler);
-        s.Delete(pattern, handler);
         s.Options(pattern, handler);
+        s.Post(pattern, body_handler);
+        s.Put(pattern, body_handler);
+        s.Patch(pattern, body_handler);
+        s.Delete(pattern, body_handler);
     }
     // Errors httplib answers itself (413 over the body limit, 400 unparsable HTTP): JSON too.
     s.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
@@ -224,10 +356,7 @@ RouterService::RouterService(RouterModel model, ServiceConfig cfg)
         impl_->errors++;
         const ServiceReply r =
             res.status == 413
-                ? error_reply(
-                      413,
-                      "too_large",
-                      "request body over " + std::to_string(impl_->cfg.max_body_bytes) + " bytes")
+                ? too_large_reply(impl_->cfg.max_body_bytes)
                 : error_reply(res.status, "invalid_request", "malformed HTTP request");
         res.set_content(r.body, "application/json");
     });
@@ -294,6 +423,11 @@ Result<int> RouterService::bind() {
         return make_error(Errc::io,
                           "serve: cannot listen on " + c.host + ":" + std::to_string(c.port) +
                               " (address in use or not local?)");
+    }
+    // httplib listens with a backlog of 5: a burst of new connections (a client pool opening
+    // 32 at once) would see some dropped and retried. Linux lets a second listen() raise it.
+    if (impl_->listen_fd != INVALID_SOCKET) {
+        ::listen(impl_->listen_fd, std::max(64, c.max_connections));
     }
     return port;
 }

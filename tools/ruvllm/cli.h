@@ -158,7 +158,7 @@ Result<RouteConfig> route_config(const std::string& mode,
 
 struct ServeOptions {
     std::string model, host = "127.0.0.1", mode = "hybrid", max_tier = "opus";
-    int port = 8080, threads = 8, top = 3;
+    int port = 8080, threads = 8, max_connections = 256, top = 3;
     size_t max_body_bytes = 1 << 20, max_batch = 1024, max_task_bytes = 65536;
     double min_confidence = 0.0;
     float tier_bias = 0.0f;

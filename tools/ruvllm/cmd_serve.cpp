@@ -18,7 +18,7 @@ CLI::App* add_serve(CLI::App& app, ServeOptions& opt) {
         "Endpoints: POST /route {\"task\": \"...\"}, POST /route/batch {\"tasks\": [...]},\n"
         "GET /health, GET /agents. A request may override --mode, --top, --min-confidence,\n"
         "--tier-bias and --max-tier with the fields \"mode\", \"top\", \"min_confidence\",\n"
-        "\"tier_bias\", \"max_tier\". Errors are HTTP 400/404/405/413 with a JSON body\n"
+        "\"tier_bias\", \"max_tier\". Errors are HTTP 400/404/405/413/500 with a JSON body\n"
         "{\"error\": {\"code\", \"message\"}}; the service keeps serving. Binds to loopback\n"
         "unless --host says otherwise; --port 0 takes any free port (printed on stderr).\n"
         "Stops cleanly on SIGINT/SIGTERM. Example:\n"
@@ -28,8 +28,14 @@ CLI::App* add_serve(CLI::App& app, ServeOptions& opt) {
     cmd->add_option("--port", opt.port, "TCP port (0: any free port)")
         ->check(CLI::Range(0, 65535))
         ->capture_default_str();
-    cmd->add_option("--threads", opt.threads, "worker threads (one per open connection)")
+    cmd->add_option("--threads", opt.threads, "worker threads started up front")
         ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    cmd->add_option("--max-connections",
+                    opt.max_connections,
+                    "open connections served at once (a worker each, started on demand; more "
+                    "wait)")
+        ->check(CLI::Range(1, 4096))
         ->capture_default_str();
     cmd->add_option("--max-body-bytes", opt.max_body_bytes, "largest request body (413 above)")
         ->check(CLI::PositiveNumber)
@@ -70,6 +76,7 @@ Status run_serve(const ServeOptions& opt) {
     cfg.host = opt.host;
     cfg.port = opt.port;
     cfg.threads = opt.threads;
+    cfg.max_connections = opt.max_connections;
     cfg.max_body_bytes = opt.max_body_bytes;
     cfg.max_batch = opt.max_batch;
     cfg.route = *rc;

@@ -18,9 +18,13 @@
 //       an empty batch or one over `max_batch` ("tasks[3]: empty task" names the item);
 //   404 not_found: another path;  405 method_not_allowed: a known path with another method;
 //   413 too_large: a body over `max_body_bytes`.
-// Requests are served concurrently by a pool of `threads` workers; a keep-alive connection
-// holds a worker while open and is closed after 2 s idle (so stop() waits at most that long
-// for idle clients). The model is read-only and shared. Binds to loopback by default.
+// Requests are served concurrently: a keep-alive connection holds a worker while it is open and
+// is closed after 2 s idle (so stop() waits at most that long for idle clients); `threads`
+// workers start up front and more start on demand, one per open connection up to
+// `max_connections` (beyond that, connections wait for a free worker). A body is limited to
+// `max_body_bytes` however it is sent (Content-Length or chunked; a body over it is drained, not
+// kept, and answered 413) and is read as JSON whatever its Content-Type. The model is
+// read-only and shared. Binds to loopback by default.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +40,9 @@ namespace ruvllm {
 
 struct ServiceConfig {
     std::string host = "127.0.0.1";
-    int port = 8080;  // 0: any free port (bind() returns it)
-    int threads = 8;
+    int port = 8080;            // 0: any free port (bind() returns it)
+    int threads = 8;            // workers started up front
+    int max_connections = 256;  // workers at most: one per open connection, started on demand
     size_t max_body_bytes = 1 << 20;
     size_t max_batch = 1024;
     RouteConfig route;       // per-request defaults (and the task size limit)
