@@ -42,8 +42,17 @@ cli_expect(generate_styles_bad RC 1 ONE_LINE ERR "^ruvllm: generate: styles: 'te
 # convert: any labelled data -> fastText lines with generate's tokenizer.
 cli_expect(convert_fasttext RC 0 ERR "convert: 746 examples \\(0 skipped\\)"
            ARGS convert -i ${PROJECT_SOURCE_DIR}/data/eval/dev.jsonl -o ${CLI_TMP}/dev.ft.txt)
-cli_expect(convert_onto_input RC 1 ONE_LINE ERR "^ruvllm: .*is the input"
+cli_expect(convert_onto_input RC 1 ONE_LINE ERR "^ruvllm: .*is also an input"
            ARGS convert -i ${CLI_TMP}/dev.ft.txt -o ${CLI_TMP}/dev.ft.txt)
+# No verb writes over one of its inputs (#16): refused before anything is read.
+cli_expect(triplets_onto_input RC 1 ONE_LINE ERR "^ruvllm: .*dev.ft.txt: is also an input"
+           ARGS triplets -i ${CLI_TMP}/dev.ft.txt -o ${CLI_TMP}/dev.ft.txt)
+cli_expect(eval_report_onto_model RC 1 ONE_LINE ERR "^ruvllm: .*r.gguf: is also an input"
+           ARGS eval -m ${CLI_TMP}/r.gguf -i ${CLI_TMP}/dev.ft.txt --report ${CLI_TMP}/r.gguf)
+cli_expect(eval_errors_onto_data RC 1 ONE_LINE ERR "^ruvllm: .*dev.ft.txt: is also an input"
+           ARGS eval -m ${CLI_TMP}/r.gguf -i ${CLI_TMP}/dev.ft.txt --errors ${CLI_TMP}/dev.ft.txt)
+cli_expect(report_onto_stats RC 1 ONE_LINE ERR "^ruvllm: .*s.json: is also an input"
+           ARGS report --stats ${CLI_TMP}/s.json -o ${CLI_TMP}/s.json)
 cli_expect(no_verb RC 1 ONE_LINE ERR "^ruvllm: " ARGS)
 cli_expect(bad_split RC 1 ONE_LINE ERR "^ruvllm: --split '0.5,0.3,0.3'.*sum to 1"
            ARGS generate --library ${TINY} --out ${CLI_TMP}/x --split 0.5,0.3,0.3)

@@ -91,3 +91,22 @@ TEST(FileXxh64, HashesTheFileOrItsPrefixAndGivesItsSize) {
     EXPECT_EQ(missing.error().code, ruvllm::Errc::io);
     EXPECT_NE(missing.error().message.find("nope"), std::string::npos);
 }
+
+// Outputs over inputs (#16): the same path, or the same file through a link, is refused; empty
+// paths (an output not asked for) are skipped.
+TEST(CheckOutputsDiffer, SamePathOrSameFileIsRefused) {
+    ruvllm::test::TempDir dir;
+    ruvllm::test::spit(dir / "in.jsonl", "x\n");
+    std::filesystem::create_symlink(dir / "in.jsonl", dir / "link.jsonl");
+    EXPECT_TRUE(ruvllm::check_outputs_differ({dir / "out.jsonl", ""}, {dir / "in.jsonl", ""}));
+    for (const auto& out : {dir / "in.jsonl", dir / "link.jsonl"}) {
+        ruvllm::Status s = ruvllm::check_outputs_differ({dir / "a", out}, {dir / "in.jsonl"});
+        ASSERT_FALSE(s);
+        EXPECT_EQ(s.error().code, ruvllm::Errc::invalid_argument);
+        EXPECT_EQ(s.error().message,
+                  out.string() +
+                      ": is also an input of this run, expected another output path (it would "
+                      "be overwritten)");
+    }
+    EXPECT_EQ(ruvllm::test::slurp(dir / "in.jsonl"), "x\n");
+}

@@ -216,4 +216,23 @@ std::string hex64(uint64_t v) {
     return hex;
 }
 
+Status check_outputs_differ(const std::vector<std::filesystem::path>& outputs,
+                            const std::vector<std::filesystem::path>& inputs) {
+    for (const std::filesystem::path& out : outputs) {
+        for (const std::filesystem::path& in : inputs) {
+            if (out.empty() || in.empty()) {
+                continue;
+            }
+            std::error_code ec;
+            if (out == in || std::filesystem::equivalent(out, in, ec)) {
+                return make_error(Errc::invalid_argument,
+                                  out.string() +
+                                      ": is also an input of this run, expected another output "
+                                      "path (it would be overwritten)");
+            }
+        }
+    }
+    return ok();
+}
+
 }  // namespace ruvllm

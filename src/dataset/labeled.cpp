@@ -299,10 +299,8 @@ Result<size_t> convert_labeled(const ConvertJob& job, const Log& log) {
         return make_error(Errc::invalid_argument,
                           "convert: --to '" + job.to + "', expected fasttext or jsonl");
     }
-    std::error_code ec;
-    if (job.out == job.in || fs::equivalent(job.out, job.in, ec)) {
-        return make_error(Errc::invalid_argument,
-                          job.out.string() + ": is the input, expected another output path");
+    if (Status s = check_outputs_differ({job.out}, {job.in}); !s) {
+        return s.error();
     }
     size_t skipped = 0;
     Result<LabeledSet> data = load_labeled(job.in, job.data, {}, false, &skipped);

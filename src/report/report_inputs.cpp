@@ -167,6 +167,13 @@ Result<ReportSummary> write_report(const ReportJob& job, const Log& log) {
     add(files.evals, job.evals);
     add(files.dataset_stats, job.dataset_stats);
     add(files.grpo, job.grpo);
+    std::vector<fs::path> inputs;
+    for (const auto* kind : {&files.stats, &files.evals, &files.dataset_stats, &files.grpo}) {
+        add(inputs, *kind);
+    }
+    if (Status s = check_outputs_differ({job.out}, inputs); !s) {
+        return s.error();
+    }
     if (files.empty()) {
         if (job.run.empty()) {
             return make_error(Errc::invalid_argument,

@@ -336,6 +336,14 @@ std::string errors_jsonl(const RouterModel& m, const LabeledSet& data, const Rou
 }  // namespace
 
 Result<EvalSummary> evaluate_router(const EvalJob& job, const Log& /*log*/) {
+    if (Status s = check_outputs_differ({job.report, job.errors}, {job.model, job.data}); !s) {
+        return s.error();
+    }
+    if (!job.report.empty() && !job.errors.empty() && job.report == job.errors) {
+        return make_error(
+            Errc::invalid_argument,
+            job.report.string() + ": is both --report and --errors, expected two paths");
+    }
     RouteConfig cfg;
     if (!parse_tier(job.max_tier, cfg.max_tier)) {
         return make_error(Errc::invalid_argument,

@@ -87,23 +87,8 @@ Result<Data> load_data(const TrainRouterConfig& cfg) {
 // An output that is also an input would destroy it: refused before any work.
 Status check_outputs(const TrainRouterConfig& cfg, const fs::path& stats) {
     std::vector<fs::path> inputs = cfg.data;
-    for (const fs::path& p : {cfg.val, cfg.test, cfg.base, cfg.resume}) {
-        if (!p.empty()) {
-            inputs.push_back(p);
-        }
-    }
-    for (const fs::path& out : {cfg.out, stats}) {
-        for (const fs::path& in : inputs) {
-            std::error_code ec;
-            if (out == in || fs::equivalent(out, in, ec)) {
-                return make_error(Errc::invalid_argument,
-                                  out.string() +
-                                      ": is also an input of this run, expected another output "
-                                      "path (it would be overwritten)");
-            }
-        }
-    }
-    return ok();
+    inputs.insert(inputs.end(), {cfg.val, cfg.test, cfg.base, cfg.resume});
+    return check_outputs_differ({cfg.out, stats}, inputs);
 }
 
 // 2. The base: --base, or the default subword base; a LoRA asks for enough layers.

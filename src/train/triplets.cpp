@@ -127,6 +127,9 @@ Status write_triplets(const std::filesystem::path& path, const std::vector<Tripl
 }
 
 Result<TripletReport> build_triplets(const TripletsJob& job, const Log& log) {
+    if (Status s = check_outputs_differ({job.out}, {job.data, job.model}); !s) {
+        return s.error();
+    }
     if (!(job.hard_ratio >= 0.0f && job.hard_ratio <= 1.0f)) {
         return make_error(Errc::invalid_argument,
                           strformat("triplets: hard_ratio %g, expected 0 to 1",

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <ruvllm/core/error.h>
 
@@ -58,6 +59,12 @@ private:
 
 // Reads a whole file. Errc::io with the path and the OS reason on failure.
 Result<std::string> read_file(const std::filesystem::path& path);
+
+// Errc::invalid_argument "<out>: is also an input of this run, expected another output path (it
+// would be overwritten)" when an output (empty paths skipped) is one of the inputs (the same
+// path, or the same file through a link); what every job checks before it reads anything.
+Status check_outputs_differ(const std::vector<std::filesystem::path>& outputs,
+                            const std::vector<std::filesystem::path>& inputs);
 
 // Writes `data` atomically (AtomicFile + commit).
 Status write_file_atomic(const std::filesystem::path& path, std::string_view data);
