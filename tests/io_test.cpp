@@ -1,4 +1,6 @@
 // io_test.cpp: atomic output never leaves a partial file under the final name.
+#include <sstream>
+
 #include <gtest/gtest.h>
 
 #include <ruvllm/core/io.h>
@@ -109,4 +111,43 @@ TEST(CheckOutputsDiffer, SamePathOrSameFileIsRefused) {
                       "be overwritten)");
     }
     EXPECT_EQ(ruvllm::test::slurp(dir / "in.jsonl"), "x\n");
+}
+
+// getline_bounded against std::getline on a table of inputs; a long line keeps only its head.
+TEST(GetlineBounded, AgreesWithGetlineAndBoundsLongLines) {
+    for (const std::string text : {"", "a", "a\n", "a\nbc\n\nd", "\n\n", "abcdef\nxy"}) {
+        std::istringstream x(text), y(text);
+        std::string lx, ly;
+        bool too_long = true;
+        for (;;) {
+            const bool gx = ruvllm::getline_bounded(x, lx, 100, too_long);
+            const bool gy = static_cast<bool>(std::getline(y, ly));
+            ASSERT_EQ(gx, gy) << "input: " << text;
+            if (!gx) {
+                break;
+            }
+            EXPECT_EQ(lx, ly);
+            EXPECT_FALSE(too_long);
+        }
+    }
+    std::istringstream in("abcdefgh\nxy\n");
+    std::string line;
+    bool too_long = false;
+    ASSERT_TRUE(ruvllm::getline_bounded(in, line, 3, too_long));
+    EXPECT_TRUE(too_long);
+    EXPECT_EQ(line, "abc");
+    ASSERT_TRUE(ruvllm::getline_bounded(in, line, 3, too_long));  // the next line is whole
+    EXPECT_FALSE(too_long);
+    EXPECT_EQ(line, "xy");
+    EXPECT_FALSE(ruvllm::getline_bounded(in, line, 3, too_long));
+}
+
+TEST(CheckReadableFile, DirectoriesAndMissingFiles) {
+    ruvllm::test::TempDir dir;
+    EXPECT_EQ(ruvllm::check_readable_file(dir.path()).error().message,
+              dir.path().string() + ": is a directory, expected a file");
+    EXPECT_EQ(ruvllm::check_readable_file(dir / "none").error().message,
+              (dir / "none").string() + ": cannot open");
+    ruvllm::test::spit(dir / "f", "x");
+    EXPECT_TRUE(ruvllm::check_readable_file(dir / "f"));
 }

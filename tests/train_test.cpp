@@ -109,6 +109,42 @@ TEST(LoadLabeled, EveryFormat) {
     EXPECT_EQ(f->labels, (std::vector<std::string>{"devops", "a"}));
 }
 
+// One example's line is bounded (#16: a 50 MB line once cost 45 s and 2.8 GB in train), labels
+// must be UTF-8, and a directory is not a data file.
+TEST(LoadLabeled, LongLinesBadLabelsAndDirectories) {
+    ruvllm::test::TempDir dir;
+    ruvllm::test::spit(
+        dir / "long.jsonl",
+        "{\"input\":\"a\",\"output_agent\":\"x\"}\n{\"input\":\"" + std::string(300, 'b') +
+            "\",\"output_agent\":\"y\"}\n{\"input\":\"c\",\"output_agent\":\"z\xff\"}\n");
+    ruvllm::DataOptions opt;
+    opt.max_line_bytes = 100;
+    ruvllm::Result<ruvllm::LabeledSet> r = ruvllm::load_labeled(dir / "long.jsonl", opt);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message,
+              "long.jsonl:2: line over 100 bytes, expected one example of at most that");
+    opt.skip_bad = true;
+    size_t skipped = 0;
+    r = ruvllm::load_labeled(dir / "long.jsonl", opt, {}, false, &skipped);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(skipped, 2u);  // the long line and the line that is not UTF-8
+    ASSERT_EQ(r->rows.size(), 1u);
+    EXPECT_EQ(r->labels, (std::vector<std::string>{"x"}));
+    opt.skip_bad = false;
+    opt.max_line_bytes = 1000;
+    r = ruvllm::load_labeled(dir / "long.jsonl", opt);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "long.jsonl:3: not a JSON object");  // JSON must be UTF-8
+    ruvllm::test::spit(dir / "l.csv", "input,output_agent\nc,z\xff\n");
+    r = ruvllm::load_labeled(dir / "l.csv", opt);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "l.csv:2: a label is not valid UTF-8");
+    r = ruvllm::load_labeled(dir.path(), opt);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, ruvllm::Errc::io);
+    EXPECT_NE(r.error().message.find("is a directory, expected a file"), std::string::npos);
+}
+
 TEST(LoadLabeled, ErrorsNameFileAndLineAndSkipBadCounts) {
     ruvllm::test::TempDir dir;
     ruvllm::test::spit(dir / "bad.jsonl",

@@ -235,4 +235,42 @@ Status check_outputs_differ(const std::vector<std::filesystem::path>& outputs,
     return ok();
 }
 
+bool getline_bounded(std::istream& in, std::string& line, size_t max_bytes, bool& too_long) {
+    line.clear();
+    too_long = false;
+    std::streambuf* buf = in.rdbuf();
+    if (buf == nullptr || !in.good()) {
+        return false;
+    }
+    bool any = false;
+    for (;;) {
+        const int c = buf->sbumpc();
+        if (c == std::char_traits<char>::eof()) {
+            in.setstate(std::ios::eofbit);
+            return any;
+        }
+        any = true;
+        if (c == '\n') {
+            return true;
+        }
+        if (line.size() < max_bytes) {
+            line.push_back(static_cast<char>(c));
+        } else {
+            too_long = true;
+        }
+    }
+}
+
+Status check_readable_file(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        return make_error(Errc::io, path.string() + ": is a directory, expected a file");
+    }
+    if (FILE* f = std::fopen(path.c_str(), "rb"); f != nullptr) {
+        std::fclose(f);
+        return ok();
+    }
+    return make_error(Errc::io, path.string() + ": cannot open");
+}
+
 }  // namespace ruvllm

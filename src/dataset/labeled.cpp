@@ -100,6 +100,9 @@ Result<LabeledSet> load_labeled(const fs::path& path,
                                 std::vector<std::string> labels,
                                 bool fixed_labels,
                                 size_t* skipped) {
+    if (Status s = check_readable_file(path); !s) {
+        return s.error();
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return make_error(Errc::io, path.string() + ": cannot open");
@@ -112,15 +115,25 @@ Result<LabeledSet> load_labeled(const fs::path& path,
     DataFormat fmt = opt.format;
     std::vector<std::string> header, cells;
     int text_col = -1, label_col = -1;
-    while (std::getline(in, line)) {
+    bool too_long = false;
+    while (getline_bounded(in, line, opt.max_line_bytes, too_long)) {
         line_no++;
         if (!line.empty() && line.back() == '\r') {
             line.pop_back();
         }
-        if (line.find_first_not_of(" \t") == std::string::npos) {
+        if (line.find_first_not_of(" \t") == std::string::npos && !too_long) {
             continue;
         }
         const std::string where = name + ":" + std::to_string(line_no);
+        if (too_long) {
+            const std::string problem = "line over " + std::to_string(opt.max_line_bytes) +
+                                        " bytes, expected one example of at most that";
+            if (!opt.skip_bad) {
+                return make_error(Errc::format, where + ": " + problem);
+            }
+            n_skipped++;
+            continue;
+        }
         if (fmt == DataFormat::detect) {
             fmt = detect_format(path, line);
         }
@@ -218,6 +231,9 @@ Result<LabeledSet> load_labeled(const fs::path& path,
         }
         if (problem.empty() && (ex.text.empty() || label.empty())) {
             problem = "empty text or label";
+        } else if (problem.empty() && (utf8_invalid_at(label) != std::string_view::npos ||
+                                       utf8_invalid_at(neg) != std::string_view::npos)) {
+            problem = "a label is not valid UTF-8";
         }
         if (problem.empty()) {
             ex.label = intern(out.labels, label, fixed_labels);

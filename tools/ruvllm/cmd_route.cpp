@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <ruvllm/core/io.h>
 #include <ruvllm/router/router.h>
 
 #include "cli.h"
@@ -120,6 +121,9 @@ Status run_route(const RouteOptions& opt) {
         std::ifstream file;
         std::istream* in = &std::cin;
         if (opt.input != "-") {
+            if (Status s = check_readable_file(opt.input); !s) {
+                return s;
+            }
             file.open(opt.input);
             if (!file) {
                 return make_error(Errc::io, opt.input + ": cannot open");
@@ -128,8 +132,18 @@ Status run_route(const RouteOptions& opt) {
         }
         std::string line;
         size_t line_no = 0;
-        while (std::getline(*in, line)) {
+        // A JSON line may escape each byte of the longest task as \uXXXX; nothing longer is held.
+        const size_t max_line = 6 * opt.max_task_bytes + 4096;
+        bool too_long = false;
+        while (getline_bounded(*in, line, max_line, too_long)) {
             line_no++;
+            if (too_long) {
+                return make_error(Errc::invalid_argument,
+                                  opt.input + ":" + std::to_string(line_no) + ": line over " +
+                                      std::to_string(max_line) +
+                                      " bytes, expected a task of at most --max-task-bytes " +
+                                      std::to_string(opt.max_task_bytes));
+            }
             if (line.find_first_not_of(" \t\r") == std::string::npos) {
                 continue;
             }

@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <istream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,6 +60,16 @@ private:
 
 // Reads a whole file. Errc::io with the path and the OS reason on failure.
 Result<std::string> read_file(const std::filesystem::path& path);
+
+// std::getline with a bound: reads the next line (without its '\n') into `line` and returns
+// true, or false at the end of the stream. A line longer than `max_bytes` is skipped to its end
+// without being kept (`line` then holds its first max_bytes bytes) and sets `too_long`, so a
+// hostile 300 MB line costs no more memory than max_bytes.
+bool getline_bounded(std::istream& in, std::string& line, size_t max_bytes, bool& too_long);
+
+// Errc::io "<path>: is a directory, expected a file" (or "cannot open") unless `path` can be
+// opened as a file for reading; what every reader checks first.
+Status check_readable_file(const std::filesystem::path& path);
 
 // Errc::invalid_argument "<out>: is also an input of this run, expected another output path (it
 // would be overwritten)" when an output (empty paths skipped) is one of the inputs (the same

@@ -45,6 +45,9 @@ struct DataOptions {
     std::string text_field = "input";
     std::string label_field = "output_agent";
     bool skip_bad = false;  // skip (and count) malformed lines instead of failing
+    // A longer line is malformed (an error, or skipped with skip_bad) and never held whole in
+    // memory: one example's text is bounded, however large the file.
+    size_t max_line_bytes = size_t{1} << 20;
 };
 
 // Loads `path`; labels not yet in `labels` are appended (pass the training set's vocabulary
