@@ -6,6 +6,8 @@
 #include <ruvllm/core/io.h>
 
 #include "testutil.h"
+#include <sys/wait.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 namespace fs = std::filesystem;
@@ -150,4 +152,28 @@ TEST(CheckReadableFile, DirectoriesAndMissingFiles) {
               (dir / "none").string() + ": cannot open");
     ruvllm::test::spit(dir / "f", "x");
     EXPECT_TRUE(ruvllm::check_readable_file(dir / "f"));
+}
+
+// A killed run's temp file (its pid no longer runs) is removed by the next create() for the same
+// path; a live process's temp file and other files are left alone.
+TEST(AtomicFile, ARerunRemovesTheTempFilesOfDeadRuns) {
+    ruvllm::test::TempDir dir;
+    // A pid that does not run: a child that has exited and been reaped.
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::_exit(0);
+    }
+    ASSERT_GT(child, 0);
+    ::waitpid(child, nullptr, 0);
+    const std::string dead = "out.jsonl.tmp-" + std::to_string(child) + "-0";
+    const std::string live = "out.jsonl.tmp-" + std::to_string(::getppid()) + "-3";
+    for (const std::string& f : {dead, live, std::string("other.jsonl.tmp-1-0")}) {
+        ruvllm::test::spit(dir / f, "partial");
+    }
+    ruvllm::Result<ruvllm::AtomicFile> f = ruvllm::AtomicFile::create(dir / "out.jsonl");
+    ASSERT_TRUE(f);
+    EXPECT_FALSE(std::filesystem::exists(dir / dead));
+    EXPECT_TRUE(std::filesystem::exists(dir / live));
+    EXPECT_TRUE(std::filesystem::exists(dir / "other.jsonl.tmp-1-0"));
+    ASSERT_TRUE(f->commit());
 }

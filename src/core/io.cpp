@@ -4,11 +4,13 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
 #include <ruvllm/core/io.h>
 
+#include <signal.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -24,9 +26,40 @@ std::string os_reason() {
     return std::strerror(errno);
 }
 
+// Removes "<name>.tmp-<pid>-<n>" files beside `path` left by a process that no longer runs (a
+// run killed before it could rename or discard its output), so that reruns do not pile them up.
+void remove_stale_temps(const fs::path& path) {
+    const std::string prefix = path.filename().string() + ".tmp-";
+    const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    if (ec) {
+        return;
+    }
+    for (; it != fs::directory_iterator(); it.increment(ec)) {
+        if (ec) {
+            return;
+        }
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) {
+            continue;
+        }
+        char* end = nullptr;
+        const long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
+        if (pid <= 0 || end == nullptr || *end != '-' || pid == ::getpid()) {
+            continue;
+        }
+        if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+            std::error_code rm;
+            fs::remove(it->path(), rm);
+        }
+    }
+}
+
 }  // namespace
 
 Result<AtomicFile> AtomicFile::create(const fs::path& path) {
+    remove_stale_temps(path);
     AtomicFile f;
     f.path_ = path;
     f.tmp_ = path;

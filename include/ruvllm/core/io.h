@@ -1,7 +1,9 @@
 // ruvllm/core/io.h: file output that never leaves a half-written file under its final name.
 //
 // `AtomicFile` writes to "<path>.tmp-<pid>-<n>" in the same directory and renames it onto `path`
-// on commit(); if it is destroyed without a successful commit, the temp file is removed.
+// on commit(); if it is destroyed without a successful commit, the temp file is removed. A
+// process killed first (kill -9, a signal) leaves its temp file behind: create() removes such
+// files for the same `path` whose process no longer runs, so a rerun cleans up after it.
 // `OutBuffer` is a large append buffer that flushes to a FILE* (the fast path for JSONL/JSON).
 //
 // Usage:
