@@ -259,6 +259,40 @@ TEST(Llm, RateLimitHonoursRetryAfter) {
     EXPECT_EQ(client.stats().tokens_used, 7);
 }
 
+// A server that keeps asking for retry-after: 999999 (clamped to 300 s) is waited for only up to
+// max_wait_total_s in all, each wait said through on_wait first, then the call gives up saying
+// why (#16: the client once slept 5 x 300 s without a word).
+TEST(Llm, TotalWaitIsBoundedAndEachWaitIsSaid) {
+    MockServer server([](int, const httplib::Request&, httplib::Response& res) {
+        res.set_header("retry-after", "999999");
+        reply(res, 429, error_body("rate_limit_error", "slow down"));
+    });
+    std::vector<double> sleeps;
+    std::vector<std::string> said;
+    LlmOptions o = options_for(server.base(), &sleeps);
+    o.max_wait_total_s = 700;
+    Log log;
+    log.line = [&said](const std::string& s) {
+        said.push_back(s);
+    };
+    LlmClient client = make_client(say_waits(o, log));
+    Result<LlmResponse> r = client.complete(simple_request());
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::io);
+    EXPECT_NE(r.error().message.find("giving up: retry 3 would wait 300 s (the server's "
+                                     "retry-after), past the 700 s this call may wait in all "
+                                     "(600 s so far); last: 429 rate_limit_error: slow down"),
+              std::string::npos)
+        << r.error().message;
+    EXPECT_EQ(sleeps, (std::vector<double>{300.0, 300.0}));
+    EXPECT_EQ(server.hits(), 3);
+    ASSERT_EQ(said.size(), 2u);
+    EXPECT_EQ(said[0].rfind("llm: 429 rate_limit_error: slow down", 0), 0u) << said[0];
+    EXPECT_NE(said[0].find("; retry 1 of 5 in 300 s"), std::string::npos) << said[0];
+    o.max_wait_total_s = -1;
+    EXPECT_FALSE(LlmClient::create(o).ok());
+}
+
 TEST(Llm, RetryAfterFormats) {
     // An HTTP date is not seconds: backoff instead. Decimals are honoured; huge values clamped.
     MockServer server([](int n, const httplib::Request&, httplib::Response& res) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/core/io.h>
+#include <ruvllm/core/log.h>
 #include <ruvllm/llm/llm.h>
 
 #include <curl/curl.h>
@@ -459,6 +460,10 @@ Status check_options(const LlmOptions& o) {
         return bad("max_tokens_total is " + std::to_string(o.max_tokens_total) +
                    ", expected -1 (no limit) or a number of tokens");
     }
+    if (!(o.max_wait_total_s >= 0.0) || !std::isfinite(o.max_wait_total_s)) {
+        return bad("max_wait_total_s is " + std::to_string(o.max_wait_total_s) +
+                   ", expected a finite number of seconds >= 0");
+    }
     if (o.max_response_bytes == 0) {
         return bad("max_response_bytes is 0, expected a positive size");
     }
@@ -466,6 +471,17 @@ Status check_options(const LlmOptions& o) {
 }
 
 }  // namespace
+
+LlmOptions say_waits(LlmOptions o, const Log& log) {
+    o.on_wait = [log](double seconds, const std::string& why, int retry, int of) {
+        log.say(strformat("llm: %s; retry %d of %d in %.0f s",
+                          why.empty() ? "no reply" : why.c_str(),
+                          retry,
+                          of,
+                          seconds));
+    };
+    return o;
+}
 
 // ---- LlmClient ----
 
@@ -560,11 +576,29 @@ Result<LlmResponse> LlmClient::send(const std::string& body) {
     }
     const int tries = 1 + options_.max_retries;
     std::string last;
-    double retry_after_s = -1.0;
+    double retry_after_s = -1.0, waited_s = 0.0;
     for (int attempt = 0; attempt < tries; attempt++) {
         if (attempt > 0) {
+            const double d = retry_delay(attempt, retry_after_s);
+            if (waited_s + d > options_.max_wait_total_s) {
+                return fail(
+                    Errc::io,
+                    where(strformat("giving up: retry %d would wait %.0f s (%s), past "
+                                    "the %.0f s this call may wait in all (%.0f s so "
+                                    "far); last: ",
+                                    attempt,
+                                    d,
+                                    retry_after_s >= 0 ? "the server's retry-after" : "backoff",
+                                    options_.max_wait_total_s,
+                                    waited_s) +
+                          last));
+            }
+            if (options_.on_wait) {
+                options_.on_wait(d, last, attempt, options_.max_retries);
+            }
             stats_.retries++;
-            wait(retry_delay(attempt, retry_after_s));
+            wait(d);
+            waited_s += d;
         }
         stats_.requests_sent++;
         const HttpReply reply = post(curl_->handle, url_, headers.get(), body, options_);

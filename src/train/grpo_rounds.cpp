@@ -66,7 +66,7 @@ Result<nlohmann::ordered_json> run_grpo_rounds(RouterModel& model,
         lo.max_tokens_total = run.max_tokens_total;
         lo.cache_dir = run.cache_dir;
         lo.seed = run.config.seed;
-        Result<LlmClient> c = LlmClient::create(lo);
+        Result<LlmClient> c = LlmClient::create(say_waits(lo, log));
         if (!c) {
             return c.error();
         }

@@ -716,7 +716,7 @@ Result<HardNegativesSummary> collect_hard_negatives(const HardNegativesJob& job,
     if (!filter) {
         return filter.error();
     }
-    Result<LlmClient> client = LlmClient::create(job.llm);
+    Result<LlmClient> client = LlmClient::create(say_waits(job.llm, log));
     if (!client) {
         return client.error();
     }

@@ -73,6 +73,7 @@
 #include <vector>
 
 #include <ruvllm/core/error.h>
+#include <ruvllm/core/log.h>
 #include <ruvllm/core/rng.h>
 
 namespace ruvllm {
@@ -109,7 +110,18 @@ struct LlmOptions {
     uint64_t seed = 42;
     // Called to wait `seconds` before a retry; empty = really sleep. Tests record the waits.
     std::function<void(double seconds)> sleep{};
+    // Most seconds one complete() spends waiting between its retries (>= 0): a wait that would
+    // go past it (a server asking for retry-after: 300 again and again) ends the call with an
+    // error that says so, instead of a command that looks hung.
+    double max_wait_total_s = 600.0;
+    // Called before each wait: (seconds, why: "429 rate_limit_error: ...", retry number, retries
+    // allowed), so the caller can say what the program waits for; may be empty.
+    std::function<void(double seconds, const std::string& why, int retry, int of)> on_wait{};
 };
+
+// `o` with on_wait saying each wait on `log` (a copy is kept): "llm: 429 rate_limit_error: ...;
+// retry 1 of 5 in 300 s".
+LlmOptions say_waits(LlmOptions o, const Log& log);
 
 struct LlmMessage {
     std::string role{};  // "user" or "assistant"
