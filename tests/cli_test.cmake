@@ -313,3 +313,15 @@ cli_expect(generate_parquet RC 0 OUT "claude_training_full.parquet.*claude_train
                 --out ${CLI_TMP}/pq)
 cli_expect(generate_hf RC 0 OUT "data/train-00000-of-00001.parquet.*data/test-00000-of-00001.parquet.*README.md"
            ARGS generate --library ${TINY} --per-category 5 --format hf --out ${CLI_TMP}/hf)
+# Numbers CLI11 would let through (#16): nan/inf for a real, a negative or exponent for a seed,
+# and values out of range.
+cli_expect(nan_option RC 1 ONE_LINE ERR "^ruvllm: --tier-bias nan, expected a finite number"
+           ARGS route -m ${CLI_TMP}/none.gguf --tier-bias nan task)
+cli_expect(negative_seed RC 1 ONE_LINE ERR "^ruvllm: --seed -1, expected a whole number"
+           ARGS generate --library ${TINY} --out ${CLI_TMP}/x --seed -1)
+cli_expect(negative_top RC 1 ONE_LINE ERR "^ruvllm: --top: Value -1 not in range"
+           ARGS route -m ${CLI_TMP}/none.gguf --top -1 task)
+cli_expect(train_margin_nan RC 1 ONE_LINE ERR "^ruvllm: --margin nan, expected a finite number"
+           ARGS train --data ${CLI_TMP}/none.jsonl --margin nan)
+cli_expect(train_hard_ratio RC 1 ONE_LINE ERR "^ruvllm: train: hard ratio 2, expected 0-1"
+           ARGS train --data ${CLI_TMP}/none.jsonl --hard-ratio 2 --out ${CLI_TMP}/hr.gguf)

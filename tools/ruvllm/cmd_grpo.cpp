@@ -19,9 +19,13 @@ void add_grpo_flags(CLI::App* cmd, GrpoOptions& opt) {
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     cmd->add_option("--grpo-lr", opt.lr, "AdamW learning rate of the rounds")
+        ->check(CLI::PositiveNumber)
         ->capture_default_str();
-    cmd->add_option("--clip", opt.clip, "ratio clip range")->capture_default_str();
+    cmd->add_option("--clip", opt.clip, "ratio clip range")
+        ->check(CLI::Range(0.0, 10.0))
+        ->capture_default_str();
     cmd->add_option("--kl", opt.kl, "weight of the KL penalty to the round's reference")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     cmd->add_flag("--no-std-scaling", opt.no_std_scaling, "advantages r - mean, not / std");
     cmd->add_option("--tasks-per-round", opt.tasks_per_round, "sample this many tasks (0: all)")

@@ -29,7 +29,9 @@ CLI::App* add_route(CLI::App& app, RouteOptions& opt) {
     cmd->add_option("-m,--model", opt.model, "router model (GGUF)")->required();
     cmd->add_option("tasks", opt.tasks, "task texts");
     cmd->add_option("-i,--input", opt.input, "file of tasks (JSONL or text lines), - for stdin");
-    cmd->add_option("--top", opt.top, "alternatives listed per decision")->capture_default_str();
+    cmd->add_option("--top", opt.top, "alternatives listed per decision")
+        ->check(CLI::Range(0, 65536))
+        ->capture_default_str();
     cmd->add_option("--mode",
                     opt.mode,
                     "hybrid: the keyword stage decides when it is sure, else the blend of the "

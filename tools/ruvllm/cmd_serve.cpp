@@ -49,7 +49,9 @@ CLI::App* add_serve(CLI::App& app, ServeOptions& opt) {
     cmd->add_option("--mode", opt.mode, "default routing mode")
         ->check(CLI::IsMember({"hybrid", "keyword", "embedding"}))
         ->capture_default_str();
-    cmd->add_option("--top", opt.top, "alternatives listed per decision")->capture_default_str();
+    cmd->add_option("--top", opt.top, "alternatives listed per decision")
+        ->check(CLI::Range(0, 65536))
+        ->capture_default_str();
     cmd->add_option("--min-confidence", opt.min_confidence, "abstain below this confidence")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();

@@ -1,6 +1,8 @@
 // main.cpp: `ruvllm <verb> [options]`, fastText-style. Results go to stdout, progress and
 // errors to stderr; a failure reported by our code is "ruvllm: <message>" and exit code 1.
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <vector>
@@ -23,6 +25,36 @@ Verb verb(CLI::App& app,
     return {add(app, opt), [&opt, run] {
                 return run(opt);
             }};
+}
+
+// What CLI11 lets through for numbers: "nan" and "inf" for a FLOAT, "-1" (2^64 - 1) and "1e23"
+// for a UINT. Every number a verb takes is finite, and a UINT is written in digits.
+ruvllm::Status check_numbers(const CLI::App& cmd) {
+    for (const CLI::Option* o : cmd.get_options()) {
+        if (o->count() == 0) {
+            continue;
+        }
+        const std::string type = o->get_type_name();
+        const bool real = type.rfind("FLOAT", 0) == 0, whole = type.rfind("UINT", 0) == 0;
+        for (const std::string& v : o->results()) {
+            if (real) {
+                char* end = nullptr;
+                const double d = std::strtod(v.c_str(), &end);
+                if (!std::isfinite(d)) {
+                    return ruvllm::make_error(
+                        ruvllm::Errc::invalid_argument,
+                        o->get_name() + " " + v + ", expected a finite number");
+                }
+            }
+            if (whole && (v.empty() || v.find_first_not_of("0123456789") != std::string::npos ||
+                          v.size() > 20)) {
+                return ruvllm::make_error(
+                    ruvllm::Errc::invalid_argument,
+                    o->get_name() + " " + v + ", expected a whole number 0 to 2^64 - 1 in digits");
+            }
+        }
+    }
+    return ruvllm::ok();
 }
 
 }  // namespace
@@ -85,7 +117,10 @@ int main(int argc, char** argv) {
 
         for (const Verb& v : verbs) {
             if (v.cmd->parsed()) {
-                const ruvllm::Status status = v.run();
+                ruvllm::Status status = check_numbers(*v.cmd);
+                if (status) {
+                    status = v.run();
+                }
                 if (!status) {
                     std::fprintf(stderr, "ruvllm: %s\n", status.error().message.c_str());
                     return 1;
