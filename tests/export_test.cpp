@@ -1,10 +1,13 @@
 // export_test.cpp: the dataset directory layout, its files agreeing with each other, and the
 // card; nothing left behind when the directory cannot be written.
+#include <set>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/dataset/export.h>
 #include <ruvllm/dataset/generator.h>
+#include <ruvllm/dataset/labeled.h>
 
 #include "testutil.h"
 
@@ -144,4 +147,45 @@ TEST(Export, HuggingFaceLayoutAndCard) {
     EXPECT_NE(yaml.find("num_examples: " + std::to_string(s->train) + "\n"), std::string::npos);
     EXPECT_EQ(s->train + s->val + s->test, ds.size());
     EXPECT_NE(card.find("# ruvllm routing dataset", end), std::string::npos);  // the card follows
+}
+
+// Regenerating into a dataset directory replaces the dataset as a set (#16): the previous
+// claude_training_* files (a fold count that no longer exists, triplets derived from the old
+// split) are gone, other files stay, and no marker is left. A directory with the marker (a run
+// killed while publishing) is refused by load_labeled.
+TEST(Export, RegeneratingReplacesTheDatasetAsASet) {
+    ruvllm::test::TempDir dir;
+    ruvllm::ExportPlan plan;
+    plan.folds = 5;
+    ASSERT_TRUE(ruvllm::export_dataset(dir / "out", tiny_dataset(), plan));
+    ruvllm::test::spit(dir / "out/claude_training_train.triplets.jsonl", "{}\n");
+    ruvllm::test::spit(dir / "out/notes.txt", "mine\n");
+    plan.folds = 3;
+    plan.seed = 7;
+    ruvllm::Result<ruvllm::ExportSummary> s =
+        ruvllm::export_dataset(dir / "out", tiny_dataset(), plan);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_GE(s->removed, 6u);  // at least the 5 folds and the triplets
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir / "out")) {
+        names.insert(e.path().filename().string());
+    }
+    EXPECT_EQ(names.count("claude_training_fold_5_of_5.jsonl"), 0u);
+    EXPECT_EQ(names.count("claude_training_train.triplets.jsonl"), 0u);
+    EXPECT_EQ(names.count("claude_training_fold_3_of_3.jsonl"), 1u);
+    EXPECT_EQ(names.count("notes.txt"), 1u);
+    EXPECT_EQ(names.count(ruvllm::kIncompleteMarker), 0u);
+    std::set<std::string> written;
+    for (const std::string& f : s->files) {
+        written.insert(fs::path(f).filename().string());
+    }
+    written.insert("notes.txt");
+    EXPECT_EQ(names, written);
+    ASSERT_TRUE(ruvllm::load_labeled(dir / "out/claude_training_train.jsonl", {}));
+    ruvllm::test::spit(dir / "out" / ruvllm::kIncompleteMarker, "");
+    ruvllm::Result<ruvllm::LabeledSet> r =
+        ruvllm::load_labeled(dir / "out/claude_training_train.jsonl", {});
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("left incomplete by an interrupted generate"),
+              std::string::npos);
 }

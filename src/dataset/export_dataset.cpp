@@ -6,6 +6,7 @@
 #include <ruvllm/core/text.h>
 #include <ruvllm/dataset/export.h>
 #include <ruvllm/dataset/export_parquet.h>
+#include <ruvllm/dataset/labeled.h>
 
 namespace ruvllm {
 
@@ -233,7 +234,28 @@ Result<ExportSummary> export_dataset(const fs::path& dir,
             return s.error();
         }
     }
-    // Every file is complete: publish them all.
+    // Every file is complete: publish them all, as a set. The marker says the directory is being
+    // replaced (readers refuse it, load_labeled in labeled.h); the previous dataset's files
+    // (generator-named, claude_training_*, and what was derived from them beside them, such as
+    // triplets) go first, so that a run killed half-way leaves a directory that says so, never
+    // new splits beside old ones (a test row of one seed in the training split of another).
+    if (Status s = write_file_atomic(dir / kIncompleteMarker,
+                                     "generate was interrupted while it replaced this dataset; "
+                                     "run it again\n");
+        !s) {
+        return s.error();
+    }
+    for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
+        const std::string name = e.path().filename().string();
+        if (name.rfind("claude_training_", 0) == 0 && name.find(".tmp-") == std::string::npos &&
+            e.is_regular_file()) {
+            std::error_code rm;
+            fs::remove(e.path(), rm);
+            if (!rm) {
+                summary.removed++;
+            }
+        }
+    }
     for (AtomicFile& f : pending) {
         Status s = f.rename_into_place();
         if (!s) {
@@ -250,6 +272,7 @@ Result<ExportSummary> export_dataset(const fs::path& dir,
         }
     }
     cleanup.armed = false;
+    fs::remove(dir / kIncompleteMarker, ec);
     return summary;
 }
 

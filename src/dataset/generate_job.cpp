@@ -248,6 +248,12 @@ Result<GenerateSummary> write_batch(const GenerateJob& job, const Prepared& p, c
                       sum.val,
                       sum.test,
                       job.out.string().c_str()));
+    if (ex->removed > 0) {
+        log.say(
+            strformat("generate: replaced the previous dataset there (%zu claude_training_* "
+                      "files, with what was derived from them, removed first)",
+                      ex->removed));
+    }
     return sum;
 }
 

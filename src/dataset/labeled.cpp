@@ -103,6 +103,15 @@ Result<LabeledSet> load_labeled(const fs::path& path,
     if (Status s = check_readable_file(path); !s) {
         return s.error();
     }
+    if (std::error_code ec; fs::exists(path.parent_path() / kIncompleteMarker, ec)) {
+        return make_error(Errc::format,
+                          path.string() +
+                              ": its directory was left incomplete by an interrupted generate "
+                              "(" +
+                              kIncompleteMarker +
+                              "), expected a complete dataset: run generate "
+                              "again");
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return make_error(Errc::io, path.string() + ": cannot open");

@@ -45,10 +45,15 @@ struct ExportPlan {
 struct ExportSummary {
     size_t train = 0, val = 0, test = 0;
     std::vector<std::string> files;  // final paths, in write order
+    size_t removed = 0;              // files of the previous dataset removed (claude_training_*)
 };
 
 // Writes the directory (created if missing). Errc::io if it cannot be created or written;
-// nothing is left under a final name on failure.
+// nothing is left under a final name on failure. Into an existing directory the new files are
+// published as a set: the marker kIncompleteMarker is written, every claude_training_* file
+// there (the previous dataset and files derived from it) is removed, the new files are renamed
+// into place and the marker removed; a run killed in between leaves the marker, which
+// load_labeled refuses (no mix of two datasets' splits is ever read).
 Result<ExportSummary> export_dataset(const std::filesystem::path& dir,
                                      const std::vector<Example>& examples,
                                      const ExportPlan& plan);

@@ -40,6 +40,10 @@ struct LabeledSet {
 
 enum class DataFormat { detect, dataset, triplets, csv, fasttext };
 
+// A file of this name in a directory says generate was killed while it replaced the dataset
+// there (export.h); load_labeled refuses the directory's files until it is generated again.
+inline constexpr const char* kIncompleteMarker = ".ruvllm-generate-incomplete";
+
 struct DataOptions {
     DataFormat format = DataFormat::detect;
     std::string text_field = "input";
