@@ -325,3 +325,9 @@ cli_expect(train_margin_nan RC 1 ONE_LINE ERR "^ruvllm: --margin nan, expected a
            ARGS train --data ${CLI_TMP}/none.jsonl --margin nan)
 cli_expect(train_hard_ratio RC 1 ONE_LINE ERR "^ruvllm: train: hard ratio 2, expected 0-1"
            ARGS train --data ${CLI_TMP}/none.jsonl --hard-ratio 2 --out ${CLI_TMP}/hr.gguf)
+# A refused --folds leaves no directory behind (#16).
+cli_expect(folds_too_many RC 1 ONE_LINE ERR "^ruvllm: --folds 100000 is more than the"
+           ARGS generate --library ${TINY} --out ${CLI_TMP}/folds-refused --folds 100000)
+add_test(NAME cli.folds_too_many_leaves_nothing
+         COMMAND sh -c "! test -e ${CLI_TMP}/folds-refused")
+set_tests_properties(cli.folds_too_many_leaves_nothing PROPERTIES LABELS cli DEPENDS cli.folds_too_many)

@@ -2,6 +2,7 @@
 // the files it writes, the provenance keys and stats it records, same seed -> same bytes, and
 // its refusals (an output that is an input, a LoRA on a base without layers).
 #include <fstream>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -151,6 +152,33 @@ TEST(TrainRouter, NoSparseStageWhenAskedNone) {
     EXPECT_TRUE(m->sparse.empty());
     EXPECT_TRUE(m->heads.complexity_ngrams.empty());
     EXPECT_FALSE(rep->stats.contains("sparse"));
+}
+
+// Checkpoints rotate (only the newest keep_checkpoints stay), and --resume takes a checkpoint,
+// not a final router (which has no epoch to resume from).
+TEST(TrainRouter, CheckpointsRotateAndResumeTakesOnlyACheckpoint) {
+    TrainRun r;
+    r.cfg.train.epochs = 6;
+    r.cfg.checkpoint_every = 1;
+    r.cfg.keep_checkpoints = 2;
+    ASSERT_TRUE(ruvllm::train_router(r.cfg, {}));
+    std::set<std::string> left;
+    for (const auto& e :
+         std::filesystem::directory_iterator(r.dir / "out/router.gguf.checkpoints")) {
+        left.insert(e.path().filename().string());
+    }
+    // Early stopping may end before epoch 6: the two newest written are kept.
+    ASSERT_EQ(left.size(), 2u);
+    const int last = std::stoi(left.rbegin()->substr(6, 3));
+    EXPECT_EQ(left,
+              (std::set<std::string>{ruvllm::strformat("epoch-%03d.gguf", last - 1),
+                                     ruvllm::strformat("epoch-%03d.gguf", last)}));
+    r.cfg.resume = r.dir / "out/router.gguf";
+    r.cfg.out = r.dir / "out/again.gguf";
+    ruvllm::Result<ruvllm::TrainRouterReport> rep = ruvllm::train_router(r.cfg, {});
+    ASSERT_FALSE(rep);
+    EXPECT_NE(rep.error().message.find("is not a checkpoint"), std::string::npos)
+        << rep.error().message;
 }
 
 TEST(TrainRouter, RefusesAnOutputThatIsAnInput) {

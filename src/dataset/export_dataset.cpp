@@ -110,17 +110,29 @@ std::string dataset_card(const std::vector<Example>& examples,
 Result<ExportSummary> export_dataset(const fs::path& dir,
                                      const std::vector<Example>& examples,
                                      const ExportPlan& plan) {
+    // Everything that can be refused is checked before the directory is created.
+    std::vector<std::vector<Example>> folds;
+    if (plan.folds > 1) {
+        Result<std::vector<int>> f = assign_folds(examples, plan.folds, plan.seed);
+        if (!f) {
+            return f.error();
+        }
+        folds.resize(static_cast<size_t>(plan.folds));
+        for (size_t i = 0; i < examples.size(); i++) {
+            folds[static_cast<size_t>((*f)[i])].push_back(examples[i]);
+        }
+    }
+    std::vector<Example> parts[3];
+    Status parted = split_parts(examples, plan, parts);
+    if (!parted) {
+        return parted.error();
+    }
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec || !fs::is_directory(dir)) {
         return make_error(Errc::io,
                           dir.string() + ": cannot create output directory (" + ec.message() +
                               "), expected a writable path");
-    }
-    std::vector<Example> parts[3];
-    Status parted = split_parts(examples, plan, parts);
-    if (!parted) {
-        return parted.error();
     }
     ExportSummary summary{parts[0].size(), parts[1].size(), parts[2].size(), {}};
 
@@ -154,16 +166,7 @@ Result<ExportSummary> export_dataset(const fs::path& dir,
         jobs.push_back({"claude_training_val.fasttext.txt", &parts[1], Kind::fasttext});
         jobs.push_back({"claude_training_test.fasttext.txt", &parts[2], Kind::fasttext});
     }
-    std::vector<std::vector<Example>> folds;
     if (plan.folds > 1) {
-        Result<std::vector<int>> f = assign_folds(examples, plan.folds, plan.seed);
-        if (!f) {
-            return f.error();
-        }
-        folds.resize(static_cast<size_t>(plan.folds));
-        for (size_t i = 0; i < examples.size(); i++) {
-            folds[static_cast<size_t>((*f)[i])].push_back(examples[i]);
-        }
         for (int k = 0; k < plan.folds; k++) {
             jobs.push_back({"claude_training_fold_" + std::to_string(k + 1) + "_of_" +
                                 std::to_string(plan.folds) + ".jsonl",

@@ -145,10 +145,18 @@ Result<RouterModel> init_or_resume(const TrainRouterConfig& cfg,
                               ": checkpoint does not match this run (labels, --dim or base "
                               "differ), expected the same data and settings");
     }
+    bool is_checkpoint = false;
     for (const auto& [k, v] : ck->info) {
         if (k == "ruvllm.train.checkpoint_epoch" && std::holds_alternative<uint32_t>(v)) {
             start_epoch = static_cast<int>(std::get<uint32_t>(v));
+            is_checkpoint = true;
         }
+    }
+    if (!is_checkpoint) {
+        return make_error(Errc::invalid_argument,
+                          cfg.resume.string() +
+                              ": is not a checkpoint (no ruvllm.train.checkpoint_epoch), expected "
+                              "an epoch-NNN.gguf from the checkpoint directory");
     }
     if (start_epoch >= tc.epochs) {
         return make_error(Errc::invalid_argument,
@@ -220,6 +228,11 @@ Result<TrainResult> run_training(const TrainRouterConfig& cfg,
                     ck.save(ck_dir / strformat("epoch-%03d.gguf", epoch), TensorType::f32);
                 if (!checkpoint_status) {
                     return false;
+                }
+                // Rotation: only the newest keep_checkpoints of this run's cadence stay.
+                const int old = epoch - cfg.keep_checkpoints * cfg.checkpoint_every;
+                if (cfg.keep_checkpoints > 0 && old > 0) {
+                    fs::remove(ck_dir / strformat("epoch-%03d.gguf", old), ec);
                 }
             }
             return true;

@@ -72,7 +72,7 @@ struct TrainOptions {
     inline static const TrainConfig kTrain = router_training_defaults();
     std::vector<std::string> data;
     std::string val, test, out = "out/router.gguf", base, stats, resume, checkpoint_dir;
-    int checkpoint_every = 5;
+    int checkpoint_every = 5, keep_checkpoints = 3;
     std::string text_field = "input", label_field = "output_agent";
     bool skip_bad = false;
     // The library's defaults (recipe.h), shown by --help.

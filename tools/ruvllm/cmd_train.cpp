@@ -64,6 +64,11 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
         ->capture_default_str();
     cmd->add_option(
         "--checkpoint-dir", opt.checkpoint_dir, "checkpoint directory; default: OUT.checkpoints/");
+    cmd->add_option("--keep-checkpoints",
+                    opt.keep_checkpoints,
+                    "keep only the newest N checkpoints (0: all)")
+        ->check(CLI::Range(0, 100000))
+        ->capture_default_str();
     cmd->add_option("--resume",
                     opt.resume,
                     "continue from a checkpoint (its parameters; fresh optimizer moments; the "
@@ -196,6 +201,7 @@ Status run_train(const TrainOptions& opt) {
     c.storage = opt.storage == "f32" ? TensorType::f32 : TensorType::f16;
     c.checkpoint_every = opt.checkpoint_every;
     c.checkpoint_dir = opt.checkpoint_dir;
+    c.keep_checkpoints = opt.keep_checkpoints;
     c.resume = opt.resume;
     c.keywords = !opt.no_keywords;
     c.keywords_library = opt.keywords_library;

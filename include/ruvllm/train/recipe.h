@@ -78,13 +78,14 @@ struct TrainRouterConfig {
     DataOptions data_options;
     // The loop (train.h); `confusable` is filled from the labels.
     TrainConfig train = router_training_defaults();
-    TensorType storage = TensorType::f16;    // of the subword rows in the router file
-    int checkpoint_every = 5;                // 0: never
-    std::filesystem::path checkpoint_dir;    // "" = <out>.checkpoints/
-    std::filesystem::path resume;            // a checkpoint to continue from
-    bool keywords = true;                    // the keyword stage
-    bool sparse = true;                      // the sparse n-gram stage (sparse.h)
-    SparseConfig sparse_config;              // its seed is train.seed
+    TensorType storage = TensorType::f16;  // of the subword rows in the router file
+    int checkpoint_every = 5;              // 0: never
+    std::filesystem::path checkpoint_dir;  // "" = <out>.checkpoints/
+    int keep_checkpoints = 3;              // the newest this many epoch-NNN.gguf are kept (0: all)
+    std::filesystem::path resume;          // a checkpoint to continue from
+    bool keywords = true;                  // the keyword stage
+    bool sparse = true;                    // the sparse n-gram stage (sparse.h)
+    SparseConfig sparse_config;            // its seed is train.seed
     std::filesystem::path keywords_library;  // "" = the built-in library
     KeywordConfig keyword_config;
     int head_epochs = 300;
