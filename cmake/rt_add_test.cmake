@@ -13,6 +13,6 @@ function(rt_add_test name)
         RUVLLM_TEST_TMP_DIR="${CMAKE_CURRENT_BINARY_DIR}/tmp/")
     gtest_discover_tests(${name}
         TEST_PREFIX "${name}."
-        PROPERTIES LABELS ${ARG_LABEL}
+        PROPERTIES LABELS ${ARG_LABEL} SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]"
         DISCOVERY_MODE PRE_TEST)
 endfunction()
