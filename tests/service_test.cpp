@@ -117,7 +117,25 @@ TEST(Service, RequestTable) {
          R"({"tasks": ["alpha", 3]})",
          400,
          "invalid_request",
-         "tasks[1]: expected a string"},
+         "tasks[1]: expected a string or {\"task\", ...}"},
+        {"POST",
+         "/route/batch",
+         R"({"tasks": [{"task": "alpha", "priority": 1}]})",
+         400,
+         "invalid_request",
+         "tasks[0]: unknown field \"priority\", expected task, context or id"},
+        {"POST",
+         "/route/batch",
+         R"({"tasks": [{"context": "alpha"}]})",
+         400,
+         "invalid_request",
+         "tasks[0]: expected a string field \"task\""},
+        {"POST",
+         "/route",
+         R"({"task": "alpha", "context": 3})",
+         400,
+         "invalid_request",
+         "\"context\""},
         {"POST",
          "/route/batch",
          R"({"tasks": ["alpha", " "]})",
@@ -173,6 +191,26 @@ TEST(Service, DecisionsMatchTheRouter) {
     EXPECT_EQ(j["decisions"][1]["agent"], "tester");
     EXPECT_EQ(j["decisions"][1]["stage"], "keyword");
     EXPECT_EQ(j["decisions"][2]["agent"], "coder");
+    // Batch items may be objects with an id and a context; a context is routed before the task
+    // (what route_task says for "context task").
+    r = svc.handle("POST",
+                   "/route/batch",
+                   R"({"tasks": [{"id": 7, "task": "beta"}, "gamma",
+                                 {"task": "unit test", "context": "alpha"}]})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    j = Json::parse(r.body);
+    EXPECT_EQ(j["decisions"][0]["id"], 7);
+    EXPECT_EQ(j["decisions"][0]["agent"], "reviewer");
+    EXPECT_FALSE(j["decisions"][1].contains("id"));
+    const ruvllm::Result<ruvllm::Decision> joined =
+        ruvllm::route_task(m, "alpha unit test", ruvllm::RouteConfig{});
+    ASSERT_TRUE(joined);
+    EXPECT_EQ(j["decisions"][2]["agent"], m.labels[static_cast<size_t>(joined->label)]);
+    EXPECT_EQ(j["decisions"][2]["stage"], "keyword");
+    r = svc.handle("POST", "/route", R"({"task": "unit test", "context": "alpha", "id": "c"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(Json::parse(r.body)["stage"], "keyword");
+    EXPECT_EQ(Json::parse(r.body)["id"], "c");
     // Per-request options: keyword mode defers to null; min_confidence abstains.
     r = svc.handle("POST", "/route", R"({"task": "alpha", "mode": "keyword"})");
     EXPECT_TRUE(Json::parse(r.body)["agent"].is_null());

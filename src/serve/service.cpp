@@ -80,11 +80,6 @@ public:
         }
     }
 
-    size_t threads() const {
-        std::lock_guard<std::mutex> lock(mu_);
-        return threads_.size();
-    }
-
 private:
     void spawn() {  // mu_ held
         threads_.emplace_back([this] { work(); });
@@ -109,7 +104,7 @@ private:
     }
 
     const size_t max_;
-    mutable std::mutex mu_;
+    std::mutex mu_;
     std::condition_variable cv_;
     std::deque<std::function<void()>> jobs_;
     std::vector<std::thread> threads_;
@@ -174,6 +169,37 @@ std::string read_options(const nlohmann::json& body,
     return {};
 }
 
+// One routing item: {"task": "...", "context"?: "...", "id"?: any}. The text routed is the
+// context, then the task (the way the generator's context style writes a request), or the task
+// alone. Returns an empty string or the reason the item is invalid.
+std::string read_item(const nlohmann::json& item, std::string& text) {
+    if (!item.contains("task") || !item["task"].is_string()) {
+        return "expected a string field \"task\"";
+    }
+    text = item["task"].get<std::string>();
+    if (item.contains("context")) {
+        if (!item["context"].is_string()) {
+            return "\"context\" must be a string";
+        }
+        const std::string& c = item["context"].get_ref<const std::string&>();
+        if (!c.empty()) {
+            text = c + " " + text;
+        }
+    }
+    return {};
+}
+
+// The decision with the caller's id first when the item has one.
+Json with_id(const nlohmann::json& item, Json decision) {
+    if (!item.is_object() || !item.contains("id")) {
+        return decision;
+    }
+    Json j;
+    j["id"] = item["id"];
+    j.update(decision);
+    return j;
+}
+
 }  // namespace
 
 struct RouterService::Impl {
@@ -189,26 +215,19 @@ struct RouterService::Impl {
 
     ServiceReply route_one(const nlohmann::json& body) {
         RouteConfig rc = cfg.route;
-        const std::string bad = read_options(body, model, {"task", "id"}, rc);
+        const std::string bad = read_options(body, model, {"task", "context", "id"}, rc);
         if (!bad.empty()) {
             return error_reply(400, "invalid_request", bad);
         }
-        if (!body.contains("task") || !body["task"].is_string()) {
-            return error_reply(400, "invalid_request", "expected a string field \"task\"");
+        std::string text;
+        if (const std::string why = read_item(body, text); !why.empty()) {
+            return error_reply(400, "invalid_request", why);
         }
-        Result<Decision> d = route_task(model, body["task"].get_ref<const std::string&>(), rc);
+        Result<Decision> d = route_task(model, text, rc);
         if (!d) {
             return route_error(d.error());
         }
-        Json j = decision_json(model, *d);
-        if (body.contains("id")) {
-            // The caller's id first, then the decision.
-            Json with_id;
-            with_id["id"] = body["id"];
-            with_id.update(j);
-            return {200, dump(with_id)};
-        }
-        return {200, dump(j)};
+        return {200, dump(with_id(body, decision_json(model, *d)))};
     }
 
     ServiceReply route_batch(const nlohmann::json& body) {
@@ -231,14 +250,31 @@ struct RouterService::Impl {
         Json decisions = Json::array();
         for (size_t i = 0; i < tasks.size(); i++) {
             const std::string where = "tasks[" + std::to_string(i) + "]: ";
-            if (!tasks[i].is_string()) {
-                return error_reply(400, "invalid_request", where + "expected a string");
+            const nlohmann::json& item = tasks[i];
+            std::string text;
+            if (item.is_string()) {
+                text = item.get<std::string>();
+            } else if (item.is_object()) {
+                for (const auto& [key, value] : item.items()) {
+                    if (key != "task" && key != "context" && key != "id") {
+                        return error_reply(
+                            400,
+                            "invalid_request",
+                            where + "unknown field \"" + key + "\", expected task, context or id");
+                    }
+                }
+                if (const std::string why = read_item(item, text); !why.empty()) {
+                    return error_reply(400, "invalid_request", where + why);
+                }
+            } else {
+                return error_reply(
+                    400, "invalid_request", where + "expected a string or {\"task\", ...}");
             }
-            Result<Decision> d = route_task(model, tasks[i].get_ref<const std::string&>(), rc);
+            Result<Decision> d = route_task(model, text, rc);
             if (!d) {
                 return route_error(d.error(), where);
             }
-            decisions.push_back(decision_json(model, *d));
+            decisions.push_back(with_id(item, decision_json(model, *d)));
         }
         Json j;
         j["decisions"] = std::move(decisions);

@@ -15,7 +15,8 @@ namespace ruvllm::cli {
 CLI::App* add_serve(CLI::App& app, ServeOptions& opt) {
     CLI::App* cmd = app.add_subcommand("serve", "serve routing decisions over HTTP (JSON)");
     cmd->footer(
-        "Endpoints: POST /route {\"task\": \"...\"}, POST /route/batch {\"tasks\": [...]},\n"
+        "Endpoints: POST /route {\"task\": \"...\", \"context\"?, \"id\"?}, POST /route/batch\n"
+        "{\"tasks\": [\"...\" or {\"task\", \"context\"?, \"id\"?}, ...]},\n"
         "GET /health, GET /agents. A request may override --mode, --top, --min-confidence,\n"
         "--tier-bias and --max-tier with the fields \"mode\", \"top\", \"min_confidence\",\n"
         "\"tier_bias\", \"max_tier\". Errors are HTTP 400/404/405/413/500 with a JSON body\n"

@@ -1,9 +1,13 @@
 // ruvllm/serve/service.h: the routing service behind `ruvllm serve`, an HTTP/1.1 JSON API (Debian's
 // cpp-httplib) for orchestrators such as Claude Flow.
 //
-//   POST /route        {"task": "...", "id"?: any, options...}   -> a decision (router.h) + "id"
-//   POST /route/batch  {"tasks": ["...", ...], options...}       -> {"decisions": [...],
-//                                                                     "latency_us": total}
+//   POST /route        {"task": "...", "context"?: "...", "id"?: any, options...}
+//                                                  -> a decision (router.h), "id" first if sent
+//   POST /route/batch  {"tasks": [item, ...], options...}  -> {"decisions": [...] in order,
+//                                                               "latency_us": total}
+//                      an item is a task string or {"task", "context"?, "id"?}
+// A "context" is routed before its task ("<context> <task>", the way the generator's context
+// style writes a request). Any other field is an error naming it (a typo never goes unseen).
 //   GET  /health       {"status": "ok", "model", "labels", "keyword_rules", "heads",
 //                       "requests", "errors", "uptime_s"}
 //   GET  /agents       {"agents": [...labels], "tiers": ["haiku", "sonnet", "opus"],
