@@ -4,7 +4,8 @@
 #      JSON line throughput, fastText predictLine (a tuned supervised model on the same split);
 #   2. whole commands on the test split x 10: `ruvllm route --input` vs `fasttext predict`;
 #   3. the service: `ruvllm serve` on a loopback port under bench/serve_load (single tasks and
-#      batches of 32), zero errors required.
+#      batches of 32 on 4 connections; single tasks on 32 and 128 keep-alive connections, more
+#      than the 8 workers started up front), zero errors required.
 # Needs `make run` first (out/router-agents.gguf and out/dataset-agents).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +47,10 @@ for _ in $(seq 100); do
 done
 "$BIN/serve_load" --port "$port" --tasks "$TMP/tasks.txt" --connections 4 --requests 50000 --max-seconds 60
 "$BIN/serve_load" --port "$port" --tasks "$TMP/tasks.txt" --connections 4 --requests 2000 --batch 32 --max-seconds 60
+# Pooled clients with more keep-alive connections than --threads (8): workers start on demand.
+for c in 32 128; do
+    "$BIN/serve_load" --port "$port" --tasks "$TMP/tasks.txt" --connections "$c" --requests 20000 --max-seconds 60
+done
 kill -TERM "$SERVER"
 wait "$SERVER" || true
 SERVER=
