@@ -179,6 +179,25 @@ TEST(TrainRouter, CheckpointsRotateAndResumeTakesOnlyACheckpoint) {
     ASSERT_FALSE(rep);
     EXPECT_NE(rep.error().message.find("is not a checkpoint"), std::string::npos)
         << rep.error().message;
+    // A checkpoint resumed over another base (of the same dimension) is refused.
+    ruvllm::Rng rng(2);
+    const ruvllm::SubwordBase other(
+        ruvllm::SubwordConfig{16, 3, 4, 500},
+        std::vector<std::string>{"fix", "bug", "test", "deploy", "the", "docs"},
+        ruvllm::test::random_vec(rng, static_cast<size_t>(6 + 500) * 16));
+    ruvllm::gguf::File f;
+    f.set("general.architecture", std::string("ruvllm"));
+    ASSERT_TRUE(other.write_to(f, ruvllm::TensorType::f32));
+    ASSERT_TRUE(ruvllm::gguf::write_file(f, r.dir / "other.gguf"));
+    r.cfg.base = r.dir / "other.gguf";
+    r.cfg.resume = r.dir / "out/router.gguf.checkpoints" / *left.rbegin();
+    rep = ruvllm::train_router(r.cfg, {});
+    ASSERT_FALSE(rep);
+    EXPECT_NE(rep.error().message.find("checkpoint was trained on another base (subword base, "
+                                       "dim 16, vocabulary 5), expected this run's (subword "
+                                       "base, dim 16, vocabulary 6)"),
+              std::string::npos)
+        << rep.error().message;
 }
 
 TEST(TrainRouter, RefusesAnOutputThatIsAnInput) {

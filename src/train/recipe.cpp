@@ -145,6 +145,12 @@ Result<RouterModel> init_or_resume(const TrainRouterConfig& cfg,
                               ": checkpoint does not match this run (labels, --dim or base "
                               "differ), expected the same data and settings");
     }
+    if (ck->base->describe() != model.base->describe()) {
+        return make_error(Errc::invalid_argument,
+                          cfg.resume.string() + ": checkpoint was trained on another base (" +
+                              ck->base->describe() + "), expected this run's (" +
+                              model.base->describe() + ")");
+    }
     bool is_checkpoint = false;
     for (const auto& [k, v] : ck->info) {
         if (k == "ruvllm.train.checkpoint_epoch" && std::holds_alternative<uint32_t>(v)) {
