@@ -218,6 +218,12 @@ TEST(Library, ValidationErrorsNameFileLineAndExpectation) {
          "templates: [",
          ruvllm::Errc::parse,
          "agents/tester.yaml:"},
+        // A repeated key would be silently ignored by yaml-cpp (#16).
+        {"agents/coder.yaml",
+         "category: coder",
+         "category: coder\ncategory: tester",
+         ruvllm::Errc::parse,
+         "agents/coder.yaml:3: duplicate key 'category', expected each key once"},
         {"lexicon/paraphrase.yaml",
          "[bug, defect]",
          "[bug]",

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,14 +19,45 @@ inline std::string where(const std::string& file, const YAML::Node& node) {
     return file + ":" + std::to_string(node.Mark().line + 1);
 }
 
+// A key that appears twice in one mapping, anywhere below `n` (yaml-cpp keeps both and answers
+// lookups with the first, so the second would be silently ignored): "<file>:<line>: duplicate
+// key 'k', expected each key once", or ok.
+inline Status no_duplicate_keys(const YAML::Node& n, const std::string& display) {
+    if (n.IsMap()) {
+        std::set<std::string> seen;
+        for (auto it = n.begin(); it != n.end(); ++it) {
+            if (it->first.IsScalar() && !seen.insert(it->first.Scalar()).second) {
+                return make_error(Errc::parse,
+                                  where(display, it->first) + ": duplicate key '" +
+                                      it->first.Scalar() + "', expected each key once");
+            }
+            if (Status s = no_duplicate_keys(it->second, display); !s) {
+                return s;
+            }
+        }
+    } else if (n.IsSequence()) {
+        for (const YAML::Node& item : n) {
+            if (Status s = no_duplicate_keys(item, display); !s) {
+                return s;
+            }
+        }
+    }
+    return ok();
+}
+
 // Parses a YAML file. `display` is the name used in messages (e.g. "agents/coder.yaml").
+// Duplicate keys are an error.
 inline Result<YAML::Node> load(const std::filesystem::path& path, const std::string& display) {
     Result<std::string> text = read_file(path);
     if (!text) {
         return text.error();
     }
     try {
-        return YAML::Load(*text);
+        YAML::Node root = YAML::Load(*text);
+        if (Status s = no_duplicate_keys(root, display); !s) {
+            return s.error();
+        }
+        return root;
     } catch (const YAML::Exception& e) {
         return make_error(Errc::parse,
                           display + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg +
