@@ -177,3 +177,21 @@ TEST(AtomicFile, ARerunRemovesTheTempFilesOfDeadRuns) {
     EXPECT_TRUE(std::filesystem::exists(dir / "other.jsonl.tmp-1-0"));
     ASSERT_TRUE(f->commit());
 }
+
+// An output is checked before the work: folders are created, nothing is left behind, an
+// unwritable place is an io error naming it.
+TEST(CheckWritable, CreatesFoldersLeavesNothingAndNamesTheBadPath) {
+    ruvllm::test::TempDir dir;
+    EXPECT_TRUE(ruvllm::check_writable(""));
+    ASSERT_TRUE(ruvllm::check_writable(dir / "a/b/out.gguf"));
+    EXPECT_TRUE(std::filesystem::is_directory(dir / "a/b"));
+    EXPECT_TRUE(std::filesystem::is_empty(dir / "a/b"));
+    ruvllm::test::spit(dir / "f", "x");
+    ruvllm::Status s = ruvllm::check_writable(dir / "f/out.gguf");  // a file in the way
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, ruvllm::Errc::io);
+    EXPECT_NE(s.error().message.find("cannot create output directory"), std::string::npos);
+    s = ruvllm::check_writable("/proc/ruvllm-out.json");
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().message.rfind("/proc/ruvllm-out.json: cannot create output file", 0), 0u);
+}

@@ -213,6 +213,15 @@ TEST(TrainRouter, RefusesAnOutputThatIsAnInput) {
     r.cfg.out = r.dir / "r.gguf";
     r.cfg.stats = r.dir / "train.txt";
     EXPECT_FALSE(ruvllm::train_router(r.cfg, {}));
+    // An unwritable stats path is refused before training, and an existing router is kept.
+    ruvllm::test::spit(r.dir / "r.gguf", "old router");
+    r.cfg.stats = "/proc/ruvllm-stats.json";
+    r.lines.clear();
+    rep = ruvllm::train_router(r.cfg, r.log);
+    ASSERT_FALSE(rep);
+    EXPECT_EQ(rep.error().code, ruvllm::Errc::io);
+    EXPECT_TRUE(r.lines.empty());  // no work was done
+    EXPECT_EQ(ruvllm::test::slurp(r.dir / "r.gguf"), "old router");
 }
 
 TEST(TrainRouter, ALoraNeedsABaseWithLayers) {

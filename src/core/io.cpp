@@ -306,4 +306,30 @@ Status check_readable_file(const std::filesystem::path& path) {
     return make_error(Errc::io, path.string() + ": cannot open");
 }
 
+Status make_parent_dirs(const std::filesystem::path& path) {
+    const std::filesystem::path parent = path.parent_path();
+    if (parent.empty()) {
+        return ok();
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec || !std::filesystem::is_directory(parent)) {
+        return make_error(Errc::io,
+                          parent.string() + ": cannot create output directory (" + ec.message() +
+                              "), expected a writable directory");
+    }
+    return ok();
+}
+
+Status check_writable(const std::filesystem::path& path) {
+    if (path.empty()) {
+        return ok();
+    }
+    if (Status s = make_parent_dirs(path); !s) {
+        return s;
+    }
+    Result<AtomicFile> f = AtomicFile::create(path);
+    return f ? ok() : Status(f.error());  // the temp file goes with f
+}
+
 }  // namespace ruvllm

@@ -339,6 +339,11 @@ Result<EvalSummary> evaluate_router(const EvalJob& job, const Log& /*log*/) {
     if (Status s = check_outputs_differ({job.report, job.errors}, {job.model, job.data}); !s) {
         return s.error();
     }
+    for (const std::filesystem::path& p : {job.report, job.errors}) {
+        if (Status s = check_writable(p); !s) {
+            return s.error();
+        }
+    }
     if (!job.report.empty() && !job.errors.empty() && job.report == job.errors) {
         return make_error(
             Errc::invalid_argument,

@@ -544,21 +544,6 @@ Result<fs::path> expand_home(const fs::path& path) {
     return fs::path(home) / p.substr(p.size() > 1 ? 2 : 1);
 }
 
-Status make_parent_dirs(const fs::path& path) {
-    const fs::path parent = path.parent_path();
-    if (parent.empty()) {
-        return ok();
-    }
-    std::error_code ec;
-    fs::create_directories(parent, ec);
-    if (ec || !fs::is_directory(parent)) {
-        return make_error(Errc::io,
-                          parent.string() + ": cannot create output directory (" + ec.message() +
-                              "), expected a writable directory");
-    }
-    return ok();
-}
-
 // The texts of a labelled file (dataset JSONL, triplets, CSV, fastText); none when path is "".
 Result<std::vector<std::string>> load_texts(const fs::path& path) {
     std::vector<std::string> texts;

@@ -545,6 +545,11 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
     if (Status s = check_outputs(cfg, rep.stats_path); !s) {
         return s.error();
     }
+    for (const fs::path& p : {cfg.out, rep.stats_path}) {  // before the work, not after
+        if (Status s = check_writable(p); !s) {
+            return s.error();
+        }
+    }
     TrainConfig tc = cfg.train;
     if (Status s = check_config(tc); !s) {  // before any data is read
         return s.error();

@@ -73,6 +73,15 @@ bool getline_bounded(std::istream& in, std::string& line, size_t max_bytes, bool
 // opened as a file for reading; what every reader checks first.
 Status check_readable_file(const std::filesystem::path& path);
 
+// Creates the folders above `path` (none: ok). Errc::io "<folder>: cannot create output
+// directory (...), expected a writable directory".
+Status make_parent_dirs(const std::filesystem::path& path);
+
+// That `path` can be written: its folders are created and a temp file beside it is created and
+// removed (nothing under `path` changes). Errc::io naming it, so that a job refuses an
+// unwritable output before its work instead of after it; an empty path is ok.
+Status check_writable(const std::filesystem::path& path);
+
 // Errc::invalid_argument "<out>: is also an input of this run, expected another output path (it
 // would be overwritten)" when an output (empty paths skipped) is one of the inputs (the same
 // path, or the same file through a link); what every job checks before it reads anything.
