@@ -144,6 +144,8 @@ TEST(Service, RequestTable) {
          "tasks[1]: empty task"},
         {"POST", "/route/batch", R"({"tasks": "alpha"})", 400, "invalid_request", "array"},
         {"GET", "/health", "", 200, "", ""},
+        {"HEAD", "/health", "", 200, "", ""},
+        {"GET", "/version", "", 200, "", ""},
         {"GET", "/agents", "", 200, "", ""},
         {"GET", "/route", "", 405, "method_not_allowed", "expects POST"},
         {"POST", "/health", "", 405, "method_not_allowed", "expects GET"},
@@ -162,12 +164,17 @@ TEST(Service, RequestTable) {
                 << r.body;
         }
     }
-    EXPECT_EQ(svc.requests(), cases.size());
+    // A 405 says which methods the path takes; /version and /health say the version.
+    EXPECT_EQ(svc.handle("GET", "/route", "").allow, "POST");
+    EXPECT_EQ(svc.handle("POST", "/health", "").allow, "GET, HEAD");
+    EXPECT_EQ(Json::parse(svc.handle("GET", "/version", "").body)["version"], RUVLLM_VERSION);
+    EXPECT_EQ(Json::parse(svc.handle("GET", "/health", "").body)["version"], RUVLLM_VERSION);
+    EXPECT_EQ(svc.requests(), cases.size() + 4);
     size_t failures = 0;
     for (const Case& c : cases) {
         failures += c.status != 200 ? 1 : 0;
     }
-    EXPECT_EQ(svc.errors(), failures);
+    EXPECT_EQ(svc.errors(), failures + 2);  // the two 405s above
 }
 
 TEST(Service, DecisionsMatchTheRouter) {
@@ -417,6 +424,10 @@ TEST(Service, BodyLimitHoldsHoweverTheBodyIsSentAndAnyContentTypeIsJson) {
                        "GET /health HTTP/1.1\r\nHost: t\r\n\r\n"});
     EXPECT_EQ(st, "HTTP/1.1 200 OK");
     EXPECT_EQ(Json::parse(body, nullptr, false).value("status", ""), "ok");
+    // A method with no body declared is not waited for: PUT /health is a plain 405.
+    std::tie(st, body) = http_exchange(*port, "PUT /health HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(st, "HTTP/1.1 405 Method Not Allowed");
+    EXPECT_EQ(error_code(body), "method_not_allowed");
     // A declared length over the limit.
     std::tie(st, body) = http_exchange(
         *port,

@@ -288,6 +288,7 @@ struct RouterService::Impl {
     ServiceReply health() const {
         Json j;
         j["status"] = "ok";
+        j["version"] = RUVLLM_VERSION;
         j["model"] = cfg.model_name;
         j["labels"] = model.A();
         j["keyword_rules"] = model.keywords.rules().size();
@@ -336,6 +337,9 @@ RouterService::RouterService(RouterModel model, ServiceConfig cfg)
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
         const ServiceReply r = handle(req.method, req.path, req.body);
         res.status = r.status;
+        if (!r.allow.empty()) {
+            res.set_header("Allow", r.allow);
+        }
         res.set_content(r.body, "application/json");
     };
     // Methods with a body read it through a content reader: the same limit for a chunked body
@@ -351,7 +355,10 @@ RouterService::RouterService(RouterModel model, ServiceConfig cfg)
         std::string body;
         size_t drained = 0;
         bool too_large = false;
-        const bool ok = read([&](const char* data, size_t n) {
+        // A request that declares no body (no Content-Length, not chunked) has none.
+        const bool has_body =
+            req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+        const bool ok = !has_body || read([&](const char* data, size_t n) {
             if (too_large || body.size() + n > max) {
                 too_large = true;
                 drained += n;
@@ -373,6 +380,9 @@ RouterService::RouterService(RouterModel model, ServiceConfig cfg)
             r = handle(req.method, req.path, body);
         }
         res.status = r.status;
+        if (!r.allow.empty()) {
+            res.set_header("Allow", r.allow);
+        }
         res.set_content(r.body, "application/json");
     };
     for (const char* pattern : {".*"}) {
@@ -412,10 +422,11 @@ ServiceReply RouterService::handle(std::string_view method,
                                    std::string_view body) {
     impl_->requests++;
     ServiceReply r;
-    const bool is_post = method == "POST", is_get = method == "GET";
+    const bool is_post = method == "POST", is_get = method == "GET" || method == "HEAD";
     if (path == "/route" || path == "/route/batch") {
         if (!is_post) {
             r = error_reply(405, "method_not_allowed", std::string(path) + " expects POST");
+            r.allow = "POST";
         } else {
             const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
             if (j.is_discarded()) {
@@ -426,17 +437,20 @@ ServiceReply RouterService::handle(std::string_view method,
                 r = path == "/route" ? impl_->route_one(j) : impl_->route_batch(j);
             }
         }
-    } else if (path == "/health" || path == "/agents") {
+    } else if (path == "/health" || path == "/agents" || path == "/version") {
         if (!is_get) {
             r = error_reply(405, "method_not_allowed", std::string(path) + " expects GET");
+            r.allow = "GET, HEAD";
+        } else if (path == "/version") {
+            r = {200, dump(Json{{"version", RUVLLM_VERSION}}), ""};
         } else {
             r = path == "/health" ? impl_->health() : impl_->agents();
         }
     } else {
         r = error_reply(404,
                         "not_found",
-                        "no such path, expected POST /route, POST /route/batch, GET /health or "
-                        "GET /agents");
+                        "no such path, expected POST /route, POST /route/batch, GET /health, "
+                        "GET /agents or GET /version");
     }
     if (r.status != 200) {
         impl_->errors++;

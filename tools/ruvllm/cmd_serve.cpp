@@ -17,9 +17,10 @@ CLI::App* add_serve(CLI::App& app, ServeOptions& opt) {
     cmd->footer(
         "Endpoints: POST /route {\"task\": \"...\", \"context\"?, \"id\"?}, POST /route/batch\n"
         "{\"tasks\": [\"...\" or {\"task\", \"context\"?, \"id\"?}, ...]},\n"
-        "GET /health, GET /agents. A request may override --mode, --top, --min-confidence,\n"
-        "--tier-bias and --max-tier with the fields \"mode\", \"top\", \"min_confidence\",\n"
-        "\"tier_bias\", \"max_tier\". Errors are HTTP 400/404/405/413/500 with a JSON body\n"
+        "GET /health, GET /agents, GET /version (HEAD too). A request may override --mode,\n"
+        "--top, --min-confidence, --tier-bias and --max-tier with the fields \"mode\", \"top\",\n"
+        "\"min_confidence\", \"tier_bias\", \"max_tier\". Errors are HTTP 400/404/405/413/500\n"
+        "with a JSON body "
         "{\"error\": {\"code\", \"message\"}}; the service keeps serving. Binds to loopback\n"
         "unless --host says otherwise; --port 0 takes any free port (printed on stderr).\n"
         "Stops cleanly on SIGINT/SIGTERM. Example:\n"
@@ -101,7 +102,7 @@ Status run_serve(const ServeOptions& opt) {
     }
     std::fprintf(stderr,
                  "serve: listening on http://%s:%d (%d labels; POST /route, POST /route/batch, "
-                 "GET /health, GET /agents; Ctrl-C stops)\n",
+                 "GET /health, GET /agents, GET /version; Ctrl-C stops)\n",
                  opt.host.c_str(),
                  *port,
                  labels);

@@ -8,8 +8,10 @@
 //                      an item is a task string or {"task", "context"?, "id"?}
 // A "context" is routed before its task ("<context> <task>", the way the generator's context
 // style writes a request). Any other field is an error naming it (a typo never goes unseen).
-//   GET  /health       {"status": "ok", "model", "labels", "keyword_rules", "heads",
+//   GET  /health       {"status": "ok", "version", "model", "labels", "keyword_rules", "heads",
 //                       "requests", "errors", "uptime_s"}
+//   GET  /version      {"version": "<ruvllm version>"}
+// HEAD is answered as GET without a body; a 405 carries an Allow header.
 //   GET  /agents       {"agents": [...labels], "tiers": ["haiku", "sonnet", "opus"],
 //                       "modes": ["hybrid", "keyword", "embedding"]}
 // Options (each optional, overriding the service's defaults for this request): "mode",
@@ -55,7 +57,8 @@ struct ServiceConfig {
 
 struct ServiceReply {
     int status = 200;
-    std::string body;  // JSON
+    std::string body;   // JSON
+    std::string allow;  // a 405's Allow header: the methods the path takes
 };
 
 class RouterService {
