@@ -37,6 +37,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <ruvllm/core/error.h>
 #include <ruvllm/router/model.h>
@@ -59,6 +60,11 @@ struct ServiceReply {
     int status = 200;
     std::string body;   // JSON
     std::string allow;  // a 405's Allow header: the methods the path takes
+
+    ServiceReply() = default;
+
+    ServiceReply(int s, std::string b, std::string a = {})
+        : status(s), body(std::move(b)), allow(std::move(a)) {}
 };
 
 class RouterService {
