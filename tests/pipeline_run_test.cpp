@@ -8,6 +8,7 @@
 #include <ruvllm/embed/subword.h>
 #include <ruvllm/pipeline/run.h>
 
+#include "base_file.h"
 #include "gradcheck.h"
 #include "testutil.h"
 
@@ -21,15 +22,8 @@ struct Chain {
     ruvllm::test::LogCapture cap;
 
     Chain() {
-        ruvllm::Rng rng(3);
-        const ruvllm::SubwordBase base(
-            ruvllm::SubwordConfig{16, 3, 4, 800},
-            std::vector<std::string>{"fix", "bug", "test", "write", "the", "add"},
-            ruvllm::test::random_vec(rng, static_cast<size_t>(6 + 800) * 16));
-        ruvllm::gguf::File f;
-        f.set("general.architecture", std::string("ruvllm"));
-        EXPECT_TRUE(base.write_to(f, ruvllm::TensorType::f32));
-        EXPECT_TRUE(ruvllm::gguf::write_file(f, dir / "base.gguf"));
+        EXPECT_TRUE(ruvllm::test::write_subword_base(
+            dir / "base.gguf", {"fix", "bug", "test", "write", "the", "add"}, 800, 3));
         c.out = (dir / "run").string();
         c.generate.library = ruvllm::test::tiny_library().string();
         c.generate.per_agent = 20;

@@ -12,6 +12,7 @@
 #include <ruvllm/router/model.h>
 #include <ruvllm/train/recipe.h>
 
+#include "base_file.h"
 #include "gradcheck.h"
 #include "testutil.h"
 
@@ -44,15 +45,8 @@ struct TrainRun {
         write_data(dir / "train.txt", 8, 0);
         write_data(dir / "val.txt", 2, 8);
         write_data(dir / "test.txt", 2, 10);
-        ruvllm::Rng rng(1);
-        const ruvllm::SubwordBase base(
-            ruvllm::SubwordConfig{16, 3, 4, 500},
-            std::vector<std::string>{"fix", "bug", "test", "deploy", "the"},
-            ruvllm::test::random_vec(rng, static_cast<size_t>(5 + 500) * 16));
-        ruvllm::gguf::File f;
-        f.set("general.architecture", std::string("ruvllm"));
-        EXPECT_TRUE(base.write_to(f, ruvllm::TensorType::f32));
-        EXPECT_TRUE(ruvllm::gguf::write_file(f, dir / "base.gguf"));
+        EXPECT_TRUE(ruvllm::test::write_subword_base(
+            dir / "base.gguf", {"fix", "bug", "test", "deploy", "the"}, 500, 1));
         cfg.data = {dir / "train.txt"};
         cfg.val = dir / "val.txt";
         cfg.test = dir / "test.txt";
@@ -180,15 +174,8 @@ TEST(TrainRouter, CheckpointsRotateAndResumeTakesOnlyACheckpoint) {
     EXPECT_NE(rep.error().message.find("is not a checkpoint"), std::string::npos)
         << rep.error().message;
     // A checkpoint resumed over another base (of the same dimension) is refused.
-    ruvllm::Rng rng(2);
-    const ruvllm::SubwordBase other(
-        ruvllm::SubwordConfig{16, 3, 4, 500},
-        std::vector<std::string>{"fix", "bug", "test", "deploy", "the", "docs"},
-        ruvllm::test::random_vec(rng, static_cast<size_t>(6 + 500) * 16));
-    ruvllm::gguf::File f;
-    f.set("general.architecture", std::string("ruvllm"));
-    ASSERT_TRUE(other.write_to(f, ruvllm::TensorType::f32));
-    ASSERT_TRUE(ruvllm::gguf::write_file(f, r.dir / "other.gguf"));
+    ASSERT_TRUE(ruvllm::test::write_subword_base(
+        r.dir / "other.gguf", {"fix", "bug", "test", "deploy", "the", "docs"}, 500, 2));
     r.cfg.base = r.dir / "other.gguf";
     r.cfg.resume = r.dir / "out/router.gguf.checkpoints" / *left.rbegin();
     rep = ruvllm::train_router(r.cfg, {});
