@@ -18,7 +18,7 @@ fail() {
 }
 command -v curl >/dev/null || fail "curl not found (scripts/setup installs it)"
 
-"$bin" serve -m "$model" --port 0 --max-body-bytes 4096 2>"$tmp/err" &
+"$bin" serve -m "$model" --port 0 --max-body-bytes 4096 --access-log 2>"$tmp/err" &
 pid=$!
 port=
 for _ in $(seq 100); do
@@ -43,6 +43,13 @@ code=$(curl -s -o "$tmp/body" -w '%{http_code}' --max-time 5 "$url/route" --data
 [ "$code" = 413 ] || fail "large body: $code"
 out=$(curl -s --max-time 5 "$url/health") || fail "GET /health after errors"
 [[ $out == *'"errors":2'* ]] || fail "health after errors: $out"
+# The /v1 prefix, Prometheus metrics and the OpenAPI description.
+out=$(curl -s --max-time 5 "$url/v1/route" -d '{"task": "write the changelog"}') || fail "/v1/route"
+[[ $out =~ ^\{\"agent\":\"[a-z-]+\" ]] || fail "/v1/route: $out"
+out=$(curl -s --max-time 5 "$url/v1/metrics") || fail "GET /v1/metrics"
+[[ $out == *'ruvllm_requests_total{endpoint="route",code="413"} 1'* ]] || fail "metrics: $out"
+out=$(curl -s --max-time 5 "$url/openapi.json") || fail "GET /openapi.json"
+[[ $out == *'"openapi": "3.0.3"'* ]] || fail "openapi: ${out:0:200}"
 
 kill -TERM "$pid"
 wait "$pid"
@@ -50,5 +57,9 @@ rc=$?
 pid=
 [ "$rc" = 0 ] || fail "exit code $rc after SIGTERM"
 grep -q 'serve: SIGTERM, stopping' "$tmp/err" || fail "no stop message"
-grep -q 'serve: stopped after .* 6 requests (2 errors)' "$tmp/err" || fail "no summary line"
+grep -q 'serve: stopped after .* 9 requests (2 errors)' "$tmp/err" || fail "no summary line"
+# --access-log: one line per request (time, client, "METHOD path", status, bytes, bytes, ms).
+[ "$(grep -c '^20[0-9-]*T[0-9:]*Z 127.0.0.1:[0-9]* "' "$tmp/err")" = 9 ] || fail "access log lines"
+grep -q '"POST /route" 413 [0-9]* 0 [0-9.]*ms$' "$tmp/err" || fail "access log of the 413 (refused from its Content-Length, nothing read)"
+grep -q '"GET /v1/metrics" 200 ' "$tmp/err" || fail "access log of /v1/metrics"
 echo "serve_cli: ok (port $port)"

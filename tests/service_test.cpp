@@ -1,7 +1,10 @@
 // service_test.cpp: the routing service (service.h): a table of requests and the replies they
 // must get (handle(), no sockets), then the real server on an ephemeral loopback port: routes,
 // errors that leave it serving, the body limit, concurrent clients, clean stop.
+#include <algorithm>
 #include <cstdio>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -226,6 +229,256 @@ TEST(Service, DecisionsMatchTheRouter) {
     // /agents lists the model's labels in order.
     j = Json::parse(svc.handle("GET", "/agents", "").body);
     EXPECT_EQ(j["agents"], Json(m.labels));
+}
+
+// A small JSON Schema checker for what docs/openapi.json uses: $ref, allOf, oneOf, type,
+// nullable, required, properties, additionalProperties false, items, enum, minItems. Returns
+// "" or where the value breaks the schema.
+std::string schema_error(const Json& doc,
+                         const Json& schema,
+                         const Json& v,
+                         const std::string& at) {
+    if (schema.contains("$ref")) {
+        const std::string ref = schema["$ref"];
+        return schema_error(doc, doc.at(Json::json_pointer(ref.substr(1))), v, at);
+    }
+    if (v.is_null() && schema.value("nullable", false)) {
+        return "";
+    }
+    if (schema.contains("allOf")) {
+        for (const Json& s : schema["allOf"]) {
+            if (std::string e = schema_error(doc, s, v, at); !e.empty()) {
+                return e;
+            }
+        }
+    }
+    if (schema.contains("oneOf")) {
+        int matches = 0;
+        for (const Json& s : schema["oneOf"]) {
+            matches += schema_error(doc, s, v, at).empty() ? 1 : 0;
+        }
+        if (matches != 1) {
+            return at + ": matches " + std::to_string(matches) + " of oneOf";
+        }
+    }
+    if (schema.contains("type")) {
+        const std::string t = schema["type"];
+        const bool ok = (t == "object" && v.is_object()) || (t == "array" && v.is_array()) ||
+                        (t == "string" && v.is_string()) || (t == "number" && v.is_number()) ||
+                        (t == "integer" && v.is_number_integer()) ||
+                        (t == "boolean" && v.is_boolean());
+        if (!ok) {
+            return at + ": expected " + t + ", got " + v.dump();
+        }
+    }
+    if (schema.contains("enum")) {
+        bool found = false;
+        for (const Json& e : schema["enum"]) {
+            found = found || e == v;
+        }
+        if (!found) {
+            return at + ": " + v.dump() + " not in enum";
+        }
+    }
+    if (v.is_object()) {
+        for (const Json& r : schema.value("required", Json::array())) {
+            if (!v.contains(r.get<std::string>())) {
+                return at + ": missing " + r.get<std::string>();
+            }
+        }
+        const Json props = schema.value("properties", Json::object());
+        for (const auto& [k, x] : v.items()) {
+            if (props.contains(k)) {
+                if (std::string e = schema_error(doc, props[k], x, at + "." + k); !e.empty()) {
+                    return e;
+                }
+            } else if (schema.contains("additionalProperties") &&
+                       schema["additionalProperties"] == false) {
+                return at + ": unexpected " + k;
+            }
+        }
+    }
+    if (v.is_array()) {
+        if (schema.contains("minItems") && v.size() < schema["minItems"].get<size_t>()) {
+            return at + ": too few items";
+        }
+        if (schema.contains("maxItems") && v.size() > schema["maxItems"].get<size_t>()) {
+            return at + ": too many items";
+        }
+        if (schema.contains("items")) {
+            for (size_t i = 0; i < v.size(); i++) {
+                const std::string where = at + "[" + std::to_string(i) + "]";
+                if (std::string e = schema_error(doc, schema["items"], v[i], where); !e.empty()) {
+                    return e;
+                }
+            }
+        }
+    }
+    return "";
+}
+
+// The JSON schema of a documented response, resolving a response $ref.
+Json response_schema(const Json& doc, const Json& op, int status) {
+    Json resp = op["responses"][std::to_string(status)];
+    if (resp.contains("$ref")) {
+        resp = doc.at(Json::json_pointer(resp["$ref"].get<std::string>().substr(1)));
+    }
+    return resp["content"].contains("application/json")
+               ? resp["content"]["application/json"]["schema"]
+               : Json();
+}
+
+TEST(Service, OpenApiDescribesEveryRouteAndReply) {
+    ruvllm::RouterService svc(planted(), config());
+    const Json doc = Json::parse(ruvllm::RouterService::openapi_json());
+    EXPECT_EQ(doc["info"]["version"], RUVLLM_VERSION);
+    // The routes the service answers are exactly the documented operations.
+    std::set<std::pair<std::string, std::string>> documented, served;
+    for (const auto& [path, ops] : doc["paths"].items()) {
+        for (const auto& [method, op] : ops.items()) {
+            documented.insert({method, path});
+        }
+    }
+    for (const ruvllm::ServiceRoute& r : ruvllm::RouterService::routes()) {
+        std::string method(r.method);
+        std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+        served.insert({method, std::string(r.path)});
+    }
+    EXPECT_EQ(documented, served);
+    // Each operation, at the root and under /v1: its example (or no body) gets a 200 whose body
+    // fits the documented schema; the other method gets a 405 that fits it too; a POST with a
+    // body that is not an object gets a documented 400.
+    for (const auto& [path, ops] : doc["paths"].items()) {
+        for (const auto& [method, op] : ops.items()) {
+            for (const std::string prefix : {"", "/v1"}) {
+                SCOPED_TRACE(method + " " + prefix + path);
+                std::string body;
+                if (op.contains("requestBody")) {
+                    const Json& media = op["requestBody"]["content"]["application/json"];
+                    ASSERT_TRUE(media.contains("example"));
+                    EXPECT_EQ(schema_error(doc, media["schema"], media["example"], "example"), "");
+                    body = media["example"].dump();
+                }
+                const std::string upper = method == "post" ? "POST" : "GET";
+                ruvllm::ServiceReply r = svc.handle(upper, prefix + path, body);
+                ASSERT_EQ(r.status, 200) << r.body;
+                const Json schema = response_schema(doc, op, 200);
+                if (!schema.is_null()) {
+                    EXPECT_EQ(schema_error(doc, schema, Json::parse(r.body), "reply"), "");
+                } else {
+                    EXPECT_EQ(r.content_type.rfind("text/plain", 0), 0u);
+                }
+                r = svc.handle(upper == "POST" ? "GET" : "POST", prefix + path, "");
+                ASSERT_EQ(r.status, 405);
+                EXPECT_EQ(
+                    schema_error(doc, response_schema(doc, op, 405), Json::parse(r.body), "405"),
+                    "");
+                if (upper == "POST") {
+                    r = svc.handle("POST", prefix + path, "[1]");
+                    ASSERT_EQ(r.status, 400);
+                    EXPECT_EQ(schema_error(
+                                  doc, response_schema(doc, op, 400), Json::parse(r.body), "400"),
+                              "");
+                }
+            }
+        }
+    }
+    // The checker itself catches what it must (so that the checks above can fail).
+    const Json decision = doc["components"]["schemas"]["Decision"];
+    EXPECT_NE(schema_error(doc, decision, Json{{"agent", "coder"}}, "d"), "");
+    EXPECT_NE(schema_error(doc,
+                           decision,
+                           Json::parse(R"({"agent": 3, "confidence": 1, "stage": "keyword",
+                                           "top": [], "latency_us": 1})"),
+                           "d"),
+              "");
+    EXPECT_NE(schema_error(doc,
+                           decision,
+                           Json::parse(R"({"agent": null, "confidence": 1, "stage": "magic",
+                                           "top": [], "latency_us": 1})"),
+                           "d"),
+              "");
+    EXPECT_EQ(schema_error(doc,
+                           decision,
+                           Json::parse(R"({"agent": null, "confidence": 1, "stage": "blend",
+                                           "top": [["a", 0.5]], "latency_us": 1})"),
+                           "d"),
+              "");
+    EXPECT_EQ(svc.handle("GET", "/v2/route", "").status, 404);
+    EXPECT_EQ(svc.handle("GET", "/v1", "").status, 404);
+}
+
+// The value of one sample line of Prometheus text ("name{labels} value"), or -1 when absent.
+double metric(const std::string& text, const std::string& sample) {
+    const size_t at = text.find("\n" + sample + " ");
+    if (at == std::string::npos) {
+        return -1;
+    }
+    return std::stod(text.substr(at + sample.size() + 2));
+}
+
+TEST(Service, MetricsCountRequestsDecisionsAndLatency) {
+    ruvllm::RouterService svc(planted(), config());
+    // Hand-counted traffic: 4 /route (3 ok: coder, tester by keyword, abstained; 1 empty
+    // task: 400), 1 batch of 2 (reviewer, tester), 1 GET /nope (404), 2 /health.
+    ASSERT_EQ(svc.handle("POST", "/v1/route", R"({"task": "alpha"})").status, 200);
+    ASSERT_EQ(svc.handle("POST", "/route", R"({"task": "alpha unit test"})").status, 200);
+    ASSERT_EQ(svc.handle("POST", "/route", R"({"task": "alpha beta", "min_confidence": 1})").status,
+              200);
+    ASSERT_EQ(svc.handle("POST", "/route", R"({"task": " "})").status, 400);
+    ASSERT_EQ(
+        svc.handle("POST", "/route/batch", R"({"tasks": ["beta", {"task": "gamma"}]})").status,
+        200);
+    ASSERT_EQ(svc.handle("GET", "/nope", "").status, 404);
+    ASSERT_EQ(svc.handle("GET", "/health", "").status, 200);
+    ASSERT_EQ(svc.handle("HEAD", "/v1/health", "").status, 200);
+    const ruvllm::ServiceReply r = svc.handle("GET", "/metrics", "");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.content_type, "text/plain; version=0.0.4; charset=utf-8");
+    const std::string t = "\n" + r.body;
+    SCOPED_TRACE(r.body);
+    EXPECT_EQ(metric(t, R"(ruvllm_requests_total{endpoint="route",code="200"})"), 3);
+    EXPECT_EQ(metric(t, R"(ruvllm_requests_total{endpoint="route",code="400"})"), 1);
+    EXPECT_EQ(metric(t, R"(ruvllm_requests_total{endpoint="route_batch",code="200"})"), 1);
+    EXPECT_EQ(metric(t, R"(ruvllm_requests_total{endpoint="other",code="404"})"), 1);
+    EXPECT_EQ(metric(t, R"(ruvllm_requests_total{endpoint="health",code="200"})"), 2);
+    EXPECT_EQ(metric(t, R"(ruvllm_requests_total{endpoint="metrics",code="200"})"), -1);
+    EXPECT_EQ(metric(t, R"(ruvllm_decisions_total{agent="coder",stage="embedding"})"), 1);
+    EXPECT_EQ(metric(t, R"(ruvllm_decisions_total{agent="tester",stage="keyword"})"), 1);
+    EXPECT_EQ(metric(t, R"(ruvllm_decisions_total{agent="none",stage="embedding"})"), 1);
+    EXPECT_EQ(metric(t, R"(ruvllm_decisions_total{agent="reviewer",stage="embedding"})"), 1);
+    EXPECT_EQ(metric(t, R"(ruvllm_decisions_total{agent="tester",stage="embedding"})"), 1);
+    EXPECT_EQ(metric(t, R"(ruvllm_tasks_routed_total)"), 5);
+    EXPECT_EQ(metric(t, R"(ruvllm_build_info{version=")" RUVLLM_VERSION R"("})"), 1);
+    // Histogram: buckets cumulative, +Inf = count = the requests of the endpoint.
+    EXPECT_EQ(metric(t, R"(ruvllm_request_duration_seconds_count{endpoint="route"})"), 4);
+    EXPECT_EQ(metric(t, R"(ruvllm_request_duration_seconds_bucket{endpoint="route",le="+Inf"})"),
+              4);
+    EXPECT_LE(metric(t, R"(ruvllm_request_duration_seconds_bucket{endpoint="route",le="0.001"})"),
+              metric(t, R"(ruvllm_request_duration_seconds_bucket{endpoint="route",le="0.01"})"));
+    EXPECT_GT(metric(t, R"(ruvllm_request_duration_seconds_sum{endpoint="route"})"), 0);
+    EXPECT_GE(metric(t, "ruvllm_uptime_seconds"), 0);
+    // Every sample line is "name{...} value" or "name value" with a number; comments are HELP
+    // or TYPE lines.
+    std::istringstream lines(r.body);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind("# ", 0) == 0) {
+            EXPECT_TRUE(line.rfind("# HELP ruvllm_", 0) == 0 ||
+                        line.rfind("# TYPE ruvllm_", 0) == 0)
+                << line;
+            continue;
+        }
+        const size_t sp = line.rfind(' ');
+        ASSERT_NE(sp, std::string::npos) << line;
+        size_t used = 0;
+        const std::string value = line.substr(sp + 1);
+        EXPECT_NO_THROW((void)std::stod(value, &used)) << line;
+        EXPECT_EQ(used, value.size()) << line;
+    }
+    // /metrics itself is counted on the next scrape.
+    EXPECT_EQ(metric("\n" + svc.handle("GET", "/metrics", "").body,
+                     R"(ruvllm_requests_total{endpoint="metrics",code="200"})"),
+              1);
 }
 
 TEST(Service, ServesOnAnEphemeralLoopbackPort) {

@@ -162,6 +162,7 @@ struct ServeOptions {
     size_t max_body_bytes = 1 << 20, max_batch = 1024, max_task_bytes = 65536;
     double min_confidence = 0.0;
     float tier_bias = 0.0f;
+    bool access_log = false;
 };
 
 CLI::App* add_serve(CLI::App& app, ServeOptions& opt);

@@ -17,7 +17,9 @@ CLI::App* add_serve(CLI::App& app, ServeOptions& opt) {
     cmd->footer(
         "Endpoints: POST /route {\"task\": \"...\", \"context\"?, \"id\"?}, POST /route/batch\n"
         "{\"tasks\": [\"...\" or {\"task\", \"context\"?, \"id\"?}, ...]},\n"
-        "GET /health, GET /agents, GET /version (HEAD too). A request may override --mode,\n"
+        "GET /health, GET /agents, GET /version, GET /metrics (Prometheus text),\n"
+        "GET /openapi.json (the API's description); HEAD too; every path also under /v1\n"
+        "(/v1/route), which clients should use. A request may override --mode,\n"
         "--top, --min-confidence, --tier-bias and --max-tier with the fields \"mode\", \"top\",\n"
         "\"min_confidence\", \"tier_bias\", \"max_tier\". Errors are HTTP 400/404/405/413/500\n"
         "with a JSON body "
@@ -62,6 +64,10 @@ CLI::App* add_serve(CLI::App& app, ServeOptions& opt) {
     cmd->add_option("--max-tier", opt.max_tier, "default budget ceiling for the model tier")
         ->check(CLI::IsMember({"haiku", "sonnet", "opus"}))
         ->capture_default_str();
+    cmd->add_flag("--access-log",
+                  opt.access_log,
+                  "one line per request on stderr: time, client, \"METHOD path\", status, reply "
+                  "bytes, request bytes, ms");
     return cmd;
 }
 
@@ -85,6 +91,7 @@ Status run_serve(const ServeOptions& opt) {
     cfg.max_batch = opt.max_batch;
     cfg.route = *rc;
     cfg.model_name = opt.model;
+    cfg.access_log = opt.access_log;
 
     // SIGINT/SIGTERM are blocked in every thread (the server's workers inherit the mask) and
     // taken by one waiter thread, which stops the server: no work in a signal handler.
@@ -100,12 +107,14 @@ Status run_serve(const ServeOptions& opt) {
     if (!port) {
         return port.error();
     }
-    std::fprintf(stderr,
-                 "serve: listening on http://%s:%d (%d labels; POST /route, POST /route/batch, "
-                 "GET /health, GET /agents, GET /version; Ctrl-C stops)\n",
-                 opt.host.c_str(),
-                 *port,
-                 labels);
+    std::fprintf(
+        stderr,
+        "serve: listening on http://%s:%d (%d labels; POST /v1/route, POST /v1/route/batch, "
+        "GET /v1/health, /v1/agents, /v1/version, /v1/metrics, /v1/openapi.json; "
+        "Ctrl-C stops)\n",
+        opt.host.c_str(),
+        *port,
+        labels);
     std::fflush(stderr);
     std::atomic<bool> done{false};
     std::thread waiter([&] {

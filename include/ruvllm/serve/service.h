@@ -11,9 +11,15 @@
 //   GET  /health       {"status": "ok", "version", "model", "labels", "keyword_rules", "heads",
 //                       "requests", "errors", "uptime_s"}
 //   GET  /version      {"version": "<ruvllm version>"}
-// HEAD is answered as GET without a body; a 405 carries an Allow header.
 //   GET  /agents       {"agents": [...labels], "tiers": ["haiku", "sonnet", "opus"],
-//                       "modes": ["hybrid", "keyword", "embedding"]}
+//                       "modes": ["hybrid", "keyword", "embedding"(, "sparse")]}
+//   GET  /metrics      Prometheus text (0.0.4): requests by endpoint and code, a latency
+//                      histogram per endpoint, decisions by agent and stage, uptime, version
+//   GET  /openapi.json the OpenAPI 3.0 description of all of this (docs/openapi.json, compiled in;
+//                      service_test checks routes() and the replies against it)
+// Every path is served at the root and under /v1 (/v1/route is /route): clients use /v1, the
+// prefix a later incompatible API would change. HEAD is answered as GET without a body; a 405
+// carries an Allow header.
 // Options (each optional, overriding the service's defaults for this request): "mode",
 // "top" (0..labels), "min_confidence" (0..1), "tier_bias" (number), "max_tier" (tier name).
 // Decisions carry no "task" field (a batch keeps the order of "tasks").
@@ -38,6 +44,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <ruvllm/core/error.h>
 #include <ruvllm/router/model.h>
@@ -52,14 +59,22 @@ struct ServiceConfig {
     int max_connections = 256;  // workers at most: one per open connection, started on demand
     size_t max_body_bytes = 1 << 20;
     size_t max_batch = 1024;
-    RouteConfig route;       // per-request defaults (and the task size limit)
-    std::string model_name;  // shown by /health
+    RouteConfig route;        // per-request defaults (and the task size limit)
+    std::string model_name;   // shown by /health
+    bool access_log = false;  // a line per request on stderr: time, client, "METHOD path", status,
+                              // reply bytes, body bytes read, ms (listen() only, not handle())
+};
+
+// One route of the service: "POST" "/route", ... (without the /v1 prefix).
+struct ServiceRoute {
+    std::string_view method, path;
 };
 
 struct ServiceReply {
     int status = 200;
-    std::string body;   // JSON
-    std::string allow;  // a 405's Allow header: the methods the path takes
+    std::string body;          // JSON
+    std::string allow;         // a 405's Allow header: the methods the path takes
+    std::string content_type;  // empty: application/json
 
     ServiceReply() = default;
 
@@ -73,6 +88,11 @@ public:
     ~RouterService();
     RouterService(const RouterService&) = delete;
     RouterService& operator=(const RouterService&) = delete;
+
+    // Every route the service answers, in the order /openapi.json lists them.
+    static const std::vector<ServiceRoute>& routes();
+    // The OpenAPI document GET /openapi.json serves.
+    static std::string_view openapi_json();
 
     // One request without sockets (the HTTP handlers call this; tests and fuzzing too).
     ServiceReply handle(std::string_view method, std::string_view path, std::string_view body);
