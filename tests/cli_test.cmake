@@ -185,6 +185,15 @@ add_test(NAME cli.serve COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/serve_cli.sh
 set_tests_properties(cli.serve PROPERTIES LABELS cli)
 set_tests_properties(cli.eval_errors cli.route_bad_utf8 cli.route_max_tier cli.serve
                      PROPERTIES DEPENDS cli.train_tiny)
+# The client libraries (clients/node, clients/python; #17), each against the real `ruvllm serve`
+# on an ephemeral port: they fail (not skip) when node or python3 is missing.
+foreach (client node python)
+    add_test(NAME cli.client_${client}
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/client_cli.sh ${client} ${RUVLLM_BIN}
+                     ${TRAIN_DIR}/router.gguf)
+    set_tests_properties(cli.client_${client} PROPERTIES LABELS cli DEPENDS cli.train_tiny
+                         TIMEOUT 60)
+endforeach()
 set_tests_properties(cli.route_keyword_mode cli.eval_side_by_side PROPERTIES DEPENDS cli.train_tiny)
 cli_expect(route_abstains RC 0 OUT "\"agent\":null,\"confidence\""
            ARGS route -m ${TRAIN_DIR}/router.gguf --mode embedding --min-confidence 1.0 "deploy it")
