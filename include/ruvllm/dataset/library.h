@@ -110,7 +110,8 @@ constexpr int kMaxShortWords = 8;
 Result<Library> load_library(const std::filesystem::path& dir,
                              const std::filesystem::path& agents_dir = {});
 
-// The library shipped with ruvllm (compiled-in source path).
+// The library shipped with ruvllm: data_dir() / "library" (core/paths.h: the installed copy
+// beside the program, else the source tree's).
 std::filesystem::path default_library_dir();
 
 // ---- rendering ----
