@@ -195,3 +195,59 @@ TEST(CheckWritable, CreatesFoldersLeavesNothingAndNamesTheBadPath) {
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error().message.rfind("/proc/ruvllm-out.json: cannot create output file", 0), 0u);
 }
+
+TEST(AtomicFile, LiveTempFilesAreTrackedUntilPublishedOrDiscarded) {
+    ruvllm::test::TempDir dir;
+    auto live = [] {
+        return ruvllm::live_temp_files();
+    };
+    const size_t before = live().size();
+    {
+        ruvllm::Result<ruvllm::AtomicFile> a = ruvllm::AtomicFile::create(dir / "a.txt");
+        ruvllm::Result<ruvllm::AtomicFile> b = ruvllm::AtomicFile::create(dir / "b.txt");
+        ASSERT_TRUE(a && b);
+        EXPECT_EQ(live().size(), before + 2);
+        ruvllm::AtomicFile moved = std::move(*b);  // the slot moves with the file
+        EXPECT_EQ(live().size(), before + 2);
+        ASSERT_TRUE(a->commit());
+        EXPECT_EQ(live().size(), before + 1);
+        EXPECT_EQ(live().back(), moved.temp_path());
+    }  // `moved` discarded here
+    EXPECT_EQ(live().size(), before);
+}
+
+// A process killed by SIGTERM/SIGINT/SIGHUP while writing leaves no temp file when it called
+// remove_temps_on_signals(), and still dies of that signal; without the handlers the temp file
+// stays (what a rerun would clean up).
+TEST(AtomicFile, SignalsRemoveLiveTempFiles) {
+    for (const int sig : {SIGTERM, SIGINT, SIGHUP}) {
+        for (const bool handlers : {true, false}) {
+            ruvllm::test::TempDir dir;
+            const pid_t child = ::fork();
+            ASSERT_GE(child, 0);
+            if (child == 0) {
+                if (handlers) {
+                    ruvllm::remove_temps_on_signals();
+                }
+                ruvllm::Result<ruvllm::AtomicFile> f = ruvllm::AtomicFile::create(dir / "o.txt");
+                if (!f) {
+                    ::_exit(3);
+                }
+                std::fputs("partial", f->stream());
+                std::fflush(f->stream());
+                ::raise(sig);
+                ::_exit(4);  // not reached: the signal kills
+            }
+            int status = 0;
+            ASSERT_EQ(::waitpid(child, &status, 0), child);
+            ASSERT_TRUE(WIFSIGNALED(status)) << "status " << status;
+            EXPECT_EQ(WTERMSIG(status), sig);
+            size_t temps = 0;
+            for (const auto& e : fs::directory_iterator(dir.path())) {
+                temps += e.path().filename().string().find(".tmp-") != std::string::npos ? 1 : 0;
+            }
+            EXPECT_EQ(temps, handlers ? 0u : 1u) << "signal " << sig;
+            EXPECT_FALSE(fs::exists(dir / "o.txt"));
+        }
+    }
+}

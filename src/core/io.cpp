@@ -22,6 +22,54 @@ namespace {
 
 std::atomic<unsigned> g_temp_counter{0};
 
+// The temp files of live AtomicFiles, for the signal handler of remove_temps_on_signals(): a
+// fixed table (no allocation, lock-free slots) that a handler may read. A slot is 0 free,
+// 1 being filled, 2 live. Temp paths longer than a slot, or beyond kTempSlots files open at once,
+// are not registered: a rerun still removes them (remove_stale_temps).
+constexpr size_t kTempSlots = 128;
+constexpr size_t kTempPathBytes = 1024;
+
+struct TempSlot {
+    std::atomic<int> state{0};
+    char path[kTempPathBytes];
+};
+
+TempSlot g_temps[kTempSlots];
+
+int register_temp(const fs::path& tmp) {
+    const std::string& p = tmp.native();
+    if (p.size() >= kTempPathBytes) {
+        return -1;
+    }
+    for (size_t i = 0; i < kTempSlots; i++) {
+        int expected = 0;
+        if (g_temps[i].state.compare_exchange_strong(expected, 1)) {
+            std::memcpy(g_temps[i].path, p.c_str(), p.size() + 1);
+            g_temps[i].state.store(2, std::memory_order_release);
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+void unregister_temp(int slot) {
+    if (slot >= 0) {
+        g_temps[slot].state.store(0, std::memory_order_release);
+    }
+}
+
+// Async-signal-safe: unlink() each live temp file, then die of the same signal (the default
+// action, so the exit status says which signal it was).
+extern "C" void remove_temps_and_reraise(int sig) {
+    for (TempSlot& t : g_temps) {
+        if (t.state.load(std::memory_order_acquire) == 2) {
+            ::unlink(t.path);
+        }
+    }
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
+
 std::string os_reason() {
     return std::strerror(errno);
 }
@@ -64,6 +112,7 @@ Result<AtomicFile> AtomicFile::create(const fs::path& path) {
     f.path_ = path;
     f.tmp_ = path;
     f.tmp_ += ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(g_temp_counter++);
+    f.slot_ = register_temp(f.tmp_);  // before the file exists: a signal may come at any time
     f.fp_ = std::fopen(f.tmp_.c_str(), "wb");
     if (f.fp_ == nullptr) {
         return make_error(Errc::io,
@@ -78,9 +127,11 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
       tmp_(std::move(other.tmp_)),
       fp_(other.fp_),
       closed_(other.closed_),
-      done_(other.done_) {
+      done_(other.done_),
+      slot_(other.slot_) {
     other.fp_ = nullptr;
     other.done_ = true;
+    other.slot_ = -1;
 }
 
 AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
@@ -91,8 +142,10 @@ AtomicFile& AtomicFile::operator=(AtomicFile&& other) noexcept {
         fp_ = other.fp_;
         closed_ = other.closed_;
         done_ = other.done_;
+        slot_ = other.slot_;
         other.fp_ = nullptr;
         other.done_ = true;
+        other.slot_ = -1;
     }
     return *this;
 }
@@ -111,6 +164,8 @@ void AtomicFile::discard() {
         fs::remove(tmp_, ec);
     }
     done_ = true;
+    unregister_temp(slot_);
+    slot_ = -1;
 }
 
 Status AtomicFile::close() {
@@ -141,6 +196,8 @@ Status AtomicFile::rename_into_place() {
                           path_.string() + ": cannot rename temp file (" + ec.message() + ")");
     }
     done_ = true;
+    unregister_temp(slot_);
+    slot_ = -1;
     return ok();
 }
 
@@ -150,6 +207,27 @@ Status AtomicFile::commit() {
         return s;
     }
     return rename_into_place();
+}
+
+void remove_temps_on_signals() {
+    struct sigaction sa {};
+
+    sa.sa_handler = remove_temps_and_reraise;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    for (const int sig : {SIGINT, SIGTERM, SIGHUP}) {
+        ::sigaction(sig, &sa, nullptr);
+    }
+}
+
+std::vector<std::filesystem::path> live_temp_files() {
+    std::vector<std::filesystem::path> out;
+    for (const TempSlot& t : g_temps) {
+        if (t.state.load(std::memory_order_acquire) == 2) {
+            out.emplace_back(t.path);
+        }
+    }
+    return out;
 }
 
 Result<std::string> read_file(const fs::path& path) {

@@ -7,6 +7,8 @@
 #include <functional>
 #include <vector>
 
+#include <ruvllm/core/io.h>
+
 #include "cli.h"
 
 namespace {
@@ -61,6 +63,8 @@ ruvllm::Status check_numbers(const CLI::App& cmd) {
 
 int main(int argc, char** argv) {
     namespace cli = ruvllm::cli;
+    // Ctrl-C or kill during a long job leaves no "<out>.tmp-<pid>-<n>" behind (io.h).
+    ruvllm::remove_temps_on_signals();
     try {
         CLI::App app{
             "ruvllm: routing datasets, contrastive routers and task routing for multi-agent "

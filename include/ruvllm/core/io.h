@@ -3,7 +3,9 @@
 // `AtomicFile` writes to "<path>.tmp-<pid>-<n>" in the same directory and renames it onto `path`
 // on commit(); if it is destroyed without a successful commit, the temp file is removed. A
 // process killed first (kill -9, a signal) leaves its temp file behind: create() removes such
-// files for the same `path` whose process no longer runs, so a rerun cleans up after it.
+// files for the same `path` whose process no longer runs, so a rerun cleans up after it. A
+// program that calls remove_temps_on_signals() (the CLI does) also removes its live temp files
+// when SIGINT, SIGTERM or SIGHUP kills it.
 // `OutBuffer` is a large append buffer that flushes to a FILE* (the fast path for JSONL/JSON).
 //
 // Usage:
@@ -58,7 +60,16 @@ private:
     std::FILE* fp_ = nullptr;
     bool closed_ = false;
     bool done_ = false;
+    int slot_ = -1;  // in the table the signal handler reads (-1: not registered)
 };
+
+// Installs handlers for SIGINT, SIGTERM and SIGHUP that unlink the temp file of every live
+// AtomicFile and then die of the signal as before (default action, same exit status). Call once,
+// early in main(); a program that handles these signals itself (or blocks them and uses
+// sigwait, as `ruvllm serve` does) is not affected.
+void remove_temps_on_signals();
+// The temp files of the AtomicFiles alive now (what the handler would remove); for tests.
+std::vector<std::filesystem::path> live_temp_files();
 
 // Reads a whole file. Errc::io with the path and the OS reason on failure.
 Result<std::string> read_file(const std::filesystem::path& path);
