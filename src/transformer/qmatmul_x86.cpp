@@ -10,8 +10,14 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 
+// GCC takes target pragmas; clang (the fuzz build) takes the same targets as an attribute on
+// every function of the region.
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
+#endif
 
 namespace ruvllm::qmm::avx2 {
 #define QMM_VNNI 0
@@ -19,10 +25,15 @@ namespace ruvllm::qmm::avx2 {
 #undef QMM_VNNI
 }  // namespace ruvllm::qmm::avx2
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#pragma clang attribute push( \
+    __attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512vnni"))), apply_to = function)
+#else
 #pragma GCC pop_options
-
 #pragma GCC push_options
 #pragma GCC target("avx2,fma,avx512f,avx512vl,avx512bw,avx512vnni")
+#endif
 
 namespace ruvllm::qmm::avx512_vnni {
 #define QMM_VNNI 1
@@ -30,7 +41,11 @@ namespace ruvllm::qmm::avx512_vnni {
 #undef QMM_VNNI
 }  // namespace ruvllm::qmm::avx512_vnni
 
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
 #pragma GCC pop_options
+#endif
 
 namespace ruvllm::qmm::detail {
 
