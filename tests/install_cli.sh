@@ -21,7 +21,7 @@ p=$tmp/moved
 mkdir -p "$tmp/work" "$tmp/home"
 
 # ---- the installed tree ----
-for f in bin/ruvllm include/ruvllm/core/paths.h include/ruvllm/dataset/generate_job.h \
+for f in bin/ruvllm bin/ruvllm-fetch-corpus include/ruvllm/core/paths.h include/ruvllm/dataset/generate_job.h \
     share/ruvllm/library/values.yaml share/ruvllm/library/lexicon/styles.yaml \
     share/bash-completion/completions/ruvllm share/doc/ruvllm/LICENSE-MIT \
     share/doc/ruvllm/LICENSE-APACHE share/doc/ruvllm/README.md share/doc/ruvllm/CHANGELOG.md; do
@@ -61,6 +61,17 @@ grep -qF "ruvllm: $tmp/xdg/$corpus: corpus not found" "$tmp/err" ||
 run env -u XDG_CACHE_HOME ruvllm pretrain -q && fail "pretrain without a corpus succeeded"
 grep -qF "ruvllm: $tmp/home/.cache/$corpus: corpus not found" "$tmp/err" ||
     fail "pretrain did not look in ~/.cache/ruvllm"
+
+# make run's main steps with the installed program: pretrain (on a corpus of its own, here the
+# generated texts), train, eval, route. The fetcher of the default corpus is installed too.
+[ -x "$p/bin/ruvllm-fetch-corpus" ] || fail "ruvllm-fetch-corpus is not executable"
+run ruvllm pretrain --corpus ds/claude_training_train.jsonl --out base.gguf --dim 8 --epochs 1 \
+    --bucket 1000 --min-count 1 -q || fail "installed pretrain"
+run ruvllm train --data ds/claude_training_train.jsonl --base base.gguf --dim 8 --epochs 2 \
+    --out router.gguf -q || fail "installed train"
+run ruvllm eval -m router.gguf -i ds/claude_training_test.jsonl >/dev/null || fail "installed eval"
+out=$(run ruvllm route -m router.gguf "fix the flaky login test") || fail "installed route"
+[[ $out == *'"agent":'* ]] || fail "route printed '$out'"
 
 # The environment still wins.
 run env RUVLLM_DATA_DIR="$tmp/nodata" ruvllm generate --out ds3 -q && fail "generate succeeded"
