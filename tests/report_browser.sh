@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # report_browser.sh BIN RUN_DIR: renders `ruvllm report` of a fixture run in headless Chromium
 # (label: interop) with the flags of a closed network, and checks that the page loads without
-# console messages, that the DOM holds the ten charts with their bars, cells and points and no
+# console messages, that the DOM holds the eleven charts with their bars, cells and points and no
 # <script>, that no SVG is empty, and that a 1280x2000 screenshot is a real picture.
 # Prints "SKIPPED: chromium not installed" and exits 0 when there is no Chromium
 # (scripts/fetch_oracles installs the Debian package).
@@ -47,7 +47,7 @@ if grep -Eo '(src|href)="[^"#][^"]*"' "$tmp/dom.html"; then
     fail "the page refers to outside resources"
 fi
 
-# Ten charts, none empty: after each opening <svg ...> comes at least one drawn element.
+# Eleven charts, none empty: after each opening <svg ...> comes at least one drawn element.
 read -r n_svg n_empty < <(awk 'BEGIN { RS = "</svg>" }
     /<svg/ {
         s = substr($0, index($0, "<svg"))
@@ -56,7 +56,7 @@ read -r n_svg n_empty < <(awk 'BEGIN { RS = "</svg>" }
         if (s !~ /<(rect|circle|polyline|line|text)[ >]/) empty++
     }
     END { print n + 0, empty + 0 }' "$tmp/dom.html")
-[ "$n_svg" -eq 10 ] || fail "$n_svg <svg> elements in the DOM, expected 10"
+[ "$n_svg" -eq 11 ] || fail "$n_svg <svg> elements in the DOM, expected 11"
 [ "$n_empty" -eq 0 ] || fail "$n_empty empty <svg> elements"
 
 expect_count() {  # expect_count <pattern> <n>
@@ -65,7 +65,8 @@ expect_count() {  # expect_count <pattern> <n>
     [ "$n" -eq "$2" ] || fail "$n matches of '$1' in the DOM, expected $2"
 }
 expect_count '<rect class="cell' 9                     # 3 x 3 confusion matrix
-expect_count '<rect class="bar"' $((9 + 6 + 3 + 22 + 3)) # modes, P/R, tiers, latency, complexity
+# modes (one basis), the router's labels, P/R, tiers, latency, complexity
+expect_count '<rect class="bar"' $((3 + 3 + 6 + 3 + 22 + 3))
 expect_count '<circle class="point"' $((4 + 8 + 4 + 4))  # loss, accuracy, 2 GRPO charts
 
 # The screenshot: a PNG of 1280 x 2000 pixels with real content (a blank page compresses to a

@@ -1,6 +1,8 @@
 // report_test.cpp: the HTML report (report.h) on small hand-made runs: input discovery, a
 // well-formed page with one <svg> per chart and the expected number of points, bars and cells,
-// escaping of user strings, "not available" sections, and errors that name the file.
+// escaping of user strings, "not available" sections, and errors that name the file; and the
+// honest numbers of #17: one basis for the modes, GRPO axes from 0 with task counts, the
+// router's own label set, red flags, scores named for what they are.
 #include <algorithm>
 #include <map>
 #include <string>
@@ -81,12 +83,13 @@ TEST(Report, FixtureRunHasEveryChart) {
     const Result<std::string> html = render_dir(test::data_dir() / "report_run");
     ASSERT_TRUE(html) << html.error().message;
     EXPECT_EQ(tag_problem(*html), "");
-    EXPECT_EQ(count(*html, "<svg"), 10u);
+    EXPECT_EQ(count(*html, "<svg"), 11u);
     const std::map<std::string, std::string> c = charts(*html);
-    ASSERT_EQ(c.size(), 10u);
+    ASSERT_EQ(c.size(), 11u);
     EXPECT_EQ(count(c.at("loss"), "<circle class=\"point\""), 4u);      // 4 epochs
     EXPECT_EQ(count(c.at("accuracy"), "<circle class=\"point\""), 8u);  // train + val
-    EXPECT_EQ(count(c.at("modes"), "<rect class=\"bar\""), 9u);         // 3 modes x 3 metrics
+    EXPECT_EQ(count(c.at("labels"), "<rect class=\"bar\""), 3u);        // the router's labels
+    EXPECT_EQ(count(c.at("modes"), "<rect class=\"bar\""), 3u);         // 3 modes, one basis
     EXPECT_EQ(count(c.at("confusion"), "<rect class=\"cell"), 9u);      // 3 x 3
     EXPECT_EQ(count(c.at("per-label"), "<rect class=\"bar\""), 6u);     // 3 labels x P/R
     EXPECT_EQ(count(c.at("tiers"), "<rect class=\"bar\""), 3u);
@@ -100,6 +103,13 @@ TEST(Report, FixtureRunHasEveryChart) {
     EXPECT_GE(count(*html, "&lt;script&gt;alert(1)&lt;/script&gt;"), 5u);
     EXPECT_NE(html->find("<td class=\"kept\">kept</td>"), std::string::npos);
     EXPECT_NE(html->find("<td class=\"rolled\">rolled back</td>"), std::string::npos);
+    // every check passes on the fixture: no flag, and the page says what it checked
+    EXPECT_EQ(count(*html, "class=\"flag"), 0u);
+    EXPECT_NE(html->find("no red flags (3 checks"), std::string::npos);
+    // the weak keyword rule is listed (escaped), the good one is not
+    EXPECT_NE(html->find("<tr><td>fix &lt;b&gt;</td><td>coder</td><td>3 / 4</td><td>0.7500</td>"),
+              std::string::npos);
+    EXPECT_EQ(html->find("<td>review</td>"), std::string::npos);
     // no network: the only URL is the SVG namespace
     EXPECT_EQ(count(*html, "http"), count(*html, "xmlns=\"http://www.w3.org/2000/svg\""));
 }
@@ -274,6 +284,21 @@ TEST(Report, WrongTypesNameTheFileAndKey) {
         {"x.grpo.json",
          R"({"rounds": [{"round": 1, "kept": "yes"}]})",
          ": rounds[0].kept is string, expected true or false"},
+        {"x.grpo.json",
+         R"({"val_tasks": "many", "rounds": [{"round": 1}]})",
+         ": val_tasks is string, expected a number"},
+        {"eval.json",
+         R"({"keyword_rules": [{"phrase": 3, "decided": 1, "right": 1}]})",
+         ": keyword_rules[0].phrase is 3, expected a string"},
+        {"eval.json",
+         R"({"heads": {"tier_accuracy": 0.5, "tier_table_baseline_accuracy": "0.6"}})",
+         ": heads.tier_table_baseline_accuracy is string, expected a number"},
+        {"m.gguf.stats.json",
+         R"({"labels": ["a"], "train_examples_per_label": {"a": -1}})",
+         ": train_examples_per_label.a is -1, expected a count >= 0"},
+        {"m.gguf.stats.json",
+         R"({"labels": ["a", 2]})",
+         ": labels[1] is number, expected a string"},
     };
     for (const Case& c : cases) {
         TempDir dir;
@@ -283,6 +308,286 @@ TEST(Report, WrongTypesNameTheFileAndKey) {
         EXPECT_EQ(html.error().code, Errc::format);
         EXPECT_EQ(html.error().message, (dir / c.file).string() + c.message);
     }
+}
+
+// ---- honest numbers (#17) ----
+
+// The y-axis tick values of a chart (its right-aligned tick labels), lowest first.
+std::vector<double> y_ticks(const std::string& svg) {
+    std::vector<double> out;
+    const std::string tag = "text-anchor=\"end\">";
+    for (size_t at = svg.find(tag); at != std::string::npos; at = svg.find(tag, at + 1)) {
+        out.push_back(std::stod(svg.substr(at + tag.size())));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+// The text of the <p> (or <li>) that contains `what`, for messages.
+std::string around(const std::string& html, const std::string& what) {
+    const size_t at = html.find(what);
+    return at == std::string::npos ? "(absent)" : html.substr(at > 80 ? at - 80 : 0, 240);
+}
+
+TEST(ReportHonest, ModesShareOneBasisAndCoverageIsSaidApart) {
+    TempDir dir;
+    spit(dir / "eval.json",
+         R"({"examples": 400,
+             "modes": {"keyword": {"accuracy": 0.2375, "coverage": 0.25,
+                                   "accuracy_decided": 0.95, "macro_f1": 0.93},
+                       "embedding": {"accuracy": 0.7, "coverage": 1, "accuracy_decided": 0.7,
+                                     "macro_f1": 0.68},
+                       "hybrid": {"accuracy": 0.75, "coverage": 1, "accuracy_decided": 0.75,
+                                  "macro_f1": 0.74}}})");
+    const Result<std::string> html = render_dir(dir.path());
+    ASSERT_TRUE(html) << html.error().message;
+    EXPECT_EQ(tag_problem(*html), "");
+    const std::string modes = charts(*html).at("modes");
+    // one bar per mode, all of them accuracy over all tasks, on an axis from 0 to 1
+    EXPECT_EQ(count(modes, "<rect class=\"bar\""), 3u);
+    EXPECT_EQ(count(modes, ", accuracy over all 400 tasks: "), 3u);
+    EXPECT_NE(modes.find("keyword, accuracy over all 400 tasks: 0.237"), std::string::npos);
+    EXPECT_NE(modes.find(">accuracy (share of all 400 tasks)</text>"), std::string::npos);
+    EXPECT_EQ(y_ticks(modes).front(), 0.0);
+    EXPECT_EQ(y_ticks(modes).back(), 1.0);
+    // nothing on another basis in the chart: no macro-F1 over decided tasks, no coverage
+    EXPECT_EQ(count(modes, "F1"), 0u);
+    EXPECT_EQ(count(modes, "coverage"), 0u);
+    // the keyword stage's coverage and precision are said beside it
+    EXPECT_NE(html->find("<li>keyword stage: decided 25.0% of the tasks (100 of 400), 0.950 "
+                         "precision when decided; the undecided tasks count as wrong"),
+              std::string::npos)
+        << around(*html, "keyword stage:");
+    EXPECT_EQ(html->find("<li>embedding stage:"), std::string::npos);  // it decides every task
+    EXPECT_NE(html->find("<th>accuracy (all tasks)</th><th>decided</th><th>precision when "
+                         "decided</th><th>macro-F1 (decided tasks)</th>"),
+              std::string::npos);
+    EXPECT_NE(html->find("<tr><td>keyword</td><td>0.2375</td><td>25.0%</td><td>0.9500</td>"
+                         "<td>0.9300</td></tr>"),
+              std::string::npos);
+}
+
+TEST(ReportHonest, GrpoAxesStartAtZeroAndTheChangeIsCountedInTasks) {
+    TempDir dir;
+    spit(dir / "m.grpo.json",
+         R"({"judge": "labels", "val_tasks": 500,
+             "rounds": [{"round": 1, "val_reward_before": 1.10, "val_reward_after": 1.11,
+                         "val_accuracy_before": 0.570, "val_accuracy_after": 0.572,
+                         "kept": true}]})");
+    const Result<std::string> html = render_dir(dir.path());
+    ASSERT_TRUE(html) << html.error().message;
+    EXPECT_EQ(tag_problem(*html), "");
+    const std::map<std::string, std::string> c = charts(*html);
+    // a difference of one task in 500 does not fill the plot: accuracy 0 to 1, reward from 0
+    EXPECT_EQ(y_ticks(c.at("grpo-accuracy")).front(), 0.0);
+    EXPECT_EQ(y_ticks(c.at("grpo-accuracy")).back(), 1.0);
+    EXPECT_EQ(y_ticks(c.at("grpo-reward")).front(), 0.0);
+    EXPECT_GE(y_ticks(c.at("grpo-reward")).back(), 1.11);
+    EXPECT_NE(c.at("grpo-accuracy").find(">validation accuracy on 500 tasks</text>"),
+              std::string::npos);
+    EXPECT_NE(html->find("validation accuracy 0.5700 (285 of 500) -&gt; 0.5720 (286 of 500) "
+                         "after 1 round (1 kept), on 500 validation tasks"),
+              std::string::npos)
+        << around(*html, "validation accuracy 0.5");
+    EXPECT_NE(html->find("<td>0.5700 (285 of 500)</td><td>0.5720 (286 of 500)</td>"),
+              std::string::npos);
+
+    // A report without val_tasks (written before #17) says that the count is unknown; a
+    // rolled-back last round leaves the model where it was.
+    spit(dir / "m.grpo.json",
+         R"({"rounds": [{"round": 1, "val_accuracy_before": 0.5, "val_accuracy_after": 0.6,
+                         "kept": true},
+                        {"round": 2, "val_accuracy_before": 0.6, "val_accuracy_after": 0.55,
+                         "kept": false}]})");
+    const Result<std::string> old = render_dir(dir.path());
+    ASSERT_TRUE(old) << old.error().message;
+    EXPECT_NE(old->find("validation accuracy 0.5000 -&gt; 0.6000 after 2 rounds (1 kept); the "
+                        "number of validation tasks is not in this file"),
+              std::string::npos)
+        << around(*old, "validation accuracy 0.5");
+    EXPECT_EQ(y_ticks(charts(*old).at("grpo-accuracy")).front(), 0.0);
+}
+
+// 13 agent labels in the router's stats, the generator's 5 categories in the dataset's.
+constexpr const char* kAgents =
+    R"(["tester", "api-docs", "security-architect", "researcher", "planner", "optimizer",
+        "reviewer", "refactorer", "coder", "devops", "architect", "documenter", "debugger"])";
+
+TEST(ReportHonest, TheLabelChartIsTheRoutersOwnLabelSet) {
+    TempDir dir;
+    spit(dir / "agents.gguf.stats.json",
+         std::string(R"({"labels": )") + kAgents + R"(, "train_examples_per_label": {
+             "tester": 130, "api-docs": 70, "security-architect": 90, "researcher": 120,
+             "planner": 80, "optimizer": 60, "reviewer": 110, "refactorer": 75, "coder": 300,
+             "devops": 95, "architect": 85, "documenter": 65, "debugger": 100}})");
+    fs::create_directories(dir / "dataset");
+    spit(dir / "dataset" / "claude_training_stats.json",
+         R"({"examples_per_category": {"coder": 10, "researcher": 10, "security": 3,
+                                       "architecture": 5, "reviewer": 5}})");
+    const Result<std::string> html = render_dir(dir.path());
+    ASSERT_TRUE(html) << html.error().message;
+    EXPECT_EQ(tag_problem(*html), "");
+    const std::string labels = charts(*html).at("labels");
+    EXPECT_EQ(count(labels, "<rect class=\"bar\""), 13u);
+    for (const char* l : {"tester",
+                          "api-docs",
+                          "security-architect",
+                          "researcher",
+                          "planner",
+                          "optimizer",
+                          "reviewer",
+                          "refactorer",
+                          "coder",
+                          "devops",
+                          "architect",
+                          "documenter",
+                          "debugger"}) {
+        EXPECT_NE(labels.find(std::string("<title>") + l + ": "), std::string::npos) << l;
+    }
+    EXPECT_NE(labels.find("<title>coder: 300</title>"), std::string::npos);
+    for (const char* category : {"<title>security: ", "<title>architecture: "}) {
+        EXPECT_EQ(labels.find(category), std::string::npos) << category;
+    }
+    EXPECT_NE(html->find("Labels the router was trained on (its own 13 labels): training "
+                         "examples per label"),
+              std::string::npos);
+    // the dataset's category table says that it is not this router's label distribution
+    EXPECT_NE(html->find("by the generator&#39;s 5 categories; the router of " +
+                         html_escape((dir / "agents.gguf.stats.json").string()) +
+                         " (13 labels) was trained on other labels"),
+              std::string::npos)
+        << around(*html, "generator");
+
+    // Stats written before the training counts were recorded: the test split's counts, named.
+    spit(dir / "agents.gguf.stats.json",
+         R"({"labels": ["a", "b"],
+             "test": {"per_label": {"a": {"support": 4}, "b": {"support": 6}}}})");
+    spit(dir / "dataset" / "claude_training_stats.json",
+         R"({"examples_per_category": {"b": 1, "a": 1}})");
+    Result<std::string> old = render_dir(dir.path());
+    ASSERT_TRUE(old) << old.error().message;
+    EXPECT_EQ(count(charts(*old).at("labels"), "<rect class=\"bar\""), 2u);
+    EXPECT_NE(old->find("(its own 2 labels): held-out test examples per label (the training "
+                        "split&#39;s counts are not in this file)"),
+              std::string::npos);
+    EXPECT_EQ(old->find("generator&#39;s"), std::string::npos);  // same label set: no note
+    // Only the names: they are listed.
+    spit(dir / "agents.gguf.stats.json", R"({"labels": ["a", "b"]})");
+    old = render_dir(dir.path());
+    ASSERT_TRUE(old) << old.error().message;
+    EXPECT_EQ(charts(*old).count("labels"), 0u);
+    EXPECT_NE(old->find("The router was trained on 2 labels: a, b (no per-label counts"),
+              std::string::npos);
+}
+
+TEST(ReportHonest, AHeadBelowItsBaselineIsARedFlag) {
+    const auto page = [](const std::string& heads) {
+        TempDir dir;
+        spit(dir / "eval.json", R"({"heads": )" + heads + "}");
+        const Result<std::string> html = render_dir(dir.path());
+        if (!html) {
+            ADD_FAILURE() << html.error().message;
+            return std::string();
+        }
+        EXPECT_EQ(tag_problem(*html), "");
+        return *html;
+    };
+    const std::string below = page(
+        R"({"tier_accuracy": 0.5605, "tier_table_baseline_accuracy": 0.6009,
+            "complexity_accuracy": 0.55, "complexity_prior_baseline_accuracy": 0.43})");
+    EXPECT_EQ(count(below, "<p class=\"flag\">"), 1u);
+    EXPECT_NE(below.find("<p class=\"flag\">red flag: tier head below its baseline: accuracy "
+                         "0.5605 vs 0.6009 for the tier table (category x complexity) on the "
+                         "same tasks</p>"),
+              std::string::npos)
+        << around(below, "red flag");
+    EXPECT_NE(below.find("<div class=\"flags\"><strong>1 red flag</strong>"), std::string::npos);
+    const std::string both = page(
+        R"({"tier_accuracy": 0.5, "tier_table_baseline_accuracy": 0.6,
+            "complexity_accuracy": 0.40, "complexity_prior_baseline_accuracy": 0.43})");
+    EXPECT_EQ(count(both, "<p class=\"flag\">"), 2u);
+    EXPECT_NE(both.find("red flag: complexity head below its baseline: accuracy 0.4000 vs "
+                        "0.4300 for always the majority class"),
+              std::string::npos);
+    EXPECT_NE(both.find("<strong>2 red flags</strong>"), std::string::npos);
+    // at or above the baselines: no flag, and the page says so
+    const std::string above = page(
+        R"({"tier_accuracy": 0.6452, "tier_table_baseline_accuracy": 0.6291,
+            "complexity_accuracy": 0.43, "complexity_prior_baseline_accuracy": 0.43})");
+    EXPECT_EQ(count(above, "class=\"flag"), 0u);
+    EXPECT_NE(above.find("no red flags (2 checks"), std::string::npos);
+
+    // The held-out heads of training stats, when they were measured.
+    TempDir dir;
+    spit(dir / "m.gguf.stats.json",
+         R"({"test": {"heads": {"tier_accuracy": 0.55, "tier_table_baseline_accuracy": 0.6,
+                                "examples": 200}}})");
+    Result<std::string> html = render_dir(dir.path());
+    ASSERT_TRUE(html) << html.error().message;
+    EXPECT_EQ(count(*html, "<p class=\"flag\">red flag: tier head below its baseline"), 1u);
+    spit(dir / "m.gguf.stats.json",
+         R"({"test": {"heads": {"tier_accuracy": 0, "tier_table_baseline_accuracy": 0,
+                                "examples": 0}}})");
+    html = render_dir(dir.path());
+    ASSERT_TRUE(html) << html.error().message;
+    EXPECT_EQ(count(*html, "class=\"flag"), 0u);
+}
+
+TEST(ReportHonest, KeywordPrecisionBelow090IsARedFlag) {
+    const auto page = [](const std::string& keyword) {
+        TempDir dir;
+        spit(dir / "eval.json", R"({"examples": 200, "modes": {"keyword": )" + keyword + "}}");
+        const Result<std::string> html = render_dir(dir.path());
+        if (!html) {
+            ADD_FAILURE() << html.error().message;
+            return std::string();
+        }
+        return *html;
+    };
+    const std::string low =
+        page(R"({"accuracy": 0.17, "coverage": 0.2, "accuracy_decided": 0.85})");
+    EXPECT_NE(low.find("<p class=\"flag\">red flag: keyword rules: 0.8500 precision on the 40 of "
+                       "200 tasks (20.0%) that the keyword stage decided, below 0.90</p>"),
+              std::string::npos)
+        << around(low, "red flag");
+    const std::string good =
+        page(R"({"accuracy": 0.19, "coverage": 0.2, "accuracy_decided": 0.95})");
+    EXPECT_EQ(count(good, "class=\"flag"), 0u);
+    EXPECT_NE(good.find("no red flags (1 check of"), std::string::npos);
+    // a stage that decided nothing has no precision to judge
+    const std::string none = page(R"({"accuracy": 0, "coverage": 0, "accuracy_decided": 0})");
+    EXPECT_EQ(count(none, "class=\"flag"), 0u);
+    EXPECT_EQ(none.find("no red flags"), std::string::npos);
+}
+
+TEST(ReportHonest, ScoresAreNamedForWhatTheyAre) {
+    TempDir dir;
+    spit(dir / "eval.json",
+         R"({"temperature": 0.048, "ece": 0.05,
+             "modes": {"embedding": {"accuracy": 0.7}, "hybrid": {"accuracy": 0.75}}})");
+    Result<std::string> html = render_dir(dir.path());
+    ASSERT_TRUE(html) << html.error().message;
+    EXPECT_NE(html->find("<code>confidence</code> is a calibrated probability when the embedding "
+                         "stage decides (softmax of the cosines / 0.0480)"),
+              std::string::npos)
+        << around(*html, "confidence");
+    EXPECT_NE(html->find("the matched rule's precision on the training data when the keyword "
+                         "stage decides"),
+              std::string::npos);
+    EXPECT_NE(html->find("<code>top</code> lists raw cosine similarities (-1 to 1, not "
+                         "probabilities)"),
+              std::string::npos);
+    EXPECT_NE(html->find("<th>ECE of the calibrated probability</th><td>0.0500</td>"),
+              std::string::npos);
+    // with a sparse stage, top ranks blended probabilities
+    spit(dir / "eval.json",
+         R"({"modes": {"embedding": {"accuracy": 0.7}, "sparse": {"accuracy": 0.7},
+                       "hybrid": {"accuracy": 0.75}}})");
+    html = render_dir(dir.path());
+    ASSERT_TRUE(html) << html.error().message;
+    EXPECT_NE(html->find("<code>top</code> lists blended probabilities"), std::string::npos)
+        << around(*html, "<code>top</code>");
+    EXPECT_EQ(html->find("raw cosine similarities (-1 to 1"), std::string::npos);
 }
 
 // ---- write_report (`ruvllm report` as one call) ----

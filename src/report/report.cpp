@@ -1,6 +1,6 @@
-// report.cpp: `ruvllm report`'s page (report.h): the checks on each document's keys and the
-// HTML sections around the charts of report_svg.cpp (the inputs are found and loaded in
-// report_inputs.cpp).
+// report.cpp: `ruvllm report`'s page (report.h): the checks on each document's keys, the HTML
+// sections around the charts of report_svg.cpp and the red flags (heads below their baselines,
+// keyword precision below 0.90; #17). The inputs are found and loaded in report_inputs.cpp.
 // Absent keys leave a chart out with a "not available" note; keys of the wrong type are
 // Errc::format errors naming the file and the key.
 #include <algorithm>
@@ -55,6 +55,15 @@ table.kv th{font-weight:normal;color:#5b6473}
   padding:6px 10px;margin:8px 0}
 .kept{color:#1a7f37;font-weight:bold}
 .rolled{color:#b42318}
+.flag{color:#b42318;background:#fef3f2;border:1px solid #f97066;border-left:6px solid #d92d20;
+  border-radius:6px;padding:6px 10px;margin:8px 0;font-weight:bold}
+.flags{color:#b42318;background:#fef3f2;border:1px solid #f97066;border-radius:6px;
+  padding:6px 10px;margin:10px 0}
+.flags ul{margin:4px 0 0;padding-left:22px}
+.note{color:#3a4250;font-size:13px;margin:6px 0;max-width:900px}
+ul.note{padding-left:18px}
+figure .note{max-width:420px}
+code{font-family:"DejaVu Sans Mono",monospace;font-size:12px}
 )css";
 
 constexpr const char* kBlue = "#4c78a8";
@@ -198,9 +207,131 @@ void add_row(Rows& rows, const std::string& key, std::optional<double> v, int de
     }
 }
 
+void note(std::string& h, const std::string& text) {
+    h += "<p class=\"note\">" + esc(text) + "</p>\n";
+}
+
+// The page's red flags: each shown in its document's part and listed under the heading.
+struct Flags {
+    std::vector<std::string> all;  // "<document>: <what>"
+    size_t checks = 0;             // comparisons made (a flag or not)
+};
+
+void red_flag(std::string& h, Flags& flags, const std::string& doc, const std::string& what) {
+    h += "<p class=\"flag\">red flag: " + esc(what) + "</p>\n";
+    flags.all.push_back(doc + ": " + what);
+}
+
+// The strings of array root[key]; empty when absent, an error when an element is not a string.
+std::vector<std::string> string_array(Fields& f, const Json* root, const std::string& key) {
+    std::vector<std::string> out;
+    if (const Json* a = f.array(root, key, "")) {
+        for (size_t i = 0; i < a->size(); i++) {
+            if (!(*a)[i].is_string()) {
+                f.fail(key + "[" + std::to_string(i) + "] is " + (*a)[i].type_name() +
+                       ", expected a string");
+                return {};
+            }
+            out.push_back((*a)[i].get<std::string>());
+        }
+    }
+    return out;
+}
+
 // ---- training stats ----
 
-Status training_part(const ReportDoc& d, std::string& h) {
+// The labels the router was trained on, from its own stats file (#17: not the generator's
+// categories): the training split's examples per label (train_examples_per_label), else the
+// held-out test split's (test.per_label.*.support, files written before the training counts
+// were recorded), else only the names.
+void trained_labels(Fields& f, const Json* root, std::string& h, const std::string& name) {
+    const std::vector<std::string> labels = string_array(f, root, "labels");
+    if (labels.empty()) {
+        not_available(h, "the labels the router was trained on", "labels in " + name);
+        return;
+    }
+    std::vector<double> counts;
+    std::string what;
+    if (const auto train = f.counts(root, "train_examples_per_label", "")) {
+        for (const std::string& l : labels) {
+            const auto it = std::find_if(
+                train->begin(), train->end(), [&](const auto& p) { return p.first == l; });
+            counts.push_back(it == train->end() ? NAN : it->second);
+        }
+        what = "training examples";
+    } else if (const Json* per = f.object(Fields::get(root, "test"), "per_label", "test.")) {
+        for (const std::string& l : labels) {
+            counts.push_back(f.number(Fields::get(per, l), "support", "test.per_label." + l + ".")
+                                 .value_or(NAN));
+        }
+        what = "held-out test examples";
+    }
+    const std::string n = std::to_string(labels.size()) + " labels";
+    if (counts.empty()) {
+        std::string list;
+        for (const std::string& l : labels) {
+            list += (list.empty() ? "" : ", ") + l;
+        }
+        note(h,
+             "The router was trained on " + n + ": " + list + " (no per-label counts in " + name +
+                 ").");
+        return;
+    }
+    svg::YAxis y{what == "training examples" ? "training examples" : "test examples"};
+    y.integer = true;
+    figure(h,
+           "Labels the router was trained on (its own " + n + "): " + what + " per label" +
+               (what == "training examples" ? ""
+                                            : " (the training split's counts are not in this "
+                                              "file)"),
+           svg::bar_chart("labels", labels, {{"", kBlue, counts}}, "label", y));
+}
+
+// A head below its baseline: routing by the baseline alone would do better (#17). `heads` holds
+// <head>_accuracy and the baseline's accuracy on the same tasks (evaluate.h, recipe.h).
+void head_checks(Fields& f,
+                 const Json* heads,
+                 const std::string& at,
+                 const std::string& doc,
+                 Rows& rows,
+                 std::string& flags_html,
+                 Flags& flags) {
+    struct Check {
+        const char* head;
+        const char* accuracy;
+        const char* baseline;
+        const char* baseline_name;
+    };
+
+    const Check checks[] = {{"tier",
+                             "tier_accuracy",
+                             "tier_table_baseline_accuracy",
+                             "the tier table (category x complexity)"},
+                            {"complexity",
+                             "complexity_accuracy",
+                             "complexity_prior_baseline_accuracy",
+                             "always the majority class"}};
+    for (const Check& c : checks) {
+        const std::optional<double> acc = f.number(heads, c.accuracy, at);
+        const std::optional<double> base = f.number(heads, c.baseline, at);
+        add_row(rows, std::string(c.head) + " head accuracy", acc, 4);
+        add_row(rows, std::string(c.head) + " baseline: " + c.baseline_name, base, 4);
+        if (!acc || !base) {
+            continue;
+        }
+        flags.checks++;
+        if (*acc < *base) {
+            red_flag(flags_html,
+                     flags,
+                     doc,
+                     std::string(c.head) + " head below its baseline: accuracy " + fixed(*acc, 4) +
+                         " vs " + fixed(*base, 4) + " for " + c.baseline_name +
+                         " on the same tasks");
+        }
+    }
+}
+
+Status training_part(const ReportDoc& d, std::string& h, Flags& flags) {
     Fields f(d.name);
     const Json* root = &d.json;
     std::vector<double> epochs, loss, train_acc, val_acc;
@@ -230,23 +361,40 @@ Status training_part(const ReportDoc& d, std::string& h) {
     add_row(rows, "final loss", f.number(root, "final_loss", ""), 4);
     add_row(rows, "training time (s)", f.number(root, "train_seconds", ""), 1);
     const Json* cal = f.object(root, "calibration", "");
-    add_row(rows, "temperature", f.number(cal, "temperature", "calibration."), 4);
     add_row(rows,
-            "val ECE before calibration",
+            "softmax temperature (fitted on validation)",
+            f.number(cal, "temperature", "calibration."),
+            4);
+    add_row(rows,
+            "val ECE of softmax(cosine) before calibration",
             f.number(cal, "val_ece_uncalibrated", "calibration."),
             4);
-    add_row(rows, "val ECE", f.number(cal, "val_ece", "calibration."), 4);
+    add_row(
+        rows, "val ECE of the calibrated probability", f.number(cal, "val_ece", "calibration."), 4);
     const Json* test = f.object(root, "test", "");
     add_row(rows, "test examples", f.number(test, "examples", "test."), -1);
-    add_row(rows, "test accuracy", f.number(test, "accuracy", "test."), 4);
-    add_row(rows, "test macro-F1", f.number(test, "macro_f1", "test."), 4);
+    add_row(rows, "test accuracy (embedding stage)", f.number(test, "accuracy", "test."), 4);
+    add_row(rows, "test macro-F1 (embedding stage)", f.number(test, "macro_f1", "test."), 4);
+    add_row(rows, "test accuracy (hybrid)", f.number(test, "hybrid_accuracy", "test."), 4);
     add_row(rows, "test triplet accuracy", f.number(test, "triplet_accuracy", "test."), 4);
     add_row(
         rows, "test hard-negative accuracy", f.number(test, "hard_negative_accuracy", "test."), 4);
+    std::string flags_html;
+    const Json* test_heads = f.object(test, "heads", "test.");
+    if (f.number(test_heads, "examples", "test.heads.").value_or(0) > 0) {
+        Rows head_rows;
+        head_checks(f, test_heads, "test.heads.", d.name, head_rows, flags_html, flags);
+        for (auto& [k, v] : head_rows) {
+            rows.emplace_back("test " + k, std::move(v));
+        }
+    }
+    std::string labels_html;
+    trained_labels(f, root, labels_html, d.name);
     if (f.failed()) {
         return f.error();
     }
-    h += "<div class=\"part\"><h3>" + esc(d.name) + "</h3>\n<div class=\"grid\">\n";
+    h += "<div class=\"part\"><h3>" + esc(d.name) + "</h3>\n" + flags_html +
+         "<div class=\"grid\">\n";
     kv_table(h, rows);
     if (epochs.empty()) {
         not_available(h, "training history", "history[] in " + d.name);
@@ -270,7 +418,7 @@ Status training_part(const ReportDoc& d, std::string& h) {
                                acc,
                                marks));
     }
-    h += "</div>\n</div>\n";
+    h += labels_html + "</div>\n</div>\n";
     return ok();
 }
 
@@ -278,10 +426,31 @@ Status training_part(const ReportDoc& d, std::string& h) {
 
 struct ModeRow {
     std::string name;
-    double accuracy = NAN, coverage = NAN, macro_f1 = NAN;
+    double accuracy = NAN, coverage = NAN, decided = NAN, macro_f1 = NAN;
 };
 
-void eval_modes(Fields& f, const Json* modes, std::string& h, const std::string& name) {
+// "40.0% of the tasks (12 of 30)"; without a task count, the share alone.
+std::string share_of_tasks(double share, std::optional<double> n) {
+    std::string s = percent(share) + " of the tasks";
+    if (n) {
+        s +=
+            " (" + svg::format_value(std::round(share * *n)) + " of " + svg::format_value(*n) + ")";
+    }
+    return s;
+}
+
+std::string decided_text(double coverage, std::optional<double> n) {
+    return "decided " + share_of_tasks(coverage, n);
+}
+
+// One basis for every mode (#17): accuracy over all tasks, a task a mode leaves undecided
+// counting as wrong. Coverage and precision when decided are said beside it, never drawn on the
+// same axis.
+void eval_modes(Fields& f,
+                const Json* modes,
+                std::optional<double> n,
+                std::string& h,
+                const std::string& name) {
     std::vector<ModeRow> rows;
     for (const char* m : {"keyword", "embedding", "sparse", "hybrid"}) {  // sparse: optional
         const std::string at = std::string("modes.") + m + ".";
@@ -290,6 +459,7 @@ void eval_modes(Fields& f, const Json* modes, std::string& h, const std::string&
             rows.push_back({m,
                             f.number(mode, "accuracy", at).value_or(NAN),
                             f.number(mode, "coverage", at).value_or(NAN),
+                            f.number(mode, "accuracy_decided", at).value_or(NAN),
                             f.number(mode, "macro_f1", at).value_or(NAN)});
         }
     }
@@ -297,37 +467,144 @@ void eval_modes(Fields& f, const Json* modes, std::string& h, const std::string&
         not_available(h, "keyword / embedding / hybrid comparison", "modes in " + name);
         return;
     }
+    const std::string all = n ? "all " + svg::format_value(*n) + " tasks" : "all tasks";
     std::vector<std::string> cats;
-    svg::Series acc{"accuracy", kBlue, {}}, cov{"coverage", kOrange, {}},
-        f1{"macro-F1", kGreen, {}};
+    svg::Series acc{"accuracy over " + all, kBlue, {}};
+    std::string notes;
     for (const ModeRow& r : rows) {
         cats.push_back(r.name);
         acc.values.push_back(r.accuracy);
-        cov.values.push_back(r.coverage);
-        f1.values.push_back(r.macro_f1);
-    }
-    svg::YAxis y{"share"};
-    y.lo = 0;
-    y.hi = 1;
-    figure(h,
-           "Keyword vs embedding vs sparse vs hybrid",
-           svg::bar_chart("modes", cats, {acc, cov, f1}, "routing mode", y));
-}
-
-// The labels array (strings); empty when absent.
-std::vector<std::string> eval_labels(Fields& f, const Json* root) {
-    std::vector<std::string> labels;
-    if (const Json* a = f.array(root, "labels", "")) {
-        for (size_t i = 0; i < a->size(); i++) {
-            if (!(*a)[i].is_string()) {
-                f.fail("labels[" + std::to_string(i) + "] is " + (*a)[i].type_name() +
-                       ", expected a string");
-                return {};
+        if (std::isfinite(r.coverage) && r.coverage < 1) {
+            notes += "<li>" + esc(r.name) + " stage: " + esc(decided_text(r.coverage, n));
+            if (std::isfinite(r.decided) && r.coverage > 0) {
+                notes += ", " + fixed(r.decided, 3) + " precision when decided";
             }
-            labels.push_back((*a)[i].get<std::string>());
+            notes += "; the undecided tasks count as wrong in its bar";
+            notes += r.name == "keyword" ? " (the hybrid router passes them on)</li>\n" : "</li>\n";
         }
     }
-    return labels;
+    svg::YAxis y{"accuracy (share of " + all + ")"};
+    y.lo = 0;
+    y.hi = 1;
+    std::string body = svg::bar_chart("modes", cats, {acc}, "routing mode", y);
+    if (!notes.empty()) {
+        body += "<ul class=\"note\">\n" + notes + "</ul>\n";
+    }
+    figure(h, "Accuracy per routing mode, over " + all + " (undecided = wrong)", body);
+    h += "<table>\n<thead><tr><th>mode</th><th>accuracy (all tasks)</th><th>decided</th>"
+         "<th>precision when decided</th><th>macro-F1 (decided tasks)</th></tr></thead>\n"
+         "<tbody>\n";
+    const auto cell = [](double v, bool share) {
+        return !std::isfinite(v) ? std::string("-") : share ? percent(v) : fixed(v, 4);
+    };
+    for (const ModeRow& r : rows) {
+        h += "<tr><td>" + esc(r.name) + "</td><td>" + cell(r.accuracy, false) + "</td><td>" +
+             cell(r.coverage, true) + "</td><td>" + cell(r.decided, false) + "</td><td>" +
+             cell(r.macro_f1, false) + "</td></tr>\n";
+    }
+    h += "</tbody>\n</table>\n";
+}
+
+// The keyword stage's precision when it decides, below 0.90, is a red flag (#17; 0.90 is the
+// precision rules are pruned to, keywords.h); the rules below it on this data are listed.
+void keyword_checks(Fields& f,
+                    const Json* root,
+                    const Json* modes,
+                    std::optional<double> n,
+                    const std::string& doc,
+                    std::string& flags_html,
+                    std::string& h,
+                    Flags& flags) {
+    constexpr double kMinPrecision = 0.9;
+    const Json* kw = f.object(modes, "keyword", "modes.");
+    std::optional<double> coverage = f.number(kw, "coverage", "modes.keyword.");
+    std::optional<double> precision = f.number(kw, "accuracy_decided", "modes.keyword.");
+    if (!coverage) {
+        coverage = f.number(root, "keyword_coverage", "");
+    }
+    if (!precision) {
+        precision = f.number(root, "keyword_accuracy", "");
+    }
+    if (coverage && precision && *coverage > 0) {
+        flags.checks++;
+        if (*precision < kMinPrecision) {
+            const std::string decided = n ? svg::format_value(std::round(*coverage * *n)) + " of " +
+                                                svg::format_value(*n) + " tasks (" +
+                                                percent(*coverage) + ")"
+                                          : percent(*coverage) + " of the tasks";
+            red_flag(flags_html,
+                     flags,
+                     doc,
+                     "keyword rules: " + fixed(*precision, 4) + " precision on the " + decided +
+                         " that the keyword stage decided, below " + fixed(kMinPrecision, 2));
+        }
+    }
+    const Json* rules = f.array(root, "keyword_rules", "");
+    if (rules == nullptr) {
+        return;
+    }
+
+    struct Weak {
+        std::string phrase, label;
+        double right = 0, decided = 0;
+    };
+
+    std::vector<Weak> weak;
+    for (size_t i = 0; i < rules->size() && !f.failed(); i++) {
+        const Json* r = &(*rules)[i];
+        const std::string at = "keyword_rules[" + std::to_string(i) + "].";
+        Weak w{f.string(r, "phrase", at).value_or(""),
+               f.string(r, "label", at).value_or(""),
+               f.number(r, "right", at).value_or(0),
+               f.number(r, "decided", at).value_or(0)};
+        if (w.decided > 0 && w.right < kMinPrecision * w.decided) {
+            weak.push_back(std::move(w));
+        }
+    }
+    std::stable_sort(weak.begin(), weak.end(), [](const Weak& a, const Weak& b) {
+        return a.decided - a.right > b.decided - b.right;
+    });
+    h +=
+        "<div><p class=\"note\">Keyword rules that decided here: " + std::to_string(rules->size()) +
+        "; below " + fixed(kMinPrecision, 2) +
+        " precision on this data: " + std::to_string(weak.size()) +
+        ". (A keyword decision's <code>confidence</code> is its rule's precision on the "
+        "training data, not a probability.)</p>\n";
+    if (!weak.empty()) {
+        h += "<table>\n<thead><tr><th>rule</th><th>label</th><th>right / decided</th>"
+             "<th>precision here</th></tr></thead>\n<tbody>\n";
+        for (size_t i = 0; i < weak.size() && i < 10; i++) {
+            const Weak& w = weak[i];
+            h += "<tr><td>" + esc(w.phrase) + "</td><td>" + esc(w.label) + "</td><td>" +
+                 esc(svg::format_value(w.right) + " / " + svg::format_value(w.decided)) +
+                 "</td><td>" + fixed(w.right / w.decided, 4) + "</td></tr>\n";
+        }
+        if (weak.size() > 10) {
+            h += "<tr><td>(" + std::to_string(weak.size() - 10) +
+                 " more)</td><td></td><td></td><td></td></tr>\n";
+        }
+        h += "</tbody>\n</table>\n";
+    }
+    h += "</div>\n";
+}
+
+// What the scores of a decision are (router.h), for the reader of this page (#17).
+void scores_note(const Json* modes, std::optional<double> temperature, std::string& h) {
+    const bool sparse = Fields::get(modes, "sparse") != nullptr;
+    std::string t = temperature ? " / " + fixed(*temperature, 4) : " / the temperature";
+    h += "<p class=\"note\">Scores of a decision (<code>ruvllm route</code>, <code>serve</code>): "
+         "<code>confidence</code> is a calibrated probability when the embedding stage decides "
+         "(softmax of the cosines" +
+         esc(t) + ")" +
+         std::string(sparse ? " or the blend decides (the blended embedding and sparse "
+                              "probability)"
+                            : "") +
+         ", and the matched rule's precision on the training data when the keyword stage "
+         "decides. <code>top</code> lists " +
+         std::string(sparse ? "blended probabilities in modes hybrid and sparse (this model has "
+                              "a sparse stage; raw cosine similarities in mode embedding)"
+                            : "raw cosine similarities (-1 to 1, not probabilities)") +
+         ". ECE measures the embedding stage's calibrated probability.</p>\n";
 }
 
 void eval_confusion(Fields& f,
@@ -388,7 +665,7 @@ void eval_per_label(Fields& f,
         p.values.push_back(f.number(lm, "precision", at).value_or(NAN));
         r.values.push_back(f.number(lm, "recall", at).value_or(NAN));
     }
-    svg::YAxis y{"score"};
+    svg::YAxis y{"precision / recall"};
     y.lo = 0;
     y.hi = 1;
     figure(h,
@@ -494,7 +771,7 @@ void eval_latency(Fields& f, const Json* root, std::string& h, const std::string
            svg::histogram("latency", counts, bounds, titles, "latency (log scale)", y, marks));
 }
 
-Status eval_part(const ReportDoc& d, std::string& h) {
+Status eval_part(const ReportDoc& d, std::string& h, Flags& flags) {
     Fields f(d.name);
     const Json* root = &d.json;
     Rows rows;
@@ -504,26 +781,31 @@ Status eval_part(const ReportDoc& d, std::string& h) {
     if (const auto data = f.string(root, "data", "")) {
         rows.emplace_back("data", *data);
     }
-    add_row(rows, "examples", f.number(root, "examples", ""), -1);
-    add_row(rows, "hybrid accuracy", f.number(root, "hybrid_accuracy", ""), 4);
-    add_row(rows, "embedding accuracy", f.number(root, "accuracy", ""), 4);
+    const std::optional<double> n = f.number(root, "examples", "");
+    add_row(rows, "examples", n, -1);
+    add_row(rows, "hybrid accuracy (all tasks)", f.number(root, "hybrid_accuracy", ""), 4);
+    add_row(rows, "embedding accuracy (all tasks)", f.number(root, "accuracy", ""), 4);
     add_row(rows, "embedding macro-F1", f.number(root, "macro_f1", ""), 4);
-    add_row(rows, "keyword coverage", f.number(root, "keyword_coverage", ""), 4);
-    add_row(rows, "ECE", f.number(root, "ece", ""), 4);
+    if (const auto cov = f.number(root, "keyword_coverage", "")) {
+        rows.emplace_back("keyword stage decided", share_of_tasks(*cov, n));
+    }
+    add_row(rows, "keyword precision when decided", f.number(root, "keyword_accuracy", ""), 4);
+    const std::optional<double> temperature = f.number(root, "temperature", "");
+    add_row(rows, "softmax temperature", temperature, 4);
+    add_row(rows, "ECE of the calibrated probability", f.number(root, "ece", ""), 4);
     const Json* lat = f.object(root, "latency_us", "");
     add_row(rows, "latency p50 (\u00b5s)", f.number(lat, "p50", "latency_us."), 1);
     add_row(rows, "latency p99 (\u00b5s)", f.number(lat, "p99", "latency_us."), 1);
     const Json* heads = f.object(root, "heads", "");
-    add_row(rows, "tier accuracy", f.number(heads, "tier_accuracy", "heads."), 4);
-    add_row(
-        rows, "tier-table baseline", f.number(heads, "tier_table_baseline_accuracy", "heads."), 4);
-    add_row(rows, "complexity accuracy", f.number(heads, "complexity_accuracy", "heads."), 4);
+    std::string flags_html;
+    head_checks(f, heads, "heads.", d.name, rows, flags_html, flags);
     add_row(rows, "misrouted", f.number(root, "misrouted", ""), -1);
-    const std::vector<std::string> labels = eval_labels(f, root);
+    const std::vector<std::string> labels = string_array(f, root, "labels");
     const Json* modes = f.object(root, "modes", "");
     const Json* hybrid = f.object(modes, "hybrid", "modes.");
     std::string charts;
-    eval_modes(f, modes, charts, d.name);
+    eval_modes(f, modes, n, charts, d.name);
+    keyword_checks(f, root, modes, n, d.name, flags_html, charts, flags);
     eval_tiers(f, heads, charts, d.name);
     eval_latency(f, root, charts, d.name);
     eval_confusion(f, hybrid, labels, charts, d.name);
@@ -531,7 +813,9 @@ Status eval_part(const ReportDoc& d, std::string& h) {
     if (f.failed()) {
         return f.error();
     }
-    h += "<div class=\"part\"><h3>" + esc(d.name) + "</h3>\n<div class=\"grid\">\n";
+    h += "<div class=\"part\"><h3>" + esc(d.name) + "</h3>\n" + flags_html;
+    scores_note(modes, temperature, h);
+    h += "<div class=\"grid\">\n";
     kv_table(h, rows);
     h += charts + "</div>\n</div>\n";
     return ok();
@@ -558,7 +842,10 @@ void count_table(std::string& h,
     h += "</tbody>\n</table>\n";
 }
 
-Status dataset_part(const ReportDoc& d, std::string& h) {
+// The label sets of the report's routers (training stats `labels`), by document.
+using RouterLabels = std::vector<std::pair<std::string, std::vector<std::string>>>;
+
+Status dataset_part(const ReportDoc& d, const RouterLabels& routers, std::string& h) {
     Fields f(d.name);
     const Json* root = &d.json;
     Rows rows;
@@ -570,7 +857,36 @@ Status dataset_part(const ReportDoc& d, std::string& h) {
     if (f.failed()) {
         return f.error();
     }
-    h += "<div class=\"part\"><h3>" + esc(d.name) + "</h3>\n<div class=\"grid\">\n";
+    h += "<div class=\"part\"><h3>" + esc(d.name) + "</h3>\n";
+    // The generator counts by its categories even when the routers learnt other labels (#17).
+    if (cat) {
+        std::vector<std::string> names;
+        for (const auto& [name, count] : *cat) {
+            names.push_back(name);
+        }
+        std::sort(names.begin(), names.end());
+        std::string others;
+        size_t n_others = 0;
+        for (const auto& [doc, labels] : routers) {
+            std::vector<std::string> sorted = labels;
+            std::sort(sorted.begin(), sorted.end());
+            if (!labels.empty() && sorted != names) {
+                others += (others.empty() ? "" : ", ") + doc + " (" +
+                          std::to_string(labels.size()) + " labels)";
+                n_others++;
+            }
+        }
+        if (n_others > 0) {
+            note(h,
+                 "The category table counts this dataset by the generator's " +
+                     std::to_string(names.size()) + " categories; " +
+                     (n_others == 1 ? "the router of " : "the routers of ") + others +
+                     (n_others == 1 ? " was" : " were") +
+                     " trained on other labels (charted under Training), so this table is not " +
+                     (n_others == 1 ? "that router's" : "their") + " label distribution.");
+        }
+    }
+    h += "<div class=\"grid\">\n";
     kv_table(h, rows);
     if (cx) {
         std::vector<std::string> names;
@@ -604,6 +920,21 @@ Status dataset_part(const ReportDoc& d, std::string& h) {
 
 // ---- GRPO rounds ----
 
+// "0.8000 (24 of 30)" when the number of validation tasks is known.
+std::string share_and_count(double share, std::optional<double> n) {
+    if (!std::isfinite(share)) {
+        return "-";
+    }
+    std::string s = fixed(share, 4);
+    if (n) {
+        s +=
+            " (" + svg::format_value(std::round(share * *n)) + " of " + svg::format_value(*n) + ")";
+    }
+    return s;
+}
+
+// Both charts start at 0 (#17: a tight axis made a difference of 2 tasks fill the plot); the
+// change is said in tasks when the report has val_tasks.
 Status grpo_part(const std::string& name, const Json& doc, std::string& h) {
     Fields f(name);
     const Json* root = &doc;
@@ -622,6 +953,7 @@ Status grpo_part(const std::string& name, const Json& doc, std::string& h) {
         }
     }
     const std::optional<std::string> judge = f.string(root, "judge", "");
+    const std::optional<double> n_val = f.number(root, "val_tasks", "");
     if (f.failed()) {
         return f.error();
     }
@@ -634,17 +966,36 @@ Status grpo_part(const std::string& name, const Json& doc, std::string& h) {
         h += "</div>\n";
         return ok();
     }
+    // The model after the rounds is the last round's "after" when it was kept, else its
+    // "before".
+    const size_t last = round.size() - 1;
+    const bool last_kept = kept[last].value_or(true);
+    const double acc_end = last_kept ? aa[last] : ab[last];
+    size_t n_kept = 0;
+    for (const auto& k : kept) {
+        n_kept += k.value_or(false) ? 1 : 0;
+    }
+    std::string summary =
+        "validation accuracy " + share_and_count(ab[0], n_val) + " -> " +
+        share_and_count(acc_end, n_val) + " after " + std::to_string(round.size()) +
+        (round.size() == 1 ? " round (" : " rounds (") + std::to_string(n_kept) + " kept)";
+    summary += n_val ? ", on " + svg::format_value(*n_val) + " validation tasks"
+                     : "; the number of validation tasks is not in this file (no val_tasks), "
+                       "so the change cannot be given in tasks";
+    h += "<p class=\"note\">" + esc(summary) + "</p>\n";
     h += "<div class=\"grid\">\n";
-    svg::YAxis y{"validation reward"};
-    y.tight = true;
+    const std::string on = n_val ? " on " + svg::format_value(*n_val) + " tasks" : "";
+    svg::YAxis y{"mean validation reward" + on};
     figure(h,
-           "Validation reward per round",
+           "Mean validation reward per round (axis includes 0)",
            svg::line_chart(
                "grpo-reward", round, {{"before", kGrey, rb}, {"after", kBlue, ra}}, "round", y));
-    y.label = "validation accuracy";
+    y = svg::YAxis{"validation accuracy" + on};
+    y.lo = 0;
+    y.hi = 1;
     figure(
         h,
-        "Validation accuracy per round",
+        "Validation accuracy per round (axis 0 to 1)",
         svg::line_chart(
             "grpo-accuracy", round, {{"before", kGrey, ab}, {"after", kOrange, aa}}, "round", y));
     h += "<table>\n<thead><tr><th>round</th><th>val reward before</th><th>after</th>"
@@ -657,8 +1008,8 @@ Status grpo_part(const std::string& name, const Json& doc, std::string& h) {
                                     : *kept[i] ? "<td class=\"kept\">kept</td>"
                                                : "<td class=\"rolled\">rolled back</td>";
         h += "<tr><td>" + esc(svg::format_value(round[i])) + "</td><td>" + cell(rb[i]) +
-             "</td><td>" + cell(ra[i]) + "</td><td>" + cell(ab[i]) + "</td><td>" + cell(aa[i]) +
-             "</td>" + outcome + "</tr>\n";
+             "</td><td>" + cell(ra[i]) + "</td><td>" + esc(share_and_count(ab[i], n_val)) +
+             "</td><td>" + esc(share_and_count(aa[i], n_val)) + "</td>" + outcome + "</tr>\n";
     }
     h += "</tbody>\n</table>\n</div>\n</div>\n";
     return ok();
@@ -705,14 +1056,18 @@ Result<std::string> render_report(const ReportInputs& in) {
     }
     const std::string run = in.title.empty() ? "RUN" : in.title;
     std::string body;
+    Flags flags;
     section(body, "training", "Training");
     if (in.stats.empty()) {
         not_available(body, "training stats", run + "/*.gguf.stats.json or --stats FILE");
     }
+    RouterLabels routers;
     for (const ReportDoc& d : in.stats) {
-        if (Status s = training_part(d, body); !s) {
+        if (Status s = training_part(d, body, flags); !s) {
             return s.error();
         }
+        Fields f(d.name);
+        routers.emplace_back(d.name, string_array(f, &d.json, "labels"));
     }
     body += "</section>\n";
     section(body, "evaluation", "Evaluation");
@@ -720,7 +1075,7 @@ Result<std::string> render_report(const ReportInputs& in) {
         not_available(body, "evaluation report", run + "/eval*.json or --eval FILE");
     }
     for (const ReportDoc& d : in.evals) {
-        if (Status s = eval_part(d, body); !s) {
+        if (Status s = eval_part(d, body, flags); !s) {
             return s.error();
         }
     }
@@ -731,7 +1086,7 @@ Result<std::string> render_report(const ReportInputs& in) {
             body, "dataset stats", run + "/*/claude_training_stats.json or --dataset-stats FILE");
     }
     for (const ReportDoc& d : in.dataset_stats) {
-        if (Status s = dataset_part(d, body); !s) {
+        if (Status s = dataset_part(d, routers, body); !s) {
             return s.error();
         }
     }
@@ -771,6 +1126,18 @@ Result<std::string> render_report(const ReportInputs& in) {
             std::to_string(in.evals.size()) + " eval reports, " +
             std::to_string(in.dataset_stats.size()) + " dataset stats, " +
             std::to_string(in.grpo.size()) + " GRPO reports</p>\n";
+    if (!flags.all.empty()) {
+        page += "<div class=\"flags\"><strong>" + std::to_string(flags.all.size()) +
+                (flags.all.size() == 1 ? " red flag" : " red flags") + "</strong>\n<ul>\n";
+        for (const std::string& fl : flags.all) {
+            page += "<li>" + esc(fl) + "</li>\n";
+        }
+        page += "</ul>\n</div>\n";
+    } else if (flags.checks > 0) {
+        page += "<p class=\"meta\">no red flags (" + std::to_string(flags.checks) +
+                (flags.checks == 1 ? " check" : " checks") +
+                " of heads against their baselines and keyword precision against 0.90)</p>\n";
+    }
     page +=
         "<nav><a href=\"#training\">Training</a><a href=\"#evaluation\">Evaluation</a>"
         "<a href=\"#dataset\">Dataset</a><a href=\"#grpo\">GRPO rounds</a></nav>\n";

@@ -383,8 +383,8 @@ std::string bar_chart(std::string_view id,
             out += "<rect class=\"bar\" x=\"" + num(bx) + "\" y=\"" + num(std::min(top, base)) +
                    "\" width=\"" + num(std::max(1.0, bw - 2)) + "\" height=\"" +
                    num(std::fabs(base - top)) + "\" fill=\"" + esc(series[s].color) + "\"><title>" +
-                   esc(categories[c]) + ", " + esc(series[s].name) + ": " + esc(format_value(v)) +
-                   "</title></rect>\n";
+                   esc(categories[c]) + (series[s].name.empty() ? "" : ", ") + esc(series[s].name) +
+                   ": " + esc(format_value(v)) + "</title></rect>\n";
             if (values) {
                 char buf[48];
                 std::snprintf(buf, sizeof buf, "%.*f", integers ? 0 : 3, v);

@@ -107,6 +107,12 @@ Result<nlohmann::ordered_json> run_grpo_rounds(RouterModel& model,
                      {"scale_std", cfg.scale_std},
                      {"tasks_per_round", cfg.tasks_per_round},
                      {"seed", cfg.seed}};
+    // The denominator of val_accuracy_*: what one task more or less right weighs (#17).
+    size_t val_tasks = 0;
+    for (const LabeledExample& ex : val.rows) {
+        val_tasks += ex.label >= 0 && ex.label < model.A() ? 1 : 0;
+    }
+    rep["val_tasks"] = val_tasks;
     rep["rounds"] = rounds;
     if (client) {
         const LlmStats st = client->stats();

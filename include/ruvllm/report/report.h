@@ -3,21 +3,35 @@
 //
 // Inputs are the JSON files the other commands write:
 //   training stats   <model>.gguf.stats.json (train --stats): history[] {epoch, loss,
-//                    train_accuracy, val_accuracy}, calibration, test metrics
-//   eval reports     eval*.json (eval --report): modes.{keyword,embedding,hybrid} with accuracy,
-//                    coverage, macro_f1, per_label, confusion; labels; heads.tier_counts;
-//                    latency_us; latency_histogram {edges_us (E), counts (E + 1: below the first
-//                    edge, between edges, above the last)}
+//                    train_accuracy, val_accuracy}, calibration, labels,
+//                    train_examples_per_label, test metrics (test.heads: held-out heads)
+//   eval reports     eval*.json (eval --report): examples; modes.{keyword,embedding,sparse,
+//                    hybrid} with accuracy, coverage, accuracy_decided, macro_f1, per_label,
+//                    confusion; labels; heads (accuracies and their baselines, tier_counts);
+//                    keyword_rules[]; latency_us; latency_histogram {edges_us (E), counts
+//                    (E + 1: below the first edge, between edges, above the last)}
 //   dataset stats    <dataset>/claude_training_stats.json (generate): examples_per_category,
 //                    examples_per_complexity, examples_per_domain, avg_quality_score
-//   GRPO reports     <model>.grpo.json (grpo): rounds[] {round, val_reward_before/after,
-//                    val_accuracy_before/after, kept}
+//   GRPO reports     <model>.grpo.json (grpo): val_tasks, rounds[] {round,
+//                    val_reward_before/after, val_accuracy_before/after, kept}
 // The page has one section per kind and one part per file in it: training curves (loss,
-// train/val accuracy per epoch), per eval report the mode comparison (accuracy, coverage,
-// macro-F1), the hybrid confusion matrix as a heat map, per-label precision/recall, the tiers
-// chosen and the latency histogram; the dataset's counts and complexity distribution; the GRPO
-// rounds. A kind with no file reads "not available: <what> (expected <pattern>)"; so does a
-// chart whose keys are absent from an otherwise valid file (older reports).
+// train/val accuracy per epoch) and the router's own labels with its training examples per
+// label (the test split's when the file predates train_examples_per_label); per eval report the
+// modes on one basis (accuracy over all tasks, a task a mode leaves undecided counting as wrong;
+// coverage and precision when decided said beside the chart, never on its axis), the keyword
+// rules below 0.90 precision, the hybrid confusion matrix as a heat map, per-label
+// precision/recall, the tiers chosen and the latency histogram, and what a decision's
+// `confidence` and `top` are (calibrated probability, cosine, rule precision: router.h); the
+// dataset's counts and complexity distribution (with a note when a router was trained on other
+// labels than the generator's categories); the GRPO rounds on axes that start at 0, the change
+// counted in validation tasks (val_tasks). A kind with no file reads "not available: <what>
+// (expected <pattern>)"; so does a chart whose keys are absent from an otherwise valid file
+// (older reports).
+//
+// Red flags (#17), each a <p class="flag"> in its part and listed under the page's heading: a
+// head below its baseline (tier vs the tier table, complexity vs the majority class; eval heads
+// and training stats' test.heads) and a keyword stage whose precision when it decides is below
+// 0.90. Without a flag the page says how many checks it made.
 //
 // Charts are plain SVG with classes the tests count: every chart is an <svg class="chart"
 // data-chart="NAME">, with <rect class="bar"> per bar, <rect class="cell"> per heat-map cell and

@@ -5,6 +5,7 @@
 //
 // Report JSON (`<out>.grpo.json`, and the "grpo" object of train's stats JSON):
 //   {"judge", "config": {group, epochs, batch, lr, clip, kl, scale_std, tasks_per_round, seed},
+//    "val_tasks" (the validation tasks that val_reward_* and val_accuracy_* average over),
 //    "rounds": [{round, tasks, mean_reward, zero_variance_groups, zero_variance_share,
 //                loss_first_epoch, loss_last_epoch, val_reward_before, val_reward_after,
 //                val_accuracy_before, val_accuracy_after, kept, model, seconds}...],
