@@ -285,7 +285,8 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
     }
     meta["layers"] = layers;
     nlohmann::ordered_json train = nlohmann::ordered_json::object();
-    for (const auto& [k, v] : model.info) {
+    for (const auto& kv : model.info) {
+        const std::string& k = kv.first;  // not a structured binding: clang < 16 cannot capture one
         std::visit(
             [&](const auto& x) {
                 using T = std::decay_t<decltype(x)>;
@@ -293,7 +294,7 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
                     train[k] = x;
                 }
             },
-            v);
+            kv.second);
     }
     meta["training"] = train;
     meta["changed_rows"] = changed;
