@@ -1,5 +1,5 @@
 // make_router_seeds.cpp: writes the seed routers of router_fuzz into a folder: a tiny planted
-// router (3 labels, 16-dim subword base with 64 buckets, one keyword rule) in F32, F16 and Q8_0
+// router (3 labels, 32-dim subword base with 64 buckets, one keyword rule) in F32, F16 and Q8_0
 // rows, and one without keyword rules. Small, so that mutations reach every section.
 //   make_router_seeds DIR
 #include <cstdio>
@@ -20,7 +20,7 @@ int main(int argc, char** argv) {
     const std::filesystem::path dir = argv[1];
     std::filesystem::create_directories(dir);
     ruvllm::Rng rng(7);
-    const int dim = 16;
+    const int dim = 32;  // a multiple of 32: rows fit Q8_0 blocks
     const uint32_t buckets = 64;
     const std::vector<std::string> words = {"alpha", "beta", "gamma", "unit", "test"};
     std::vector<float> rows((words.size() + buckets) * dim);

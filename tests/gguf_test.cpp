@@ -1,6 +1,7 @@
 // gguf_test.cpp: round trips of random files (bytes and mmap), golden bytes written by hand
 // from the spec, and one test per corruption (the exact error code and a message fragment).
 #include <cstring>
+#include <limits>
 
 #include <gtest/gtest.h>
 
@@ -440,4 +441,60 @@ TEST(GgufFile, MissingAndEmptyFiles) {
     r = gguf::read_file(dir / "text.gguf");
     ASSERT_FALSE(r);
     EXPECT_NE(r.error().message.find("text.gguf: bad magic"), std::string::npos);
+}
+
+// check_finite finds a NaN or an infinity in a tensor however it is stored (F32, F16 and BF16 by
+// their bits, block types through dequantisation), at the same element finite_tensor_f32 names,
+// and passes finite tensors.
+TEST(Gguf, CheckFiniteInEveryStorageType) {
+    for (const ruvllm::TensorType type : {ruvllm::TensorType::f32,
+                                          ruvllm::TensorType::f16,
+                                          ruvllm::TensorType::bf16,
+                                          ruvllm::TensorType::q8_0,
+                                          ruvllm::TensorType::q4_0}) {
+        for (const float bad : {0.0f,
+                                std::numeric_limits<float>::infinity(),
+                                std::numeric_limits<float>::quiet_NaN()}) {
+            SCOPED_TRACE(std::string(ruvllm::quant::type_info(type).name) + " " +
+                         std::to_string(bad));
+            std::vector<float> v(64 * 5);
+            for (size_t i = 0; i < v.size(); i++) {
+                v[i] = 0.01f * static_cast<float>(i % 17) - 0.05f;
+            }
+            ruvllm::gguf::File f;
+            const ruvllm::quant::TypeInfo ti = ruvllm::quant::type_info(type);
+            if (ti.block == 1) {
+                v[200] = bad == 0.0f ? v[200] : bad;
+                ASSERT_TRUE(f.add_tensor("t", {64, 5}, v, type));
+            } else {
+                // A block type cannot hold a NaN value, only a non-finite scale: the F16 d at
+                // the start of the block of element 200.
+                std::vector<uint8_t> raw(ruvllm::quant::row_size(type, 64) * 5);
+                ASSERT_TRUE(ruvllm::quant::quantize(type, v.data(), raw.data(), 64 * 5));
+                if (bad != 0.0f) {
+                    const uint16_t h = ruvllm::quant::f32_to_f16(bad);
+                    const size_t at = (200 / ti.block) * ti.bytes;
+                    raw[at] = static_cast<uint8_t>(h & 0xFF);
+                    raw[at + 1] = static_cast<uint8_t>(h >> 8);
+                }
+                ASSERT_TRUE(f.add_tensor_raw("t", {64, 5}, type, raw));
+            }
+            const ruvllm::Result<ruvllm::gguf::File> g = ruvllm::gguf::read(ruvllm::gguf::write(f));
+            ASSERT_TRUE(g);
+            const ruvllm::Status s = g->check_finite(*g->find_tensor("t"));
+            const ruvllm::Result<std::vector<float>> full =
+                g->finite_tensor_f32(*g->find_tensor("t"));
+            if (bad == 0.0f) {
+                EXPECT_TRUE(s) << s.error().message;
+                EXPECT_TRUE(full);
+                continue;
+            }
+            ASSERT_FALSE(s);
+            ASSERT_FALSE(full);
+            // A block type spreads a bad scale over its block: the first bad element is the
+            // block's; both checks name the same one.
+            EXPECT_EQ(s.error().message, full.error().message);
+            EXPECT_NE(s.error().message.find("tensor 't' holds"), std::string::npos);
+        }
+    }
 }

@@ -70,3 +70,16 @@ TEST(QuantizeJob, BadTypeOrModelIsAnError) {
 }
 
 }  // namespace
+
+// A router whose F16 subword rows hold a NaN (found by fuzz/router_fuzz: the rows are kept
+// encoded, so the load used to accept them and only routing met the NaN) is refused on load,
+// naming the tensor and the element.
+TEST(RouterLoad, NonFiniteEncodedRowsAreRefused) {
+    const Result<ruvllm::RouterModel> m =
+        ruvllm::RouterModel::load(ruvllm::test::data_dir() / "router_nan_f16_rows.gguf");
+    ASSERT_FALSE(m);
+    EXPECT_EQ(m.error().code, Errc::format);
+    EXPECT_NE(m.error().message.find("tensor 'base.embeddings' holds NaN at element 37"),
+              std::string::npos)
+        << m.error().message;
+}

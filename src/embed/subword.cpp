@@ -178,6 +178,11 @@ Result<SubwordBase> SubwordBase::from_gguf(const gguf::File& file) {
         }
     }
     if (t->type != TensorType::f32) {
+        // Checked once here, without decoding them for good (a crafted file found by
+        // router_fuzz: NaN rows kept encoded, caught only when routing).
+        if (Status s = file.check_finite(*t); !s) {
+            return s.error();
+        }
         // Keep the encoded rows where they are (in the file's memory map, or in a copy).
         const std::span<const uint8_t> bytes = file.tensor_bytes(*t);
         std::shared_ptr<const void> keep = file.mapping();

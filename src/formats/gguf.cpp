@@ -270,6 +270,73 @@ Result<std::vector<float>> File::tensor_f32(const TensorInfo& info) const {
     return out;
 }
 
+namespace {
+
+Error not_finite(const std::string& name, bool nan, uint64_t i) {
+    return make_error(Errc::format,
+                      "gguf: tensor '" + name + "' holds " + (nan ? "NaN" : "an infinity") +
+                          " at element " + std::to_string(i) + ", expected finite numbers");
+}
+
+}  // namespace
+
+Status File::check_finite(const TensorInfo& info) const {
+    const std::span<const uint8_t> bytes = tensor_bytes(info);
+    const uint64_t n = info.n_elements();
+    if (info.type == TensorType::f16 || info.type == TensorType::bf16) {
+        // Exponent all ones: infinity (mantissa 0) or NaN.
+        const bool f16 = info.type == TensorType::f16;
+        const uint16_t exp = f16 ? 0x7C00 : 0x7F80, man = f16 ? 0x03FF : 0x007F;
+        for (uint64_t i = 0; i < n && 2 * i + 1 < bytes.size(); i++) {
+            const uint16_t h = static_cast<uint16_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+            if ((h & exp) == exp) {
+                return not_finite(info.name, (h & man) != 0, i);
+            }
+        }
+        return ok();
+    }
+    if (info.type == TensorType::f32) {
+        for (uint64_t i = 0; i < n && 4 * i + 3 < bytes.size(); i++) {
+            float x = 0;
+            std::memcpy(&x, bytes.data() + 4 * i, 4);
+            if (!std::isfinite(x)) {
+                return not_finite(info.name, x != x, i);
+            }
+        }
+        return ok();
+    }
+    // Block types: whole rows (ne0 elements, a whole number of blocks) at a time.
+    const int64_t row = info.shape.empty() ? 0 : static_cast<int64_t>(info.shape[0]);
+    const size_t row_bytes = row > 0 ? quant::row_size(info.type, row) : 0;
+    if (row <= 0 || row_bytes == 0) {
+        Result<std::vector<float>> v = finite_tensor_f32(info);
+        if (!v) {
+            return v.error();
+        }
+        return ok();
+    }
+    const uint64_t rows = n / static_cast<uint64_t>(row);
+    const uint64_t chunk = std::max<uint64_t>(1, 65536 / static_cast<uint64_t>(row));
+    std::vector<float> buf;
+    for (uint64_t r0 = 0; r0 < rows; r0 += chunk) {
+        const uint64_t nr = std::min(chunk, rows - r0);
+        buf.resize(nr * static_cast<uint64_t>(row));
+        if (Status s = quant::dequantize(info.type,
+                                         bytes.data() + r0 * row_bytes,
+                                         buf.data(),
+                                         static_cast<int64_t>(buf.size()));
+            !s) {
+            return s;
+        }
+        for (size_t i = 0; i < buf.size(); i++) {
+            if (!std::isfinite(buf[i])) {
+                return not_finite(info.name, buf[i] != buf[i], r0 * static_cast<uint64_t>(row) + i);
+            }
+        }
+    }
+    return ok();
+}
+
 Result<std::vector<float>> File::finite_tensor_f32(const TensorInfo& info) const {
     Result<std::vector<float>> v = tensor_f32(info);
     if (!v) {
