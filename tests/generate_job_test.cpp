@@ -146,6 +146,10 @@ TEST(GenerateJob, BadJobsFailBeforeWriting) {
          [](GenerateJob& j) { j.format = "csv"; },
          Errc::invalid_argument,
          "generate: format 'csv', expected jsonl, parquet or hf"},
+        {"license",
+         [](GenerateJob& j) { j.license = "mit license"; },
+         Errc::invalid_argument,
+         "generate: license 'mit license', expected a Hugging Face license id"},
         {"split",
          [](GenerateJob& j) { j.split = "0.5,0.3,0.3"; },
          Errc::invalid_argument,
@@ -196,3 +200,52 @@ TEST(GenerateJob, BadJobsFailBeforeWriting) {
 }
 
 }  // namespace
+
+// Splits are grouped by template (#17): an agent with one template has no validation or test
+// examples (a warning line says so), and a library whose agents all have one template would
+// leave those splits empty: refused before anything is written. The card names the library,
+// never its path.
+TEST(GenerateJob, TooFewTemplatesPerLabel) {
+    ruvllm::test::TempDir dir;
+    const fs::path lib = dir / "lib";
+    fs::copy(ruvllm::test::tiny_library(), lib, fs::copy_options::recursive);
+    const std::string one_template =
+        "agent: tester\ncategory: reviewer\ndescription: Writes tests.\n"
+        "keywords: [unit test]\ntemplates:\n"
+        "  - text: Write unit tests for the {service}\n    complexity: Simple\n"
+        "    domain: Api\n    tags: [testing]\n    quality: 0.93\n";
+    ruvllm::test::spit(lib / "agents/tester.yaml", one_template);
+    ruvllm::test::LogCapture cap;
+    GenerateJob job = tiny_job(dir / "ds");
+    job.library = lib;
+    Result<GenerateSummary> s = ruvllm::generate_dataset(job, cap.log());
+    ASSERT_TRUE(s) << s.error().message;
+    std::vector<std::string> warnings;
+    for (const std::string& l : cap.lines) {
+        if (l.rfind("generate: warning: ", 0) == 0) {
+            warnings.push_back(l);
+        }
+    }
+    ASSERT_EQ(warnings.size(), 2u);
+    EXPECT_NE(warnings[1].find("the test split has no example of 1 label(s) (reviewer)"),
+              std::string::npos)
+        << warnings[1];
+    const std::string card = ruvllm::test::slurp(dir / "ds/README.md");
+    EXPECT_NE(card.find("| library | lib (a custom library) |"), std::string::npos) << card;
+    EXPECT_EQ(card.find(dir.path().string()), std::string::npos);  // no path of this machine
+
+    // Both agents with one template: the validation split would be empty.
+    std::string coder = ruvllm::test::slurp(lib / "agents/coder.yaml");
+    coder = coder.substr(0, coder.find("  - text: Build a"));
+    ruvllm::test::spit(lib / "agents/coder.yaml", coder);
+    job.out = dir / "refused";
+    s = ruvllm::generate_dataset(job, {});
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, Errc::invalid_argument);
+    EXPECT_NE(s.error().message.find("generate: the validation split would be empty"),
+              std::string::npos)
+        << s.error().message;
+    EXPECT_FALSE(fs::exists(dir / "refused"));
+    job.split = "1,0,0";  // a train split only: asked for, so written
+    ASSERT_TRUE(ruvllm::generate_dataset(job, {}));
+}

@@ -139,10 +139,14 @@ TEST(LoadLabeled, LongLinesBadLabelsAndDirectories) {
     r = ruvllm::load_labeled(dir / "l.csv", opt);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().message, "l.csv:2: a label is not valid UTF-8");
+    // A directory is a dataset directory (labeled.h); this one holds no dataset.
     r = ruvllm::load_labeled(dir.path(), opt);
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, ruvllm::Errc::io);
-    EXPECT_NE(r.error().message.find("is a directory, expected a file"), std::string::npos);
+    EXPECT_EQ(r.error().code, ruvllm::Errc::format);
+    EXPECT_NE(r.error().message.find("is a directory without a dataset"), std::string::npos)
+        << r.error().message;
+    EXPECT_NE(r.error().message.find("expected a data file or a dataset directory"),
+              std::string::npos);
 }
 
 TEST(LoadLabeled, ErrorsNameFileAndLineAndSkipBadCounts) {

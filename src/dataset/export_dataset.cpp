@@ -1,5 +1,8 @@
 // export_dataset.cpp: the seed's dataset directory layout, written atomically (see export.h).
+#include <algorithm>
+#include <cctype>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <ruvllm/core/io.h>
@@ -39,8 +42,70 @@ Status split_parts(const std::vector<Example>& examples,
     for (size_t i = 0; i < examples.size(); i++) {
         parts[(*split)[i]].push_back(examples[i]);
     }
+    // Splits are grouped by template (split.h): a label with fewer templates than splits leaves
+    // a split without it, and a library with one or two templates per label leaves a split
+    // empty. An empty split the ratios ask for is refused (#17).
+    const double ratio[3] = {plan.ratios.train, plan.ratios.val, plan.ratios.test};
+    const char* split_name[3] = {"train", "validation", "test"};
+    for (int k = 0; k < 3; k++) {
+        if (ratio[k] > 0 && parts[k].empty() && !examples.empty()) {
+            std::map<std::string, std::set<std::string>> groups;
+            for (const Example& e : examples) {
+                groups[e.output_agent].insert(e.metadata.template_id);
+            }
+            size_t most = 0;
+            for (const auto& [label, g] : groups) {
+                most = std::max(most, g.size());
+            }
+            return make_error(Errc::invalid_argument,
+                              std::string("generate: the ") + split_name[k] +
+                                  " split would be empty: splits are grouped by template and no "
+                                  "label has more than " +
+                                  std::to_string(most) +
+                                  " template(s), expected at least 3 templates per label "
+                                  "(docs/library.md), or a --split ratio of 0 for that split");
+        }
+    }
     parts[0] = balance(parts[0], plan.balance, plan.seed);
     return ok();
+}
+
+// "generate: warning: ..." lines for labels that a split the ratios ask for does not have.
+std::vector<std::string> split_warnings(const std::vector<Example> (&parts)[3],
+                                        const ExportPlan& plan) {
+    const double ratio[3] = {plan.ratios.train, plan.ratios.val, plan.ratios.test};
+    const char* split_name[3] = {"train", "validation", "test"};
+    std::set<std::string> all;
+    for (const std::vector<Example>& p : parts) {
+        for (const Example& e : p) {
+            all.insert(e.output_agent);
+        }
+    }
+    std::vector<std::string> out;
+    for (int k = 0; k < 3; k++) {
+        if (ratio[k] <= 0) {
+            continue;
+        }
+        std::set<std::string> have;
+        for (const Example& e : parts[k]) {
+            have.insert(e.output_agent);
+        }
+        std::string missing;
+        size_t n_missing = 0;
+        for (const std::string& l : all) {
+            if (have.count(l) == 0) {
+                missing += (n_missing++ == 0 ? "" : ", ") + l;
+            }
+        }
+        if (n_missing > 0) {
+            out.push_back(std::string("generate: warning: the ") + split_name[k] +
+                          " split has no example of " + std::to_string(n_missing) + " label(s) (" +
+                          missing +
+                          "): each has fewer than 3 templates (docs/library.md: splits are "
+                          "grouped by template)");
+        }
+    }
+    return out;
 }
 
 Status write_examples(AtomicFile& f, const std::vector<Example>& ex, Kind kind) {
@@ -135,6 +200,7 @@ Result<ExportSummary> export_dataset(const fs::path& dir,
                               "), expected a writable path");
     }
     ExportSummary summary{parts[0].size(), parts[1].size(), parts[2].size(), {}};
+    summary.warnings = split_warnings(parts, plan);
 
     std::vector<AtomicFile> pending;
     auto open = [&](const std::string& name) -> Result<AtomicFile*> {
@@ -299,33 +365,120 @@ const char* hf_dtype(parquet::Type t) {
     }
 }
 
-void features_yaml(std::ostringstream& y, const std::vector<parquet::Field>& fields, int indent) {
+// `s` as a YAML scalar: plain when it cannot be read as anything but that string, else single
+// quoted ('' for a quote).
+std::string yaml_scalar(std::string_view s) {
+    bool plain = !s.empty() && std::isalpha(static_cast<unsigned char>(s[0])) != 0;
+    for (char c : s) {
+        plain = plain && (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
+                          c == '_' || c == '.');
+    }
+    std::string lower;
+    for (char c : s) {
+        lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    for (const char* word : {"true", "false", "yes", "no", "on", "off", "null", "y", "n"}) {
+        plain = plain && lower != word;
+    }
+    if (plain) {
+        return std::string(s);
+    }
+    std::string q = "'";
+    for (char c : s) {
+        q += c == '\'' ? std::string("''") : std::string(1, c);
+    }
+    return q + "'";
+}
+
+void features_yaml(std::ostringstream& y,
+                   const std::vector<parquet::Field>& fields,
+                   int indent,
+                   const std::vector<std::string>& label_names) {
     const std::string pad(static_cast<size_t>(indent), ' ');
     for (const parquet::Field& f : fields) {
         y << pad << "- name: " << f.name << "\n";
         if (f.type == parquet::Type::group) {
             y << pad << "  struct:\n";
-            features_yaml(y, f.fields, indent + 2);
+            features_yaml(y, f.fields, indent + 2, {});
         } else if (f.type == parquet::Type::list) {
             y << pad << "  sequence: string\n";  // lists of strings (parquet.h)
+        } else if (indent == 2 && f.name == "output_agent" && !label_names.empty()) {
+            y << pad << "  dtype:\n" << pad << "    class_label:\n" << pad << "      names:\n";
+            for (size_t i = 0; i < label_names.size(); i++) {
+                y << pad << "        '" << i << "': " << yaml_scalar(label_names[i]) << "\n";
+            }
         } else {
             y << pad << "  dtype: " << hf_dtype(f.type) << "\n";
         }
     }
 }
 
+// The bytes of one string (or list) cell in Arrow: a 4-byte offset and the data.
+uint64_t arrow_string(std::string_view s) {
+    return 4 + s.size();
+}
+
 }  // namespace
 
-std::string hf_features_yaml(bool with_style) {
+std::string hf_features_yaml(bool with_style, const std::vector<std::string>& label_names) {
     std::ostringstream y;
-    features_yaml(y, dataset_parquet_schema(with_style), 2);
+    features_yaml(y, dataset_parquet_schema(with_style), 2, label_names);
     return y.str();
+}
+
+uint64_t hf_num_bytes(const std::vector<Example>& examples, bool with_style) {
+    // One extra offset per string and list column (Arrow keeps n + 1 offsets).
+    uint64_t n = 4 * (with_style ? 12 : 11);
+    for (const Example& e : examples) {
+        const TaskMetadata& m = e.metadata;
+        n += arrow_string(e.input) + arrow_string(e.context) + 8;  // output_agent: class id
+        for (std::string_view s : {category_name(m.category),
+                                   complexity_name(m.complexity),
+                                   domain_name(m.domain),
+                                   tier_name(m.expected_model),
+                                   std::string_view(m.agent),
+                                   std::string_view(m.template_id),
+                                   augmentation_name(m.augmentation)}) {
+            n += arrow_string(s);
+        }
+        n += 8 + 4;  // quality_score; the tags list's offset
+        for (const std::string& t : m.tags) {
+            n += arrow_string(t);
+        }
+        if (with_style) {
+            n += arrow_string(style_name(m.style));
+        }
+    }
+    return n;
+}
+
+Status check_card_license(std::string_view license) {
+    bool ok_chars = !license.empty() && license.size() <= 64;
+    for (char c : license) {
+        ok_chars = ok_chars && (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
+                                c == '.' || c == '+' || c == '_');
+    }
+    if (!ok_chars) {
+        return make_error(Errc::invalid_argument,
+                          "generate: license '" + std::string(license) +
+                              "', expected a Hugging Face license id such as mit, apache-2.0, "
+                              "cc-by-4.0, other or unknown");
+    }
+    return ok();
 }
 
 Result<ExportSummary> export_hf_dataset(const std::filesystem::path& dir,
                                         const std::vector<Example>& examples,
                                         const ExportPlan& plan) {
     namespace fs = std::filesystem;
+    if (Status s = check_card_license(plan.license); !s) {
+        return s.error();
+    }
+    std::vector<Example> parts[3];
+    Status parted = split_parts(examples, plan, parts);
+    if (!parted) {
+        return parted.error();
+    }
     std::error_code ec;
     fs::create_directories(dir / "data", ec);
     if (ec) {
@@ -333,12 +486,8 @@ Result<ExportSummary> export_hf_dataset(const std::filesystem::path& dir,
                           (dir / "data").string() + ": cannot create directory (" + ec.message() +
                               "), expected a writable path");
     }
-    std::vector<Example> parts[3];
-    Status parted = split_parts(examples, plan, parts);
-    if (!parted) {
-        return parted.error();
-    }
     ExportSummary summary{parts[0].size(), parts[1].size(), parts[2].size(), {}};
+    summary.warnings = split_warnings(parts, plan);
     const char* names[3] = {"train", "validation", "test"};
     std::vector<std::pair<fs::path, fs::path>> staged;  // (staging, final)
     uintmax_t bytes[3] = {0, 0, 0};
@@ -359,20 +508,31 @@ Result<ExportSummary> export_hf_dataset(const std::filesystem::path& dir,
         }
         bytes[k] = fs::file_size(tmp, ec);
     }
+    const bool with_style = has_styles(examples);
+    std::set<std::string> label_set;
+    for (const Example& e : examples) {
+        label_set.insert(e.output_agent);
+    }
+    const std::vector<std::string> label_names(label_set.begin(), label_set.end());
     std::ostringstream y;
-    y << "---\nlicense: mit\nlanguage:\n- en\ntask_categories:\n- text-classification\n"
+    y << "---\nlicense: " << plan.license
+      << "\nlanguage:\n- en\ntask_categories:\n- text-classification\n"
       << "pretty_name: ruvllm routing dataset\ntags:\n- routing\n- agents\n- synthetic\n"
       << "configs:\n- config_name: default\n  data_files:\n";
     for (const char* n : names) {
         y << "  - split: " << n << "\n    path: data/" << n << "-*\n";
     }
-    y << "dataset_info:\n  features:\n" << hf_features_yaml(has_styles(examples)) << "  splits:\n";
+    y << "dataset_info:\n  features:\n"
+      << hf_features_yaml(with_style, label_names) << "  splits:\n";
+    uint64_t dataset_size = 0;
     for (int k = 0; k < 3; k++) {
-        y << "  - name: " << names[k] << "\n    num_bytes: " << bytes[k]
+        const uint64_t n = hf_num_bytes(parts[k], with_style);
+        dataset_size += n;
+        y << "  - name: " << names[k] << "\n    num_bytes: " << n
           << "\n    num_examples: " << parts[k].size() << "\n";
     }
     y << "  download_size: " << bytes[0] + bytes[1] + bytes[2]
-      << "\n  dataset_size: " << bytes[0] + bytes[1] + bytes[2] << "\n---\n\n";
+      << "\n  dataset_size: " << dataset_size << "\n---\n\n";
     const std::string card = y.str() + dataset_card(examples, plan, summary);
     Result<AtomicFile> readme = AtomicFile::create(dir / "README.md");
     if (!readme) {

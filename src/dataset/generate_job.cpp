@@ -62,7 +62,8 @@ Result<Prepared> prepare(const GenerateJob& job) {
     for (Status s : {check_member("labels", job.labels, {"categories", "agents"}),
                      check_member("balance", job.balance, {"none", "over", "under"}),
                      check_member("format", job.format, {"jsonl", "parquet", "hf"}),
-                     check_member("compression", job.compression, {"none", "snappy", "zstd"})}) {
+                     check_member("compression", job.compression, {"none", "snappy", "zstd"}),
+                     check_card_license(job.license)}) {
         if (!s) {
             return s.error();
         }
@@ -161,6 +162,15 @@ void say_stream(const GenerateSummary& sum, const std::string& name, const Log& 
         name.c_str()));
 }
 
+// The last name of a directory path ("lib" for "/home/me/lib/").
+std::string dir_name(const std::filesystem::path& dir) {
+    std::filesystem::path p = dir.lexically_normal();
+    if (p.filename().empty()) {
+        p = p.parent_path();
+    }
+    return p.filename().string();
+}
+
 ExportPlan export_plan(const GenerateJob& job, const Prepared& p) {
     ExportPlan plan;
     plan.ratios = p.ratios;
@@ -173,10 +183,16 @@ ExportPlan export_plan(const GenerateJob& job, const Prepared& p) {
     plan.parquet = job.format == "parquet";
     plan.parquet_options.compression = *parse_parquet_compression(job.compression);
     plan.generator_version = std::string("ruvllm ") + RUVLLM_VERSION;
+    plan.license = job.license;
+    // The card names the library, never a path of this machine (#17).
+    std::string library =
+        job.library.empty() ? std::string("built-in") : dir_name(p.lib_dir) + " (a custom library)";
+    if (!job.agents.empty()) {
+        library += ", agents from " + dir_name(job.agents);
+    }
     plan.config = {
         {"seed", std::to_string(job.seed)},
-        {"library",
-         p.lib_dir.string() + (job.agents.empty() ? "" : " (agents: " + job.agents + ")")},
+        {"library", library},
         {"labels", job.labels},
         {"per_category", job.per_agent > 0 ? "-" : std::to_string(job.per_category)},
         {"per_agent", std::to_string(job.per_agent)},
@@ -193,8 +209,8 @@ ExportPlan export_plan(const GenerateJob& job, const Prepared& p) {
     }
     plan.config.emplace_back("typo_check",
                              p.lib.lexicon.has_dictionary
-                                 ? std::string("no typo spells a word of ") + kSystemWords
-                                 : std::string("off (no word list at ") + kSystemWords + ")");
+                                 ? "no typo spells a word of the system word list"
+                                 : "off (no system word list)");
     for (const Agent& a : p.lib.agents) {
         plan.templates_per_agent.emplace_back(a.name, a.templates.size());
     }
@@ -237,6 +253,9 @@ Result<GenerateSummary> write_batch(const GenerateJob& job, const Prepared& p, c
                   static_cast<unsigned long long>(rep.filtered),
                   static_cast<unsigned long long>(rep.duplicates_rejected),
                   sum.seconds));
+    for (const std::string& w : ex->warnings) {
+        log.say(w);
+    }
     if (rep.base_shortfall > 0) {
         log.say(
             strformat("generate: warning: %llu base examples could not be made unique and "

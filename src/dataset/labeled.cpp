@@ -1,5 +1,5 @@
-// labeled.cpp: labelled data in any of four formats, and FACTS.md's confusable label pairs
-// (see labeled.h).
+// labeled.cpp: labelled data in any of five formats or a dataset directory, and FACTS.md's
+// confusable label pairs (see labeled.h).
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -10,6 +10,7 @@
 #include <ruvllm/core/text.h>
 #include <ruvllm/dataset/dataset.h>
 #include <ruvllm/dataset/labeled.h>
+#include <ruvllm/formats/parquet_read.h>
 
 namespace ruvllm {
 
@@ -93,16 +94,265 @@ DataFormat detect_format(const fs::path& path, const std::string& first) {
     return DataFormat::dataset;
 }
 
-}  // namespace
-
-Result<LabeledSet> load_labeled(const fs::path& path,
-                                const DataOptions& opt,
-                                std::vector<std::string> labels,
-                                bool fixed_labels,
-                                size_t* skipped) {
-    if (Status s = check_readable_file(path); !s) {
-        return s.error();
+// The checks every example passes, whatever its format: text and label present, labels valid
+// UTF-8 and known (with fixed labels), the negative another label. Interns the labels into
+// `labels`; returns the problem, or "".
+std::string admit(LabeledExample& ex,
+                  const std::string& label,
+                  const std::string& neg,
+                  std::vector<std::string>& labels,
+                  bool fixed_labels) {
+    if (ex.text.empty() || label.empty()) {
+        return "empty text or label";
     }
+    if (utf8_invalid_at(label) != std::string_view::npos ||
+        utf8_invalid_at(neg) != std::string_view::npos) {
+        return "a label is not valid UTF-8";
+    }
+    ex.label = intern(labels, label, fixed_labels);
+    if (ex.label < 0) {
+        return "unknown label '" + label + "', expected one of the model's labels";
+    }
+    if (!neg.empty()) {
+        ex.neg = intern(labels, neg, fixed_labels);
+        if (ex.neg < 0) {
+            return "unknown negative label '" + neg + "'";
+        }
+        if (ex.neg == ex.label) {
+            return "negative equals positive ('" + neg + "')";
+        }
+    }
+    return "";
+}
+
+int32_t tier_index(std::string_view tier) {
+    return tier == "haiku" ? 0 : tier == "sonnet" ? 1 : tier == "opus" ? 2 : -1;
+}
+
+// ---- Parquet ----
+
+std::string column_list(const ParquetTable& t) {
+    std::string out;
+    for (size_t i = 0; i < t.all.size() && i < 24; i++) {
+        out += (i == 0 ? "" : ", ") + t.all[i];
+    }
+    return t.all.size() > 24 ? out + ", ..." : out;
+}
+
+// Appends the rows of the Parquet file `path` to `out`; skipped rows are counted in `n_skipped`.
+Status append_parquet(const fs::path& path,
+                      const DataOptions& opt,
+                      LabeledSet& out,
+                      bool fixed_labels,
+                      size_t& n_skipped) {
+    ParquetReadOptions ro;
+    ro.columns = {opt.text_field,
+                  opt.label_field,
+                  "anchor",
+                  "positive",
+                  "negative",
+                  "isHard",
+                  "is_hard",
+                  "metadata.template_id",
+                  "metadata.complexity",
+                  "metadata.expected_model",
+                  "metadata.quality_score"};
+    Result<ParquetTable> t = read_parquet(path, ro);
+    if (!t) {
+        return t.error();
+    }
+    const std::string name = path.filename().string();
+    const bool triplets =
+        opt.format == DataFormat::triplets ||
+        (opt.format != DataFormat::dataset && t->column(opt.text_field) == nullptr &&
+         t->column("anchor") != nullptr && t->column("positive") != nullptr);
+    // A column that must be there: strings, or (labels) integers.
+    auto need = [&](const std::string& col,
+                    const char* flag,
+                    bool ints_too) -> Result<const ParquetColumn*> {
+        const ParquetColumn* c = t->column(col);
+        if (c == nullptr) {
+            std::string why;
+            for (const SkippedColumn& k : t->skipped) {
+                if (k.name == col || k.name.rfind(col + ".", 0) == 0) {
+                    why = " that can be read (it is " + k.why + ")";
+                }
+            }
+            return make_error(Errc::format,
+                              name + ": no column '" + col + "'" + why + ", expected one (see " +
+                                  flag + "; columns: " + column_list(*t) + ")");
+        }
+        const bool is_int = c->type == parquet::Type::int32 || c->type == parquet::Type::int64;
+        if (c->type != parquet::Type::string && !(ints_too && is_int)) {
+            return make_error(Errc::format,
+                              name + ": column '" + col + "' holds numbers, expected strings");
+        }
+        return c;
+    };
+    Result<const ParquetColumn*> text =
+        need(triplets ? "anchor" : opt.text_field, "--text-field", false);
+    if (!text) {
+        return text.error();
+    }
+    Result<const ParquetColumn*> label =
+        need(triplets ? "positive" : opt.label_field, "--label-field", !triplets);
+    if (!label) {
+        return label.error();
+    }
+    auto strings = [&](const char* col) {
+        const ParquetColumn* c = t->column(col);
+        return c != nullptr && c->type == parquet::Type::string ? c : nullptr;
+    };
+    const ParquetColumn* neg_col = triplets ? strings("negative") : nullptr;
+    const ParquetColumn* hard_col = nullptr;
+    for (const char* k : {"isHard", "is_hard"}) {
+        if (const ParquetColumn* c = t->column(k);
+            triplets && c != nullptr && c->type == parquet::Type::boolean) {
+            hard_col = c;
+        }
+    }
+    const ParquetColumn* group = triplets ? nullptr : strings("metadata.template_id");
+    const ParquetColumn* complexity = triplets ? nullptr : strings("metadata.complexity");
+    const ParquetColumn* tier = triplets ? nullptr : strings("metadata.expected_model");
+    const ParquetColumn* quality = t->column("metadata.quality_score");
+    if (triplets || (quality != nullptr && (quality->type == parquet::Type::string ||
+                                            quality->type == parquet::Type::boolean))) {
+        quality = nullptr;
+    }
+    const ParquetColumn& tc = **text;
+    const ParquetColumn& lc = **label;
+    for (size_t r = 0; r < t->n_rows; r++) {
+        LabeledExample ex;
+        std::string lab, neg, problem;
+        if (tc.is_null(r) || lc.is_null(r)) {
+            problem = "null text or label";
+        } else {
+            ex.text = tc.str(r);
+            lab = lc.type == parquet::Type::string ? std::string(lc.str(r))
+                                                   : std::to_string(lc.ints[r]);
+            if (ex.text.size() > opt.max_line_bytes) {
+                problem = "text over " + std::to_string(opt.max_line_bytes) +
+                          " bytes, expected one example of at most that";
+            } else if (utf8_invalid_at(ex.text) != std::string_view::npos) {
+                problem = "text is not valid UTF-8";
+            }
+        }
+        if (neg_col != nullptr && !neg_col->is_null(r)) {
+            neg = neg_col->str(r);
+        }
+        if (hard_col != nullptr && !hard_col->is_null(r)) {
+            ex.hard = hard_col->ints[r] != 0;
+        }
+        if (group != nullptr && !group->is_null(r)) {
+            ex.group = group->str(r);
+        }
+        if (Complexity cx{}; complexity != nullptr && !complexity->is_null(r) &&
+                             parse_complexity(complexity->str(r), cx)) {
+            ex.complexity = static_cast<int32_t>(cx);
+        }
+        if (tier != nullptr && !tier->is_null(r)) {
+            ex.tier = tier_index(tier->str(r));
+        }
+        if (quality != nullptr && !quality->is_null(r)) {
+            ex.quality = static_cast<float>(quality->number(r));
+        }
+        if (problem.empty()) {
+            problem = admit(ex, lab, neg, out.labels, fixed_labels);
+        }
+        if (!problem.empty()) {
+            if (opt.skip_bad) {
+                n_skipped++;
+                continue;
+            }
+            return make_error(Errc::format,
+                              name + ": row " + std::to_string(r + 1) + ": " + problem);
+        }
+        out.rows.push_back(std::move(ex));
+    }
+    return ok();
+}
+
+bool is_parquet(const fs::path& path, const DataOptions& opt) {
+    if (opt.format == DataFormat::parquet) {
+        return true;
+    }
+    if (opt.format != DataFormat::detect && opt.format != DataFormat::dataset &&
+        opt.format != DataFormat::triplets) {
+        return false;
+    }
+    return path.extension() == ".parquet" || is_parquet_file(path);
+}
+
+// ---- dataset directories ----
+
+// The files of split `split` in a dataset directory (labeled.h); an error naming the splits
+// there when it has none.
+Result<std::vector<fs::path>> split_files(const fs::path& dir, const std::string& split) {
+    std::vector<std::string> names = {split};
+    if (split == "validation") {
+        names.emplace_back("val");
+    } else if (split == "val") {
+        names.emplace_back("validation");
+    }
+    std::set<std::string> splits;  // seen, for the message
+    // The Parquet files of the split in `sub`: <split>.parquet, <split>-*.parquet.
+    auto parquet_in = [&](const fs::path& sub) {
+        std::vector<fs::path> files;
+        std::error_code ec;
+        if (!fs::is_directory(sub, ec)) {
+            return files;
+        }
+        for (const fs::directory_entry& e : fs::directory_iterator(sub, ec)) {
+            const std::string stem = e.path().stem().string();
+            if (e.path().extension() != ".parquet" || !e.is_regular_file(ec) || stem.empty() ||
+                stem[0] == '.' || stem.rfind("claude_training_", 0) == 0) {
+                continue;
+            }
+            const std::string s = stem.substr(0, stem.find('-'));
+            splits.insert(s);
+            if (std::find(names.begin(), names.end(), s) != names.end()) {
+                files.push_back(e.path());
+            }
+        }
+        std::sort(files.begin(), files.end());
+        return files;
+    };
+    if (std::vector<fs::path> files = parquet_in(dir / "data"); !files.empty()) {
+        return files;
+    }
+    const std::string seed = split == "validation" ? "val" : split;
+    std::error_code ec;
+    if (const fs::path jsonl = dir / ("claude_training_" + seed + ".jsonl");
+        fs::is_regular_file(jsonl, ec)) {
+        return std::vector<fs::path>{jsonl};
+    }
+    if (std::vector<fs::path> files = parquet_in(dir); !files.empty()) {
+        return files;
+    }
+    for (const char* s : {"train", "val", "test"}) {
+        if (fs::is_regular_file(dir / ("claude_training_" + std::string(s) + ".jsonl"), ec)) {
+            splits.insert(s);
+        }
+    }
+    if (splits.empty()) {
+        return make_error(Errc::format,
+                          dir.string() +
+                              ": is a directory without a dataset (no data/<split>-*.parquet or "
+                              "claude_training_<split>.jsonl), expected a data file or a dataset "
+                              "directory");
+    }
+    std::string have;
+    for (const std::string& s : splits) {
+        have += (have.empty() ? "" : ", ") + s;
+    }
+    return make_error(Errc::format,
+                      dir.string() + ": a directory without split '" + split + "' (data/" + split +
+                          "-*.parquet, or claude_training_" + seed +
+                          ".jsonl), expected a dataset directory with it (splits there: " + have +
+                          ")");
+}
+
+Status check_complete(const fs::path& path) {
     if (std::error_code ec; fs::exists(path.parent_path() / kIncompleteMarker, ec)) {
         return make_error(Errc::format,
                           path.string() +
@@ -112,6 +362,78 @@ Result<LabeledSet> load_labeled(const fs::path& path,
                               "), expected a complete dataset: run generate "
                               "again");
     }
+    return ok();
+}
+
+Result<LabeledSet> load_lines(const fs::path& path,
+                              const DataOptions& opt,
+                              std::vector<std::string> labels,
+                              bool fixed_labels,
+                              size_t* skipped);
+
+}  // namespace
+
+Result<std::vector<fs::path>> labeled_files(const fs::path& path, const DataOptions& opt) {
+    if (std::error_code ec; fs::is_directory(path, ec)) {
+        return split_files(path, opt.split);
+    }
+    return std::vector<fs::path>{path};
+}
+
+Result<LabeledSet> load_labeled(const fs::path& path,
+                                const DataOptions& opt,
+                                std::vector<std::string> labels,
+                                bool fixed_labels,
+                                size_t* skipped) {
+    std::error_code ec;
+    if (!fs::is_directory(path, ec)) {
+        if (Status s = check_readable_file(path); !s) {
+            return s.error();
+        }
+        if (Status s = check_complete(path); !s) {
+            return s.error();
+        }
+        if (!is_parquet(path, opt)) {
+            return load_lines(path, opt, std::move(labels), fixed_labels, skipped);
+        }
+    }
+    Result<std::vector<fs::path>> files = labeled_files(path, opt);
+    if (!files) {
+        return files.error();
+    }
+    for (const fs::path& f : *files) {
+        if (Status s = check_complete(f); !s) {
+            return s.error();
+        }
+    }
+    if (files->size() == 1 && !is_parquet((*files)[0], opt)) {  // the seed's JSONL split
+        return load_lines((*files)[0], opt, std::move(labels), fixed_labels, skipped);
+    }
+    LabeledSet out;
+    out.labels = std::move(labels);
+    size_t n_skipped = 0;
+    for (const fs::path& f : *files) {
+        if (Status s = append_parquet(f, opt, out, fixed_labels, n_skipped); !s) {
+            return s.error();
+        }
+    }
+    if (skipped != nullptr) {
+        *skipped = n_skipped;
+    }
+    if (out.rows.empty()) {
+        return make_error(Errc::format,
+                          path.filename().string() + ": no examples, expected labelled rows");
+    }
+    return out;
+}
+
+namespace {
+
+Result<LabeledSet> load_lines(const fs::path& path,
+                              const DataOptions& opt,
+                              std::vector<std::string> labels,
+                              bool fixed_labels,
+                              size_t* skipped) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         return make_error(Errc::io, path.string() + ": cannot open");
@@ -224,11 +546,7 @@ Result<LabeledSet> load_labeled(const fs::path& path,
                         ex.complexity = static_cast<int32_t>(cx);
                     }
                     if (const nlohmann::json* em = field(j, "metadata.expected_model")) {
-                        const std::string tier = em->get<std::string>();
-                        ex.tier = tier == "haiku"    ? 0
-                                  : tier == "sonnet" ? 1
-                                  : tier == "opus"   ? 2
-                                                     : -1;
+                        ex.tier = tier_index(em->get<std::string>());
                     }
                     if (auto m = j.find("metadata"); m != j.end() && m->is_object()) {
                         if (auto q = m->find("quality_score"); q != m->end() && q->is_number()) {
@@ -238,25 +556,8 @@ Result<LabeledSet> load_labeled(const fs::path& path,
                 }
             }
         }
-        if (problem.empty() && (ex.text.empty() || label.empty())) {
-            problem = "empty text or label";
-        } else if (problem.empty() && (utf8_invalid_at(label) != std::string_view::npos ||
-                                       utf8_invalid_at(neg) != std::string_view::npos)) {
-            problem = "a label is not valid UTF-8";
-        }
         if (problem.empty()) {
-            ex.label = intern(out.labels, label, fixed_labels);
-            if (ex.label < 0) {
-                problem = "unknown label '" + label + "', expected one of the model's labels";
-            }
-        }
-        if (problem.empty() && !neg.empty()) {
-            ex.neg = intern(out.labels, neg, fixed_labels);
-            if (ex.neg < 0) {
-                problem = "unknown negative label '" + neg + "'";
-            } else if (ex.neg == ex.label) {
-                problem = "negative equals positive ('" + neg + "')";
-            }
+            problem = admit(ex, label, neg, out.labels, fixed_labels);
         }
         if (!problem.empty()) {
             if (opt.skip_bad) {
@@ -275,6 +576,8 @@ Result<LabeledSet> load_labeled(const fs::path& path,
     }
     return out;
 }
+
+}  // namespace
 
 std::vector<std::pair<int32_t, int32_t>> confusable_pairs(const std::vector<std::string>& labels) {
     auto index = [&](const std::string& l) {

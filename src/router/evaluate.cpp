@@ -364,6 +364,7 @@ Result<EvalSummary> evaluate_router(const EvalJob& job, const Log& /*log*/) {
     DataOptions dopt;
     dopt.text_field = job.text_field;
     dopt.label_field = job.label_field;
+    dopt.split = job.split;
     Result<LabeledSet> data = load_labeled(job.data, dopt, m->labels, true);
     if (!data) {
         return data.error();

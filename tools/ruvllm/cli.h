@@ -29,7 +29,7 @@ struct GenerateOptions {
     int folds = 0;
     std::string balance = "none";
     bool fasttext = false;
-    std::string format = "jsonl", compression = "none";
+    std::string format = "jsonl", compression = "none", license = "unknown";
     bool stream = false;
     int64_t count = -1;
     std::string styles = "none";
@@ -169,7 +169,7 @@ CLI::App* add_serve(CLI::App& app, ServeOptions& opt);
 Status run_serve(const ServeOptions& opt);
 
 struct EvalOptions {
-    std::string model, data, report, errors, max_tier = "opus";
+    std::string model, data, report, errors, max_tier = "opus", split = "test";
     double min_confidence = 0.0;
     float tier_bias = 0.0f;
     std::string text_field = "input", label_field = "output_agent";

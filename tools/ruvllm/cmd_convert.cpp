@@ -13,7 +13,8 @@ CLI::App* add_convert(CLI::App& app, ConvertOptions& opt) {
         "fastText lines (\"__label__<label> <words>\") use the tokenizer of generate --fasttext,\n"
         "so any labelled set (e.g. data/eval/dev.jsonl) can be scored by `fasttext test` against\n"
         "a model trained on a generated split.");
-    cmd->add_option("-i,--data", opt.in, "labelled data (dataset JSONL, triplets, CSV, fastText)")
+    cmd->add_option(
+           "-i,--data", opt.in, "labelled data (dataset JSONL, triplets, CSV, fastText, Parquet)")
         ->required();
     cmd->add_option("-o,--out", opt.out, "output file")->required();
     cmd->add_option("--to", opt.to, "output format")

@@ -20,8 +20,13 @@ CLI::App* add_eval(CLI::App& app, EvalOptions& opt) {
         "the heads' tier/complexity accuracy against the tier-table baseline, ECE and latency.\n"
         "--errors writes each misrouted example (hybrid) with its expected label and trace.");
     cmd->add_option("-m,--model", opt.model, "router model (GGUF)")->required();
-    cmd->add_option("-i,--data", opt.data, "labelled data (JSONL, triplets, CSV, fastText)")
+    cmd->add_option(
+           "-i,--data",
+           opt.data,
+           "labelled data (JSONL, triplets, CSV, fastText, Parquet) or a dataset directory")
         ->required();
+    cmd->add_option("--split", opt.split, "the split read from a dataset directory")
+        ->capture_default_str();
     cmd->add_option("--report", opt.report, "also write the metrics as JSON here");
     cmd->add_option("--errors", opt.errors, "write the misrouted examples here (JSONL)");
     cmd->add_option("--text-field", opt.text_field, "text field")->capture_default_str();
@@ -48,6 +53,7 @@ Status run_eval(const EvalOptions& opt) {
     job.max_tier = opt.max_tier;
     job.text_field = opt.text_field;
     job.label_field = opt.label_field;
+    job.split = opt.split;
     Result<EvalSummary> sum = evaluate_router(job, make_log(false));
     if (!sum) {
         return sum.error();

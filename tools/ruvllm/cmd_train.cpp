@@ -16,8 +16,10 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
         "Qwen2 base, a sparse n-gram stage, heads and keyword rules)");
     cmd->footer(
         "Data: dataset JSONL (generate's format or any JSONL with --text-field/--label-field),\n"
-        "triplets JSONL ({anchor, positive, negative, isHard}), CSV with a header, or fastText\n"
-        "'__label__X text' lines; --data may be given several times (dataset + triplets).\n"
+        "triplets JSONL ({anchor, positive, negative, isHard}), CSV with a header, fastText\n"
+        "'__label__X text' lines, or Parquet (generate --format parquet); --data may be given\n"
+        "several times (dataset + triplets). A dataset directory (generate's, or --format hf)\n"
+        "gives its train split to --data, validation to --val and test to --test.\n"
         "Without --base the default base embedding is used, pretrained once into the cache\n"
         "(scripts/fetch_corpus fetches its corpus). Writes OUT and OUT.stats.json.\n"
         "With a Qwen2-family GGUF as --base (e.g. a RuvLTRA / Qwen2.5-0.5B file of your own),\n"

@@ -13,7 +13,7 @@ CLI::App* add_triplets(CLI::App& app, TripletsOptions& opt) {
         "Hard negatives (share --hard-ratio) are mined from --model (the nearest example of\n"
         "another label, unless it is a near-duplicate) or taken from the confusing-pairs table;\n"
         "the rest are random other labels. Output: the seed's triplet JSONL with a 'reason'.");
-    cmd->add_option("-i,--data", opt.data, "labelled data (dataset JSONL, CSV, fastText)")
+    cmd->add_option("-i,--data", opt.data, "labelled data (dataset JSONL, CSV, fastText, Parquet)")
         ->required();
     cmd->add_option("-o,--out", opt.out, "output triplets JSONL")->required();
     cmd->add_option("--model", opt.model, "router model used to mine hard negatives");

@@ -48,6 +48,7 @@ struct GenerateJob {
     bool fasttext = false;                // also the splits as fastText files
     std::string format = "jsonl";         // jsonl | parquet | hf
     std::string compression = "none";     // Parquet pages: none | snappy | zstd
+    std::string license = "unknown";      // format hf: the card's license id (export.h)
     bool stream = false;
     int64_t count = -1;  // stream: examples to write (>= 0); -1 = not given (batch)
     // Surface styles (style.h): "none" (the seed's datasets), "real" (the library's mix:
@@ -67,10 +68,14 @@ struct GenerateSummary {
 
 // Runs the job: the directory (batch) or the JSONL file `out` (stream). Errors, checked in this
 // order before anything is written: the generator settings (validate(GenConfig)), a value
-// outside its set (labels, balance, format, compression), the split ratios, folds 1 or < 0, a
-// count without stream (all Errc::invalid_argument), the library (load_library's errors), a
-// stream without count or to "-" (standard output: use stream_dataset). Then Errc::io when
-// the output cannot be written (nothing is left under a final name).
+// outside its set (labels, balance, format, compression), a license that is not a license id,
+// the split ratios, folds 1 or < 0, a count without stream (all Errc::invalid_argument), the
+// library (load_library's errors), a stream without count or to "-" (standard output: use
+// stream_dataset); then, after generation and before any file is written, a split whose ratio
+// is above 0 that would be empty (too few templates per label: export.h). Then Errc::io when
+// the output cannot be written (nothing is left under a final name). A split that lacks some
+// labels is a warning line: "generate: warning: the test split has no example of 1 label(s)
+// (tester): each has fewer than 3 templates (...)".
 Result<GenerateSummary> generate_dataset(const GenerateJob& job, const Log& log);
 
 // A stream job written to `out` (not closed; e.g. stdout); job.out only names it in the

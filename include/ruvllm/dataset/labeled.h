@@ -5,9 +5,25 @@
 //   - dataset JSONL (the generator's format, or any JSONL with --text-field / --label-field),
 //   - triplets JSONL in the seed's format: {"anchor", "positive", "negative", "isHard"|"is_hard"},
 //   - CSV with a header row (the same field names),
-//   - fastText lines: "__label__X text".
-// Dataset JSONL also gives each example its template group (metadata.template_id) and the
-// targets of the heads (metadata.complexity, expected_model, quality_score) when present.
+//   - fastText lines: "__label__X text",
+//   - Parquet (a .parquet file, or any file starting with PAR1; formats/parquet_read.h): the
+//     dataset's fields as columns, by the same names (a struct member dotted: "metadata.agent");
+//     the label column may hold strings or integers (read as their decimal text). A file with
+//     no text column but "anchor" and "positive" columns is read as triplets ("negative",
+//     "isHard" / "is_hard" when present). Other columns ("context", lists such as
+//     metadata.tags) are not read, as in JSONL.
+// Dataset JSONL and Parquet also give each example its template group (metadata.template_id) and
+// the targets of the heads (metadata.complexity, expected_model, quality_score) when present.
+//
+// A directory is a dataset directory; `DataOptions::split` picks one split of it (default
+// "train"; `ruvllm train` reads "validation" for --val DIR and "test" for --test DIR, `ruvllm
+// eval` reads "test" unless --split says otherwise):
+//   - the Hugging Face layout of `generate --format hf`: every DIR/data/<split>-*.parquet (or
+//     DIR/data/<split>.parquet, DIR/<split>-*.parquet, DIR/<split>.parquet) in name order, read
+//     as one set (a split's shards);
+//   - else the seed's layout of `generate`: DIR/claude_training_<split>.jsonl ("val" for
+//     validation).
+// To read one file of a dataset directory, name the file.
 #pragma once
 
 #include <cstdint>
@@ -38,7 +54,7 @@ struct LabeledSet {
     std::vector<LabeledExample> rows;
 };
 
-enum class DataFormat { detect, dataset, triplets, csv, fasttext };
+enum class DataFormat { detect, dataset, triplets, csv, fasttext, parquet };
 
 // A file of this name in a directory says generate was killed while it replaced the dataset
 // there (export.h); load_labeled refuses the directory's files until it is generated again.
@@ -49,19 +65,30 @@ struct DataOptions {
     std::string text_field = "input";
     std::string label_field = "output_agent";
     bool skip_bad = false;  // skip (and count) malformed lines instead of failing
+    // The split read from a dataset directory: train | validation | test (or a split name the
+    // directory's files carry).
+    std::string split = "train";
     // A longer line is malformed (an error, or skipped with skip_bad) and never held whole in
     // memory: one example's text is bounded, however large the file.
     size_t max_line_bytes = size_t{1} << 20;
 };
 
-// Loads `path`; labels not yet in `labels` are appended (pass the training set's vocabulary
-// to load a test set with the same indices; with `fixed_labels` an unknown label is an error).
-// Errors name "file:line". `skipped` receives the number of skipped lines.
+// Loads `path` (a file or a dataset directory); labels not yet in `labels` are appended (pass
+// the training set's vocabulary to load a test set with the same indices; with `fixed_labels`
+// an unknown label is an error). Errors name "file:line" ("file: row N" in Parquet, rows
+// counted from 1); a Parquet file's own errors are read_parquet's (Errc::format naming the
+// column and page). A directory without the split's files is an Errc::format error naming the
+// splits it has. `skipped` receives the number of skipped lines or rows.
 Result<LabeledSet> load_labeled(const std::filesystem::path& path,
                                 const DataOptions& opt,
                                 std::vector<std::string> labels = {},
                                 bool fixed_labels = false,
                                 size_t* skipped = nullptr);
+
+// The files load_labeled reads for `path`: `path` itself, or the files of split opt.split of a
+// dataset directory (the errors of load_labeled for a directory without them).
+Result<std::vector<std::filesystem::path>> labeled_files(const std::filesystem::path& path,
+                                                         const DataOptions& opt);
 
 // Writes `data` as fastText lines "__label__<label> <words>" (words: normalize_words, text.h:
 // the tokenization of generate --fasttext), the input of `fasttext supervised` / `test`, through

@@ -5,9 +5,9 @@
 // dictionary encoding (strings), min/max/null_count statistics and per-page compression
 // none / snappy / zstd. Columns are strings (BYTE_ARRAY + STRING), int32, int64, float, double
 // and boolean, required or optional, plus one level of nesting: a struct group of such columns
-// and list<string> in the standard 3-level LIST form. Nothing is read back here; the tests carry
-// their own reader and tests/parquet_interop_test.cpp checks every file kind against hyparquet
-// and DuckDB.
+// and list<string> in the standard 3-level LIST form. The reader is parquet_read.h; the writer's
+// tests carry their own, independent one, and tests/parquet_interop_test.cpp checks every file
+// kind against hyparquet and DuckDB.
 //
 // File layout (little-endian):
 //   "PAR1"

@@ -114,6 +114,7 @@ struct EvalJob {
     float tier_bias = 0.0f;
     std::string max_tier = "opus";  // haiku | sonnet | opus
     std::string text_field = "input", label_field = "output_agent";
+    std::string split = "test";  // the split read when `data` is a dataset directory (labeled.h)
 };
 
 struct EvalSummary {
