@@ -17,9 +17,19 @@ configure: setup
 build: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The main job on built-in defaults: generate the default dataset into out/dataset.
-run: build
-	@scripts/run_pipeline
+# The main job on built-in defaults (scripts/run_pipeline). It builds only what the job runs: the
+# CLI, and step 9's tiny Qwen2 writer when the tests are configured; the compiler's output goes
+# to $(BUILD)/build.log and is shown only when the build fails.
+run: configure
+	@echo "building ruvllm (log: $(BUILD)/build.log)..."
+	@targets=ruvllm-cli; \
+	if cmake --build $(BUILD) --target help 2>/dev/null | grep -qw tiny_qwen2_fixture; then \
+	    targets="$$targets tiny_qwen2_fixture"; \
+	fi; \
+	cmake --build $(BUILD) -j $(JOBS) --target $$targets >$(BUILD)/build.log 2>&1 || { \
+	    grep -vE '^g?make\[[0-9]+\]: (Entering|Leaving) directory' $(BUILD)/build.log | tail -n 30; \
+	    echo "make run: the build failed; its whole output: $(BUILD)/build.log" >&2; exit 1; }
+	@BIN=$(BUILD)/bin/ruvllm scripts/run_pipeline
 
 # Every test (unit, cli, slow and interop): the oracles are fetched first (cached); a skipped
 # test fails the run unless RUVLLM_ALLOW_SKIPS=1 (scripts/run_tests).

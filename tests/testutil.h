@@ -79,8 +79,9 @@ struct LogCapture {
         l.line = [this](const std::string& s) {
             lines.push_back(s);
         };
-        l.progress = [this](const std::string& step, double fraction, const std::string& note) {
-            steps.push_back(step + " " + std::to_string(fraction) + " " + note);
+        l.progress = [this](const Progress& p) {
+            const double fraction = p.total > 0 ? p.done / p.total : 0.0;
+            steps.push_back(p.step + " " + std::to_string(fraction) + " " + p.note);
         };
         return l;
     }

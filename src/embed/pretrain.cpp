@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 
 #include <ruvllm/core/io.h>
 #include <ruvllm/core/log.h>
@@ -122,7 +123,7 @@ Status prepare_corpus(const fs::path& in_path, const fs::path& out_path, Pretrai
 Result<gguf::File> pretrain(const fs::path& corpus,
                             const fs::path& work_dir,
                             const PretrainConfig& cfg,
-                            const PretrainProgress& progress,
+                            const Log& log,
                             PretrainReport* report) {
     Status s = check(cfg);
     if (!s) {
@@ -155,17 +156,27 @@ Result<gguf::File> pretrain(const fs::path& corpus,
     args.seed = static_cast<int>(cfg.seed & 0x7FFFFFFF);
     args.verbose = 0;
     fasttext::FastText ft;
+    // fastText reports a fraction of its token count, never the end: the step's end is ours.
+    // Its loss is -1 until a training thread ends: no note then. Every training thread reports:
+    // one at a time to the log.
+    const double words_read = static_cast<double>(rep.corpus_words) * cfg.epochs;
+    auto note = [](float loss) {
+        return loss < 0 ? std::string() : strformat("loss %.4f", loss);
+    };
+    float last_loss = -1;
+    std::mutex log_mutex;
     try {
         ft.train(args, [&](float p, float loss, double, double, int64_t) {
-            if (progress) {
-                progress(p, loss);
-            }
+            const std::lock_guard<std::mutex> lock(log_mutex);
+            last_loss = loss;
+            log.count("pretrain", p * words_read, words_read, "words", note(loss));
         });
     } catch (const std::exception& e) {
         fs::remove(tokens, ec);
         return make_error(Errc::io, std::string("pretrain: fastText failed: ") + e.what());
     }
     fs::remove(tokens, ec);
+    log.count("pretrain", words_read, words_read, "words", note(last_loss));
     const std::shared_ptr<const fasttext::Dictionary> dict = ft.getDictionary();
     const std::shared_ptr<const fasttext::DenseMatrix> input = ft.getInputMatrix();
     std::vector<std::string> words;
@@ -223,11 +234,7 @@ Result<PretrainReport> pretrain_base(const PretrainJob& job, const Log& log) {
     }
     PretrainReport rep;
     Result<gguf::File> model = pretrain(
-        corpus,
-        out.has_parent_path() ? out.parent_path() : fs::path("."),
-        job.config,
-        [&](float p, float loss) { log.step("pretrain", p, strformat("loss %.4f", loss)); },
-        &rep);
+        corpus, out.has_parent_path() ? out.parent_path() : fs::path("."), job.config, log, &rep);
     if (!model) {
         return model.error();
     }

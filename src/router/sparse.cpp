@@ -243,9 +243,11 @@ Result<SparseModel> train_sparse(const LabeledSet& data, const SparseConfig& cfg
                 touched[k] = 1;
             }
         }
-        log.step("sparse",
-                 static_cast<double>(e + 1) / cfg.epochs,
-                 "loss " + std::to_string(loss / static_cast<double>(order.size())));
+        log.count("sparse",
+                  e + 1,
+                  cfg.epochs,
+                  "epochs",
+                  strformat("loss %.4f", loss / static_cast<double>(order.size())));
     }
     std::vector<uint32_t> buckets;
     std::vector<float> w;

@@ -15,6 +15,8 @@ CLI::App* add_generate(CLI::App& app, GenerateOptions& opt) {
         "Batch (default): writes claude_training_full.jsonl, claude_training_full.json,\n"
         "claude_training_{train,val,test}.jsonl, claude_training_stats.json and a README.md\n"
         "card into --out DIR (plus claude_training_fold_K_of_N.jsonl with --folds N).\n"
+        "Splits are grouped by template: a label needs 3 templates or more to appear in all\n"
+        "three splits, and a split that would be empty is refused.\n"
         "Stream: --stream --count N writes N examples as JSONL to --out FILE (- = stdout)\n"
         "in constant memory. Library format: docs/library.md.");
     cmd->alias("gen");
@@ -78,6 +80,10 @@ CLI::App* add_generate(CLI::App& app, GenerateOptions& opt) {
     cmd->add_option("--compression", opt.compression, "Parquet page compression")
         ->check(CLI::IsMember({"none", "snappy", "zstd"}))
         ->capture_default_str();
+    cmd->add_option("--license",
+                    opt.license,
+                    "--format hf: the card's license id (mit, apache-2.0, cc-by-4.0, other, ...)")
+        ->capture_default_str();
     cmd->add_flag("--stream", opt.stream, "stream --count examples as JSONL in constant memory");
     cmd->add_option("--count", opt.count, "number of examples to stream (with --stream)");
     cmd->add_flag("-q,--quiet", opt.quiet, "no progress or summary on stderr");
@@ -103,10 +109,24 @@ Status run_generate(const GenerateOptions& opt) {
     job.fasttext = opt.fasttext;
     job.format = opt.format;
     job.compression = opt.compression;
+    job.license = opt.license;
     job.stream = opt.stream;
     job.count = opt.count;
     job.styles = opt.styles;
-    const Log log = make_log(opt.quiet);
+    Log log = make_log(opt.quiet);
+    if (opt.stream && log.progress) {
+        // The stream reports a bare fraction of --count: the bar counts examples (and so shows
+        // examples/s); a note that only repeats the count goes.
+        log.progress = [bar = log.progress, n = static_cast<double>(opt.count)](Progress p) {
+            if (p.unit.empty() && n > 0) {
+                p.done = p.done / p.total * n;
+                p.total = n;
+                p.unit = "examples";
+                p.note.clear();
+            }
+            bar(p);
+        };
+    }
     if (opt.stream && opt.out == "-") {
         Result<GenerateSummary> sum = stream_dataset(job, stdout, log);
         return sum ? ok() : Status(sum.error());

@@ -89,8 +89,8 @@ Status run_hard_negatives(const HardNegativesOptions& opt) {
     Log log = make_log(false);
     log.progress = nullptr;
     if (!opt.quiet) {
-        log.progress = [](const std::string& step, double, const std::string& note) {
-            std::fprintf(stderr, "%s: %s\n", step.c_str(), note.c_str());
+        log.progress = [](const Progress& p) {
+            std::fprintf(stderr, "%s: %s\n", p.step.c_str(), p.note.c_str());
         };
     }
     Result<HardNegativesSummary> sum = collect_hard_negatives(job, log);

@@ -1,59 +1,69 @@
-// progress.h: the one progress bar of the CLI (pretrain, train, generate --stream, grpo,
-// quantize, eval), on stderr. On a terminal it redraws one line
-// ("pretrain [#######.......] 52% loss 1.7831 ETA 0:41"); it is silent when stderr is not a
-// terminal (logs, pipes, CI) and with --quiet. Commands print their own one-line summaries.
+// progress.h: the one progress bar of the CLI (pretrain; train's embed, train and sparse steps;
+// generate --stream), on stderr. On a terminal it redraws one line, narrower than the terminal
+// (core/log.h format_progress:
+// "train [#######.......]  52%  310 examples/s  0:04 ETA 0:03  epoch 2/7 loss 0.4100"), and
+// leaves it at the step's last report (100%); it is silent when stderr is not a terminal (logs,
+// pipes, CI) and with --quiet. Commands print their own one-line summaries.
 #pragma once
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 
 #include <ruvllm/core/log.h>
 
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 namespace ruvllm::cli {
 
-class ProgressBar {
-public:
-    ProgressBar(std::string label, bool quiet)
-        : label_(std::move(label)),
-          quiet_(quiet),
-          tty_(::isatty(STDERR_FILENO) != 0),
-          t0_(std::chrono::steady_clock::now()) {}
-
-    // fraction in [0, 1]; `info` is appended ("loss 1.78").
-    void update(double fraction, const std::string& info = "") {
-        if (quiet_ || !tty_) {
-            return;
-        }
-        const auto now = std::chrono::steady_clock::now();
-        const double elapsed = std::chrono::duration<double>(now - t0_).count();
-        if (tty_) {
-            if (now - last_ < std::chrono::milliseconds(100) && fraction < 1.0) {
-                return;
-            }
-            last_ = now;
-            const int width = 24;
-            const int filled = static_cast<int>(fraction * width + 0.5);
-            std::string bar(static_cast<size_t>(filled), '#');
-            bar.append(static_cast<size_t>(width - filled), '.');
-            std::fprintf(stderr,
-                         "\r%s [%s] %3.0f%% %s %s\033[K",
-                         label_.c_str(),
-                         bar.c_str(),
-                         100 * fraction,
-                         info.c_str(),
-                         eta(fraction, elapsed).c_str());
-            drawn_ = true;
+// The columns of the terminal on stderr: its window size, else $COLUMNS, else 80.
+inline int terminal_width() {
+    winsize ws{};
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+        return ws.ws_col;
+    }
+    if (const char* env = std::getenv("COLUMNS"); env != nullptr) {
+        char* end = nullptr;
+        const long n = std::strtol(env, &end, 10);
+        if (end != env && *end == '\0' && n > 0 && n < 100000) {
+            return static_cast<int>(n);
         }
     }
+    return 80;
+}
 
-    // Ends the bar line (call before printing anything else to stderr).
+// One step's bar: redrawn at most every 100 ms, and always at the step's end.
+class ProgressBar {
+public:
+    ProgressBar() : tty_(::isatty(STDERR_FILENO) != 0), t0_(std::chrono::steady_clock::now()) {}
+
+    void update(const Progress& p) {
+        if (!tty_) {
+            return;
+        }
+        last_report_ = p;
+        pending_ = true;
+        const auto now = std::chrono::steady_clock::now();
+        if (!ended() && drawn_ && now - last_draw_ < std::chrono::milliseconds(100)) {
+            return;
+        }
+        draw(now);
+    }
+
+    // Whether the last report was the step's end (done == total).
+    bool ended() const { return last_report_.total > 0 && last_report_.done >= last_report_.total; }
+
+    // Draws a report held back by the 100 ms limit and ends the bar's line (call before
+    // printing anything else to stderr).
     void finish() {
+        if (pending_) {
+            draw(std::chrono::steady_clock::now());
+        }
         if (drawn_) {
-            std::fprintf(stderr, "\n");
+            std::fputc('\n', stderr);
             drawn_ = false;
         }
     }
@@ -64,24 +74,27 @@ public:
     ProgressBar& operator=(const ProgressBar&) = delete;
 
 private:
-    static std::string eta(double fraction, double elapsed) {
-        if (fraction <= 0.0 || fraction >= 1.0) {
-            return "";
-        }
-        const auto left = static_cast<long>(elapsed * (1.0 - fraction) / fraction);
-        char buf[32];
-        std::snprintf(buf, sizeof(buf), "ETA %ld:%02ld", left / 60, left % 60);
-        return buf;
+    void draw(std::chrono::steady_clock::time_point now) {
+        const double elapsed = std::chrono::duration<double>(now - t0_).count();
+        // One column short of the width: a line that fills the last column wraps on some
+        // terminals.
+        const std::string line = format_progress(last_report_, elapsed, terminal_width() - 1);
+        std::fprintf(stderr, "\r%s\033[K", line.c_str());
+        std::fflush(stderr);
+        last_draw_ = now;
+        drawn_ = true;
+        pending_ = false;
     }
 
-    std::string label_;
-    bool quiet_, tty_;
-    bool drawn_ = false;
-    std::chrono::steady_clock::time_point t0_, last_;
+    bool tty_;
+    bool drawn_ = false, pending_ = false;
+    Progress last_report_;
+    std::chrono::steady_clock::time_point t0_, last_draw_;
 };
 
 // A library job's Log (core/log.h) for the CLI: lines to stderr (none with `quiet`), progress as
-// one bar per step name, finished before the next line is printed.
+// one bar per step (a new one when the step's name changes, or when a step that ended starts
+// again), finished before the next line is printed.
 inline Log make_log(bool quiet) {
     struct State {
         std::unique_ptr<ProgressBar> bar;
@@ -99,12 +112,14 @@ inline Log make_log(bool quiet) {
         }
         std::fprintf(stderr, "%s\n", s.c_str());
     };
-    log.progress = [st](const std::string& step, double fraction, const std::string& note) {
-        if (!st->bar || st->step != step) {
-            st->bar = std::make_unique<ProgressBar>(step, false);
-            st->step = step;
+    log.progress = [st](const Progress& p) {
+        const bool restarts = st->bar && st->bar->ended() && !(p.total > 0 && p.done >= p.total);
+        if (!st->bar || st->step != p.step || restarts) {
+            st->bar = nullptr;  // the old bar's line ends first
+            st->bar = std::make_unique<ProgressBar>();
+            st->step = p.step;
         }
-        st->bar->update(fraction, note);
+        st->bar->update(p);
     };
     return log;
 }

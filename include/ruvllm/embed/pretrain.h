@@ -14,7 +14,6 @@
 
 #include <cstdint>
 #include <filesystem>
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -47,22 +46,20 @@ struct PretrainReport {
     double seconds = 0;
 };
 
-// (progress 0..1, loss) during training; may be empty.
-using PretrainProgress = std::function<void(float, float)>;
-
 // Pretrains and returns the base model file (not yet written). `work_dir` holds the tokenised
-// corpus while fastText reads it. Errc::io for unreadable files, Errc::invalid_argument for bad
-// settings, Errc::format for an empty corpus.
+// corpus while fastText reads it. Progress: log.count("pretrain", words, epochs x corpus words,
+// "words"), the words read so far estimated from fastText's fraction. Errc::io for unreadable
+// files, Errc::invalid_argument for bad settings, Errc::format for an empty corpus.
 Result<gguf::File> pretrain(const std::filesystem::path& corpus,
                             const std::filesystem::path& work_dir,
                             const PretrainConfig& cfg,
-                            const PretrainProgress& progress,
+                            const Log& log,
                             PretrainReport* report);
 
 // What `ruvllm pretrain` does: pretrain() on `corpus` (empty: default_corpus_path()) and write
 // the base to `out` (empty: default_base_path(); its folder is created, the file is written to
 // a temp file and renamed). The corpus folder of the temp tokenised text is out's folder.
-// Progress: log.step("pretrain", fraction, "loss 1.7831"); one summary line.
+// Progress: pretrain()'s; one summary line.
 struct PretrainJob {
     std::filesystem::path corpus, out;
     PretrainConfig config;
