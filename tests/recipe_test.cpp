@@ -111,6 +111,9 @@ TEST(TrainRouter, WritesTheRouterAndItsStatsWithTheirProvenance) {
     EXPECT_TRUE(stats.contains("calibration"));
     EXPECT_EQ(stats["test"]["examples"], 6);
     EXPECT_EQ(stats["test"]["per_label"].size(), 3u);
+    // The training split's examples per label, in the router's own label set (#17).
+    EXPECT_EQ(stats["train_examples_per_label"],
+              nlohmann::json::parse(R"({"coder": 8, "tester": 8, "devops": 8})"));
     // The sparse stage, the heads' sources and the hybrid's accuracy (#15).
     EXPECT_FALSE(m->sparse.empty());
     EXPECT_EQ(stats["sparse"]["alpha"].get<float>(), m->sparse.alpha());
@@ -187,6 +190,55 @@ TEST(TrainRouter, CheckpointsRotateAndResumeTakesOnlyACheckpoint) {
         << rep.error().message;
 }
 
+// --resume refuses a checkpoint of another base file with the same shapes (what describe() cannot
+// tell apart) and of other settings (naming the one that differs); a resumed run numbers its
+// epochs from the start of the whole training.
+TEST(TrainRouter, ResumeChecksBaseFileAndSettingsAndKeepsEpochNumbers) {
+    TrainRun r;
+    r.cfg.train.epochs = 6;
+    r.cfg.train.patience = 0;
+    r.cfg.checkpoint_every = 1;
+    r.cfg.keep_checkpoints = 0;
+    ASSERT_TRUE(ruvllm::train_router(r.cfg, {}));
+    const fs::path ck = r.dir / "out/router.gguf.checkpoints/epoch-003.gguf";
+    ASSERT_TRUE(fs::exists(ck));
+    r.cfg.resume = ck;
+    r.cfg.out = r.dir / "out/resumed.gguf";
+    // Same vocabulary, dimension and buckets, other rows (seed 9): another file.
+    ASSERT_TRUE(ruvllm::test::write_subword_base(
+        r.dir / "twin.gguf", {"fix", "bug", "test", "deploy", "the"}, 500, 9));
+    r.cfg.base = r.dir / "twin.gguf";
+    ruvllm::Result<ruvllm::TrainRouterReport> rep = ruvllm::train_router(r.cfg, {});
+    ASSERT_FALSE(rep);
+    EXPECT_NE(rep.error().message.find("checkpoint was trained on another base file"),
+              std::string::npos)
+        << rep.error().message;
+    r.cfg.base = r.dir / "base.gguf";
+    r.cfg.train.batch = 8;
+    rep = ruvllm::train_router(r.cfg, {});
+    ASSERT_FALSE(rep);
+    EXPECT_NE(rep.error().message.find("checkpoint was trained with batch=4, this run has batch=8"),
+              std::string::npos)
+        << rep.error().message;
+    r.cfg.train.batch = 4;
+    rep = ruvllm::train_router(r.cfg, {});
+    ASSERT_TRUE(rep) << rep.error().message;
+    const nlohmann::json stats = nlohmann::json::parse(ruvllm::test::slurp(rep->stats_path));
+    ASSERT_EQ(stats["history"].size(), 3u);  // epochs 4, 5, 6
+    EXPECT_EQ(stats["history"][0]["epoch"], 4);
+    EXPECT_EQ(stats["history"][2]["epoch"], 6);
+    EXPECT_EQ(stats["epochs_completed"], 6);
+    EXPECT_GE(stats["best_epoch"].get<int>(), 4);
+    // The last epoch's checkpoint (a run killed after its loop): no epoch left, the stages after
+    // training still run and write a router.
+    r.cfg.resume = r.dir / "out/router.gguf.checkpoints/epoch-006.gguf";
+    r.cfg.out = r.dir / "out/finished.gguf";
+    rep = ruvllm::train_router(r.cfg, {});
+    ASSERT_TRUE(rep) << rep.error().message;
+    EXPECT_TRUE(ruvllm::RouterModel::load(r.cfg.out));
+    EXPECT_EQ(nlohmann::json::parse(ruvllm::test::slurp(rep->stats_path))["epochs_completed"], 6);
+}
+
 TEST(TrainRouter, RefusesAnOutputThatIsAnInput) {
     TrainRun r;
     const std::string before = ruvllm::test::slurp(r.dir / "val.txt");
@@ -256,6 +308,7 @@ TEST(GrpoJob, WritesTheImprovedRouterAndItsReport) {
         nlohmann::json::parse(ruvllm::test::slurp(job.out.string() + ".grpo.json"));
     EXPECT_EQ(written["judge"], "labels");
     EXPECT_EQ(written["rounds"].size(), 2u);
+    EXPECT_EQ(written["val_tasks"], 6);  // what val_accuracy_* averages over (#17)
     EXPECT_EQ(written["model"], job.out.string());
     EXPECT_EQ(cap.lines.size(), 3u);  // a line per round, then where it went
     // A judge that does not exist.

@@ -1,7 +1,11 @@
 // recipe.cpp: `ruvllm train`'s recipe as one library call (recipe.h), step by step.
+#include <algorithm>
 #include <chrono>
+#include <sstream>
+#include <tuple>
 
 #include <ruvllm/core/io.h>
+#include <ruvllm/core/paths.h>
 #include <ruvllm/dataset/library.h>
 #include <ruvllm/embed/pretrain.h>
 #include <ruvllm/router/calibrate.h>
@@ -61,24 +65,53 @@ Result<Data> load_data(const TrainRouterConfig& cfg) {
             d.train.rows.push_back(std::move(ex));
         }
     }
-    for (const auto& [path, dst] : {std::pair{cfg.val, &d.val}, std::pair{cfg.test, &d.test}}) {
+    // A dataset directory as --val / --test gives its validation / test split (labeled.h).
+    DataOptions val_options = cfg.data_options, test_options = cfg.data_options;
+    val_options.split = "validation";
+    test_options.split = "test";
+    const std::tuple<fs::path, LabeledSet*, const DataOptions*> held_out[] = {
+        {cfg.val, &d.val, &val_options}, {cfg.test, &d.test, &test_options}};
+    for (const auto& [path, dst, options] : held_out) {
         if (path.empty()) {
             continue;
         }
-        Result<LabeledSet> part = load_labeled(path, cfg.data_options, d.train.labels, true);
+        Result<LabeledSet> part = load_labeled(path, *options, d.train.labels, true);
         if (!part) {
             return part.error();
         }
         *dst = std::move(*part);
     }
-    for (const auto& [key, paths] :
-         {std::pair<std::string, std::vector<fs::path>>{"data", cfg.data},
-          {"val", cfg.val.empty() ? std::vector<fs::path>{} : std::vector<fs::path>{cfg.val}},
-          {"test", cfg.test.empty() ? std::vector<fs::path>{} : std::vector<fs::path>{cfg.test}}}) {
-        if (!paths.empty()) {
-            if (Status s = record_files(key, paths, d.files); !s) {
-                return s.error();
+    // The files read (a directory's split files), with their checksums.
+    auto files_of = [](const std::vector<fs::path>& paths,
+                       const DataOptions& options) -> Result<std::vector<fs::path>> {
+        std::vector<fs::path> out;
+        for (const fs::path& p : paths) {
+            Result<std::vector<fs::path>> f = labeled_files(p, options);
+            if (!f) {
+                return f.error();
             }
+            out.insert(out.end(), f->begin(), f->end());
+        }
+        return out;
+    };
+    const std::tuple<std::string, std::vector<fs::path>, const DataOptions*> inputs[] = {
+        {"data", cfg.data, &cfg.data_options},
+        {"val",
+         cfg.val.empty() ? std::vector<fs::path>{} : std::vector<fs::path>{cfg.val},
+         &val_options},
+        {"test",
+         cfg.test.empty() ? std::vector<fs::path>{} : std::vector<fs::path>{cfg.test},
+         &test_options}};
+    for (const auto& [key, paths, options] : inputs) {
+        if (paths.empty()) {
+            continue;
+        }
+        Result<std::vector<fs::path>> files = files_of(paths, *options);
+        if (!files) {
+            return files.error();
+        }
+        if (Status s = record_files(key, *files, d.files); !s) {
+            return s.error();
         }
     }
     return d;
@@ -121,6 +154,45 @@ Result<std::shared_ptr<const Base>> open_router_base(const TrainRouterConfig& cf
     return base;
 }
 
+// What a checkpoint records so that --resume can refuse another run's: the base file (XXH64 of
+// its first 8 MiB and its size: a subword base's rows are tuned in the checkpoint, so the file is
+// what identifies it) and the settings that shape training (not --epochs, which a resumed run
+// may extend).
+std::string base_identity(const TrainRouterConfig& cfg) {
+    const fs::path path = cfg.base.empty() ? default_base_path() : cfg.base;
+    uint64_t bytes = 0;
+    Result<uint64_t> h = file_xxh64(path, uint64_t{8} << 20, &bytes);
+    return h ? hex64(*h) + "/" + std::to_string(bytes) : std::string("unknown");
+}
+
+std::string training_settings(const TrainConfig& tc) {
+    return strformat(
+        "dim=%d batch=%d lr=%g tau=%g margin=%g w_ce=%g w_triplet=%g w_nce=%g hard_ratio=%g "
+        "tune_embeddings=%d word_dropout=%g seed=%llu",
+        tc.dim,
+        tc.batch,
+        static_cast<double>(tc.adam.lr),
+        static_cast<double>(tc.tau),
+        static_cast<double>(tc.margin),
+        static_cast<double>(tc.w_ce),
+        static_cast<double>(tc.w_triplet),
+        static_cast<double>(tc.w_nce),
+        static_cast<double>(tc.hard_ratio),
+        tc.tune_embeddings ? 1 : 0,
+        static_cast<double>(tc.word_dropout),
+        static_cast<unsigned long long>(tc.seed));
+}
+
+// The string value of `key` in a model's info, or "" when absent.
+std::string info_string(const RouterModel& m, const std::string& key) {
+    for (const auto& [k, v] : m.info) {
+        if (k == key && std::holds_alternative<std::string>(v)) {
+            return std::get<std::string>(v);
+        }
+    }
+    return "";
+}
+
 // 3a. A fresh router, or the --resume checkpoint (then the epochs left and its prototypes).
 Result<RouterModel> init_or_resume(const TrainRouterConfig& cfg,
                                    std::shared_ptr<const Base> base,
@@ -151,6 +223,26 @@ Result<RouterModel> init_or_resume(const TrainRouterConfig& cfg,
                               ck->base->describe() + "), expected this run's (" +
                               model.base->describe() + ")");
     }
+    // The same base file and settings (checkpoints since #16 record them).
+    const std::string ck_base = info_string(*ck, "ruvllm.train.checkpoint_base");
+    if (!ck_base.empty() && ck_base != base_identity(cfg)) {
+        return make_error(Errc::invalid_argument,
+                          cfg.resume.string() + ": checkpoint was trained on another base file " +
+                              "(xxh64/bytes " + ck_base + "), expected this run's " +
+                              (cfg.base.empty() ? default_base_path() : cfg.base).string() +
+                              " (" + base_identity(cfg) + ")");
+    }
+    const std::string ck_settings = info_string(*ck, "ruvllm.train.checkpoint_settings");
+    if (!ck_settings.empty() && ck_settings != training_settings(tc)) {
+        // Name the first setting that differs.
+        std::istringstream a(ck_settings), b(training_settings(tc));
+        std::string x, y;
+        while (a >> x && b >> y && x == y) {
+        }
+        return make_error(Errc::invalid_argument,
+                          cfg.resume.string() + ": checkpoint was trained with " + x +
+                              ", this run has " + y + ", expected the same settings to resume");
+    }
     bool is_checkpoint = false;
     for (const auto& [k, v] : ck->info) {
         if (k == "ruvllm.train.checkpoint_epoch" && std::holds_alternative<uint32_t>(v)) {
@@ -164,18 +256,21 @@ Result<RouterModel> init_or_resume(const TrainRouterConfig& cfg,
                               ": is not a checkpoint (no ruvllm.train.checkpoint_epoch), expected "
                               "an epoch-NNN.gguf from the checkpoint directory");
     }
-    if (start_epoch >= tc.epochs) {
+    if (start_epoch > tc.epochs) {
         return make_error(Errc::invalid_argument,
                           cfg.resume.string() + ": checkpoint is at epoch " +
-                              std::to_string(start_epoch) + ", expected fewer than --epochs " +
+                              std::to_string(start_epoch) + ", expected at most --epochs " +
                               std::to_string(tc.epochs));
     }
     model = std::move(*ck);
     model.info.clear();
     tc.init_prototypes = false;
     tc.epochs -= start_epoch;
+    // The last epoch's checkpoint (a run killed after its training loop, in calibration or the
+    // stages after it): no epoch is left, the stages after the loop run on its parameters.
     log.say("train: resuming from " + cfg.resume.string() + " at epoch " +
-            std::to_string(start_epoch));
+            std::to_string(start_epoch) +
+            (tc.epochs == 0 ? " (no epoch left: the stages after training run on it)" : ""));
     return model;
 }
 
@@ -194,9 +289,7 @@ Result<TrainResult> run_training(const TrainRouterConfig& cfg,
         if (done <= 1) {
             embed_t0 = std::chrono::steady_clock::now();
         }
-        log.step("embed",
-                 total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 1.0,
-                 std::to_string(done) + "/" + std::to_string(total) + " texts");
+        log.count("embed", static_cast<double>(done), static_cast<double>(total), "texts");
         if (done == total) {
             // A progress bar is silent off a terminal: this long step still leaves one line.
             log.say(
@@ -207,29 +300,56 @@ Result<TrainResult> run_training(const TrainRouterConfig& cfg,
                               .count()));
         }
     };
-    int last_epoch = 0;
-    double last_val = 0;
+    // Progress in examples: step s of an epoch of N examples in batches of B.
+    const auto N = static_cast<int64_t>(d.train.rows.size());
+    const auto B = static_cast<int64_t>(tc.batch);
+    const int64_t steps_per_epoch = (N + B - 1) / B;
+    const auto all_examples = static_cast<double>(N * tc.epochs);
+    // Without --val, train() picks epochs on training accuracy (EpochStats::val_accuracy is it).
+    const char* acc_name = cfg.val.empty() ? "train acc" : "val acc";
+    int64_t epoch_now = 1;  // of this run, from 1
+    int last_epoch = 0;     // the last finished one
+    double last_acc = 0, last_loss = 0, last_done = 0;
+    auto report = [&]() {
+        std::string note = strformat("epoch %d/%d, loss %.4f",
+                                     start_epoch + static_cast<int>(epoch_now),
+                                     start_epoch + tc.epochs,
+                                     last_loss);
+        if (last_epoch > 0) {
+            note += strformat(", %s %.3f", acc_name, last_acc);  // the last finished epoch's
+        }
+        log.count("train", last_done, all_examples, "examples", note);
+    };
     Status checkpoint_status = ok();
+    const std::string base_id = cfg.checkpoint_every > 0 ? base_identity(cfg) : "";
+    // The settings before a resume shortened the epochs (not part of them).
+    const std::string settings = training_settings(tc);
     Result<TrainResult> res = train(
         model,
         d.train,
         cfg.val.empty() ? nullptr : &d.val,
         tc,
-        [&](int64_t step, int64_t total, double loss) {
-            log.step("train",
-                     static_cast<double>(step) / static_cast<double>(total),
-                     strformat("epoch %d loss %.4f val %.3f", last_epoch + 1, loss, last_val));
+        [&](int64_t step, int64_t, double loss) {
+            const int64_t before = (step - 1) / steps_per_epoch;  // epochs before this step's
+            epoch_now = before + 1;
+            last_loss = loss;
+            const int64_t in_epoch = std::min(N, (step - before * steps_per_epoch) * B);
+            last_done = static_cast<double>(before * N + in_epoch);
+            report();
         },
         [&](const EpochStats& st, const RouterModel& current) {
             last_epoch = st.epoch;
-            last_val = st.val_accuracy;
+            last_acc = st.val_accuracy;
+            report();  // the epoch's accuracy; the last epoch's ends the bar with it
             const int epoch = start_epoch + st.epoch;
             if (cfg.checkpoint_every > 0 && epoch % cfg.checkpoint_every == 0) {
                 std::error_code ec;
                 fs::create_directories(ck_dir, ec);
                 RouterModel ck = current;
                 ck.info = {{"ruvllm.train.checkpoint_epoch", static_cast<uint32_t>(epoch)},
-                           {"ruvllm.train.seed", tc.seed}};
+                           {"ruvllm.train.seed", tc.seed},
+                           {"ruvllm.train.checkpoint_base", base_id},
+                           {"ruvllm.train.checkpoint_settings", settings}};
                 checkpoint_status =
                     ck.save(ck_dir / strformat("epoch-%03d.gguf", epoch), TensorType::f32);
                 if (!checkpoint_status) {
@@ -248,6 +368,22 @@ Result<TrainResult> run_training(const TrainRouterConfig& cfg,
     }
     if (!checkpoint_status) {
         return checkpoint_status.error();
+    }
+    // Epochs numbered from the start of the whole training, not of this resumed part.
+    for (EpochStats& e : res->history) {
+        e.epoch += start_epoch;
+    }
+    res->best_epoch += start_epoch;
+    res->epochs_completed += start_epoch;
+    if (last_done < all_examples) {  // stopped early (patience): the step ends where it is
+        log.count("train",
+                  last_done,
+                  last_done,
+                  "examples",
+                  strformat("stopped early after epoch %d, %s %.3f",
+                            start_epoch + last_epoch,
+                            acc_name,
+                            last_acc));
     }
     return res;
 }
@@ -434,7 +570,7 @@ nlohmann::ordered_json stats_json(const TrainResult& res,
                                   bool on_val,
                                   const RouterModel& model,
                                   const Calibration& cal,
-                                  const std::vector<std::string>& labels,
+                                  const LabeledSet& train,
                                   const nlohmann::ordered_json& grpo) {
     nlohmann::ordered_json stats;
     stats["epochs_completed"] = res.epochs_completed;
@@ -458,7 +594,19 @@ nlohmann::ordered_json stats_json(const TrainResult& res,
                                 {"val_ece_uncalibrated", cal.ece_before},
                                 {"val_ece", cal.ece_after}};
     }
-    stats["labels"] = labels;
+    stats["labels"] = train.labels;
+    // What the router was trained on, in its own label set (the report's label chart, #17).
+    std::vector<size_t> per_label(train.labels.size(), 0);
+    for (const LabeledExample& ex : train.rows) {
+        if (ex.label >= 0 && static_cast<size_t>(ex.label) < per_label.size()) {
+            per_label[static_cast<size_t>(ex.label)]++;
+        }
+    }
+    nlohmann::ordered_json counts = nlohmann::ordered_json::object();
+    for (size_t a = 0; a < per_label.size(); a++) {
+        counts[train.labels[a]] = per_label[a];
+    }
+    stats["train_examples_per_label"] = counts;
     if (!grpo.is_null()) {
         stats["grpo"] = grpo;
     }
@@ -580,7 +728,12 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
                       base_training(*model.base, tc).c_str(),
                       tc.epochs,
                       tc.batch));
-    Result<TrainResult> res = run_training(cfg, model, d, tc, start_epoch, log);
+    Result<TrainResult> res = TrainResult{};
+    if (tc.epochs > 0) {
+        res = run_training(cfg, model, d, tc, start_epoch, log);
+    } else {
+        res->epochs_completed = res->best_epoch = start_epoch;
+    }
     if (!res) {
         return res.error();
     }
@@ -639,7 +792,7 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
         }
     }
     record_config(model, tc, *res, d, cal);
-    rep.stats = stats_json(*res, !cfg.val.empty(), model, cal, d.train.labels, grpo);
+    rep.stats = stats_json(*res, !cfg.val.empty(), model, cal, d.train, grpo);
     if (!sparse.is_null()) {
         rep.stats["sparse"] = std::move(sparse);
     }

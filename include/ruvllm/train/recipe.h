@@ -21,7 +21,8 @@
 // Stats JSON (report.h reads it): {epochs_completed, final_loss, final_accuracy, best_accuracy,
 // total_seconds (the whole call, data to stats; train_seconds is the loop's), best_epoch,
 // accuracy_on ("validation" | "train"), history: [{epoch, loss, train_accuracy, val_accuracy,
-// seconds}], train_seconds, calibration: {temperature, val_ece_uncalibrated, val_ece}, labels, grpo
+// seconds}], train_seconds, calibration: {temperature, val_ece_uncalibrated, val_ece}, labels,
+// train_examples_per_label: {label: training examples}, grpo
 // (grpo_rounds.h), sparse: {rows, epochs, lr, alpha, val_accuracy: {embedding, sparse, blend},
 // val_nll: {...}, seconds} (with the sparse stage), heads: {complexity: {z, ngrams, baseline,
 // chosen}, tier: {...}, examples} (validation accuracies of each head's sources, with --val), test:
