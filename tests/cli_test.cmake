@@ -340,3 +340,42 @@ cli_expect(folds_too_many RC 1 ONE_LINE ERR "^ruvllm: --folds 100000 is more tha
 add_test(NAME cli.folds_too_many_leaves_nothing
          COMMAND sh -c "! test -e ${CLI_TMP}/folds-refused")
 set_tests_properties(cli.folds_too_many_leaves_nothing PROPERTIES LABELS cli DEPENDS cli.folds_too_many)
+# docs/cli.md, the CLI reference, is what the binary's --help says (scripts/cli_reference).
+add_test(NAME cli.reference COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/cli_reference --check
+         ${RUVLLM_BIN})
+set_tests_properties(cli.reference PROPERTIES LABELS cli)
+# Fault injection (#16): SIGKILL at a ladder of delays during generate, generate --stream,
+# pretrain, train (then --resume), quantize and merge; SIGTERM/SIGINT leave no temp file.
+add_test(NAME cli.kill COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/kill_cli.sh ${RUVLLM_BIN} ${TINY})
+set_tests_properties(cli.kill PROPERTIES LABELS "cli;slow" TIMEOUT 600)
+# Parquet and dataset directories wherever labelled data is read (#17): the tiny dataset made
+# with --format parquet and --format hf (the same seed, so the same splits) gives eval the same
+# table as its JSONL (latency aside), and train reads Parquet and a Hugging Face directory's
+# validation and test splits.
+add_test(NAME cli.train_generate_parquet
+         COMMAND ${RUVLLM_BIN} generate --library ${TINY} --labels agents --per-agent 40
+                 --format parquet --compression zstd --out ${TRAIN_DIR}/pq -q)
+add_test(NAME cli.train_generate_hf
+         COMMAND ${RUVLLM_BIN} generate --library ${TINY} --labels agents --per-agent 40
+                 --format hf --compression snappy --license apache-2.0 --out ${TRAIN_DIR}/hf -q)
+set_tests_properties(cli.train_generate_parquet cli.train_generate_hf PROPERTIES
+                     LABELS cli DEPENDS cli.train_setup)
+cli_expect(eval_parquet RC 0 OUT "on .*claude_training_test.parquet: [0-9]+ examples, 2 labels.*hybrid"
+           ARGS eval -m ${TRAIN_DIR}/router.gguf -i ${TRAIN_DIR}/pq/claude_training_test.parquet)
+add_test(NAME cli.eval_parquet_and_hf_as_jsonl
+         COMMAND sh -c "e() { '${RUVLLM_BIN}' eval -m '${TRAIN_DIR}/router.gguf' -i \"$1\" | grep -v latency | tail -n +2; }
+                        a=$(e '${TRAIN_DIR}/ds/claude_training_test.jsonl') && test -n \"$a\" &&
+                        test \"$a\" = \"$(e '${TRAIN_DIR}/pq/claude_training_test.parquet')\" &&
+                        test \"$a\" = \"$(e '${TRAIN_DIR}/hf')\"")
+set_tests_properties(cli.eval_parquet_and_hf_as_jsonl PROPERTIES LABELS cli)
+cli_expect(eval_hf_unknown_split RC 1 ONE_LINE
+           ERR "^ruvllm: .*hf: a directory without split 'dev'.*splits there: test, train, validation\\)"
+           ARGS eval -m ${TRAIN_DIR}/router.gguf -i ${TRAIN_DIR}/hf --split dev)
+cli_expect(train_parquet_and_hf RC 0 ERR "held-out test: accuracy [0-9.]+, macro-F1 [0-9.]+ \\([0-9]+ examples\\)"
+           ARGS train --data ${TRAIN_DIR}/pq/claude_training_train.parquet --val ${TRAIN_DIR}/hf
+                --test ${TRAIN_DIR}/hf --base ${TRAIN_DIR}/base.gguf --dim 8 --epochs 1
+                --out ${TRAIN_DIR}/pq-router.gguf)
+set_tests_properties(cli.eval_parquet cli.eval_parquet_and_hf_as_jsonl cli.eval_hf_unknown_split
+                     PROPERTIES DEPENDS "cli.train_tiny;cli.train_generate_parquet;cli.train_generate_hf")
+set_tests_properties(cli.train_parquet_and_hf PROPERTIES
+                     DEPENDS "cli.pretrain_tiny;cli.train_generate_parquet;cli.train_generate_hf")
