@@ -255,6 +255,50 @@ TEST(Sparse, FitBlendAlphaFollowsTheInformativeStage) {
     EXPECT_LE(nll, ruvllm::blend_nll(cos, 1.0f, good, labels, 3, 0.0f));
 }
 
+// The sparse temperature T by hand: the blend is proportional to
+// exp(alpha cos / tau + (1 - alpha) logit / T).
+TEST(Sparse, BlendTemperatureClosedForm) {
+    const float cos[3] = {0.9f, 0.5f, 0.1f}, logits[3] = {-1.0f, 2.0f, 0.0f};
+    for (const float t : {0.25f, 1.0f, 4.0f}) {
+        float p[3];
+        ruvllm::blend_probs(cos, 0.2f, logits, 0.3f, 3, p, t);
+        double e[3], s = 0;
+        for (int a = 0; a < 3; a++) {
+            e[a] = std::exp(0.3 * cos[a] / 0.2 + 0.7 * logits[a] / t);
+            s += e[a];
+        }
+        for (int a = 0; a < 3; a++) {
+            EXPECT_NEAR(p[a], e[a] / s, 1e-6) << "T " << t;
+        }
+    }
+}
+
+// fit_blend finds the temperature a miscalibrated stage needs: logits that point at the truth
+// but are far too flat (scale 0.1) are sharpened (T < 1), and the fit's NLL is at most the best
+// single-weight blend's; data that cannot tell the temperatures apart keeps T = 1.
+TEST(Sparse, FitBlendSharpensAnUnderconfidentSparseStage) {
+    std::vector<float> cos, flat_logits;
+    std::vector<int32_t> labels;
+    for (int i = 0; i < 60; i++) {
+        const int y = i % 3;
+        labels.push_back(y);
+        for (int a = 0; a < 3; a++) {
+            // The embedding stage is right 2 times in 3; the logits always, but flat.
+            const int e = i % 3 == 2 ? (y + 1) % 3 : y;
+            cos.push_back(a == e ? 0.6f : 0.4f);
+            flat_logits.push_back(a == y ? 0.3f : 0.0f);
+        }
+    }
+    const ruvllm::BlendFit fit = ruvllm::fit_blend(cos, 0.1f, flat_logits, labels, 3);
+    EXPECT_LT(fit.temperature, 1.0f);
+    const float a1 = ruvllm::fit_blend_alpha(cos, 0.1f, flat_logits, labels, 3);
+    EXPECT_LT(ruvllm::blend_nll(cos, 0.1f, flat_logits, labels, 3, fit.alpha, fit.temperature),
+              ruvllm::blend_nll(cos, 0.1f, flat_logits, labels, 3, a1));
+    // Uninformative logits (all zero): every T gives the same blend, T = 1 is kept.
+    const std::vector<float> zero(cos.size(), 0.0f);
+    EXPECT_EQ(ruvllm::fit_blend(cos, 0.1f, zero, labels, 3).temperature, 1.0f);
+}
+
 TEST(Sparse, GgufRoundTripAndCorruptFiles) {
     ruvllm::Result<SparseModel> m =
         ruvllm::train_sparse(planted_set(), {.bits = 12, .epochs = 5}, kQuiet);
@@ -276,6 +320,16 @@ TEST(Sparse, GgufRoundTripAndCorruptFiles) {
     for (int a = 0; a < 3; a++) {
         EXPECT_NEAR(l1[a], l2[a], 2e-3);
     }
+    // No temperature key (what routers before it have): T = 1; a fitted one round-trips.
+    EXPECT_EQ(back->temperature(), 1.0f);
+    EXPECT_EQ(back_file->find("ruvllm.router.sparse.temperature"), nullptr);
+    m->set_temperature(0.5f);
+    ruvllm::gguf::File ft;
+    ASSERT_TRUE(m->write_to(ft));
+    ruvllm::Result<SparseModel> back_t =
+        SparseModel::from_gguf(*ruvllm::gguf::read(ruvllm::gguf::write(ft)), 3);
+    ASSERT_TRUE(back_t) << back_t.error().message;
+    EXPECT_EQ(back_t->temperature(), 0.5f);
     // No sparse keys: an empty stage.
     ruvllm::Result<SparseModel> none = SparseModel::from_gguf(ruvllm::gguf::File{}, 3);
     ASSERT_TRUE(none);
@@ -303,6 +357,12 @@ TEST(Sparse, GgufRoundTripAndCorruptFiles) {
          3},
         {"alpha is", [](ruvllm::gguf::File& g) { g.set("ruvllm.router.sparse.alpha", 1.5f); }, 3},
         {"bits is 40", [](ruvllm::gguf::File& g) { g.set("ruvllm.router.sparse.bits", 40u); }, 3},
+        {"temperature must be an f32 in 0.01..100",
+         [](ruvllm::gguf::File& g) { g.set("ruvllm.router.sparse.temperature", 0.0f); },
+         3},
+        {"temperature must be an f32 in 0.01..100",
+         [](ruvllm::gguf::File& g) { g.set("ruvllm.router.sparse.temperature", NAN); },
+         3},
         {"missing or of the wrong type",
          [](ruvllm::gguf::File& g) { g.set("ruvllm.router.sparse.minn", std::string("3")); },
          3},

@@ -150,6 +150,7 @@ void add_sparse(std::vector<Tensor>& tensors,
                  {"minn", sc.minn},
                  {"maxn", sc.maxn},
                  {"alpha", m.alpha()},
+                 {"temperature", m.temperature()},
                  {"buckets", m.buckets()}};
 }
 
@@ -167,7 +168,7 @@ Result<SparseModel> read_sparse(const nlohmann::json& meta,
     const nlohmann::json& sp = meta[key];
     SparseConfig sc;
     std::vector<uint32_t> buckets;
-    float alpha = 0;
+    float alpha = 0, temperature = 1.0f;
     try {
         sc.bits = sp.at("bits").get<uint32_t>();
         sc.word_ngrams = sp.at("word_ngrams").get<uint32_t>();
@@ -175,6 +176,7 @@ Result<SparseModel> read_sparse(const nlohmann::json& meta,
         sc.maxn = sp.at("maxn").get<uint32_t>();
         alpha = sp.at("alpha").get<float>();
         buckets = sp.at("buckets").get<std::vector<uint32_t>>();
+        temperature = sp.value("temperature", 1.0f);  // absent in older adapters
     } catch (const nlohmann::json::exception&) {
         return make_error(Errc::format,
                           meta_path.string() + ": " + key +
@@ -198,6 +200,12 @@ Result<SparseModel> read_sparse(const nlohmann::json& meta,
     if (!m) {
         return with_context(m.error(), bin.string());
     }
+    if (!(temperature >= 0.01f && temperature <= 100.0f)) {
+        return make_error(Errc::format,
+                          meta_path.string() + ": " + key + ".temperature " +
+                              std::to_string(temperature) + ", expected 0.01..100");
+    }
+    m->set_temperature(temperature);
     return m;
 }
 

@@ -111,7 +111,8 @@ Result<Decision> route_task(const RouterModel& m, std::string_view task, const R
             const float unused_tau = 1.0f;  // alpha 0: the sparse stage alone, softmax(logits)
             blend_probs(q.data(), unused_tau, q.data(), 0.0f, A, p.data());
         } else {
-            blend_probs(s.data(), m.tau, q.data(), m.sparse.alpha(), A, p.data());
+            blend_probs(
+                s.data(), m.tau, q.data(), m.sparse.alpha(), A, p.data(), m.sparse.temperature());
         }
     }
     const std::vector<float>* rank = use_sparse ? &p : (need_embedding ? &s : nullptr);

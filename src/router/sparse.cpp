@@ -262,8 +262,13 @@ Result<SparseModel> train_sparse(const LabeledSet& data, const SparseConfig& cfg
     return SparseModel::make(cfg, A, std::move(buckets), std::move(w), std::move(b), 1.0f);
 }
 
-void blend_probs(
-    const float* cosines, float tau, const float* logits, float alpha, int A, float* probs) {
+void blend_probs(const float* cosines,
+                 float tau,
+                 const float* logits,
+                 float alpha,
+                 int A,
+                 float* probs,
+                 float temperature) {
     // log p and log q up to their (constant) normalisers, which cancel in the final softmax.
     float mc = cosines[0], ml = logits[0];
     for (int a = 1; a < A; a++) {
@@ -273,12 +278,12 @@ void blend_probs(
     double zc = 0, zl = 0;
     for (int a = 0; a < A; a++) {
         zc += std::exp((cosines[a] - mc) / tau);
-        zl += std::exp(logits[a] - ml);
+        zl += std::exp((logits[a] - ml) / temperature);
     }
     const double lzc = std::log(zc), lzl = std::log(zl);
     for (int a = 0; a < A; a++) {
         const double lp = (cosines[a] - mc) / tau - lzc;
-        const double lq = logits[a] - ml - lzl;
+        const double lq = (logits[a] - ml) / temperature - lzl;
         probs[a] = static_cast<float>(alpha * lp + (1.0 - alpha) * lq);
     }
     softmax(probs, A, probs);
@@ -289,11 +294,13 @@ double blend_nll(const std::vector<float>& cosines,
                  const std::vector<float>& logits,
                  const std::vector<int32_t>& labels,
                  int A,
-                 float alpha) {
+                 float alpha,
+                 float temperature) {
     std::vector<float> p(static_cast<size_t>(A));
     double nll = 0;
     for (size_t i = 0; i < labels.size(); i++) {
-        blend_probs(cosines.data() + i * A, tau, logits.data() + i * A, alpha, A, p.data());
+        blend_probs(
+            cosines.data() + i * A, tau, logits.data() + i * A, alpha, A, p.data(), temperature);
         nll -= std::log(std::max(p[static_cast<size_t>(labels[i])], 1e-30f));
     }
     return labels.empty() ? 0.0 : nll / static_cast<double>(labels.size());
@@ -317,6 +324,26 @@ float fit_blend_alpha(const std::vector<float>& cosines,
     return best;
 }
 
+BlendFit fit_blend(const std::vector<float>& cosines,
+                   float tau,
+                   const std::vector<float>& logits,
+                   const std::vector<int32_t>& labels,
+                   int A) {
+    BlendFit best;
+    double best_nll = INFINITY;
+    for (const float t : {1.0f, 0.5f, 2.0f, 0.25f, 4.0f, 8.0f}) {
+        for (int k = 20; k >= 0; k--) {
+            const float alpha = static_cast<float>(k) / 20.0f;
+            const double nll = blend_nll(cosines, tau, logits, labels, A, alpha, t);
+            if (nll < best_nll) {
+                best_nll = nll;
+                best = {alpha, t};
+            }
+        }
+    }
+    return best;
+}
+
 Status SparseModel::write_to(gguf::File& f, std::string_view name) const {
     if (empty()) {
         return ok();
@@ -328,6 +355,9 @@ Status SparseModel::write_to(gguf::File& f, std::string_view name) const {
     f.set(key + "minn", cfg_.minn);
     f.set(key + "maxn", cfg_.maxn);
     f.set(key + "alpha", alpha_);
+    if (temperature_ != 1.0f) {  // absent means 1: routers written before it are unchanged
+        f.set(key + "temperature", temperature_);
+    }
     f.set(key + "buckets", gguf::Array::of(buckets_));
     Status s = f.add_tensor(tensor + "weight",
                             {static_cast<uint64_t>(A_), static_cast<uint64_t>(buckets_.size())},
@@ -387,6 +417,14 @@ Result<SparseModel> SparseModel::from_gguf(const gguf::File& f,
         make(c, n_labels, std::move(*buckets), std::move(*wv), std::move(*bv), *alpha);
     if (!m) {
         return with_context(m.error(), "gguf: " + std::string(name));
+    }
+    if (f.find(key + "temperature") != nullptr) {
+        Result<float> t = f.get<float>(key + "temperature");
+        if (!t || !(*t >= 0.01f && *t <= 100.0f)) {
+            return make_error(Errc::format,
+                              "gguf: " + key + "temperature must be an f32 in 0.01..100");
+        }
+        m->set_temperature(*t);
     }
     return m;
 }

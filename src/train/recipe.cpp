@@ -229,8 +229,8 @@ Result<RouterModel> init_or_resume(const TrainRouterConfig& cfg,
         return make_error(Errc::invalid_argument,
                           cfg.resume.string() + ": checkpoint was trained on another base file " +
                               "(xxh64/bytes " + ck_base + "), expected this run's " +
-                              (cfg.base.empty() ? default_base_path() : cfg.base).string() +
-                              " (" + base_identity(cfg) + ")");
+                              (cfg.base.empty() ? default_base_path() : cfg.base).string() + " (" +
+                              base_identity(cfg) + ")");
     }
     const std::string ck_settings = info_string(*ck, "ruvllm.train.checkpoint_settings");
     if (!ck_settings.empty() && ck_settings != training_settings(tc)) {
@@ -429,7 +429,7 @@ Result<nlohmann::ordered_json> sparse_stage(const TrainRouterConfig& cfg,
     j["rows"] = model.sparse.rows();
     j["epochs"] = sc.epochs;
     j["lr"] = sc.lr;
-    float alpha = 0.5f;
+    float alpha = 0.5f, temperature = 1.0f;
     if (!d.val.rows.empty()) {
         const int A = model.A();
         const size_t N = d.val.rows.size();
@@ -440,38 +440,51 @@ Result<nlohmann::ordered_json> sparse_stage(const TrainRouterConfig& cfg,
             model.sparse.logits(d.val.rows[i].text, logits.data() + i * A);
             labels.push_back(d.val.rows[i].label);
         }
-        alpha = fit_blend_alpha(cos, model.tau, logits, labels, A);
+        const BlendFit fit = fit_blend(cos, model.tau, logits, labels, A);
+        alpha = fit.alpha;
+        temperature = fit.temperature;
         // Validation accuracy of each stage and of the blend (argmax; ties to the lower index).
         size_t ok_e = 0, ok_s = 0, ok_b = 0;
         std::vector<float> p(static_cast<size_t>(A));
         for (size_t i = 0; i < N; i++) {
             ok_e += argmax(cos.data() + i * A, A) == labels[i] ? 1 : 0;
             ok_s += argmax(logits.data() + i * A, A) == labels[i] ? 1 : 0;
-            blend_probs(cos.data() + i * A, model.tau, logits.data() + i * A, alpha, A, p.data());
+            blend_probs(cos.data() + i * A,
+                        model.tau,
+                        logits.data() + i * A,
+                        alpha,
+                        A,
+                        p.data(),
+                        temperature);
             ok_b += argmax(p.data(), A) == labels[i] ? 1 : 0;
         }
         const auto n = static_cast<double>(N);
         j["val_accuracy"] = {{"embedding", static_cast<double>(ok_e) / n},
                              {"sparse", static_cast<double>(ok_s) / n},
                              {"blend", static_cast<double>(ok_b) / n}};
-        j["val_nll"] = {{"embedding", blend_nll(cos, model.tau, logits, labels, A, 1.0f)},
-                        {"sparse", blend_nll(cos, model.tau, logits, labels, A, 0.0f)},
-                        {"blend", blend_nll(cos, model.tau, logits, labels, A, alpha)}};
+        j["val_nll"] = {
+            {"embedding", blend_nll(cos, model.tau, logits, labels, A, 1.0f)},
+            {"sparse", blend_nll(cos, model.tau, logits, labels, A, 0.0f)},
+            {"blend", blend_nll(cos, model.tau, logits, labels, A, alpha, temperature)}};
         log.say(
             strformat("train: sparse stage: %zu n-gram rows; validation accuracy embedding "
-                      "%.4f, sparse %.4f, blend %.4f (alpha %.2f fitted on validation)",
+                      "%.4f, sparse %.4f, blend %.4f (alpha %.2f, sparse temperature %g fitted "
+                      "on validation)",
                       model.sparse.rows(),
                       static_cast<double>(ok_e) / n,
                       static_cast<double>(ok_s) / n,
                       static_cast<double>(ok_b) / n,
-                      static_cast<double>(alpha)));
+                      static_cast<double>(alpha),
+                      static_cast<double>(temperature)));
     } else {
         log.say(strformat("train: sparse stage: %zu n-gram rows; no --val, blend weight %.2f",
                           model.sparse.rows(),
                           static_cast<double>(alpha)));
     }
     model.sparse.set_alpha(alpha);
+    model.sparse.set_temperature(temperature);
     j["alpha"] = alpha;
+    j["temperature"] = temperature;
     j["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return j;
 }

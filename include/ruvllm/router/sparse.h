@@ -17,14 +17,19 @@
 // bucket).
 //
 // Blend with the embedding stage (p = softmax(cosines / tau), model.h), a product of experts:
-//   blend_a = softmax_a(alpha * log p_a + (1 - alpha) * log q_a)
-// alpha in [0, 1] is fitted on held-out data (fit_blend_alpha: the grid 0, 0.05, ..., 1 that
-// minimises the blend's negative log-likelihood); alpha = 1 is the embedding stage alone.
+//   blend_a = softmax_a(alpha * log p_a + (1 - alpha) * log q_a),  q = softmax(logits / T)
+// alpha in [0, 1] and the sparse stage's temperature T are fitted together on held-out data
+// (fit_blend: the grid alpha 0, 0.05, ..., 1 x T 0.25 ... 8 that minimises the blend's negative
+// log-likelihood); alpha = 1 is the embedding stage alone. T matters because p is calibrated
+// (tau is fitted on the same data) and q is not: with T fixed at 1 the fit favoured the
+// calibrated stage on long texts where the sparse stage was the better one (#15). A file without
+// a temperature (older routers) blends with T = 1.
 //
 // File layout (in the router GGUF; only buckets that training touched are stored):
 //   router.sparse.weight {A, n} (F16)   router.sparse.bias {A} (F32)
 //   ruvllm.router.sparse.buckets (u32 array of n ascending bucket ids, row i of the weight)
-//   ruvllm.router.sparse.{bits, word_ngrams, minn, maxn} (u32), ruvllm.router.sparse.alpha (f32)
+//   ruvllm.router.sparse.{bits, word_ngrams, minn, maxn} (u32), ruvllm.router.sparse.alpha (f32),
+//   ruvllm.router.sparse.temperature (f32, optional: 1 when absent)
 #pragma once
 
 #include <cstdint>
@@ -66,6 +71,11 @@ public:
     float alpha() const { return alpha_; }
 
     void set_alpha(float a) { alpha_ = a; }
+
+    // The temperature T of the sparse logits in the blend (above); 1 unless fitted.
+    float temperature() const { return temperature_; }
+
+    void set_temperature(float t) { temperature_ = t; }
 
     size_t rows() const { return buckets_.size(); }
 
@@ -112,6 +122,7 @@ private:
     std::vector<float> w_;  // (rows, A)
     std::vector<float> b_;  // (A)
     float alpha_ = 1.0f;
+    float temperature_ = 1.0f;
 };
 
 // ---- forward / backward of one example (dense table, the training form) ----
@@ -141,9 +152,15 @@ void sparse_backward(float* dW,
 // or no example.
 Result<SparseModel> train_sparse(const LabeledSet& data, const SparseConfig& cfg, const Log& log);
 
-// The blend (above) of cosines (A) at temperature tau and sparse logits (A) into probs (A).
-void blend_probs(
-    const float* cosines, float tau, const float* logits, float alpha, int A, float* probs);
+// The blend (above) of cosines (A) at temperature tau and sparse logits (A) at temperature
+// `temperature` into probs (A).
+void blend_probs(const float* cosines,
+                 float tau,
+                 const float* logits,
+                 float alpha,
+                 int A,
+                 float* probs,
+                 float temperature = 1.0f);
 
 // Mean negative log-likelihood of labels (N) under the blend of cosines (N, A) and logits (N, A).
 double blend_nll(const std::vector<float>& cosines,
@@ -151,9 +168,24 @@ double blend_nll(const std::vector<float>& cosines,
                  const std::vector<float>& logits,
                  const std::vector<int32_t>& labels,
                  int A,
-                 float alpha);
+                 float alpha,
+                 float temperature = 1.0f);
 
-// The alpha of the grid 0, 0.05, ..., 1 with the lowest blend_nll (ties: the larger alpha).
+struct BlendFit {
+    float alpha = 1.0f, temperature = 1.0f;
+};
+
+// The (alpha, T) of the grid alpha 0, 0.05, ..., 1 x T in {1, 0.5, 2, 0.25, 4, 8} with the
+// lowest blend_nll; ties keep the earlier point (T = 1 first, then the larger alpha), so data that
+// cannot tell them apart keeps the single-weight blend.
+BlendFit fit_blend(const std::vector<float>& cosines,
+                   float tau,
+                   const std::vector<float>& logits,
+                   const std::vector<int32_t>& labels,
+                   int A);
+
+// The alpha of the grid 0, 0.05, ..., 1 with the lowest blend_nll at T = 1 (ties: the larger
+// alpha).
 float fit_blend_alpha(const std::vector<float>& cosines,
                       float tau,
                       const std::vector<float>& logits,
