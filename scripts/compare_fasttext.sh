@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Ours vs fastText `supervised` (Debian's fasttext CLI) on the same train/test split, in the same
 # run: accuracy (P@1 = accuracy for one label per line) and training time.
-#   scripts/compare_fasttext.sh DATASET_DIR OUR_MODEL_STATS_JSON
-# DATASET_DIR must hold claude_training_{train,test}.fasttext.txt (generate --fasttext).
+#   scripts/compare_fasttext.sh DATASET_DIR OUR_MODEL_STATS_JSON [JSON_OUT]
+# DATASET_DIR must hold claude_training_{train,test}.fasttext.txt (generate --fasttext). With
+# JSON_OUT, fastText's rows are also written there ({"settings": [{"args", "accuracy",
+# "seconds"}]}) for scripts/readme_figures.
 set -euo pipefail
 DIR=$1
 STATS=$2
+JSON_OUT=${3:-}
 if ! command -v fasttext >/dev/null; then
     echo "compare_fasttext: fasttext CLI not installed (scripts/setup installs it)" >&2
     exit 0
@@ -30,6 +33,15 @@ for args in "" "-epoch 25 -wordNgrams 2" "-epoch 50 -lr 0.5 -wordNgrams 2 -minn 
         -thread 1 -seed 42 -verbose 0 $args
     end=$(date +%s.%N)
     acc=$(fasttext test "$TMP/m.bin" "$DIR/claude_training_test.fasttext.txt" | awk '/P@1/ {print $2}')
-    printf "| fastText supervised %s | %.4f | %.1f |\n" "${args:-(defaults)}" "$acc" \
-        "$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')"
+    secs=$(awk -v a="$start" -v b="$end" 'BEGIN {print b - a}')
+    printf "| fastText supervised %s | %.4f | %.1f |\n" "${args:-(defaults)}" "$acc" "$secs"
+    echo "${args:-(defaults)}	$acc	$secs" >>"$TMP/rows.tsv"
 done
+if [ -n "$JSON_OUT" ]; then
+    python3 - "$TMP/rows.tsv" "$JSON_OUT" <<'PY'
+import json, sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+json.dump({"settings": [{"args": a, "accuracy": float(x), "seconds": float(s)} for a, x, s in rows]},
+          open(sys.argv[2], "w"), indent=1)
+PY
+fi
