@@ -23,33 +23,11 @@ using ordered_json = nlohmann::ordered_json;
 
 namespace {
 
-std::string shell_quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) {
-        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return q + "'";
-}
-
-struct Run {
-    int status = -1;
-    std::string out;
-};
+using ruvllm::test::shell_quote;
+using Run = ruvllm::test::CommandRun;
 
 Run run(const std::string& cmd) {
-    Run r;
-    std::FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) {
-        return r;
-    }
-    char buf[1 << 16];
-    size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
-        r.out.append(buf, n);
-    }
-    const int st = pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
+    return ruvllm::test::run_command(cmd);
 }
 
 // Why `engine` cannot run here, or "".

@@ -19,30 +19,13 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string shell_quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) {
-        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return q + "'";
-}
+using ruvllm::test::shell_quote;
 
 // Runs `cmd`; its standard output, and the exit status in `status`.
 std::string run(const std::string& cmd, int& status) {
-    std::string out;
-    status = -1;
-    std::FILE* p = popen(cmd.c_str(), "r");
-    if (p == nullptr) {
-        return out;
-    }
-    char buf[1 << 16];
-    size_t n = 0;
-    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
-        out.append(buf, n);
-    }
-    const int st = pclose(p);
-    status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return out;
+    ruvllm::test::CommandRun r = ruvllm::test::run_command(cmd);
+    status = r.status;
+    return r.out;
 }
 
 // Our reading of a leaf as DuckDB's JSON prints it (null for a null row).

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -11,7 +12,40 @@
 
 #include <ruvllm/core/log.h>
 
+#include <sys/wait.h>
+
 namespace ruvllm::test {
+
+// `s` as one single-quoted shell word.
+inline std::string shell_quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) {
+        q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return q + "'";
+}
+
+struct CommandRun {
+    int status = -1;  // the exit code; -1 if it could not run or died of a signal
+    std::string out;  // its standard output
+};
+
+// Runs `cmd` through the shell (the oracle scripts of the interop tests).
+inline CommandRun run_command(const std::string& cmd) {
+    CommandRun r;
+    std::FILE* p = popen(cmd.c_str(), "r");
+    if (p == nullptr) {
+        return r;
+    }
+    char buf[1 << 16];
+    size_t n = 0;
+    while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) {
+        r.out.append(buf, n);
+    }
+    const int st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return r;
+}
 
 inline std::filesystem::path data_dir() {
     return std::filesystem::path(RUVLLM_TEST_DATA_DIR);

@@ -245,19 +245,25 @@ void parse_column_chunk(CompactReader& r, ChunkInfo& c) {
     }
 }
 
+// A Thrift list<struct> into `out`, each element parsed by `parse` (stops at the first error).
+template <class T, class Parse>
+void read_struct_list(CompactReader& r, uint8_t t, std::vector<T>& out, Parse parse) {
+    uint8_t elem = 0;
+    const size_t n = r.list_begin(t, elem);
+    out.clear();
+    for (size_t i = 0; i < n && r.ok(); i++) {
+        out.emplace_back();
+        r.struct_begin(elem);
+        parse(r, out.back());
+    }
+}
+
 void parse_row_group(CompactReader& r, RowGroupInfo& g) {
     int16_t id = 0;
     uint8_t t = 0;
     while (r.next_field(id, t)) {
         if (id == 1) {
-            uint8_t elem = 0;
-            const size_t n = r.list_begin(t, elem);
-            g.chunks.clear();
-            for (size_t i = 0; i < n && r.ok(); i++) {
-                g.chunks.emplace_back();
-                r.struct_begin(elem);
-                parse_column_chunk(r, g.chunks.back());
-            }
+            read_struct_list(r, t, g.chunks, parse_column_chunk);
         } else if (id == 3) {
             g.num_rows = r.read_i64(t);
         } else {
@@ -271,25 +277,11 @@ void parse_file_meta(CompactReader& r, FileMeta& m) {
     uint8_t t = 0;
     while (r.next_field(id, t)) {
         if (id == 2) {
-            uint8_t elem = 0;
-            const size_t n = r.list_begin(t, elem);
-            m.schema.clear();
-            for (size_t i = 0; i < n && r.ok(); i++) {
-                m.schema.emplace_back();
-                r.struct_begin(elem);
-                parse_schema_element(r, m.schema.back());
-            }
+            read_struct_list(r, t, m.schema, parse_schema_element);
         } else if (id == 3) {
             m.num_rows = r.read_i64(t);
         } else if (id == 4) {
-            uint8_t elem = 0;
-            const size_t n = r.list_begin(t, elem);
-            m.row_groups.clear();
-            for (size_t i = 0; i < n && r.ok(); i++) {
-                m.row_groups.emplace_back();
-                r.struct_begin(elem);
-                parse_row_group(r, m.row_groups.back());
-            }
+            read_struct_list(r, t, m.row_groups, parse_row_group);
         } else {
             r.skip(t);
         }
