@@ -105,10 +105,12 @@ for d in $delays; do
         "$bin" inspect "$tmp/router.gguf" >/dev/null || fail "resumed router does not load"
         resumed=$((resumed + 1))
     fi
-    no_temps "$tmp"
 done
+# A killed run's temp files (a checkpoint or the stats half-written) are the next run's to
+# remove: after the rerun there are none.
 "$bin" "${tr[@]}" --out "$tmp/router.gguf" || fail "train rerun"
 cmp -s "$tmp/ref-router.gguf" "$tmp/router.gguf" || fail "train rerun differs"
+no_temps "$tmp"
 
 # 5. quantize and merge.
 q=(quantize -m "$tmp/ref-router.gguf" --type f32)
