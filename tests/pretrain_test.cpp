@@ -14,6 +14,7 @@
 #include "gradcheck.h"
 #include "testutil.h"
 #include <fasttext/fasttext.h>
+#include <signal.h>
 
 namespace {
 
@@ -120,6 +121,29 @@ TEST(Pretrain, OneThreadIsDeterministic) {
     ASSERT_TRUE(a);
     ASSERT_TRUE(b);
     EXPECT_EQ(ruvllm::gguf::write(*a), ruvllm::gguf::write(*b));
+}
+
+// The tokenised corpus is a temp file gone when pretraining ends; the corpora left by a run that
+// was killed (its pid no longer runs) are removed by the next run, a live process's are not.
+TEST(Pretrain, LeavesNoCorpusAndRemovesDeadRunsCorpora) {
+    ruvllm::test::TempDir dir;
+    const std::filesystem::path corpus = tiny_corpus(dir);
+    const pid_t dead = 4194303;  // above the default pid_max: never a running process
+    ASSERT_NE(::kill(dead, 0), 0);
+    for (const std::string name : {"pretrain-corpus-4194303.txt",
+                                   "pretrain-corpus-4194303.txt.tmp-4194303-0",
+                                   "pretrain-corpus-1.txt"}) {  // pid 1 always runs
+        ruvllm::test::spit(dir / name, "old");
+    }
+    ASSERT_TRUE(ruvllm::pretrain(corpus, dir.path(), tiny_config(), {}, nullptr));
+    std::vector<std::string> left;
+    for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+        const std::string n = e.path().filename().string();
+        if (n.rfind("pretrain-corpus-", 0) == 0) {
+            left.push_back(n);
+        }
+    }
+    EXPECT_EQ(left, std::vector<std::string>{"pretrain-corpus-1.txt"});
 }
 
 TEST(Pretrain, RejectsBadInput) {

@@ -1,9 +1,13 @@
 // pretrain.cpp: corpus preparation and fastText skip-gram pretraining (see pretrain.h).
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <mutex>
+#include <optional>
 
 #include <ruvllm/core/io.h>
 #include <ruvllm/core/log.h>
@@ -12,6 +16,7 @@
 #include <ruvllm/embed/pretrain.h>
 
 #include <fasttext/fasttext.h>
+#include <signal.h>
 #include <unistd.h>
 #include <xxhash.h>
 
@@ -61,16 +66,34 @@ Status check(const PretrainConfig& c) {
     return ok();
 }
 
-// Writes the tokenised corpus, one line per description line. Debian Translation files are
-// recognised by their "Package:" / "Description-md5:" fields.
-Status prepare_corpus(const fs::path& in_path, const fs::path& out_path, PretrainReport& rep) {
+// Removes "pretrain-corpus-<pid>.txt*" in `dir` whose process no longer runs: the tokenised
+// corpus of a pretraining killed with SIGKILL (which no handler sees).
+void remove_dead_corpora(const fs::path& dir) {
+    std::error_code ec;
+    fs::directory_iterator it(dir, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        const std::string prefix = "pretrain-corpus-";
+        if (name.rfind(prefix, 0) != 0) {
+            continue;
+        }
+        char* end = nullptr;
+        const long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
+        if (pid > 0 && pid != ::getpid() && end != nullptr && std::strncmp(end, ".txt", 4) == 0 &&
+            ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+            std::error_code rm;
+            fs::remove(it->path(), rm);
+        }
+    }
+}
+
+// Writes the tokenised corpus, one line per description line, into `out` (closed, not
+// published: fastText reads its temp file, which goes when `out` does, or on SIGINT/SIGTERM).
+// Debian Translation files are recognised by their "Package:" / "Description-md5:" fields.
+Status prepare_corpus(const fs::path& in_path, AtomicFile* out, PretrainReport& rep) {
     std::ifstream in(in_path, std::ios::binary);
     if (!in) {
         return make_error(Errc::io, in_path.string() + ": cannot open corpus");
-    }
-    Result<AtomicFile> out = AtomicFile::create(out_path);
-    if (!out) {
-        return out.error();
     }
     XXH64_state_t* hs = XXH64_createState();
     XXH64_reset(hs, 0);
@@ -115,7 +138,7 @@ Status prepare_corpus(const fs::path& in_path, const fs::path& out_path, Pretrai
     if (rep.corpus_words == 0) {
         return make_error(Errc::format, in_path.string() + ": corpus has no words, expected text");
     }
-    return out->commit();
+    return out->close();
 }
 
 }  // namespace
@@ -133,11 +156,21 @@ Result<gguf::File> pretrain(const fs::path& corpus,
     PretrainReport rep;
     std::error_code ec;
     fs::create_directories(work_dir, ec);
-    const fs::path tokens = work_dir / ("pretrain-corpus-" + std::to_string(::getpid()) + ".txt");
-    s = prepare_corpus(corpus, tokens, rep);
+    remove_dead_corpora(work_dir);
+    std::optional<AtomicFile> token_file;
+    {
+        Result<AtomicFile> f = AtomicFile::create(
+            work_dir / ("pretrain-corpus-" + std::to_string(::getpid()) + ".txt"));
+        if (!f) {
+            return f.error();
+        }
+        token_file.emplace(std::move(*f));
+    }
+    s = prepare_corpus(corpus, &*token_file, rep);
     if (!s) {
         return s.error();
     }
+    const fs::path tokens = token_file->temp_path();
     fasttext::Args args;
     args.input = tokens.string();
     args.output = (work_dir / "unused").string();
@@ -172,10 +205,9 @@ Result<gguf::File> pretrain(const fs::path& corpus,
             log.count("pretrain", p * words_read, words_read, "words", note(loss));
         });
     } catch (const std::exception& e) {
-        fs::remove(tokens, ec);
         return make_error(Errc::io, std::string("pretrain: fastText failed: ") + e.what());
     }
-    fs::remove(tokens, ec);
+    token_file.reset();  // removes the tokenised corpus now
     log.count("pretrain", words_read, words_read, "words", note(last_loss));
     const std::shared_ptr<const fasttext::Dictionary> dict = ft.getDictionary();
     const std::shared_ptr<const fasttext::DenseMatrix> input = ft.getInputMatrix();
