@@ -90,7 +90,8 @@ void access_log_line(const httplib::Request& req, const httplib::Response& res) 
     std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
-// The endpoints /metrics counts by (a fixed set: a path a client invents is "other").
+// The endpoints /metrics counts by: RouterService::routes() in its order, then "other" (a path a
+// client invents).
 constexpr std::array<const char*, 8> kEndpoints = {
     "route", "route_batch", "health", "agents", "version", "metrics", "openapi", "other"};
 constexpr std::array<int, 7> kCodes = {200, 400, 404, 405, 413, 500, 503};  // + "other"
@@ -99,10 +100,9 @@ constexpr std::array<double, 12> kBuckets = {
     0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5};
 
 size_t endpoint_index(std::string_view path) {
-    static constexpr std::array<const char*, 7> paths = {
-        "/route", "/route/batch", "/health", "/agents", "/version", "/metrics", "/openapi.json"};
-    for (size_t i = 0; i < paths.size(); i++) {
-        if (path == paths[i]) {
+    const std::vector<ServiceRoute>& routes = RouterService::routes();
+    for (size_t i = 0; i < routes.size() && i + 1 < kEndpoints.size(); i++) {
+        if (path == routes[i].path) {
             return i;
         }
     }

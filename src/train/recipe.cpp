@@ -225,12 +225,13 @@ Result<RouterModel> init_or_resume(const TrainRouterConfig& cfg,
     }
     // The same base file and settings (checkpoints since #16 record them).
     const std::string ck_base = info_string(*ck, "ruvllm.train.checkpoint_base");
-    if (!ck_base.empty() && ck_base != base_identity(cfg)) {
+    const std::string run_base = ck_base.empty() ? "" : base_identity(cfg);
+    if (!ck_base.empty() && ck_base != run_base) {
         return make_error(Errc::invalid_argument,
                           cfg.resume.string() + ": checkpoint was trained on another base file " +
                               "(xxh64/bytes " + ck_base + "), expected this run's " +
                               (cfg.base.empty() ? default_base_path() : cfg.base).string() + " (" +
-                              base_identity(cfg) + ")");
+                              run_base + ")");
     }
     const std::string ck_settings = info_string(*ck, "ruvllm.train.checkpoint_settings");
     if (!ck_settings.empty() && ck_settings != training_settings(tc)) {
