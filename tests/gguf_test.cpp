@@ -444,40 +444,57 @@ TEST(GgufFile, MissingAndEmptyFiles) {
 }
 
 // check_finite finds a NaN or an infinity in a tensor however it is stored (F32, F16 and BF16 by
-// their bits, block types through dequantisation), at the same element finite_tensor_f32 names,
-// and passes finite tensors.
+// their bits, block types by their F16 scales), at the same element finite_tensor_f32 names
+// through full dequantisation (the oracle), and passes finite tensors.
 TEST(Gguf, CheckFiniteInEveryStorageType) {
-    for (const ruvllm::TensorType type : {ruvllm::TensorType::f32,
-                                          ruvllm::TensorType::f16,
-                                          ruvllm::TensorType::bf16,
-                                          ruvllm::TensorType::q8_0,
-                                          ruvllm::TensorType::q4_0}) {
+    using ruvllm::TensorType;
+    for (const TensorType type : {TensorType::f32,
+                                  TensorType::f16,
+                                  TensorType::bf16,
+                                  TensorType::q8_0,
+                                  TensorType::q4_0,
+                                  TensorType::q4_1,
+                                  TensorType::q5_0,
+                                  TensorType::q5_1,
+                                  TensorType::q4_k,
+                                  TensorType::q5_k,
+                                  TensorType::q6_k}) {
+        // Where each block type keeps its F16 scales (quant.h's layouts, written out here).
+        std::vector<size_t> scales = {0};
+        if (type == TensorType::q4_1 || type == TensorType::q5_1 || type == TensorType::q4_k ||
+            type == TensorType::q5_k) {
+            scales = {0, 2};
+        } else if (type == TensorType::q6_k) {
+            scales = {208};
+        }
         for (const float bad : {0.0f,
                                 std::numeric_limits<float>::infinity(),
-                                std::numeric_limits<float>::quiet_NaN()}) {
+                                -std::numeric_limits<float>::infinity(),
+                                std::numeric_limits<float>::quiet_NaN()})
+        for (const size_t scale : scales) {
             SCOPED_TRACE(std::string(ruvllm::quant::type_info(type).name) + " " +
-                         std::to_string(bad));
-            std::vector<float> v(64 * 5);
+                         std::to_string(bad) + " scale at byte " + std::to_string(scale));
+            std::vector<float> v(256 * 5);
             for (size_t i = 0; i < v.size(); i++) {
                 v[i] = 0.01f * static_cast<float>(i % 17) - 0.05f;
             }
             ruvllm::gguf::File f;
             const ruvllm::quant::TypeInfo ti = ruvllm::quant::type_info(type);
             if (ti.block == 1) {
-                v[200] = bad == 0.0f ? v[200] : bad;
-                ASSERT_TRUE(f.add_tensor("t", {64, 5}, v, type));
+                v[700] = bad == 0.0f ? v[700] : bad;
+                ASSERT_TRUE(f.add_tensor("t", {256, 5}, v, type));
             } else {
-                // A block type cannot hold a NaN value, only a non-finite scale: the F16 d at
-                // the start of the block of element 200.
-                std::vector<uint8_t> raw(ruvllm::quant::row_size(type, 64) * 5);
-                ASSERT_TRUE(ruvllm::quant::quantize(type, v.data(), raw.data(), 64 * 5));
+                // A block type cannot hold a NaN value, only a non-finite scale: one F16 scale
+                // of the block of element 700.
+                std::vector<uint8_t> raw(ruvllm::quant::row_size(type, 256) * 5);
+                ASSERT_TRUE(ruvllm::quant::quantize(type, v.data(), raw.data(), 256 * 5));
                 if (bad != 0.0f) {
                     const uint16_t h = ruvllm::quant::f32_to_f16(bad);
-                    const size_t at = (200 / ti.block) * ti.bytes;
+                    const size_t at = (700 / ti.block) * ti.bytes + scale;
                     raw[at] = static_cast<uint8_t>(h & 0xFF);
                     raw[at + 1] = static_cast<uint8_t>(h >> 8);
                 }
-                ASSERT_TRUE(f.add_tensor_raw("t", {64, 5}, type, raw));
+                ASSERT_TRUE(f.add_tensor_raw("t", {256, 5}, type, raw));
             }
             const ruvllm::Result<ruvllm::gguf::File> g = ruvllm::gguf::read(ruvllm::gguf::write(f));
             ASSERT_TRUE(g);

@@ -3,6 +3,8 @@
 // vocabulary (the 256 GPT-2 byte symbols and two merges). Agreement with llama.cpp itself is
 // qwen2_interop_test's job; here: shapes, determinism, causality, RoPE, truncation, errors.
 #include <cmath>
+#include <cstring>
+#include <limits>
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -12,6 +14,7 @@
 
 #include <ruvllm/core/rng.h>
 #include <ruvllm/formats/gguf.h>
+#include <ruvllm/formats/quant.h>
 #include <ruvllm/transformer/qwen2.h>
 
 #include "qwen2_testmodel.h"
@@ -425,6 +428,53 @@ TEST(Qwen2, RejectsOtherArchitecturesAndMissingTensors) {
     m = Qwen2Model::load("/nonexistent/model.gguf");
     ASSERT_FALSE(m);
     EXPECT_EQ(m.error().code, Errc::io);
+}
+
+// A NaN or infinity anywhere the model reads (a quantised block's scale, an F32 weight, a norm,
+// a bias, the token embeddings) is refused at load, naming the tensor, instead of making every
+// embedding NaN later.
+TEST(Qwen2, RefusesNonFiniteWeightsAtLoad) {
+    struct Case {
+        TensorType type;
+        std::string tensor;
+        size_t byte;  // into the tensor's data: where a F16 scale or an F32 value starts
+        bool half;
+    };
+    const std::vector<Case> cases = {
+        {TensorType::q8_0, "blk.1.ffn_down.weight", 34 * 3, true},  // block 3's d
+        {TensorType::q4_1, "blk.0.attn_q.weight", 2, true},         // block 0's m
+        {TensorType::q5_0, "token_embd.weight", 22 * 5, true},      // block 5's d
+        {TensorType::f32, "blk.0.attn_k.weight", 4 * 5, false},
+        {TensorType::f32, "blk.1.attn_v.bias", 0, false},
+        {TensorType::f32, "output_norm.weight", 4 * 7, false},
+    };
+    for (const Case& c : cases) {
+        for (const float bad : {std::numeric_limits<float>::quiet_NaN(),
+                                std::numeric_limits<float>::infinity()}) {
+            SCOPED_TRACE(c.tensor + " " + std::to_string(bad));
+            std::vector<uint8_t> bytes = gguf::write(make_model(Spec{}.with(&Spec::type, c.type)));
+            ruvllm::Result<gguf::File> clean = gguf::read(bytes);
+            ASSERT_TRUE(clean);
+            ASSERT_TRUE(Qwen2Model::from_gguf(*clean));
+            const gguf::TensorInfo* t = clean->find_tensor(c.tensor);
+            ASSERT_NE(t, nullptr);
+            const size_t at = clean->data_offset() + t->offset + c.byte;
+            if (c.half) {
+                const uint16_t h = ruvllm::quant::f32_to_f16(bad);
+                bytes[at] = static_cast<uint8_t>(h & 0xFF);
+                bytes[at + 1] = static_cast<uint8_t>(h >> 8);
+            } else {
+                std::memcpy(bytes.data() + at, &bad, 4);
+            }
+            ruvllm::Result<gguf::File> g = gguf::read(bytes);
+            ASSERT_TRUE(g);
+            ruvllm::Result<Qwen2Model> m = Qwen2Model::from_gguf(*g);
+            ASSERT_FALSE(m);
+            EXPECT_EQ(m.error().code, Errc::format);
+            EXPECT_NE(m.error().message.find("tensor '" + c.tensor + "' holds"), std::string::npos)
+                << m.error().message;
+        }
+    }
 }
 
 TEST(Qwen2, LoadsFromFile) {

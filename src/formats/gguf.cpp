@@ -282,57 +282,23 @@ Error not_finite(const std::string& name, bool nan, uint64_t i) {
 
 Status File::check_finite(const TensorInfo& info) const {
     const std::span<const uint8_t> bytes = tensor_bytes(info);
+    const quant::TypeInfo ti = quant::type_info(info.type);
     const uint64_t n = info.n_elements();
-    if (info.type == TensorType::f16 || info.type == TensorType::bf16) {
-        // Exponent all ones: infinity (mantissa 0) or NaN.
-        const bool f16 = info.type == TensorType::f16;
-        const uint16_t exp = f16 ? 0x7C00 : 0x7F80, man = f16 ? 0x03FF : 0x007F;
-        for (uint64_t i = 0; i < n && 2 * i + 1 < bytes.size(); i++) {
-            const uint16_t h = static_cast<uint16_t>(bytes[2 * i] | (bytes[2 * i + 1] << 8));
-            if ((h & exp) == exp) {
-                return not_finite(info.name, (h & man) != 0, i);
-            }
-        }
-        return ok();
-    }
-    if (info.type == TensorType::f32) {
-        for (uint64_t i = 0; i < n && 4 * i + 3 < bytes.size(); i++) {
-            float x = 0;
-            std::memcpy(&x, bytes.data() + 4 * i, 4);
-            if (!std::isfinite(x)) {
-                return not_finite(info.name, x != x, i);
-            }
-        }
-        return ok();
-    }
-    // Block types: whole rows (ne0 elements, a whole number of blocks) at a time.
-    const int64_t row = info.shape.empty() ? 0 : static_cast<int64_t>(info.shape[0]);
-    const size_t row_bytes = row > 0 ? quant::row_size(info.type, row) : 0;
-    if (row <= 0 || row_bytes == 0) {
-        Result<std::vector<float>> v = finite_tensor_f32(info);
+    if (ti.bytes == 0 || ti.block == 0 || n % ti.block != 0 ||
+        bytes.size() < n / ti.block * ti.bytes) {
+        Result<std::vector<float>> v = finite_tensor_f32(info);  // its own error
         if (!v) {
             return v.error();
         }
         return ok();
     }
-    const uint64_t rows = n / static_cast<uint64_t>(row);
-    const uint64_t chunk = std::max<uint64_t>(1, 65536 / static_cast<uint64_t>(row));
-    std::vector<float> buf;
-    for (uint64_t r0 = 0; r0 < rows; r0 += chunk) {
-        const uint64_t nr = std::min(chunk, rows - r0);
-        buf.resize(nr * static_cast<uint64_t>(row));
-        if (Status s = quant::dequantize(info.type,
-                                         bytes.data() + r0 * row_bytes,
-                                         buf.data(),
-                                         static_cast<int64_t>(buf.size()));
-            !s) {
-            return s;
-        }
-        for (size_t i = 0; i < buf.size(); i++) {
-            if (!std::isfinite(buf[i])) {
-                return not_finite(info.name, buf[i] != buf[i], r0 * static_cast<uint64_t>(row) + i);
-            }
-        }
+    Result<quant::NonFinite> bad =
+        quant::find_non_finite(info.type, bytes.data(), static_cast<int64_t>(n));
+    if (!bad) {
+        return bad.error();
+    }
+    if (bad->index >= 0) {
+        return not_finite(info.name, bad->nan, static_cast<uint64_t>(bad->index));
     }
     return ok();
 }
@@ -344,10 +310,7 @@ Result<std::vector<float>> File::finite_tensor_f32(const TensorInfo& info) const
     }
     for (size_t i = 0; i < v->size(); i++) {
         if (!std::isfinite((*v)[i])) {
-            return make_error(Errc::format,
-                              "gguf: tensor '" + info.name + "' holds " +
-                                  ((*v)[i] != (*v)[i] ? "NaN" : "an infinity") + " at element " +
-                                  std::to_string(i) + ", expected finite numbers");
+            return not_finite(info.name, (*v)[i] != (*v)[i], i);
         }
     }
     return v;

@@ -580,6 +580,71 @@ Status dequantize(TensorType t, const void* src, float* dst, int64_t n) {
     }
 }
 
+namespace {
+
+// Byte offsets of a block's F16 scales (-1: none); the layouts in quant.h.
+std::pair<int, int> scale_offsets(TensorType t) {
+    switch (t) {
+        case TensorType::q4_0:
+        case TensorType::q5_0:
+        case TensorType::q8_0:
+            return {0, -1};
+        case TensorType::q4_1:
+        case TensorType::q5_1:
+        case TensorType::q4_k:
+        case TensorType::q5_k:
+            return {0, 2};
+        case TensorType::q6_k:
+            return {208, -1};
+        default:
+            return {-1, -1};
+    }
+}
+
+bool half_finite(const uint8_t* p) {
+    return (static_cast<uint16_t>(p[0] | (p[1] << 8)) & 0x7C00) != 0x7C00;
+}
+
+}  // namespace
+
+Result<NonFinite> find_non_finite(TensorType t, const void* src, int64_t n) {
+    const Codec* c = nullptr;
+    if (Status s = check_n(t, n, c); !s) {
+        return s.error();
+    }
+    const auto* p = static_cast<const uint8_t*>(src);
+    const int64_t block = c->info.block, bytes = c->info.bytes;
+    const std::pair<int, int> off = scale_offsets(t);
+    std::vector<float> buf(static_cast<size_t>(block));
+    for (int64_t b = 0; b < n / block; b++) {
+        const uint8_t* q = p + b * bytes;
+        bool finite = true;
+        if (t == TensorType::f32) {
+            float x = 0;
+            std::memcpy(&x, q, 4);
+            finite = std::isfinite(x);
+        } else if (t == TensorType::f16) {
+            finite = half_finite(q);
+        } else if (t == TensorType::bf16) {
+            finite = (static_cast<uint16_t>(q[0] | (q[1] << 8)) & 0x7F80) != 0x7F80;
+        } else {
+            finite = half_finite(q + off.first) && (off.second < 0 || half_finite(q + off.second));
+        }
+        if (finite) {
+            continue;
+        }
+        if (Status s = dequantize(t, q, buf.data(), block); !s) {
+            return s.error();
+        }
+        for (int64_t i = 0; i < block; i++) {
+            if (!std::isfinite(buf[static_cast<size_t>(i)])) {
+                return NonFinite{b * block + i, buf[static_cast<size_t>(i)] != buf[static_cast<size_t>(i)]};
+            }
+        }
+    }
+    return NonFinite{};
+}
+
 Status quantize(TensorType t, const float* src, void* dst, int64_t n) {
     const Codec* c = nullptr;
     Status s = check_n(t, n, c);

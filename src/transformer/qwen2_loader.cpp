@@ -96,9 +96,9 @@ Result<std::vector<float>> tensor(const gguf::File& f,
     if (*t == nullptr) {
         return std::vector<float>{};
     }
-    Result<std::vector<float>> v = f.tensor_f32(**t);
+    Result<std::vector<float>> v = f.finite_tensor_f32(**t);
     if (!v) {
-        return with_context(v.error(), "qwen2: tensor '" + name + "'");
+        return with_context(v.error(), "qwen2");
     }
     return v;
 }
@@ -215,6 +215,10 @@ Status read_matrix(const gguf::File& f,
         t.type, f.tensor_bytes(t).data(), static_cast<int>(rows), static_cast<int>(cols)};
     if (Status s = qmm::check(out.m); !s) {
         return with_context(s.error(), "qwen2: tensor '" + name + "'");
+    }
+    // Checked once at load: a NaN or infinite scale would make every embedding NaN.
+    if (Status s = f.check_finite(t); !s) {
+        return with_context(s.error(), "qwen2");
     }
     if (opts.weights == Qwen2Weights::f32) {
         Result<std::vector<float>> v = f.tensor_f32(t);
@@ -354,6 +358,9 @@ Result<Qwen2Model> Qwen2Model::from_gguf(const gguf::File& file, const Qwen2Opti
         return make_error(Errc::unsupported,
                           "qwen2: tensor 'token_embd.weight' has a ggml type "
                           "quant.h does not support");
+    }
+    if (Status s = w->file->check_finite(*te); !s) {
+        return with_context(s.error(), "qwen2");
     }
     w->token_embd = *te;
     w->token_embd_bytes = w->file->tensor_bytes(*te);

@@ -144,8 +144,9 @@ public:
     // what a model's parameters go through, so a crafted file cannot make routing answer NaN.
     Result<std::vector<float>> finite_tensor_f32(const TensorInfo& info) const;
     // The same check without keeping the values (a tensor kept encoded, e.g. F16 or Q8_0 rows
-    // read from the memory map): F16/BF16 by their exponent bits, F32 directly, other types
-    // dequantised a few thousand rows at a time. Ok, or finite_tensor_f32's error.
+    // read from the memory map), by quant::find_non_finite: F16/BF16 by their exponent bits,
+    // F32 directly, block types by their F16 scales (a bad block is dequantised to name its
+    // first bad element). Ok, or finite_tensor_f32's error.
     Status check_finite(const TensorInfo& info) const;
 
     const std::vector<std::pair<std::string, Value>>& metadata() const { return kv_; }

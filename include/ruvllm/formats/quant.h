@@ -81,6 +81,16 @@ float bf16_to_f32(uint16_t h);
 // Errc::invalid_argument for a bad n, Errc::unsupported for an unknown type.
 Status dequantize(TensorType t, const void* src, float* dst, int64_t n);
 
+// The first of the `n` elements at `src` that is NaN or infinite: {index, is_nan}, or index -1
+// when all are finite. Block types hold only integers besides their F16 scales (d, dmin), so
+// a block is finite exactly when its scales are: the scan reads those two bytes per block and
+// dequantises only a bad block, to name its first bad element as dequantize() would give it.
+struct NonFinite {
+    int64_t index = -1;
+    bool nan = false;
+};
+Result<NonFinite> find_non_finite(TensorType t, const void* src, int64_t n);
+
 // Quantises `n` floats into `dst` (row_size bytes).
 Status quantize(TensorType t, const float* src, void* dst, int64_t n);
 
