@@ -471,47 +471,48 @@ TEST(Gguf, CheckFiniteInEveryStorageType) {
                                 std::numeric_limits<float>::infinity(),
                                 -std::numeric_limits<float>::infinity(),
                                 std::numeric_limits<float>::quiet_NaN()})
-        for (const size_t scale : scales) {
-            SCOPED_TRACE(std::string(ruvllm::quant::type_info(type).name) + " " +
-                         std::to_string(bad) + " scale at byte " + std::to_string(scale));
-            std::vector<float> v(256 * 5);
-            for (size_t i = 0; i < v.size(); i++) {
-                v[i] = 0.01f * static_cast<float>(i % 17) - 0.05f;
-            }
-            ruvllm::gguf::File f;
-            const ruvllm::quant::TypeInfo ti = ruvllm::quant::type_info(type);
-            if (ti.block == 1) {
-                v[700] = bad == 0.0f ? v[700] : bad;
-                ASSERT_TRUE(f.add_tensor("t", {256, 5}, v, type));
-            } else {
-                // A block type cannot hold a NaN value, only a non-finite scale: one F16 scale
-                // of the block of element 700.
-                std::vector<uint8_t> raw(ruvllm::quant::row_size(type, 256) * 5);
-                ASSERT_TRUE(ruvllm::quant::quantize(type, v.data(), raw.data(), 256 * 5));
-                if (bad != 0.0f) {
-                    const uint16_t h = ruvllm::quant::f32_to_f16(bad);
-                    const size_t at = (700 / ti.block) * ti.bytes + scale;
-                    raw[at] = static_cast<uint8_t>(h & 0xFF);
-                    raw[at + 1] = static_cast<uint8_t>(h >> 8);
+            for (const size_t scale : scales) {
+                SCOPED_TRACE(std::string(ruvllm::quant::type_info(type).name) + " " +
+                             std::to_string(bad) + " scale at byte " + std::to_string(scale));
+                std::vector<float> v(256 * 5);
+                for (size_t i = 0; i < v.size(); i++) {
+                    v[i] = 0.01f * static_cast<float>(i % 17) - 0.05f;
                 }
-                ASSERT_TRUE(f.add_tensor_raw("t", {256, 5}, type, raw));
+                ruvllm::gguf::File f;
+                const ruvllm::quant::TypeInfo ti = ruvllm::quant::type_info(type);
+                if (ti.block == 1) {
+                    v[700] = bad == 0.0f ? v[700] : bad;
+                    ASSERT_TRUE(f.add_tensor("t", {256, 5}, v, type));
+                } else {
+                    // A block type cannot hold a NaN value, only a non-finite scale: one F16 scale
+                    // of the block of element 700.
+                    std::vector<uint8_t> raw(ruvllm::quant::row_size(type, 256) * 5);
+                    ASSERT_TRUE(ruvllm::quant::quantize(type, v.data(), raw.data(), 256 * 5));
+                    if (bad != 0.0f) {
+                        const uint16_t h = ruvllm::quant::f32_to_f16(bad);
+                        const size_t at = (700 / ti.block) * ti.bytes + scale;
+                        raw[at] = static_cast<uint8_t>(h & 0xFF);
+                        raw[at + 1] = static_cast<uint8_t>(h >> 8);
+                    }
+                    ASSERT_TRUE(f.add_tensor_raw("t", {256, 5}, type, raw));
+                }
+                const ruvllm::Result<ruvllm::gguf::File> g =
+                    ruvllm::gguf::read(ruvllm::gguf::write(f));
+                ASSERT_TRUE(g);
+                const ruvllm::Status s = g->check_finite(*g->find_tensor("t"));
+                const ruvllm::Result<std::vector<float>> full =
+                    g->finite_tensor_f32(*g->find_tensor("t"));
+                if (bad == 0.0f) {
+                    EXPECT_TRUE(s) << s.error().message;
+                    EXPECT_TRUE(full);
+                    continue;
+                }
+                ASSERT_FALSE(s);
+                ASSERT_FALSE(full);
+                // A block type spreads a bad scale over its block: the first bad element is the
+                // block's; both checks name the same one.
+                EXPECT_EQ(s.error().message, full.error().message);
+                EXPECT_NE(s.error().message.find("tensor 't' holds"), std::string::npos);
             }
-            const ruvllm::Result<ruvllm::gguf::File> g = ruvllm::gguf::read(ruvllm::gguf::write(f));
-            ASSERT_TRUE(g);
-            const ruvllm::Status s = g->check_finite(*g->find_tensor("t"));
-            const ruvllm::Result<std::vector<float>> full =
-                g->finite_tensor_f32(*g->find_tensor("t"));
-            if (bad == 0.0f) {
-                EXPECT_TRUE(s) << s.error().message;
-                EXPECT_TRUE(full);
-                continue;
-            }
-            ASSERT_FALSE(s);
-            ASSERT_FALSE(full);
-            // A block type spreads a bad scale over its block: the first bad element is the
-            // block's; both checks name the same one.
-            EXPECT_EQ(s.error().message, full.error().message);
-            EXPECT_NE(s.error().message.find("tensor 't' holds"), std::string::npos);
-        }
     }
 }

@@ -4,9 +4,9 @@
 // qwen2_interop_test's job; here: shapes, determinism, causality, RoPE, truncation, errors.
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <set>
 #include <string>
 
@@ -440,6 +440,7 @@ TEST(Qwen2, RefusesNonFiniteWeightsAtLoad) {
         size_t byte;  // into the tensor's data: where a F16 scale or an F32 value starts
         bool half;
     };
+
     const std::vector<Case> cases = {
         {TensorType::q8_0, "blk.1.ffn_down.weight", 34 * 3, true},  // block 3's d
         {TensorType::q4_1, "blk.0.attn_q.weight", 2, true},         // block 0's m
@@ -449,8 +450,8 @@ TEST(Qwen2, RefusesNonFiniteWeightsAtLoad) {
         {TensorType::f32, "output_norm.weight", 4 * 7, false},
     };
     for (const Case& c : cases) {
-        for (const float bad : {std::numeric_limits<float>::quiet_NaN(),
-                                std::numeric_limits<float>::infinity()}) {
+        for (const float bad :
+             {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity()}) {
             SCOPED_TRACE(c.tensor + " " + std::to_string(bad));
             std::vector<uint8_t> bytes = gguf::write(make_model(Spec{}.with(&Spec::type, c.type)));
             ruvllm::Result<gguf::File> clean = gguf::read(bytes);

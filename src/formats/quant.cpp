@@ -638,7 +638,8 @@ Result<NonFinite> find_non_finite(TensorType t, const void* src, int64_t n) {
         }
         for (int64_t i = 0; i < block; i++) {
             if (!std::isfinite(buf[static_cast<size_t>(i)])) {
-                return NonFinite{b * block + i, buf[static_cast<size_t>(i)] != buf[static_cast<size_t>(i)]};
+                return NonFinite{b * block + i,
+                                 buf[static_cast<size_t>(i)] != buf[static_cast<size_t>(i)]};
             }
         }
     }

@@ -89,6 +89,7 @@ struct NonFinite {
     int64_t index = -1;
     bool nan = false;
 };
+
 Result<NonFinite> find_non_finite(TensorType t, const void* src, int64_t n);
 
 // Quantises `n` floats into `dst` (row_size bytes).
