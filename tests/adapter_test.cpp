@@ -26,7 +26,7 @@ const std::vector<float>& rows_of(const ruvllm::RouterModel& m) {
     return b->rows();
 }
 
-ruvllm::RouterModel trained(const ruvllm::SubwordBase& b) {
+ruvllm::RouterModel trained(const ruvllm::SubwordBase& b, bool attention = false) {
     ruvllm::LabeledSet data;
     data.labels = {"coder", "devops", "tester"};
     const char* texts[] = {"fix the login bug",
@@ -46,6 +46,7 @@ ruvllm::RouterModel trained(const ruvllm::SubwordBase& b) {
     c.epochs = 5;
     c.batch = 3;
     c.adam.lr = 0.01f;
+    c.attention_pooling = attention;
     EXPECT_TRUE(ruvllm::train(m, data, nullptr, c));
     m.keywords = ruvllm::KeywordStage({{"deploy", 1, 2.0f, 1.0f, 2}}, 3, ruvllm::KeywordConfig{});
     m.heads.E = 6;
@@ -132,6 +133,40 @@ TEST(Adapter, ExportThenMergeRoutesIdentically) {
     back = ruvllm::merge_adapter(b, dir / "ad");
     ASSERT_FALSE(back);
     EXPECT_NE(back.error().message.find("sparse stage"), std::string::npos) << back.error().message;
+}
+
+// A router trained with attention pooling: training moved its query off zero, and the query
+// travels through the adapter (a tensor of its own) so the merged router scores identically.
+TEST(Adapter, AttentionPoolingQueryRoundTrips) {
+    ruvllm::test::TempDir dir;
+    const ruvllm::SubwordBase b = base(3);
+    const ruvllm::RouterModel m = trained(b, true);
+    const auto* mb = dynamic_cast<const ruvllm::SubwordBase*>(m.base.get());
+    ASSERT_NE(mb, nullptr);
+    ASSERT_EQ(mb->pool_query().size(), 8u);
+    EXPECT_NE(mb->pool_query(), std::vector<float>(8, 0.0f));
+    EXPECT_TRUE(b.pool_query().empty());  // the base given to training is not changed
+    ASSERT_TRUE(ruvllm::export_adapter(m, b, dir / "ad", "ruvllm"));
+    ruvllm::Result<ruvllm::RouterModel> back = ruvllm::merge_adapter(b, dir / "ad");
+    ASSERT_TRUE(back) << back.error().message;
+    const auto* bb = dynamic_cast<const ruvllm::SubwordBase*>(back->base.get());
+    ASSERT_NE(bb, nullptr);
+    EXPECT_EQ(bb->pool_query(), mb->pool_query());
+    std::vector<float> s1(3), s2(3);
+    for (const char* t : {"fix the deploy test", "something else entirely"}) {
+        m.scores(t, s1.data());
+        back->scores(t, s2.data());
+        EXPECT_EQ(s1, s2) << t;
+    }
+    // Through the router file too.
+    ruvllm::Result<ruvllm::gguf::File> f = m.to_gguf(ruvllm::TensorType::f32);
+    ASSERT_TRUE(f);
+    ruvllm::Result<ruvllm::RouterModel> loaded =
+        ruvllm::RouterModel::from_gguf(*ruvllm::gguf::read(ruvllm::gguf::write(*f)), "mem");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    m.scores("fix the deploy test", s1.data());
+    loaded->scores("fix the deploy test", s2.data());
+    EXPECT_EQ(s1, s2);
 }
 
 TEST(Adapter, RejectsCorruptAndMismatchedInput) {

@@ -221,6 +221,16 @@ cli_expect(train_no_sparse RC 0 ERR "train: keyword stage"
                 --dim 8 --epochs 1 --no-sparse --out ${TRAIN_DIR}/no-sparse.gguf)
 cli_expect(route_sparse_absent RC 1 ERR "\nruvllm: route: task 1: mode sparse: the model has no sparse stage"
            ARGS route -m ${TRAIN_DIR}/no-sparse.gguf --mode sparse "deploy it")
+# Attention pooling (#15): the router file carries the learned query and says so.
+cli_expect(train_attention_pooling RC 0 ERR "train: "
+           ARGS train --data ${TRAIN_DIR}/ds/claude_training_train.jsonl --base ${TRAIN_DIR}/base.gguf
+                --val ${TRAIN_DIR}/ds/claude_training_val.jsonl --dim 8 --epochs 2 --no-sparse
+                --attention-pooling --out ${TRAIN_DIR}/attention.gguf)
+cli_expect(inspect_attention_pooling RC 0
+           OUT "ruvllm.train.attention_pooling += true.*base.pool_query +F32 +[0-9]+ "
+           ARGS inspect ${TRAIN_DIR}/attention.gguf)
+set_tests_properties(cli.train_attention_pooling PROPERTIES DEPENDS cli.pretrain_tiny)
+set_tests_properties(cli.inspect_attention_pooling PROPERTIES DEPENDS cli.train_attention_pooling)
 set_tests_properties(cli.train_sparse_stage cli.train_no_sparse PROPERTIES DEPENDS cli.pretrain_tiny)
 set_tests_properties(cli.route_sparse_mode cli.eval_sparse_row PROPERTIES DEPENDS cli.train_sparse_stage)
 set_tests_properties(cli.route_sparse_absent PROPERTIES DEPENDS cli.train_no_sparse)

@@ -237,6 +237,121 @@ TEST(GradCheck, PoolIntoRows) {
     EXPECT_LT(ruvllm::test::max_rel_error(rows, drows, loss), 1e-2);
 }
 
+// With a learned query the embedder and pool_forward still agree bit for bit (the query's
+// weights come from one function), including a word without a vector.
+TEST(Pool, AttentionForwardEqualsTheEmbedderBitForBit) {
+    ruvllm::SubwordBase e = small_base(3);
+    ruvllm::Rng rng(5);
+    ASSERT_TRUE(e.set_pool_query(ruvllm::test::random_vec(rng, 6, 2.0f)));
+    for (const char* text : {"fix the flaky test", "unknown words only", "Test FIX", "x", ""}) {
+        std::vector<float> a(6), b(6);
+        e.embed(text, a.data());
+        ruvllm::PoolActs acts;
+        ruvllm::pool_forward(b.data(),
+                             acts,
+                             ruvllm::text_rows(e, text),
+                             e.rows().data(),
+                             6,
+                             e.pool_query().data());
+        EXPECT_EQ(a, b) << text;
+    }
+}
+
+// Closed forms: a zero query gives the mean's direction; a query along one word's vector, scaled
+// up, makes the text embed as that word alone; the weights sum to one.
+TEST(Pool, AttentionClosedForms) {
+    ruvllm::SubwordBase e = small_base(6);
+    const ruvllm::TextRows t = ruvllm::text_rows(e, "fix the flaky test");
+    ASSERT_GE(t.words(), 3);
+    std::vector<float> mean(6), att(6);
+    ruvllm::PoolActs acts;
+    ruvllm::pool_forward(mean.data(), acts, t, e.rows().data(), 6);
+    const std::vector<float> zero(6, 0.0f);
+    ruvllm::pool_forward(att.data(), acts, t, e.rows().data(), 6, zero.data());
+    for (int d = 0; d < 6; d++) {
+        EXPECT_NEAR(att[d], mean[d], 1e-6);
+    }
+    double sum = 0;
+    for (const float a : acts.alpha) {
+        EXPECT_NEAR(a, 1.0 / t.words(), 1e-6);
+        sum += a;
+    }
+    EXPECT_NEAR(sum, 1.0, 1e-6);
+    // The query 50 * uhat_1 (word 1 of the text): its weight goes to ~1.
+    std::vector<float> q(acts.uhat.begin() + 6, acts.uhat.begin() + 12);
+    for (float& v : q) {
+        v *= 50.0f;
+    }
+    ruvllm::pool_forward(att.data(), acts, t, e.rows().data(), 6, q.data());
+    EXPECT_GT(acts.alpha[1], 0.99);
+    for (int d = 0; d < 6; d++) {
+        EXPECT_NEAR(att[d], acts.uhat[6 + d], 2e-2);
+    }
+}
+
+// The attention backward against central differences, into the rows and into the query.
+TEST(GradCheck, AttentionPoolIntoRowsAndQuery) {
+    ruvllm::SubwordBase e = small_base(4);
+    ruvllm::Rng rng(9);
+    const ruvllm::TextRows t = ruvllm::text_rows(e, "fix the flaky flaky tests");
+    std::vector<float> rows = e.rows();
+    std::vector<float> q = ruvllm::test::random_vec(rng, 6, 1.5f);
+    const std::vector<float> fw = ruvllm::test::random_vec(rng, 6);
+    std::vector<float> x(6);
+    ruvllm::PoolActs acts;
+    auto loss = [&] {
+        ruvllm::pool_forward(x.data(), acts, t, rows.data(), 6, q.data());
+        return ruvllm::test::project(x, fw);
+    };
+    loss();
+    std::vector<float> drows(rows.size(), 0.0f), dq(6, 0.0f);
+    std::vector<uint32_t> touched;
+    ruvllm::pool_backward(
+        drows.data(), touched, fw.data(), x.data(), acts, t, 6, q.data(), dq.data());
+    EXPECT_FALSE(touched.empty());
+    EXPECT_LT(ruvllm::test::max_rel_error(rows, drows, loss), 1e-2);
+    EXPECT_LT(ruvllm::test::max_rel_error(q, dq, loss), 1e-2);
+    // Frozen rows: the query's gradient alone, the same values.
+    std::vector<float> dq2(6, 0.0f);
+    touched.clear();
+    loss();
+    ruvllm::pool_backward(nullptr, touched, fw.data(), x.data(), acts, t, 6, q.data(), dq2.data());
+    EXPECT_TRUE(touched.empty());
+    EXPECT_EQ(dq2, dq);
+}
+
+// The query travels with the base through GGUF; a wrong shape or a NaN is refused at load.
+TEST(Embedder, PoolQueryRoundTripsAndIsValidated) {
+    ruvllm::SubwordBase e = small_base(2);
+    ruvllm::Rng rng(3);
+    ASSERT_TRUE(e.set_pool_query(ruvllm::test::random_vec(rng, 6)));
+    EXPECT_FALSE(e.set_pool_query(std::vector<float>(5, 0.0f)));
+    EXPECT_FALSE(e.set_pool_query({1, 2, 3, 4, 5, NAN}));
+    ruvllm::gguf::File f;
+    ASSERT_TRUE(e.write_to(f, ruvllm::TensorType::f16));
+    ruvllm::Result<ruvllm::SubwordBase> back =
+        ruvllm::SubwordBase::from_gguf(*ruvllm::gguf::read(ruvllm::gguf::write(f)));
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->pool_query(), e.pool_query());
+    EXPECT_NE(back->describe().find("attention pooling"), std::string::npos);
+    std::vector<float> a(6), b(6);
+    e.embed("fix the flaky test", a.data());
+    back->embed("fix the flaky test", b.data());
+    for (int d = 0; d < 6; d++) {
+        EXPECT_NEAR(a[d], b[d], 2e-3);  // F16 rows
+    }
+    for (const std::vector<float>& bad : {std::vector<float>{1, 2, 3}, std::vector<float>{1, 2, 3, 4, 5, INFINITY}}) {
+        ruvllm::gguf::File g;
+        ASSERT_TRUE(small_base(2).write_to(g, ruvllm::TensorType::f32));
+        ASSERT_TRUE(g.add_tensor("base.pool_query", {bad.size()}, bad, ruvllm::TensorType::f32));
+        ruvllm::Result<ruvllm::SubwordBase> r =
+            ruvllm::SubwordBase::from_gguf(*ruvllm::gguf::read(ruvllm::gguf::write(g)));
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code, ruvllm::Errc::format);
+        EXPECT_NE(r.error().message.find("pool_query"), std::string::npos) << r.error().message;
+    }
+}
+
 TEST(Embedder, F16ModelsEmbedFromTheMapAsFromFloats) {
     ruvllm::test::TempDir dir;
     const ruvllm::SubwordBase e = small_base(5);

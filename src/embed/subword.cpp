@@ -4,6 +4,7 @@
 #include <span>
 
 #include <ruvllm/core/text.h>
+#include <ruvllm/embed/pool.h>
 #include <ruvllm/embed/subword.h>
 
 namespace ruvllm {
@@ -103,6 +104,10 @@ void SubwordBase::embed(std::string_view text, float* out) const {
     tokenize_words(text, words);
     wv.resize(static_cast<size_t>(D));
     std::fill(out, out + D, 0.0f);
+    if (!pool_query_.empty()) {
+        embed_attention(words, out);
+        return;
+    }
     for (const std::string& w : words) {
         word_vector(w, wv.data());
         double norm = 0;
@@ -126,6 +131,52 @@ void SubwordBase::embed(std::string_view text, float* out) const {
             out[d] *= inv;
         }
     }
+}
+
+void SubwordBase::embed_attention(const std::vector<std::string>& words, float* out) const {
+    // pool_forward's arithmetic (pool.h), so both give identical floats.
+    thread_local std::vector<float> uhat, alpha;
+    const int D = cfg_.dim;
+    const int K = static_cast<int>(words.size());
+    uhat.assign(static_cast<size_t>(K) * D, 0.0f);
+    alpha.resize(static_cast<size_t>(K));
+    for (int k = 0; k < K; k++) {
+        float* u = uhat.data() + static_cast<size_t>(k) * D;
+        word_vector(words[static_cast<size_t>(k)], u);
+        double norm = 0;
+        for (int d = 0; d < D; d++) {
+            norm += static_cast<double>(u[d]) * u[d];
+        }
+        const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
+        for (int d = 0; d < D; d++) {
+            u[d] *= inv;
+        }
+    }
+    attend(uhat.data(), K, D, pool_query_.data(), alpha.data(), out);
+    double norm = 0;
+    for (int d = 0; d < D; d++) {
+        norm += static_cast<double>(out[d]) * out[d];
+    }
+    const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
+    for (int d = 0; d < D; d++) {
+        out[d] *= inv;
+    }
+}
+
+Status SubwordBase::set_pool_query(std::vector<float> q) {
+    if (!q.empty() && q.size() != static_cast<size_t>(cfg_.dim)) {
+        return make_error(Errc::invalid_argument,
+                          "subword base: pooling query of " + std::to_string(q.size()) +
+                              " values, expected " + std::to_string(cfg_.dim));
+    }
+    for (const float v : q) {
+        if (!std::isfinite(v)) {
+            return make_error(Errc::invalid_argument,
+                              "subword base: pooling query holds a non-finite value");
+        }
+    }
+    pool_query_ = std::move(q);
+    return ok();
 }
 
 Result<SubwordBase> SubwordBase::load(const std::filesystem::path& path) {
@@ -177,6 +228,19 @@ Result<SubwordBase> SubwordBase::from_gguf(const gguf::File& file) {
             e2.provenance.emplace_back(k, v);
         }
     }
+    if (const gguf::TensorInfo* q = file.find_tensor("base.pool_query"); q != nullptr) {
+        if (q->shape.size() != 1 || q->shape[0] != *dim) {
+            return make_error(Errc::format,
+                              "gguf: tensor 'base.pool_query' has shape " +
+                                  gguf::shape_str(q->shape) + ", expected {" +
+                                  std::to_string(*dim) + "}");
+        }
+        Result<std::vector<float>> qv = file.finite_tensor_f32(*q);
+        if (!qv) {
+            return qv.error();
+        }
+        e2.pool_query_ = std::move(*qv);
+    }
     if (t->type != TensorType::f32) {
         // Checked once here, without decoding them for good (a crafted file found by
         // router_fuzz: NaN rows kept encoded, caught only when routing).
@@ -215,6 +279,15 @@ Status SubwordBase::write_to(gguf::File& file, TensorType type) const {
     for (const auto& [k, v] : provenance) {
         file.set(k, v);
     }
+    if (!pool_query_.empty()) {
+        if (Status s = file.add_tensor("base.pool_query",
+                                       {static_cast<uint64_t>(cfg_.dim)},
+                                       pool_query_,
+                                       TensorType::f32);
+            !s) {
+            return s;
+        }
+    }
     const std::vector<uint64_t> shape = {static_cast<uint64_t>(cfg_.dim),
                                          words_.size() + cfg_.bucket};
     if (rows_.empty() && raw_ != nullptr && type == raw_type_) {
@@ -225,7 +298,7 @@ Status SubwordBase::write_to(gguf::File& file, TensorType type) const {
 
 std::string SubwordBase::describe() const {
     return "subword base, dim " + std::to_string(cfg_.dim) + ", vocabulary " +
-           std::to_string(words_.size());
+           std::to_string(words_.size()) + (pool_query_.empty() ? "" : ", attention pooling");
 }
 
 Result<TensorType> SubwordBase::storage_type(TensorType wanted) const {

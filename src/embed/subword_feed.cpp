@@ -1,5 +1,6 @@
-// subword_feed.cpp: the subword base's training feed (subword.h, feed.h): mean pooling over the
-// rows (pool.h) with, when tuned, the rows as one sparse parameter group.
+// subword_feed.cpp: the subword base's training feed (subword.h, feed.h): mean or attention
+// pooling over the rows (pool.h) with, when tuned, the rows as one sparse parameter group, and
+// the attention query (when the base has one) as a dense group.
 #include <algorithm>
 
 #include <ruvllm/core/rng.h>
@@ -36,6 +37,14 @@ public:
             mrows_.assign(rows_.size(), 0.0f);
             vrows_.assign(rows_.size(), 0.0f);
         }
+        if (spec.attention_pooling && own_->pool_query().empty()) {
+            own_->mutable_pool_query().assign(static_cast<size_t>(D_), 0.0f);  // the mean
+        }
+        if (!own_->pool_query().empty()) {
+            gq_.assign(static_cast<size_t>(D_), 0.0f);
+            mq_.assign(static_cast<size_t>(D_), 0.0f);
+            vq_.assign(static_cast<size_t>(D_), 0.0f);
+        }
     }
 
     void forward(size_t i, float* x, int slot) override {
@@ -50,16 +59,24 @@ public:
             t = &slot_rows_[s];
         }
         slot_text_[s] = t;
-        pool_forward(x, acts_[s], *t, rows_.data(), D_);
+        pool_forward(x, acts_[s], *t, rows_.data(), D_, query());
     }
 
     void forward_val(size_t j, float* x) override { own_->embed(val_[j], x); }
 
-    bool trainable() const override { return tune_; }
+    bool trainable() const override { return tune_ || query() != nullptr; }
 
     void backward(int slot, const float* x, const float* dx) override {
         const auto s = static_cast<size_t>(slot);
-        pool_backward(grows_.data(), touched_, dx, x, acts_[s], *slot_text_[s], D_);
+        pool_backward(tune_ ? grows_.data() : nullptr,
+                      touched_,
+                      dx,
+                      x,
+                      acts_[s],
+                      *slot_text_[s],
+                      D_,
+                      query(),
+                      gq_.empty() ? nullptr : gq_.data());
     }
 
     std::vector<ParamGroup> groups() override {
@@ -68,27 +85,49 @@ public:
         touched_.clear();
         std::sort(step_rows_.begin(), step_rows_.end());
         step_rows_.erase(std::unique(step_rows_.begin(), step_rows_.end()), step_rows_.end());
-        if (!tune_) {
-            return {};
+        std::vector<ParamGroup> out;
+        if (query() != nullptr) {
+            ParamGroup q;
+            q.params = own_->mutable_pool_query().data();
+            q.grads = gq_.data();
+            q.m = mq_.data();
+            q.v = vq_.data();
+            q.n = D_;
+            q.lr_peak = lr_;
+            out.push_back(q);
         }
-        ParamGroup g;
-        g.params = rows_.data();
-        g.grads = grows_.data();
-        g.m = mrows_.data();
-        g.v = vrows_.data();
-        g.rows = &step_rows_;
-        g.row_dim = D_;
-        g.lr_peak = lr_;
-        g.lr_scale = lr_scale_;
-        return {g};
+        if (tune_) {
+            ParamGroup g;
+            g.params = rows_.data();
+            g.grads = grows_.data();
+            g.m = mrows_.data();
+            g.v = vrows_.data();
+            g.rows = &step_rows_;
+            g.row_dim = D_;
+            g.lr_peak = lr_;
+            g.lr_scale = lr_scale_;
+            out.push_back(g);
+        }
+        return out;
     }
 
-    std::vector<float> snapshot() const override { return tune_ ? rows_ : std::vector<float>{}; }
+    // The rows (when tuned), then the query (when there is one).
+    std::vector<float> snapshot() const override {
+        std::vector<float> s = tune_ ? rows_ : std::vector<float>{};
+        const std::vector<float>& q = own_->pool_query();
+        s.insert(s.end(), q.begin(), q.end());
+        return s;
+    }
 
     void restore(const std::vector<float>& s) override {
-        if (!s.empty()) {
-            rows_ = s;
+        if (s.empty()) {
+            return;
         }
+        const size_t nq = own_->pool_query().size();
+        if (tune_) {
+            rows_.assign(s.begin(), s.end() - static_cast<std::ptrdiff_t>(nq));
+        }
+        std::copy(s.end() - static_cast<std::ptrdiff_t>(nq), s.end(), own_->mutable_pool_query().begin());
     }
 
     Result<std::shared_ptr<const Base>> base(bool /*final*/) override {
@@ -96,6 +135,10 @@ public:
     }
 
 private:
+    const float* query() const {
+        return own_->pool_query().empty() ? nullptr : own_->pool_query().data();
+    }
+
     // `out` = the words of `t` each kept with probability 1 - word_dropout_ (one drawn at random
     // when none is kept).
     void drop_words(const TextRows& t, TextRows& out) {
@@ -136,6 +179,7 @@ private:
     std::vector<TextRows> slot_rows_;         // per slot: its last text after word dropout
     std::vector<const TextRows*> slot_text_;  // per slot: what its last forward read
     std::vector<float> grows_, mrows_, vrows_;
+    std::vector<float> gq_, mq_, vq_;  // the attention query's gradient and moments
     std::vector<uint32_t> touched_, step_rows_;
 };
 

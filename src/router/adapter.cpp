@@ -269,6 +269,9 @@ Result<AdapterSummary> export_adapter(const RouterModel& model,
                               tuned.begin() + static_cast<long>((r + 1) * D));
         }
     }
+    if (!trained->pool_query().empty()) {
+        tensors.push_back({"base.pool_query", {D}, trained->pool_query()});
+    }
     index.shape = {index.data.size()};
     value.shape = {D, index.data.size()};
     const size_t changed = index.data.size();
@@ -383,6 +386,7 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
     const auto D = static_cast<uint64_t>(base.dim());
     const Tensor* index = nullptr;
     const Tensor* value = nullptr;
+    const Tensor* query = nullptr;  // the attention pooling's query, when trained with one
     for (const Tensor& t : *tensors) {
         if (t.name == "router.proj.weight" && t.shape.size() == 2 && t.shape[0] == D) {
             m.E = static_cast<int>(t.shape[1]);
@@ -402,6 +406,8 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
             index = &t;
         } else if (t.name == "base.rows.value") {
             value = &t;
+        } else if (t.name == "base.pool_query") {
+            query = &t;
         }
     }
     if (meta.contains("keywords") && meta["keywords"].is_object()) {
@@ -466,6 +472,11 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
                                  : (v == "baseline" ? HeadSource::baseline : HeadSource::z);
         }
         m.heads.complexity_prior = std::clamp(hs.value("complexity_prior", 1), 0, 2);
+    }
+    if (query != nullptr) {
+        if (Status s = merged->set_pool_query(query->data); !s) {
+            return make_error(Errc::format, bin.string() + ": base.pool_query: " + s.error().message);
+        }
     }
     if ((index == nullptr) != (value == nullptr) ||
         (index != nullptr && value->data.size() != index->data.size() * D)) {

@@ -168,7 +168,7 @@ std::string base_identity(const TrainRouterConfig& cfg) {
 std::string training_settings(const TrainConfig& tc) {
     return strformat(
         "dim=%d batch=%d lr=%g tau=%g margin=%g w_ce=%g w_triplet=%g w_nce=%g hard_ratio=%g "
-        "tune_embeddings=%d word_dropout=%g seed=%llu",
+        "tune_embeddings=%d word_dropout=%g attention_pooling=%d seed=%llu",
         tc.dim,
         tc.batch,
         static_cast<double>(tc.adam.lr),
@@ -180,6 +180,7 @@ std::string training_settings(const TrainConfig& tc) {
         static_cast<double>(tc.hard_ratio),
         tc.tune_embeddings ? 1 : 0,
         static_cast<double>(tc.word_dropout),
+        tc.attention_pooling ? 1 : 0,
         static_cast<unsigned long long>(tc.seed));
 }
 
@@ -545,6 +546,7 @@ void record_config(RouterModel& model,
         {"ruvllm.train.hard_ratio", tc.hard_ratio},
         {"ruvllm.train.tune_embeddings", tc.tune_embeddings && base.has_rows()},
         {"ruvllm.train.word_dropout", base.has_rows() ? tc.word_dropout : 0.0f},
+        {"ruvllm.train.attention_pooling", tc.attention_pooling && base.has_rows()},
         {"ruvllm.train.examples", static_cast<uint64_t>(d.train.rows.size())},
         {"ruvllm.train.best_epoch", static_cast<uint32_t>(res.best_epoch)},
     };

@@ -410,6 +410,7 @@ Result<TrainResult> train(RouterModel& model,
     spec.lr = cfg.adam.lr;
     spec.embedding_lr_scale = cfg.embedding_lr_scale;
     spec.word_dropout = cfg.word_dropout;
+    spec.attention_pooling = cfg.attention_pooling;
     spec.lora = cfg.lora;
     spec.on_embed = cfg.on_embed;
     Result<std::unique_ptr<BaseFeed>> made = model.base->make_feed(model.base, spec, rng);

@@ -86,6 +86,7 @@ struct TrainOptions {
     float hard_ratio = kTrain.hard_ratio;
     bool no_tune_embeddings = false;
     float word_dropout = kTrain.word_dropout;
+    bool attention_pooling = kTrain.attention_pooling;
     // a Qwen2 GGUF base (qwen2_base.h)
     std::string pooling = "mean";
     int max_tokens = 0, threads = 2;

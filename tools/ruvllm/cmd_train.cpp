@@ -117,6 +117,10 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
                     "(subword base)")
         ->check(CLI::Range(0.0, 0.9))
         ->capture_default_str();
+    cmd->add_flag("--attention-pooling",
+                  opt.attention_pooling,
+                  "pool the word vectors with a learned attention query instead of the plain "
+                  "mean (subword base)");
     cmd->add_option("--patience",
                     opt.patience,
                     "stop after N epochs without a better validation accuracy (0: off)")
@@ -197,6 +201,7 @@ Status run_train(const TrainOptions& opt) {
     t.hard_ratio = opt.hard_ratio;
     t.tune_embeddings = !opt.no_tune_embeddings;
     t.word_dropout = opt.word_dropout;
+    t.attention_pooling = opt.attention_pooling;
     t.seed = opt.seed;
     t.patience = opt.patience;
     t.lora = LoraSpec{opt.lora_layers, opt.lora_rank, opt.lora_alpha, opt.lora_lr, opt.lora_ffn};

@@ -3,8 +3,9 @@
 // kind, reads base embeddings x (D) from it, hands back their gradients dx, and clips and steps
 // the feed's parameter groups together with the head's. Three feeds exist:
 //   fixed    (any base, frozen): every text embedded once, up front (Base::embed_batch)
-//   subword  (SubwordBase): mean pooling over its rows (pool.h), the rows fine-tuned as one
-//            sparse group when FeedSpec::tune
+//   subword  (SubwordBase): mean or attention pooling over its rows (pool.h), the rows
+//            fine-tuned as one sparse group when FeedSpec::tune, the attention query as a
+//            dense one
 //   LoRA     (Qwen2Base with FeedSpec::lora.layers > 0): the frozen lower layers run once per
 //            unique text; the top layers with their LoRA (qwen2_lora.h) run every step
 //
@@ -48,6 +49,9 @@ struct FeedSpec {
     // A subword base drops each word of a training text with this probability at every step
     // (never all of them; validation texts are whole): a regulariser against memorised templates.
     float word_dropout = 0.0f;
+    // A subword base pools with a learned attention query (pool.h), trained as one more dense
+    // group; a base that already holds a query keeps training it either way.
+    bool attention_pooling = false;
     LoraSpec lora;  // a transformer base: its LoRA
     // Called while the texts are embedded up front: (done, total); may be empty.
     std::function<void(size_t, size_t)> on_embed;

@@ -1,7 +1,10 @@
-// ruvllm/embed/pool.h: subword mean pooling with gradients into the embedding rows, so training can
+// ruvllm/embed/pool.h: subword pooling with gradients into the embedding rows, so training can
 // fine-tune the base's rows (sparse updates). pool_forward computes exactly what
-// SubwordBase::embed computes (tested): x = normalise(mean_k normalise(mean_{r in word k}
-// rows[r])). Shape letters: D embedding dim, K words of the text.
+// SubwordBase::embed computes (tested). Shape letters: D embedding dim, K words of the text.
+//   mean       x = normalise(sum_k uhat_k),  uhat_k = normalise(mean_{r in word k} rows[r])
+//   attention  x = normalise(sum_k a_k uhat_k),  a = softmax_k(q . uhat_k), with a learned
+//              query q (D) (SubwordBase::pool_query); q = 0 gives the mean's direction. Words
+//              whose vector is zero get a_k = 0 in both.
 #pragma once
 
 #include <cstdint>
@@ -24,22 +27,36 @@ struct TextRows {
 TextRows text_rows(const SubwordBase& base, std::string_view text);
 
 struct PoolActs {
-    std::vector<float> uhat;  // (K, D) normalised word vectors
-    std::vector<float> uinv;  // (K) 1 / |u_k| (0 for a zero word vector)
-    float xinv = 0.0f;        // 1 / |sum_k uhat_k / K|
+    std::vector<float> uhat;   // (K, D) normalised word vectors
+    std::vector<float> uinv;   // (K) 1 / |u_k| (0 for a zero word vector)
+    std::vector<float> alpha;  // (K) attention weights (empty for the mean)
+    float xinv = 0.0f;         // 1 / |sum_k a_k uhat_k|
 };
 
-// x: (D) written. rows: (n_rows, D).
-void pool_forward(float* x, PoolActs& acts, const TextRows& t, const float* rows, int D);
+// x: (D) written. rows: (n_rows, D). q: the attention query (D), or null for the mean.
+void pool_forward(float* x,
+                  PoolActs& acts,
+                  const TextRows& t,
+                  const float* rows,
+                  int D,
+                  const float* q = nullptr);
 
-// Accumulates into drows (same layout as rows) for the rows the text reads; appends each row id
-// it touches to `touched` (duplicates possible).
+// The attention step shared with SubwordBase::embed (the same floats): given K normalised word
+// vectors uhat (K, D; a zero row for a word without a vector) and the query q, writes the
+// weights alpha (K) and the unnormalised sum x (D).
+void attend(const float* uhat, int K, int D, const float* q, float* alpha, float* x);
+
+// Accumulates into drows (same layout as rows; null: the rows are frozen) for the rows the text
+// reads, appending each row id it touches to `touched` (duplicates possible), and into dq (D)
+// when the forward pass had a query q (both null for the mean).
 void pool_backward(float* drows,
                    std::vector<uint32_t>& touched,
                    const float* dx,
                    const float* x,
                    const PoolActs& acts,
                    const TextRows& t,
-                   int D);
+                   int D,
+                   const float* q = nullptr,
+                   float* dq = nullptr);
 
 }  // namespace ruvllm

@@ -6,7 +6,9 @@
 //   tensor "base.embeddings": shape {dim, n_words + bucket} (F32 or F16)
 // A word's vector is the mean of its rows (its own row if in the vocabulary, plus its hashed
 // character n-grams); a text's vector is the mean of its L2-normalised word vectors, L2-
-// normalised again (fastText's sentence vector). A text with no known subword embeds to zero.
+// normalised again (fastText's sentence vector), or their attention-weighted sum when the base
+// holds a learned pooling query (optional tensor "base.pool_query", F32 {dim}; pool.h). A text
+// with no known subword embeds to zero.
 // Training fine-tunes the rows (make_feed: pool.h's mean pooling with gradients, one sparse
 // parameter group) unless FeedSpec::tune is false.
 //
@@ -71,6 +73,14 @@ public:
 
     const SubwordConfig& config() const { return cfg_; }
 
+    // The learned attention query of the pooling (pool.h; tensor "base.pool_query", F32 {dim}),
+    // or empty for the plain mean (fastText's sentence vector). Training creates it (zero, the
+    // mean's direction) with TrainConfig::attention_pooling. Errc::invalid_argument for a size
+    // other than dim or a non-finite value.
+    const std::vector<float>& pool_query() const { return pool_query_; }
+    std::vector<float>& mutable_pool_query() { return pool_query_; }  // for training
+    Status set_pool_query(std::vector<float> q);
+
     // The base's `ruvllm.base.pretrain.*` keys (corpus checksum, settings, seed): read with the
     // base and written again with it, so every router records the corpus it stands on.
     std::vector<std::pair<std::string, gguf::Value>> provenance;
@@ -93,10 +103,12 @@ private:
     SubwordBase() = default;
     void build_index();
     void add_row(uint32_t id, float* acc) const;  // acc[0, dim) += row id
+    void embed_attention(const std::vector<std::string>& words, float* out) const;
 
     SubwordConfig cfg_;
     std::vector<std::string> words_;
     std::unordered_map<std::string, uint32_t> index_;
+    std::vector<float> pool_query_;  // (dim) or empty
     mutable std::vector<float> rows_;  // (n_words + bucket, dim), or empty while raw_ is used
     // Rows kept encoded (F16 or a block type) where they are: (n_words + bucket) rows of
     // row_bytes_ each, decoded one row at a time.
