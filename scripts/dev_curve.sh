@@ -5,6 +5,7 @@
 # supervised (tuned) trained on the same split and tested on the same set.
 #   scripts/dev_curve.sh [STYLES] [N ...]        e.g. scripts/dev_curve.sh real 50 150 500
 # Needs the default base (make run builds it) and the fasttext CLI. Prints a Markdown table.
+# GEN_ARGS adds generate flags (e.g. --agents DIR); TMP_DIR keeps the work files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/bin/ruvllm}
@@ -14,12 +15,15 @@ shift || true
 SIZES=("$@")
 [ ${#SIZES[@]} -eq 0 ] && SIZES=(50 150 500)
 TMP=${TMP_DIR:-$(mktemp -d)}
+mkdir -p "$TMP"
+GEN_ARGS=${GEN_ARGS:-}  # more generate flags, e.g. --agents DIR (scripts/template_curve.sh)
 "$BIN" convert -q -i "$DEV" -o "$TMP/dev.fasttext.txt"
 printf "| per agent | examples (train) | median words | train s | hybrid | embedding | keyword (coverage) | fastText tuned |\n"
 printf "|---|---|---|---|---|---|---|---|\n"
 for n in "${SIZES[@]}"; do
     d=$TMP/ds-$n
-    "$BIN" generate -q --labels agents --per-agent "$n" --styles "$STYLES" --fasttext --out "$d" >/dev/null
+    "$BIN" generate -q --labels agents --per-agent "$n" --styles "$STYLES" --fasttext --out "$d" \
+        $GEN_ARGS >/dev/null
     "$BIN" triplets -q --data "$d/claude_training_train.jsonl" --out "$d/train.triplets.jsonl"
     start=$(date +%s.%N)
     "$BIN" train -q --data "$d/claude_training_train.jsonl" --data "$d/train.triplets.jsonl" \
@@ -28,7 +32,7 @@ for n in "${SIZES[@]}"; do
     ev=$("$BIN" eval -m "$d/router.gguf" -i "$DEV")
     hyb=$(echo "$ev" | awk '$1 == "hybrid" {print $2}')
     emb=$(echo "$ev" | awk '$1 == "embedding" {print $2}')
-    kw=$(echo "$ev" | awk '$1 == "keyword" {print $5 " (" $4 ")"}')
+    kw=$(echo "$ev" | awk '$1 == "keyword" && $2 ~ /^[0-9.]+$/ {print $5 " (" $4 ")"; exit}')
     ft="-"
     if command -v fasttext >/dev/null; then
         fasttext supervised -input "$d/claude_training_train.fasttext.txt" -output "$d/ft" \
