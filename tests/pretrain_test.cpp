@@ -247,12 +247,8 @@ TEST(Pool, AttentionForwardEqualsTheEmbedderBitForBit) {
         std::vector<float> a(6), b(6);
         e.embed(text, a.data());
         ruvllm::PoolActs acts;
-        ruvllm::pool_forward(b.data(),
-                             acts,
-                             ruvllm::text_rows(e, text),
-                             e.rows().data(),
-                             6,
-                             e.pool_query().data());
+        ruvllm::pool_forward(
+            b.data(), acts, ruvllm::text_rows(e, text), e.rows().data(), 6, e.pool_query().data());
         EXPECT_EQ(a, b) << text;
     }
 }
@@ -340,7 +336,8 @@ TEST(Embedder, PoolQueryRoundTripsAndIsValidated) {
     for (int d = 0; d < 6; d++) {
         EXPECT_NEAR(a[d], b[d], 2e-3);  // F16 rows
     }
-    for (const std::vector<float>& bad : {std::vector<float>{1, 2, 3}, std::vector<float>{1, 2, 3, 4, 5, INFINITY}}) {
+    for (const std::vector<float>& bad :
+         {std::vector<float>{1, 2, 3}, std::vector<float>{1, 2, 3, 4, 5, INFINITY}}) {
         ruvllm::gguf::File g;
         ASSERT_TRUE(small_base(2).write_to(g, ruvllm::TensorType::f32));
         ASSERT_TRUE(g.add_tensor("base.pool_query", {bad.size()}, bad, ruvllm::TensorType::f32));

@@ -125,7 +125,8 @@ void pool_backward(float* drows,
         ds[static_cast<size_t>(d)] = (dx[d] - x[d] * static_cast<float>(xdx)) * acts.xinv;
     }
     // Attention: a = softmax(score), score_k = q . uhat_k, so with g_k = ds . uhat_k:
-    // dscore_k = a_k (g_k - sum_j a_j g_j);  duhat_k = a_k ds + dscore_k q;  dq = sum dscore_k uhat_k
+    // dscore_k = a_k (g_k - sum_j a_j g_j);  duhat_k = a_k ds + dscore_k q;  dq = sum dscore_k
+    // uhat_k
     const bool att = q != nullptr && !acts.alpha.empty();
     std::vector<float> dscore;
     if (att) {
@@ -163,8 +164,7 @@ void pool_backward(float* drows,
         const float* __restrict uh = acts.uhat.data() + static_cast<size_t>(k) * D;
         const float* __restrict dsp = ds.data();
         if (att) {
-            const float a = acts.alpha[static_cast<size_t>(k)],
-                        sc = dscore[static_cast<size_t>(k)];
+            const float a = acts.alpha[static_cast<size_t>(k)], sc = dscore[static_cast<size_t>(k)];
             for (int d = 0; d < D; d++) {
                 duh[static_cast<size_t>(d)] = a * ds[static_cast<size_t>(d)] + sc * q[d];
             }

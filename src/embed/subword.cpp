@@ -280,10 +280,8 @@ Status SubwordBase::write_to(gguf::File& file, TensorType type) const {
         file.set(k, v);
     }
     if (!pool_query_.empty()) {
-        if (Status s = file.add_tensor("base.pool_query",
-                                       {static_cast<uint64_t>(cfg_.dim)},
-                                       pool_query_,
-                                       TensorType::f32);
+        if (Status s = file.add_tensor(
+                "base.pool_query", {static_cast<uint64_t>(cfg_.dim)}, pool_query_, TensorType::f32);
             !s) {
             return s;
         }

@@ -127,7 +127,8 @@ public:
         if (tune_) {
             rows_.assign(s.begin(), s.end() - static_cast<std::ptrdiff_t>(nq));
         }
-        std::copy(s.end() - static_cast<std::ptrdiff_t>(nq), s.end(), own_->mutable_pool_query().begin());
+        std::copy(
+            s.end() - static_cast<std::ptrdiff_t>(nq), s.end(), own_->mutable_pool_query().begin());
     }
 
     Result<std::shared_ptr<const Base>> base(bool /*final*/) override {

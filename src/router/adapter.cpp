@@ -475,7 +475,8 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
     }
     if (query != nullptr) {
         if (Status s = merged->set_pool_query(query->data); !s) {
-            return make_error(Errc::format, bin.string() + ": base.pool_query: " + s.error().message);
+            return make_error(Errc::format,
+                              bin.string() + ": base.pool_query: " + s.error().message);
         }
     }
     if ((index == nullptr) != (value == nullptr) ||

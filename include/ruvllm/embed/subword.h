@@ -78,7 +78,9 @@ public:
     // mean's direction) with TrainConfig::attention_pooling. Errc::invalid_argument for a size
     // other than dim or a non-finite value.
     const std::vector<float>& pool_query() const { return pool_query_; }
+
     std::vector<float>& mutable_pool_query() { return pool_query_; }  // for training
+
     Status set_pool_query(std::vector<float> q);
 
     // The base's `ruvllm.base.pretrain.*` keys (corpus checksum, settings, seed): read with the
@@ -108,7 +110,7 @@ private:
     SubwordConfig cfg_;
     std::vector<std::string> words_;
     std::unordered_map<std::string, uint32_t> index_;
-    std::vector<float> pool_query_;  // (dim) or empty
+    std::vector<float> pool_query_;    // (dim) or empty
     mutable std::vector<float> rows_;  // (n_words + bucket, dim), or empty while raw_ is used
     // Rows kept encoded (F16 or a block type) where they are: (n_words + bucket) rows of
     // row_bytes_ each, decoded one row at a time.

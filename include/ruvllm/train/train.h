@@ -48,7 +48,7 @@ struct TrainConfig {
     float w_ce = 1.0f, w_triplet = 1.0f, w_nce = 1.0f;
     float hard_ratio = 0.48f;
     bool tune_embeddings = true;
-    float word_dropout = 0.0f;        // feed.h FeedSpec::word_dropout
+    float word_dropout = 0.0f;       // feed.h FeedSpec::word_dropout
     bool attention_pooling = false;  // feed.h FeedSpec::attention_pooling
     uint64_t seed = 42;
     int patience = 0;  // stop after this many epochs without a better validation accuracy; 0 off
