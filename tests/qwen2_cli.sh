@@ -56,6 +56,8 @@ one_line_error "--lora-layers 1 needs a Qwen2 --base" \
     "$bin" train --data "$train" --lora-layers 1 -o "$tmp/x.gguf"
 one_line_error "^ruvllm: --lora-layers 9, expected 0 to the base.s 3 layers$" "$bin" train --base "$tmp/qwen.gguf" --data "$train" \
     --lora-layers 9 -o "$tmp/x.gguf" -q
+one_line_error "^ruvllm: train: --attention-pooling pools subword rows, expected a subword base \\(this one is qwen2\\)$" \
+    "$bin" train --base "$tmp/qwen.gguf" --data "$train" --attention-pooling -o "$tmp/x.gguf" -q
 # Other architectures and adapters are named as what they are.
 LC_ALL=C sed 's/qwen2/llama/g' "$tmp/qwen.gguf" >"$tmp/llama.gguf"
 one_line_error "llama.gguf: general.architecture 'llama' is not supported as a base" \

@@ -392,6 +392,12 @@ Result<TrainResult> train(RouterModel& model,
     if (model.A() < 2) {
         return bad_setting("train: labels", model.A(), "at least 2");
     }
+    if (cfg.attention_pooling && !model.base->has_rows()) {
+        return make_error(Errc::invalid_argument,
+                          "train: --attention-pooling pools subword rows, expected a subword "
+                          "base (this one is " +
+                              std::string(model.base->kind()) + ")");
+    }
     const auto t0 = std::chrono::steady_clock::now();
     const int D = model.D(), B = cfg.batch;
     Rng rng(cfg.seed);
