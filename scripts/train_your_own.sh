@@ -9,10 +9,12 @@
 # examples); accuracy on the fold's test part. Prints per-fold and mean accuracies.
 #   scripts/train_your_own.sh
 #   scripts/train_your_own.sh tickets.jsonl title,body team
+#   TRAIN_ARGS=--attention-pooling scripts/train_your_own.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/bin/ruvllm}
 FOLDS=${FOLDS:-5}
+TRAIN_ARGS=${TRAIN_ARGS:-}  # more ruvllm train flags, e.g. --attention-pooling
 command -v fasttext >/dev/null || { echo "train_your_own: fasttext not found (scripts/setup)" >&2; exit 1; }
 if [ $# -eq 0 ]; then
     set -- data/own/helpdesk_intents.jsonl text intent data/own/issue_reports.jsonl title,body label
@@ -63,7 +65,7 @@ PY
                 -o "$d.$split.ft.txt"
         done
         "$BIN" train -q --data "$d.train.jsonl" --val "$d.val.jsonl" --text-field text \
-            --label-field label --checkpoint-every 0 --out "$d.gguf" 2>"$d.train.log" ||
+            --label-field label --checkpoint-every 0 --out "$d.gguf" $TRAIN_ARGS 2>"$d.train.log" ||
             { cat "$d.train.log" >&2; exit 1; }
         "$BIN" eval -m "$d.gguf" -i "$d.test.jsonl" --text-field text --label-field label \
             --report "$d.eval.json" >/dev/null
