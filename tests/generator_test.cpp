@@ -60,10 +60,12 @@ TEST(Generator, SameSeedSameBytesDifferentSeedDifferent) {
 TEST(Generator, DefaultConfigGivesAboutTheSeedSize) {
     ruvllm::GenReport rep;
     const std::vector<ruvllm::Example> ds = gen(shipped(), ruvllm::GenConfig{}, &rep);
-    // 500 base x (1 + 2 paraphrases + 2 complexity + up to 1 domain): 2,500 to 3,000.
+    // 500 base x (1 + 2 paraphrases + up to 2 complexity + up to 1 domain), less the complexity
+    // rewrites the frame rules filter (about a quarter) and the templates without a domain to
+    // transfer to: within 10% of the seed's "about 2,700", at most 3,000.
     EXPECT_EQ(rep.base, 500u);
     EXPECT_EQ(rep.base_shortfall, 0u);
-    EXPECT_GE(ds.size(), 2500u);
+    EXPECT_GE(ds.size(), 2430u);
     EXPECT_LE(ds.size(), 3000u);
     EXPECT_EQ(rep.total(), ds.size());
     std::map<ruvllm::Category, int> base_per_cat;
