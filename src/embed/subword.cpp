@@ -133,6 +133,22 @@ void SubwordBase::embed(std::string_view text, float* out) const {
     }
 }
 
+namespace {
+
+// v /= |v| in place (a zero vector stays zero): pool_forward's arithmetic.
+void normalise(float* v, int D) {
+    double norm = 0;
+    for (int d = 0; d < D; d++) {
+        norm += static_cast<double>(v[d]) * v[d];
+    }
+    const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
+    for (int d = 0; d < D; d++) {
+        v[d] *= inv;
+    }
+}
+
+}  // namespace
+
 void SubwordBase::embed_attention(const std::vector<std::string>& words, float* out) const {
     // pool_forward's arithmetic (pool.h), so both give identical floats.
     thread_local std::vector<float> uhat, alpha;
@@ -143,24 +159,10 @@ void SubwordBase::embed_attention(const std::vector<std::string>& words, float* 
     for (int k = 0; k < K; k++) {
         float* u = uhat.data() + static_cast<size_t>(k) * D;
         word_vector(words[static_cast<size_t>(k)], u);
-        double norm = 0;
-        for (int d = 0; d < D; d++) {
-            norm += static_cast<double>(u[d]) * u[d];
-        }
-        const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
-        for (int d = 0; d < D; d++) {
-            u[d] *= inv;
-        }
+        normalise(u, D);
     }
     attend(uhat.data(), K, D, pool_query_.data(), alpha.data(), out);
-    double norm = 0;
-    for (int d = 0; d < D; d++) {
-        norm += static_cast<double>(out[d]) * out[d];
-    }
-    const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
-    for (int d = 0; d < D; d++) {
-        out[d] *= inv;
-    }
+    normalise(out, D);
 }
 
 Status SubwordBase::set_pool_query(std::vector<float> q) {
