@@ -24,17 +24,17 @@ TextRows text_rows(const SubwordBase& base, std::string_view text) {
     return t;
 }
 
-void attend(const float* uhat, int K, int D, const float* q, float* alpha, float* x) {
+void attend(
+    const float* uhat, const float* uinv, int K, int D, const float* q, float* alpha, float* x) {
     std::fill(x, x + D, 0.0f);
     float top = -INFINITY;
     for (int k = 0; k < K; k++) {
         const float* u = uhat + static_cast<size_t>(k) * D;
-        double s = 0, n = 0;
+        double s = 0;
         for (int d = 0; d < D; d++) {
             s += static_cast<double>(q[d]) * u[d];
-            n += static_cast<double>(u[d]) * u[d];
         }
-        alpha[k] = n > 0 ? static_cast<float>(s) : -INFINITY;  // a zero word takes no weight
+        alpha[k] = uinv[k] != 0.0f ? static_cast<float>(s) : -INFINITY;  // a zero word: no weight
         top = std::max(top, alpha[k]);
     }
     if (top == -INFINITY) {
@@ -90,7 +90,7 @@ void pool_forward(
     }
     if (q != nullptr) {
         acts.alpha.resize(static_cast<size_t>(K));
-        attend(acts.uhat.data(), K, D, q, acts.alpha.data(), x);
+        attend(acts.uhat.data(), acts.uinv.data(), K, D, q, acts.alpha.data(), x);
     }
     double norm = 0;
     for (int d = 0; d < D; d++) {
@@ -120,7 +120,7 @@ void pool_backward(float* drows,
     for (int d = 0; d < D; d++) {
         xdx += static_cast<double>(x[d]) * dx[d];
     }
-    std::vector<float> ds(static_cast<size_t>(D)), duh(static_cast<size_t>(D));
+    std::vector<float> ds(static_cast<size_t>(D));
     for (int d = 0; d < D; d++) {
         ds[static_cast<size_t>(d)] = (dx[d] - x[d] * static_cast<float>(xdx)) * acts.xinv;
     }
@@ -128,9 +128,10 @@ void pool_backward(float* drows,
     // dscore_k = a_k (g_k - sum_j a_j g_j);  duhat_k = a_k ds + dscore_k q;  dq = sum dscore_k
     // uhat_k
     const bool att = q != nullptr && !acts.alpha.empty();
-    std::vector<float> dscore;
+    std::vector<float> dscore, duh;  // attention only
     if (att) {
         dscore.assign(static_cast<size_t>(K), 0.0f);
+        duh.resize(static_cast<size_t>(D));
         double gbar = 0;
         for (int k = 0; k < K; k++) {
             const float* uh = acts.uhat.data() + static_cast<size_t>(k) * D;

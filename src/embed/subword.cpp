@@ -6,6 +6,7 @@
 #include <ruvllm/core/text.h>
 #include <ruvllm/embed/pool.h>
 #include <ruvllm/embed/subword.h>
+#include <ruvllm/nn/loss.h>
 
 namespace ruvllm {
 
@@ -133,36 +134,21 @@ void SubwordBase::embed(std::string_view text, float* out) const {
     }
 }
 
-namespace {
-
-// v /= |v| in place (a zero vector stays zero): pool_forward's arithmetic.
-void normalise(float* v, int D) {
-    double norm = 0;
-    for (int d = 0; d < D; d++) {
-        norm += static_cast<double>(v[d]) * v[d];
-    }
-    const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
-    for (int d = 0; d < D; d++) {
-        v[d] *= inv;
-    }
-}
-
-}  // namespace
-
 void SubwordBase::embed_attention(const std::vector<std::string>& words, float* out) const {
-    // pool_forward's arithmetic (pool.h), so both give identical floats.
-    thread_local std::vector<float> uhat, alpha;
+    // pool_forward's arithmetic (pool.h, nn/loss.h's l2norm), so both give identical floats.
+    thread_local std::vector<float> uhat, uinv, alpha;
     const int D = cfg_.dim;
     const int K = static_cast<int>(words.size());
     uhat.assign(static_cast<size_t>(K) * D, 0.0f);
+    uinv.resize(static_cast<size_t>(K));
     alpha.resize(static_cast<size_t>(K));
     for (int k = 0; k < K; k++) {
-        float* u = uhat.data() + static_cast<size_t>(k) * D;
-        word_vector(words[static_cast<size_t>(k)], u);
-        normalise(u, D);
+        word_vector(words[static_cast<size_t>(k)], uhat.data() + static_cast<size_t>(k) * D);
     }
-    attend(uhat.data(), K, D, pool_query_.data(), alpha.data(), out);
-    normalise(out, D);
+    l2norm_forward(uhat.data(), uinv.data(), uhat.data(), K, D);  // in place, row by row
+    attend(uhat.data(), uinv.data(), K, D, pool_query_.data(), alpha.data(), out);
+    float xinv = 0;
+    l2norm_forward(out, &xinv, out, 1, D);
 }
 
 Status SubwordBase::set_pool_query(std::vector<float> q) {

@@ -13,6 +13,7 @@
 #include <ruvllm/dataset/labeled.h>
 #include <ruvllm/dataset/library.h>
 #include <ruvllm/embed/subword.h>
+#include <ruvllm/nn/loss.h>
 #include <ruvllm/router/router.h>
 #include <ruvllm/train/hard_negatives.h>
 
@@ -279,14 +280,8 @@ Result<HardNegativeFilter> HardNegativeFilter::create(const std::vector<std::str
             for (const std::string& t : *texts) {
                 float* row = f.rows_.data() + r * D;
                 embedder->embed(t, row);
-                double norm = 0;
-                for (size_t d = 0; d < D; d++) {
-                    norm += static_cast<double>(row[d]) * row[d];
-                }
-                const float inv = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
-                for (size_t d = 0; d < D; d++) {
-                    row[d] *= inv;
-                }
+                float inv = 0;
+                l2norm_forward(row, &inv, row, 1, static_cast<int>(D));
                 r++;
             }
         }

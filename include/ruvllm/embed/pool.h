@@ -42,9 +42,10 @@ void pool_forward(float* x,
                   const float* q = nullptr);
 
 // The attention step shared with SubwordBase::embed (the same floats): given K normalised word
-// vectors uhat (K, D; a zero row for a word without a vector) and the query q, writes the
-// weights alpha (K) and the unnormalised sum x (D).
-void attend(const float* uhat, int K, int D, const float* q, float* alpha, float* x);
+// vectors uhat (K, D), their 1 / |u_k| (K; 0 marks a word without a vector, which gets weight
+// 0) and the query q, writes the weights alpha (K) and the unnormalised sum x (D).
+void attend(
+    const float* uhat, const float* uinv, int K, int D, const float* q, float* alpha, float* x);
 
 // Accumulates into drows (same layout as rows; null: the rows are frozen) for the rows the text
 // reads, appending each row id it touches to `touched` (duplicates possible), and into dq (D)
