@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ruvllm/core/rng.h>
+#include <ruvllm/core/team.h>
 #include <ruvllm/nn/optim.h>
 
 TEST(AdamW, FirstStepMatchesHandComputation) {
@@ -88,4 +90,62 @@ TEST(ParamGroups, NormScaleAndStepOverDenseAndSparseGroups) {
     EXPECT_EQ(ps, ws);
     EXPECT_EQ(gd, (std::vector<float>{0, 0}));
     EXPECT_EQ(gs, (std::vector<float>{0, 0, 9, 9, 0, 0}));  // only the touched rows are zeroed
+}
+
+// With a thread team the sparse groups' rows are split over its members; norm, scaling and step
+// give the same bits as on one thread, for any team size.
+TEST(ParamGroups, ATeamGivesTheSameBitsAsOneThread) {
+    const int n_rows = 500, D = 7;
+    ruvllm::Rng rng(11);
+    auto randv = [&](size_t n) {
+        std::vector<float> v(n);
+        for (float& x : v) {
+            x = rng.uniform_f32() * 2.0f - 1.0f;
+        }
+        return v;
+    };
+    const std::vector<float> p0 = randv(n_rows * D), g0 = randv(n_rows * D), pd0 = randv(5),
+                             gd0 = randv(5);
+    std::vector<uint32_t> rows;
+    for (uint32_t r = 0; r < n_rows; r += 3) {
+        rows.push_back(r);
+    }
+
+    struct State {
+        std::vector<float> p, g, m, v, pd, gd, md, vd;
+        double norm = 0;
+    };
+
+    auto run = [&](ruvllm::Team* team) {
+        State s{p0,
+                g0,
+                std::vector<float>(p0.size()),
+                std::vector<float>(p0.size()),
+                pd0,
+                gd0,
+                std::vector<float>(5),
+                std::vector<float>(5)};
+        for (int64_t t = 1; t <= 3; t++) {
+            const std::vector<ruvllm::ParamGroup> groups = {
+                {s.p.data(), s.g.data(), s.m.data(), s.v.data(), 0, &rows, D, 0.1f, 0.5f},
+                {s.pd.data(), s.gd.data(), s.md.data(), s.vd.data(), 5, nullptr, 0, 0.1f, 1}};
+            s.norm += ruvllm::grad_norm2(groups, team);
+            ruvllm::scale_grads(groups, 0.75f, team);
+            ruvllm::adamw_step(groups, {}, t, 1, 10, team);
+            s.g = g0;  // fresh gradients for the next step
+            s.gd = gd0;
+        }
+        return s;
+    };
+    const State one = run(nullptr);
+    EXPECT_GT(one.norm, 0.0);
+    for (int threads : {1, 2, 3}) {
+        ruvllm::Team team(threads);
+        const State many = run(&team);
+        EXPECT_EQ(many.p, one.p) << threads;
+        EXPECT_EQ(many.m, one.m) << threads;
+        EXPECT_EQ(many.v, one.v) << threads;
+        EXPECT_EQ(many.pd, one.pd) << threads;
+        EXPECT_EQ(many.norm, one.norm) << threads;
+    }
 }

@@ -1,5 +1,6 @@
 // pretrain_test.cpp: pretraining on a tiny corpus, checked against libfasttext itself (trained
 // with the same settings and one thread), the subword base embedding and its GGUF round trip.
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -314,6 +315,69 @@ TEST(GradCheck, AttentionPoolIntoRowsAndQuery) {
     ruvllm::pool_backward(nullptr, touched, fw.data(), x.data(), acts, t, 6, q.data(), dq2.data());
     EXPECT_TRUE(touched.empty());
     EXPECT_EQ(dq2, dq);
+}
+
+// Split into parts (one per thread), the backward gives every row the same bits as the whole
+// pass: each part accumulates its rows (id % parts) in the same order; the query's gradient is
+// whole in every part.
+TEST(PoolBackward, PartsCoverTheRowsOnceWithTheSameBits) {
+    ruvllm::SubwordBase e = small_base(4);
+    ruvllm::Rng rng(21);
+    const ruvllm::TextRows t = ruvllm::text_rows(e, "fix the flaky flaky tests in the parser");
+    const std::vector<float> q = ruvllm::test::random_vec(rng, 6);
+    const std::vector<float> fw = ruvllm::test::random_vec(rng, 6);
+    for (const float* query : {static_cast<const float*>(nullptr), q.data()}) {
+        std::vector<float> x(6);
+        ruvllm::PoolActs acts;
+        ruvllm::pool_forward(x.data(), acts, t, e.rows().data(), 6, query);
+        std::vector<float> whole(e.rows().size(), 0.0f), dq(6, 0.0f);
+        std::vector<uint32_t> touched_whole;
+        // Twice: a row's second term is added onto its first, as over a batch.
+        for (int rep = 0; rep < 2; rep++) {
+            ruvllm::pool_backward(whole.data(),
+                                  touched_whole,
+                                  fw.data(),
+                                  x.data(),
+                                  acts,
+                                  t,
+                                  6,
+                                  query,
+                                  query != nullptr ? dq.data() : nullptr);
+        }
+        for (uint32_t parts : {2u, 3u}) {
+            std::vector<float> split(e.rows().size(), 0.0f);
+            std::vector<uint32_t> touched_all;
+            for (uint32_t part = 0; part < parts; part++) {
+                std::vector<uint32_t> touched;
+                std::vector<float> dqp(6, 0.0f);
+                for (int rep = 0; rep < 2; rep++) {
+                    ruvllm::pool_backward(split.data(),
+                                          touched,
+                                          fw.data(),
+                                          x.data(),
+                                          acts,
+                                          t,
+                                          6,
+                                          query,
+                                          query != nullptr ? dqp.data() : nullptr,
+                                          part,
+                                          parts);
+                }
+                for (uint32_t id : touched) {
+                    EXPECT_EQ(id % parts, part);
+                }
+                touched_all.insert(touched_all.end(), touched.begin(), touched.end());
+                if (query != nullptr) {
+                    EXPECT_EQ(dqp, dq);
+                }
+            }
+            EXPECT_EQ(split, whole) << parts << " parts";
+            std::sort(touched_all.begin(), touched_all.end());
+            std::vector<uint32_t> sorted_whole = touched_whole;
+            std::sort(sorted_whole.begin(), sorted_whole.end());
+            EXPECT_EQ(touched_all, sorted_whole);
+        }
+    }
 }
 
 // The query travels with the base through GGUF; a wrong shape or a NaN is refused at load.

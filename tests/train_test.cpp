@@ -242,6 +242,29 @@ TEST(Train, SameSeedSameModelBytes) {
     EXPECT_EQ(bytes[0], bytes[1]);
 }
 
+// Threads split a subword base's pooling and row updates without changing a bit: the same
+// model bytes for 1, 2 and 3 threads, with word dropout, and with attention pooling.
+TEST(Train, SameModelBytesForAnyThreadCount) {
+    const ruvllm::LabeledSet data = tiny_set();
+    for (const bool attention : {false, true}) {
+        std::vector<uint8_t> bytes[3];
+        for (int threads = 1; threads <= 3; threads++) {
+            ruvllm::Rng rng(5);
+            ruvllm::RouterModel m =
+                ruvllm::RouterModel::init(hashed_base(16, 4), data.labels, 8, rng);
+            ruvllm::TrainConfig c = tiny_config();
+            c.epochs = 5;
+            c.word_dropout = 0.3f;
+            c.attention_pooling = attention;
+            c.threads = threads;
+            ASSERT_TRUE(ruvllm::train(m, data, &data, c));
+            bytes[threads - 1] = ruvllm::gguf::write(*m.to_gguf(ruvllm::TensorType::f32));
+        }
+        EXPECT_EQ(bytes[1], bytes[0]) << "attention " << attention;
+        EXPECT_EQ(bytes[2], bytes[0]) << "attention " << attention;
+    }
+}
+
 TEST(Train, FrozenEmbeddingsStayFrozen) {
     const ruvllm::LabeledSet data = tiny_set();
     ruvllm::Rng rng(6);
@@ -292,6 +315,7 @@ TEST(Train, RejectsBadSettings) {
         {[](auto& t) { t.hard_ratio = 2; }, "train: hard ratio 2, expected 0-1"},
         {[](auto& t) { t.word_dropout = 1; }, "train: word dropout 1, expected 0-0.9"},
         {[](auto& t) { t.patience = -1; }, "train: patience -1, expected >= 0"},
+        {[](auto& t) { t.threads = 0; }, "train: threads 0, expected 1-256"},
     };
     for (const auto& [set, want] : bad) {
         ruvllm::TrainConfig t = tiny_config();

@@ -6,6 +6,24 @@
 
 namespace ruvllm {
 
+void BaseFeed::forward_batch(
+    const uint32_t* anchor, const uint32_t* positive, int b, int B, int D, float* X, float* Xp) {
+    for (int i = 0; i < b; i++) {
+        const size_t o = static_cast<size_t>(i) * static_cast<size_t>(D);
+        forward(anchor[i], X + o, i);
+        forward(positive[i], Xp + o, B + i);
+    }
+}
+
+void BaseFeed::backward_batch(
+    int b, int B, int D, const float* X, const float* dX, const float* Xp, const float* dXp) {
+    for (int i = 0; i < b; i++) {
+        const size_t o = static_cast<size_t>(i) * static_cast<size_t>(D);
+        backward(i, X + o, dX + o);
+        backward(B + i, Xp + o, dXp + o);
+    }
+}
+
 namespace {
 
 class FixedFeed final : public BaseFeed {

@@ -110,7 +110,9 @@ void pool_backward(float* drows,
                    const TextRows& t,
                    int D,
                    const float* q,
-                   float* dq) {
+                   float* dq,
+                   uint32_t part,
+                   uint32_t parts) {
     const int K = t.words();
     if (K == 0 || acts.xinv == 0.0f) {
         return;
@@ -179,12 +181,16 @@ void pool_backward(float* drows,
         const uint32_t b = t.start[k], e = t.start[k + 1];
         const float scale = inv / static_cast<float>(e - b);
         for (uint32_t j = b; j < e; j++) {
-            float* __restrict dr = drows + static_cast<size_t>(t.ids[j]) * D;
+            const uint32_t id = t.ids[j];
+            if (parts > 1 && id % parts != part) {
+                continue;
+            }
+            float* __restrict dr = drows + static_cast<size_t>(id) * D;
             const auto fdot = static_cast<float>(dot);
             for (int d = 0; d < D; d++) {
                 dr[d] += (dsp[d] - uh[d] * fdot) * scale;
             }
-            touched.push_back(t.ids[j]);
+            touched.push_back(id);
         }
     }
 }

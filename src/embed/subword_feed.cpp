@@ -1,9 +1,11 @@
 // subword_feed.cpp: the subword base's training feed (subword.h, feed.h): mean or attention
 // pooling over the rows (pool.h) with, when tuned, the rows as one sparse parameter group, and
-// the attention query (when the base has one) as a dense group.
+// the attention query (when the base has one) as a dense group; a batch's pooling split over
+// FeedSpec::team.
 #include <algorithm>
 
 #include <ruvllm/core/rng.h>
+#include <ruvllm/core/team.h>
 #include <ruvllm/embed/pool.h>
 #include <ruvllm/embed/subword.h>
 
@@ -18,6 +20,7 @@ public:
         : own_(std::move(own)),
           rows_(own_->mutable_rows()),
           D_(own_->dim()),
+          team_(spec.team),
           tune_(spec.tune),
           lr_(spec.lr),
           lr_scale_(spec.embedding_lr_scale),
@@ -52,14 +55,38 @@ public:
             own_->embed(train_[i], x);  // pool_forward's value, bit for bit (pretrain_test)
             return;
         }
-        const auto s = static_cast<size_t>(slot);
-        const TextRows* t = &text_[i];
-        if (word_dropout_ > 0.0f && t->words() > 1) {
-            drop_words(*t, slot_rows_[s]);
-            t = &slot_rows_[s];
+        prepare(i, slot);
+        pool_slot(slot, x);
+    }
+
+    // The word-dropout draws in forward()'s order on this thread, then the pooling of the
+    // slots split over the team (each slot is written by one member).
+    void forward_batch(const uint32_t* anchor,
+                       const uint32_t* positive,
+                       int b,
+                       int B,
+                       int D,
+                       float* X,
+                       float* Xp) override {
+        if (team_ == nullptr || team_->size() == 1) {
+            BaseFeed::forward_batch(anchor, positive, b, B, D, X, Xp);
+            return;
         }
-        slot_text_[s] = t;
-        pool_forward(x, acts_[s], *t, rows_.data(), D_, query());
+        for (int i = 0; i < b; i++) {
+            prepare(anchor[i], i);
+            prepare(positive[i], B + i);
+        }
+        run_ranges(team_, 2 * b, 1, [&](int j0, int j1) {
+            for (int j = j0; j < j1; j++) {
+                const int i = j / 2;
+                const size_t o = static_cast<size_t>(i) * static_cast<size_t>(D);
+                if (j % 2 == 0) {
+                    pool_slot(i, X + o);
+                } else {
+                    pool_slot(B + i, Xp + o);
+                }
+            }
+        });
     }
 
     void forward_val(size_t j, float* x) override { own_->embed(val_[j], x); }
@@ -67,16 +94,39 @@ public:
     bool trainable() const override { return tune_ || query() != nullptr; }
 
     void backward(int slot, const float* x, const float* dx) override {
-        const auto s = static_cast<size_t>(slot);
-        pool_backward(tune_ ? grows_.data() : nullptr,
-                      touched_,
-                      dx,
-                      x,
-                      acts_[s],
-                      *slot_text_[s],
-                      D_,
-                      query(),
-                      gq_.empty() ? nullptr : gq_.data());
+        backward_slot(slot, x, dx, touched_, gq_.empty() ? nullptr : gq_.data(), 0, 1);
+    }
+
+    // Member m of a team of P accumulates the rows with id % P == m, walking the slots in
+    // backward()'s order, so every row sums its terms in the order one thread would; member 0
+    // also takes the query's gradient.
+    void backward_batch(int b,
+                        int B,
+                        int D,
+                        const float* X,
+                        const float* dX,
+                        const float* Xp,
+                        const float* dXp) override {
+        if (team_ == nullptr || team_->size() == 1) {
+            BaseFeed::backward_batch(b, B, D, X, dX, Xp, dXp);
+            return;
+        }
+        const auto P = static_cast<uint32_t>(team_->size());
+        part_touched_.resize(P);
+        team_->run([&](int member) {
+            const auto m = static_cast<uint32_t>(member);
+            std::vector<uint32_t>& touched = part_touched_[m];
+            float* dq = m == 0 && !gq_.empty() ? gq_.data() : nullptr;
+            for (int i = 0; i < b; i++) {
+                const size_t o = static_cast<size_t>(i) * static_cast<size_t>(D);
+                backward_slot(i, X + o, dX + o, touched, dq, m, P);
+                backward_slot(B + i, Xp + o, dXp + o, touched, dq, m, P);
+            }
+        });
+        for (std::vector<uint32_t>& t : part_touched_) {
+            touched_.insert(touched_.end(), t.begin(), t.end());
+            t.clear();
+        }
     }
 
     std::vector<ParamGroup> groups() override {
@@ -136,6 +186,43 @@ public:
     }
 
 private:
+    // Slot's text for this step: example i's rows, after word dropout.
+    void prepare(size_t i, int slot) {
+        const auto s = static_cast<size_t>(slot);
+        const TextRows* t = &text_[i];
+        if (word_dropout_ > 0.0f && t->words() > 1) {
+            drop_words(*t, slot_rows_[s]);
+            t = &slot_rows_[s];
+        }
+        slot_text_[s] = t;
+    }
+
+    void pool_slot(int slot, float* x) {
+        const auto s = static_cast<size_t>(slot);
+        pool_forward(x, acts_[s], *slot_text_[s], rows_.data(), D_, query());
+    }
+
+    void backward_slot(int slot,
+                       const float* x,
+                       const float* dx,
+                       std::vector<uint32_t>& touched,
+                       float* dq,
+                       uint32_t part,
+                       uint32_t parts) {
+        const auto s = static_cast<size_t>(slot);
+        pool_backward(tune_ ? grows_.data() : nullptr,
+                      touched,
+                      dx,
+                      x,
+                      acts_[s],
+                      *slot_text_[s],
+                      D_,
+                      query(),
+                      dq,
+                      part,
+                      parts);
+    }
+
     const float* query() const {
         return own_->pool_query().empty() ? nullptr : own_->pool_query().data();
     }
@@ -169,6 +256,7 @@ private:
     std::shared_ptr<SubwordBase> own_;
     std::vector<float>& rows_;  // own_'s rows: (n_rows, D)
     int D_;
+    Team* team_;
     bool tune_;
     float lr_, lr_scale_;
     std::vector<std::string> train_, val_;
@@ -182,6 +270,7 @@ private:
     std::vector<float> grows_, mrows_, vrows_;
     std::vector<float> gq_, mq_, vq_;  // the attention query's gradient and moments
     std::vector<uint32_t> touched_, step_rows_;
+    std::vector<std::vector<uint32_t>> part_touched_;  // per team member (backward_batch)
 };
 
 }  // namespace

@@ -1,7 +1,9 @@
 // optim.cpp: AdamW, lazy row AdamW, schedule and clipping (see optim.h).
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
+#include <ruvllm/core/team.h>
 #include <ruvllm/nn/optim.h>
 
 namespace ruvllm {
@@ -43,9 +45,23 @@ void adamw_update_rows(float* w,
                        const AdamConfig& c,
                        float lr,
                        int64_t t) {
+    adamw_update_rows(w, g, m, v, rows.data(), rows.size(), D, c, lr, t);
+}
+
+void adamw_update_rows(float* w,
+                       const float* g,
+                       float* m,
+                       float* v,
+                       const uint32_t* rows,
+                       size_t n_rows,
+                       int D,
+                       const AdamConfig& c,
+                       float lr,
+                       int64_t t) {
     const float bc1 = 1.0f - std::pow(c.beta1, static_cast<float>(t));
     const float bc2 = 1.0f - std::pow(c.beta2, static_cast<float>(t));
-    for (const uint32_t r : rows) {
+    for (size_t i = 0; i < n_rows; i++) {
+        const uint32_t r = rows[i];
         const size_t base = static_cast<size_t>(r) * D;
         // One row at a time through restrict-qualified pointers, so the loop vectorises (this
         // update dominates a training step; see bench notes in #3).
@@ -95,24 +111,44 @@ float clip_factor(double norm, float max_norm) {
     return 1.0f;
 }
 
-double grad_norm2(const std::vector<ParamGroup>& groups) {
+namespace {
+
+// Runs fn(i0, i1) over ranges of the sparse group's row list, split over the team.
+void over_rows(Team* team, const ParamGroup& g, const std::function<void(int, int)>& fn) {
+    run_ranges(team, static_cast<int>(g.rows->size()), 1, fn);
+}
+
+}  // namespace
+
+double grad_norm2(const std::vector<ParamGroup>& groups, Team* team) {
     double s = 0;
     for (const ParamGroup& g : groups) {
         if (g.rows == nullptr) {
             s += sum_squares(g.grads, g.n);
         }
     }
+    std::vector<double> per_row;
     for (const ParamGroup& g : groups) {
-        if (g.rows != nullptr) {
-            for (const uint32_t r : *g.rows) {
-                s += sum_squares(g.grads + static_cast<size_t>(r) * g.row_dim, g.row_dim);
+        if (g.rows == nullptr) {
+            continue;
+        }
+        const std::vector<uint32_t>& rows = *g.rows;
+        per_row.resize(rows.size());
+        over_rows(team, g, [&](int i0, int i1) {
+            for (int i = i0; i < i1; i++) {
+                per_row[static_cast<size_t>(i)] = sum_squares(
+                    g.grads + static_cast<size_t>(rows[static_cast<size_t>(i)]) * g.row_dim,
+                    g.row_dim);
             }
+        });
+        for (const double r : per_row) {  // in row order, whatever the split
+            s += r;
         }
     }
     return s;
 }
 
-void scale_grads(const std::vector<ParamGroup>& groups, float f) {
+void scale_grads(const std::vector<ParamGroup>& groups, float f, Team* team) {
     for (const ParamGroup& g : groups) {
         if (g.rows == nullptr) {
             for (int64_t i = 0; i < g.n; i++) {
@@ -120,12 +156,15 @@ void scale_grads(const std::vector<ParamGroup>& groups, float f) {
             }
             continue;
         }
-        for (const uint32_t r : *g.rows) {
-            float* row = g.grads + static_cast<size_t>(r) * g.row_dim;
-            for (int d = 0; d < g.row_dim; d++) {
-                row[d] *= f;
+        over_rows(team, g, [&](int i0, int i1) {
+            for (int i = i0; i < i1; i++) {
+                float* row =
+                    g.grads + static_cast<size_t>((*g.rows)[static_cast<size_t>(i)]) * g.row_dim;
+                for (int d = 0; d < g.row_dim; d++) {
+                    row[d] *= f;
+                }
             }
-        }
+        });
     }
 }
 
@@ -133,7 +172,8 @@ void adamw_step(const std::vector<ParamGroup>& groups,
                 const AdamConfig& c,
                 int64_t t,
                 int64_t warmup,
-                int64_t total) {
+                int64_t total,
+                Team* team) {
     for (const ParamGroup& g : groups) {
         const float lr = lr_at(g.lr_peak, t - 1, warmup, total) * g.lr_scale;
         if (g.rows == nullptr) {
@@ -141,11 +181,15 @@ void adamw_step(const std::vector<ParamGroup>& groups,
             std::fill(g.grads, g.grads + g.n, 0.0f);
             continue;
         }
-        adamw_update_rows(g.params, g.grads, g.m, g.v, *g.rows, g.row_dim, c, lr, t);
-        for (const uint32_t r : *g.rows) {
-            float* row = g.grads + static_cast<size_t>(r) * g.row_dim;
-            std::fill(row, row + g.row_dim, 0.0f);
-        }
+        over_rows(team, g, [&](int i0, int i1) {
+            const uint32_t* part = g.rows->data() + i0;
+            const auto n = static_cast<size_t>(i1 - i0);
+            adamw_update_rows(g.params, g.grads, g.m, g.v, part, n, g.row_dim, c, lr, t);
+            for (size_t i = 0; i < n; i++) {
+                float* row = g.grads + static_cast<size_t>(part[i]) * g.row_dim;
+                std::fill(row, row + g.row_dim, 0.0f);
+            }
+        });
     }
 }
 

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 
+#include <ruvllm/core/team.h>
 #include <ruvllm/nn/loss.h>
 #include <ruvllm/train/train.h>
 
@@ -374,6 +375,9 @@ Status check_config(const TrainConfig& c) {
     if (c.patience < 0) {
         return bad_setting(t + "patience", c.patience, ">= 0 (0: off)");
     }
+    if (c.threads < 1 || c.threads > 256) {
+        return bad_setting(t + "threads", c.threads, "1-256");
+    }
     return ok();
 }
 
@@ -419,6 +423,13 @@ Result<TrainResult> train(RouterModel& model,
     spec.attention_pooling = cfg.attention_pooling;
     spec.lora = cfg.lora;
     spec.on_embed = cfg.on_embed;
+    // Only a subword base's pooling and its rows' updates are split over threads (a
+    // transformer base has its own team); the results are the same bits for any count.
+    std::unique_ptr<Team> team;
+    if (cfg.threads > 1 && model.base->has_rows()) {
+        team = std::make_unique<Team>(cfg.threads);
+    }
+    spec.team = team.get();
     Result<std::unique_ptr<BaseFeed>> made = model.base->make_feed(model.base, spec, rng);
     if (!made) {
         return made.error();
@@ -457,11 +468,8 @@ Result<TrainResult> train(RouterModel& model,
             const int b = static_cast<int>(std::min<size_t>(static_cast<size_t>(B), N - start));
             sampler.fill(order.data() + start, b, cfg.hard_ratio, rng, bt);
             // ---- forward: base embeddings from the feed, then the head and the losses ----
-            for (int i = 0; i < b; i++) {
-                const auto ti = static_cast<size_t>(i);
-                feed.forward(bt.anchor[ti], h.X.data() + ti * D, i);
-                feed.forward(bt.positive[ti], h.Xp.data() + ti * D, B + i);
-            }
+            feed.forward_batch(
+                bt.anchor.data(), bt.positive.data(), b, B, D, h.X.data(), h.Xp.data());
             const double loss = head_forward(model, h, bt, cfg, correct);
             if (!std::isfinite(loss)) {
                 restore(model, feed, last_good);
@@ -479,22 +487,21 @@ Result<TrainResult> train(RouterModel& model,
             loss_sum += loss * b;
             // ---- backward: the head, then the base through the feed ----
             head_backward(model, h, bt, cfg, feed.trainable());
-            for (int i = 0; i < b && feed.trainable(); i++) {
-                const auto o = static_cast<size_t>(i) * D;
-                feed.backward(i, h.X.data() + o, h.dX.data() + o);
-                feed.backward(B + i, h.Xp.data() + o, h.dXp.data() + o);
+            if (feed.trainable()) {
+                feed.backward_batch(b, B, D, h.X.data(), h.dX.data(), h.Xp.data(), h.dXp.data());
             }
             // ---- clip and update every group: the base's and the head's ----
             std::vector<ParamGroup> groups = feed.groups();
             for (const ParamGroup& g : h.groups(model, cfg.adam.lr)) {
                 groups.push_back(g);
             }
-            const float f = clip_factor(std::sqrt(grad_norm2(groups)), cfg.max_grad_norm);
+            const float f =
+                clip_factor(std::sqrt(grad_norm2(groups, team.get())), cfg.max_grad_norm);
             if (f != 1.0f) {
-                scale_grads(groups, f);
+                scale_grads(groups, f, team.get());
             }
             step++;
-            adamw_step(groups, cfg.adam, step, cfg.warmup, total_steps);
+            adamw_step(groups, cfg.adam, step, cfg.warmup, total_steps, team.get());
             if (on_step) {
                 on_step(step, total_steps, loss);
             }

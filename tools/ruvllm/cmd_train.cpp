@@ -43,7 +43,11 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
                     "Qwen2 base: truncate texts to N tokens (0: the model's context)")
         ->check(CLI::Range(0, 1 << 24))
         ->capture_default_str();
-    cmd->add_option("--threads", opt.threads, "Qwen2 base: threads of the forward pass")
+    cmd->add_option(
+           "--threads",
+           opt.threads,
+           "threads: a Qwen2 base's forward pass; a subword base's training steps (the same model "
+           "bytes for any count)")
         ->check(CLI::Range(1, 256))
         ->capture_default_str();
     cmd->add_option("--lora-layers",
@@ -181,6 +185,7 @@ Status run_train(const TrainOptions& opt) {
     c.base_options.pooling = opt.pooling;
     c.base_options.max_tokens = opt.max_tokens;
     c.base_options.n_threads = opt.threads;
+    c.train.threads = opt.threads;
     c.base_options.cache_entries = size_t{1} << 24;  // every text of the run
     c.data_options.text_field = opt.text_field;
     c.data_options.label_field = opt.label_field;

@@ -10,8 +10,9 @@
 //            unique text; the top layers with their LoRA (qwen2_lora.h) run every step
 //
 // Usage (what train() does per batch; slots 0..B-1 are anchors, B..2B-1 positives):
-//   feed->forward(i, x, slot);                 ...  loss and head backward give dx ...
-//   if (feed->trainable()) feed->backward(slot, x, dx);
+//   feed->forward_batch(anchor, positive, b, B, D, X, Xp);   (forward() of every slot)
+//   ...  loss and head backward give dX, dXp ...
+//   if (feed->trainable()) feed->backward_batch(b, B, D, X, dX, Xp, dXp);
 //   groups = feed->groups() + head groups;  clip; adamw_step(groups, ...)
 //   model.base = feed->base(final)            (what training changed, for the router file)
 #pragma once
@@ -29,6 +30,7 @@
 namespace ruvllm {
 
 class Base;
+class Team;
 
 // A LoRA on the top `layers` layers of a transformer base (0: none).
 struct LoraSpec {
@@ -53,6 +55,9 @@ struct FeedSpec {
     // group; a base that already holds a query keeps training it either way.
     bool attention_pooling = false;
     LoraSpec lora;  // a transformer base: its LoRA
+    // A subword base splits a batch's pooling (forward and backward) over this team (null:
+    // this thread only); the results are the same bits whatever the team's size.
+    Team* team = nullptr;
     // Called while the texts are embedded up front: (done, total); may be empty.
     std::function<void(size_t, size_t)> on_embed;
 };
@@ -71,6 +76,16 @@ public:
     virtual bool trainable() const = 0;
     // Accumulates the gradients of slot's last forward, given its output x and dL/dx (D).
     virtual void backward(int slot, const float* x, const float* dx) = 0;
+
+    // A whole batch: forward(anchor[i], X + i D, i) and forward(positive[i], Xp + i D, B + i)
+    // for i in [0, b), in the order anchor 0, positive 0, anchor 1, ... (b <= B). A feed may
+    // split the work over FeedSpec::team; the results are those of the calls in that order.
+    virtual void forward_batch(
+        const uint32_t* anchor, const uint32_t* positive, int b, int B, int D, float* X, float* Xp);
+    // backward(i, X + i D, dX + i D) and backward(B + i, Xp + i D, dXp + i D) for i in [0, b),
+    // in the same order and under the same contract.
+    virtual void backward_batch(
+        int b, int B, int D, const float* X, const float* dX, const float* Xp, const float* dXp);
     // The base's parameter groups for this step (after the batch's backward() calls); empty
     // when frozen. adamw_step() zeroes their gradients.
     virtual std::vector<ParamGroup> groups() = 0;

@@ -49,7 +49,9 @@ void attend(
 
 // Accumulates into drows (same layout as rows; null: the rows are frozen) for the rows the text
 // reads, appending each row id it touches to `touched` (duplicates possible), and into dq (D)
-// when the forward pass had a query q (both null for the mean).
+// when the forward pass had a query q (both null for the mean). With parts > 1 only the rows
+// with id % parts == part are accumulated and listed (dq is still whole): `parts` threads, one
+// per part, write disjoint rows, each in the order a single thread would.
 void pool_backward(float* drows,
                    std::vector<uint32_t>& touched,
                    const float* dx,
@@ -58,6 +60,8 @@ void pool_backward(float* drows,
                    const TextRows& t,
                    int D,
                    const float* q = nullptr,
-                   float* dq = nullptr);
+                   float* dq = nullptr,
+                   uint32_t part = 0,
+                   uint32_t parts = 1);
 
 }  // namespace ruvllm

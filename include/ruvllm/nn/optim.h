@@ -2,12 +2,20 @@
 // schedule and global-norm gradient clipping. Pure functions over flat float arrays, and
 // parameter groups: the blocks of parameters one training step clips and updates together
 // (the router's head, and whatever its base trains: subword rows, a LoRA).
+//
+// Threads: grad_norm2, scale_grads and adamw_step take an optional thread team (core/team.h)
+// that splits the rows of the sparse groups (each row is updated by one member, and the norm's
+// per-row sums are added in row order), so the results are the same bits whatever the team's
+// size, null included.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 namespace ruvllm {
+
+class Team;
 
 struct AdamConfig {
     float lr = 2e-5f;
@@ -38,6 +46,17 @@ void adamw_update_rows(float* w,
                        const AdamConfig& c,
                        float lr,
                        int64_t t);
+// The same over rows[0 .. n_rows).
+void adamw_update_rows(float* w,
+                       const float* g,
+                       float* m,
+                       float* v,
+                       const uint32_t* rows,
+                       size_t n_rows,
+                       int D,
+                       const AdamConfig& c,
+                       float lr,
+                       int64_t t);
 
 // Linear warm-up over `warmup` steps, then linear decay to 0 at `total` steps.
 float lr_at(float lr, int64_t step, int64_t warmup, int64_t total);
@@ -64,10 +83,10 @@ struct ParamGroup {
 };
 
 // Sum of squares of every gradient: the dense groups in order, then the sparse ones.
-double grad_norm2(const std::vector<ParamGroup>& groups);
+double grad_norm2(const std::vector<ParamGroup>& groups, Team* team = nullptr);
 
 // Multiplies every gradient by f.
-void scale_grads(const std::vector<ParamGroup>& groups, float f);
+void scale_grads(const std::vector<ParamGroup>& groups, float f, Team* team = nullptr);
 
 // One AdamW step of every group at step t (1-based); `step` is t - 1 for the schedule:
 // lr = lr_at(g.lr_peak, t - 1, warmup, total) * g.lr_scale. Then zeroes the gradients (sparse
@@ -76,6 +95,7 @@ void adamw_step(const std::vector<ParamGroup>& groups,
                 const AdamConfig& c,
                 int64_t t,
                 int64_t warmup,
-                int64_t total);
+                int64_t total,
+                Team* team = nullptr);
 
 }  // namespace ruvllm

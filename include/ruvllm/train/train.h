@@ -13,8 +13,10 @@
 // lora.layers > 0; other bases stay frozen), all with AdamW (lazy for rows), linear warm-up
 // then linear decay, and one global-norm clip. train() does not know the base's kind: it reads
 // base embeddings from the feed, hands their gradients back, and steps the feed's parameter
-// groups with the head's. Single-threaded (but for a transformer's own thread team) and
-// deterministic: the same data, config and seed give the same model bytes.
+// groups with the head's. Deterministic: the same data, config and seed give the same model
+// bytes, whatever TrainConfig::threads (a subword base's pooling and row updates are split over
+// that many threads so that each float is computed in the order one thread would; the head is
+// small and stays on one thread; a transformer base has its own thread team).
 //
 // The whole recipe around it (base, data, calibration, heads, GRPO, keyword stage, provenance
 // keys, stats JSON) is train_router() in recipe.h.
@@ -52,6 +54,9 @@ struct TrainConfig {
     bool attention_pooling = false;  // feed.h FeedSpec::attention_pooling
     uint64_t seed = 42;
     int patience = 0;  // stop after this many epochs without a better validation accuracy; 0 off
+    // Threads of a subword base's training steps (pooling, row gradients, clipping, AdamW),
+    // 1-256: the model bytes are the same for every count.
+    int threads = 1;
     // false when resuming from a checkpoint: keep the model's prototypes instead of starting
     // them at the class centroids.
     bool init_prototypes = true;
