@@ -58,7 +58,8 @@ Embedded embed_all(const RouterModel& m, const LabeledSet& s) {
 }
 
 // Log-probabilities (n, A) of the k nearest training examples' labels.
-std::vector<double> knn_logp(const Embedded& train, const Embedded& q, int E, int A, int k, double t) {
+std::vector<double> knn_logp(
+    const Embedded& train, const Embedded& q, int E, int A, int k, double t) {
     std::vector<double> out(q.n * static_cast<size_t>(A));
     std::vector<std::pair<float, int32_t>> c(train.n);
     const auto kk = static_cast<size_t>(std::min<size_t>(static_cast<size_t>(k), train.n));
@@ -149,7 +150,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     if (m->sparse.empty()) {
-        std::fprintf(stderr, "knn_probe: %s has no sparse stage, expected make run's router\n", argv[1]);
+        std::fprintf(
+            stderr, "knn_probe: %s has no sparse stage, expected make run's router\n", argv[1]);
         return 1;
     }
     ruvllm::DataOptions opt;
@@ -165,16 +167,24 @@ int main(int argc, char** argv) {
     const Embedded &train = sets[0], &val = sets[1], &ev = sets[2];
     const int E = m->E, A = m->A();
     const double tau = m->tau, temp = m->sparse.temperature(), al = m->sparse.alpha();
-    std::printf("knn_probe: %zu training, %zu validation, %zu evaluated texts; tau %.4f, alpha %.2f, T %.2f\n",
-                train.n, val.n, ev.n, tau, al, temp);
+    std::printf(
+        "knn_probe: %zu training, %zu validation, %zu evaluated texts; tau %.4f, alpha %.2f, T "
+        "%.2f\n",
+        train.n,
+        val.n,
+        ev.n,
+        tau,
+        al,
+        temp);
     const std::vector<double> none;
-    std::printf("prototypes: val %.4f eval %.4f | sparse: val %.4f eval %.4f | blend: val %.4f eval %.4f\n",
-                accuracy(val, none, A, tau, temp, 1, 0, 0),
-                accuracy(ev, none, A, tau, temp, 1, 0, 0),
-                accuracy(val, none, A, tau, temp, 0, 0, 1),
-                accuracy(ev, none, A, tau, temp, 0, 0, 1),
-                accuracy(val, none, A, tau, temp, al, 0, 1 - al),
-                accuracy(ev, none, A, tau, temp, al, 0, 1 - al));
+    std::printf(
+        "prototypes: val %.4f eval %.4f | sparse: val %.4f eval %.4f | blend: val %.4f eval %.4f\n",
+        accuracy(val, none, A, tau, temp, 1, 0, 0),
+        accuracy(ev, none, A, tau, temp, 1, 0, 0),
+        accuracy(val, none, A, tau, temp, 0, 0, 1),
+        accuracy(ev, none, A, tau, temp, 0, 0, 1),
+        accuracy(val, none, A, tau, temp, al, 0, 1 - al),
+        accuracy(ev, none, A, tau, temp, al, 0, 1 - al));
     for (int k : {5, 10, 20, 50}) {
         for (double t : {0.02, 0.05, 0.1}) {
             const std::vector<double> kv = knn_logp(train, val, E, A, k, t);
@@ -187,14 +197,16 @@ int main(int argc, char** argv) {
                     best_w = w;
                 }
             }
-            std::printf("k %2d t %.2f: kNN val %.4f eval %.4f | blend with kNN share %.1f (chosen on val): val %.4f eval %.4f\n",
-                        k,
-                        t,
-                        accuracy(val, kv, A, tau, temp, 0, 1, 0),
-                        accuracy(ev, ke, A, tau, temp, 0, 1, 0),
-                        best_w,
-                        best_val,
-                        accuracy(ev, ke, A, tau, temp, al * (1 - best_w), al * best_w, 1 - al));
+            std::printf(
+                "k %2d t %.2f: kNN val %.4f eval %.4f | blend with kNN share %.1f (chosen on val): "
+                "val %.4f eval %.4f\n",
+                k,
+                t,
+                accuracy(val, kv, A, tau, temp, 0, 1, 0),
+                accuracy(ev, ke, A, tau, temp, 0, 1, 0),
+                best_w,
+                best_val,
+                accuracy(ev, ke, A, tau, temp, al * (1 - best_w), al * best_w, 1 - al));
             std::fflush(stdout);
         }
     }
