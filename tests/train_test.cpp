@@ -1,11 +1,15 @@
 // train_test.cpp: labelled data in every format, the model file, and the trainer (overfitting a
 // tiny set, determinism, early stopping), plus a `slow`-labelled accuracy gate in
 // train_slow_test.cpp.
+#include <algorithm>
 #include <functional>
 #include <limits>
 
 #include <gtest/gtest.h>
 
+#include <ruvllm/core/paths.h>
+#include <ruvllm/dataset/generator.h>
+#include <ruvllm/dataset/library.h>
 #include <ruvllm/embed/subword.h>
 #include <ruvllm/router/evaluate.h>
 #include <ruvllm/train/train.h>
@@ -263,6 +267,107 @@ TEST(Train, SameModelBytesForAnyThreadCount) {
         EXPECT_EQ(bytes[1], bytes[0]) << "attention " << attention;
         EXPECT_EQ(bytes[2], bytes[0]) << "attention " << attention;
     }
+}
+
+// average_epochs: the epochs' mean is tried on validation and kept only when it scores higher
+// there; the model then holds exactly the mean of the parameters each epoch ended with (taken
+// here from the epoch callback), else the best epoch's. Over ten seeds both branches run.
+TEST(Train, AveragedEpochsAreTheMeanAndAreKeptOnlyWhenBetter) {
+    // Generated tasks of the 13 agents, a third of the templates held out: a noisy enough
+    // validation accuracy that some runs keep the mean and others the best epoch.
+    ruvllm::Result<ruvllm::Library> lib = ruvllm::load_library(ruvllm::default_library_dir());
+    ASSERT_TRUE(lib) << lib.error().message;
+    ruvllm::GenConfig gen;
+    gen.per_agent = 6;
+    gen.labels = ruvllm::Labels::agents;
+    ruvllm::Result<std::vector<ruvllm::Example>> ds = ruvllm::generate(*lib, gen);
+    ASSERT_TRUE(ds) << ds.error().message;
+    ruvllm::LabeledSet data, held;
+    for (size_t i = 0; i < ds->size(); i++) {
+        const ruvllm::Example& e = (*ds)[i];
+        auto it = std::find(data.labels.begin(), data.labels.end(), e.output_agent);
+        if (it == data.labels.end()) {
+            data.labels.push_back(e.output_agent);
+            it = data.labels.end() - 1;
+        }
+        ruvllm::LabeledExample ex;
+        ex.text = e.input;
+        ex.label = static_cast<int32_t>(it - data.labels.begin());
+        // Whole templates held out ("<agent>-<nnn>", every third number): new phrasings, as
+        // the dev set has.
+        const std::string id(e.metadata.template_id);
+        (std::stoi(id.substr(id.rfind('-') + 1)) % 3 == 0 ? held : data).rows.push_back(ex);
+    }
+    held.labels = data.labels;
+    bool saw[2] = {false, false};  // kept the mean, kept the best epoch
+    {
+        const ruvllm::LabeledSet* val = &held;
+        for (const uint64_t seed : {5u, 6u, 7u, 8u, 9u, 10u, 11u, 12u, 13u, 14u}) {
+            ruvllm::Rng rng(seed);
+            ruvllm::RouterModel m =
+                ruvllm::RouterModel::init(hashed_base(16, seed), data.labels, 8, rng);
+            ruvllm::TrainConfig c = tiny_config();
+            c.epochs = 3;
+            c.seed = seed;
+            c.average_epochs = true;
+            std::vector<std::vector<float>> w, protos, rows;
+            auto on_epoch = [&](const ruvllm::EpochStats&, const ruvllm::RouterModel& at) {
+                w.push_back(at.w);
+                protos.push_back(at.protos);
+                rows.push_back(rows_of(at));
+                return true;
+            };
+            ruvllm::Result<ruvllm::TrainResult> r = ruvllm::train(m, data, val, c, {}, on_epoch);
+            ASSERT_TRUE(r) << r.error().message;
+            ASSERT_EQ(w.size(), 3u);
+            ASSERT_GE(r->average_accuracy, 0.0);
+            double best_single = 0;
+            for (const ruvllm::EpochStats& st : r->history) {
+                best_single = std::max(best_single, st.val_accuracy);
+            }
+            EXPECT_EQ(ruvllm::evaluate(m, *val).accuracy, r->best_accuracy);
+            auto mean_of = [](const std::vector<std::vector<float>>& v) {
+                std::vector<float> sum = v[0];
+                for (size_t e = 1; e < v.size(); e++) {
+                    for (size_t i = 0; i < sum.size(); i++) {
+                        sum[i] += v[e][i];
+                    }
+                }
+                for (float& x : sum) {
+                    x *= 1.0f / static_cast<float>(v.size());
+                }
+                return sum;
+            };
+            if (r->averaged_epochs > 0) {
+                saw[0] = true;
+                EXPECT_EQ(r->averaged_epochs, 3);
+                EXPECT_GT(r->average_accuracy, best_single);
+                EXPECT_EQ(r->best_accuracy, r->average_accuracy);
+                EXPECT_EQ(m.w, mean_of(w));
+                EXPECT_EQ(m.protos, mean_of(protos));
+                EXPECT_EQ(rows_of(m), mean_of(rows));
+            } else {
+                saw[1] = true;
+                EXPECT_LE(r->average_accuracy, best_single);
+                EXPECT_EQ(r->best_accuracy, best_single);
+                const auto e = static_cast<size_t>(r->best_epoch - 1);
+                EXPECT_EQ(m.w, w[e]);
+                EXPECT_EQ(rows_of(m), rows[e]);
+            }
+        }
+    }
+    EXPECT_TRUE(saw[0]) << "no run kept the mean";
+    EXPECT_TRUE(saw[1]) << "no run kept the best epoch";
+    // Without validation nothing is averaged.
+    ruvllm::Rng rng(5);
+    ruvllm::RouterModel m = ruvllm::RouterModel::init(hashed_base(16, 5), data.labels, 8, rng);
+    ruvllm::TrainConfig c = tiny_config();
+    c.epochs = 3;
+    c.average_epochs = true;
+    ruvllm::Result<ruvllm::TrainResult> r = ruvllm::train(m, data, nullptr, c);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->average_accuracy, -1.0);
+    EXPECT_EQ(r->averaged_epochs, 0);
 }
 
 TEST(Train, FrozenEmbeddingsStayFrozen) {

@@ -22,6 +22,32 @@ Snapshot take(const RouterModel& m, const BaseFeed& feed) {
     return {m.w, m.b, m.protos, feed.snapshot()};
 }
 
+// sum += s, value by value (sum empty: sum = s).
+void accumulate(Snapshot& sum, const Snapshot& s) {
+    auto add = [](std::vector<float>& a, const std::vector<float>& b) {
+        if (a.empty()) {
+            a = b;
+            return;
+        }
+        for (size_t i = 0; i < a.size(); i++) {
+            a[i] += b[i];
+        }
+    };
+    add(sum.w, s.w);
+    add(sum.b, s.b);
+    add(sum.protos, s.protos);
+    add(sum.base, s.base);
+}
+
+Snapshot scaled(Snapshot s, float f) {
+    for (auto* v : {&s.w, &s.b, &s.protos, &s.base}) {
+        for (float& x : *v) {
+            x *= f;
+        }
+    }
+    return s;
+}
+
 void restore(RouterModel& m, BaseFeed& feed, const Snapshot& s) {
     m.w = s.w;
     m.b = s.b;
@@ -452,6 +478,8 @@ Result<TrainResult> train(RouterModel& model,
     TrainResult res;
     Snapshot best = take(model, feed);
     Snapshot last_good = best;
+    Snapshot sum;  // of every epoch's parameters (average_epochs)
+    int n_sum = 0;
     double best_acc = -1;
     int since_best = 0;
     std::vector<uint32_t> order(N);
@@ -515,6 +543,10 @@ Result<TrainResult> train(RouterModel& model,
         res.history.push_back(st);
         res.epochs_completed = epoch;
         last_good = take(model, feed);
+        if (cfg.average_epochs && val != nullptr) {
+            accumulate(sum, last_good);
+            n_sum++;
+        }
         if (st.val_accuracy > best_acc) {
             best_acc = st.val_accuracy;
             res.best_epoch = epoch;
@@ -532,6 +564,17 @@ Result<TrainResult> train(RouterModel& model,
         const bool go_on = on_epoch ? on_epoch(st, model) : true;
         if (!go_on || (cfg.patience > 0 && since_best >= cfg.patience)) {
             break;
+        }
+    }
+    if (n_sum > 1) {
+        // The mean of the epochs' parameters, kept when it beats the best epoch on validation.
+        Snapshot mean = scaled(std::move(sum), 1.0f / static_cast<float>(n_sum));
+        restore(model, feed, mean);
+        res.average_accuracy = val_accuracy(model, feed, *val);
+        if (res.average_accuracy > best_acc) {
+            best = std::move(mean);
+            best_acc = res.average_accuracy;
+            res.averaged_epochs = n_sum;
         }
     }
     restore(model, feed, best);

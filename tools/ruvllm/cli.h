@@ -87,6 +87,7 @@ struct TrainOptions {
     bool no_tune_embeddings = false;
     float word_dropout = kTrain.word_dropout;
     bool attention_pooling = kTrain.attention_pooling;
+    bool no_average_epochs = !kTrain.average_epochs;
     // a Qwen2 GGUF base (qwen2_base.h)
     std::string pooling = "mean";
     int max_tokens = 0, threads = 2;

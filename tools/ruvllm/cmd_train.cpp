@@ -125,6 +125,10 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
                   opt.attention_pooling,
                   "pool the word vectors with a learned attention query instead of the plain "
                   "mean (subword base)");
+    cmd->add_flag("--no-average-epochs",
+                  opt.no_average_epochs,
+                  "end with the best epoch, never with the mean of every epoch's parameters "
+                  "(tried on --val, kept when better there)");
     cmd->add_option("--patience",
                     opt.patience,
                     "stop after N epochs without a better validation accuracy (0: off)")
@@ -207,6 +211,7 @@ Status run_train(const TrainOptions& opt) {
     t.tune_embeddings = !opt.no_tune_embeddings;
     t.word_dropout = opt.word_dropout;
     t.attention_pooling = opt.attention_pooling;
+    t.average_epochs = !opt.no_average_epochs;
     t.seed = opt.seed;
     t.patience = opt.patience;
     t.lora = LoraSpec{opt.lora_layers, opt.lora_rank, opt.lora_alpha, opt.lora_lr, opt.lora_ffn};
