@@ -20,7 +20,8 @@
 //                accuracy and macro-F1), then the router file and the stats JSON below
 // Stats JSON (report.h reads it): {epochs_completed, final_loss, final_accuracy, best_accuracy,
 // total_seconds (the whole call, data to stats; train_seconds is the loop's), best_epoch,
-// accuracy_on ("validation" | "train"), history: [{epoch, loss, train_accuracy, val_accuracy,
+// accuracy_on ("validation" | "train"), average_accuracy and averaged_epochs (with --val:
+// train.h's TrainResult fields of the same names), history: [{epoch, loss, train_accuracy, val_accuracy,
 // seconds}], train_seconds, calibration: {temperature, val_ece_uncalibrated, val_ece}, labels,
 // train_examples_per_label: {label: training examples}, grpo
 // (grpo_rounds.h), sparse: {rows, epochs, lr, alpha, val_accuracy: {embedding, sparse, blend},
