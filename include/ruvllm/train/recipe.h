@@ -21,17 +21,17 @@
 // Stats JSON (report.h reads it): {epochs_completed, final_loss, final_accuracy, best_accuracy,
 // total_seconds (the whole call, data to stats; train_seconds is the loop's), best_epoch,
 // accuracy_on ("validation" | "train"), average_accuracy and averaged_epochs (with --val:
-// train.h's TrainResult fields of the same names), history: [{epoch, loss, train_accuracy, val_accuracy,
-// seconds}], train_seconds, calibration: {temperature, val_ece_uncalibrated, val_ece}, labels,
-// train_examples_per_label: {label: training examples}, grpo
-// (grpo_rounds.h), sparse: {rows, epochs, lr, alpha, val_accuracy: {embedding, sparse, blend},
-// val_nll: {...}, seconds} (with the sparse stage), heads: {complexity: {z, ngrams, baseline,
-// chosen}, tier: {...}, examples} (validation accuracies of each head's sources, with --val), test:
-// {examples, accuracy, macro_f1, triplets, triplet_accuracy, hard_negatives,
-// hard_negative_accuracy, per_label: {label: {precision, recall, f1, support}}, confusion,
-// hybrid_accuracy and hybrid_macro_f1 (what route answers: keyword stage, then the blend), heads:
-// {complexity_accuracy, complexity_prior_baseline_accuracy, tier_accuracy,
-// tier_table_baseline_accuracy, quality_mae, examples}}}.
+// train.h's TrainResult fields of the same names), history: [{epoch, loss, train_accuracy,
+// val_accuracy, seconds}], train_seconds, calibration: {temperature, val_ece_uncalibrated,
+// val_ece}, labels, train_examples_per_label: {label: training examples}, grpo (grpo_rounds.h),
+// sparse: {rows, epochs, lr, alpha, val_accuracy: {embedding, sparse, blend}, val_nll: {...},
+// seconds} (with the sparse stage), heads: {complexity: {z, ngrams, baseline, chosen}, tier: {...},
+// examples} (validation accuracies of each head's sources, with --val), test: {examples, accuracy,
+// macro_f1, triplets, triplet_accuracy, hard_negatives, hard_negative_accuracy, per_label: {label:
+// {precision, recall, f1, support}}, confusion, hybrid_accuracy and hybrid_macro_f1 (what route
+// answers: keyword stage, then the blend), heads: {complexity_accuracy,
+// complexity_prior_baseline_accuracy, tier_accuracy, tier_table_baseline_accuracy, quality_mae,
+// examples}}}.
 //
 // Usage:
 //   ruvllm::TrainRouterConfig c;
