@@ -13,6 +13,7 @@
 
 #include <ruvllm/embed/subword.h>
 #include <ruvllm/llm/llm.h>
+#include <ruvllm/router/sparse.h>
 #include <ruvllm/train/grpo.h>
 
 #include "gradcheck.h"
@@ -241,6 +242,44 @@ TEST(Grpo, HarmfulRoundIsRolledBack) {
     EXPECT_LT(r->val_after, r->val_before);
     EXPECT_EQ(m.protos, protos);  // rolled back exactly
     EXPECT_EQ(m.heads.tier, tier);
+}
+
+TEST(Grpo, TheGateScoresWhatRouteAnswers) {
+    // A weak embedding stage (random prototypes) behind a sparse stage that decides alone
+    // (alpha 0): the gate must score the sparse stage's answers, as route does, not the
+    // prototypes' argmax. Expected accuracies are counted here from the stages themselves.
+    ruvllm::RouterModel m = toy_model(9);
+    const ruvllm::LabeledSet train = toy(3), val = toy(1);
+    ruvllm::SparseConfig sc;
+    sc.bits = 12;
+    sc.epochs = 20;
+    ruvllm::Result<ruvllm::SparseModel> sp = ruvllm::train_sparse(train, sc, ruvllm::Log{});
+    ASSERT_TRUE(sp) << sp.error().message;
+    m.sparse = std::move(*sp);
+    m.sparse.set_alpha(0.0f);
+    size_t sparse_right = 0, cosine_right = 0;
+    std::vector<float> q(static_cast<size_t>(m.A())), s(q.size());
+    for (const ruvllm::LabeledExample& ex : val.rows) {
+        m.sparse.logits(ex.text, q.data());
+        m.scores(ex.text, s.data());
+        sparse_right += ruvllm::argmax(q.data(), m.A()) == ex.label ? 1 : 0;
+        cosine_right += ruvllm::argmax(s.data(), m.A()) == ex.label ? 1 : 0;
+    }
+    const double n = static_cast<double>(val.rows.size());
+    ASSERT_NE(sparse_right, cosine_right) << "the toy must tell the two stages apart";
+    const ruvllm::GrpoJudge judge = ruvllm::labels_judge(m.labels);
+    ruvllm::Result<std::pair<double, double>> v = ruvllm::grpo_validate(m, val, judge);
+    ASSERT_TRUE(v) << v.error().message;
+    EXPECT_DOUBLE_EQ(v->second, static_cast<double>(sparse_right) / n);
+    // A round moves the prototypes, which this router's answers do not depend on.
+    GrpoConfig cfg;
+    cfg.lr = 0.05f;
+    cfg.batch = 8;
+    ruvllm::Result<ruvllm::GrpoRoundReport> r =
+        ruvllm::grpo_round(m, train, val, judge, judge, cfg, 1);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_DOUBLE_EQ(r->val_accuracy_before, static_cast<double>(sparse_right) / n);
+    EXPECT_DOUBLE_EQ(r->val_accuracy_after, r->val_accuracy_before);
 }
 
 TEST(Grpo, ParseJudgeScores) {

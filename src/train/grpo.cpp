@@ -11,6 +11,7 @@
 #include <ruvllm/llm/llm.h>
 #include <ruvllm/nn/loss.h>
 #include <ruvllm/nn/optim.h>
+#include <ruvllm/router/router.h>
 #include <ruvllm/train/grpo.h>
 
 namespace ruvllm {
@@ -309,32 +310,33 @@ double grpo_group_backward(const GrpoParams& p,
 Result<std::pair<double, double>> grpo_validate(const RouterModel& model,
                                                 const LabeledSet& data,
                                                 const GrpoJudge& judge) {
-    std::vector<float> z(static_cast<size_t>(model.E)), s(static_cast<size_t>(model.A()));
+    RouteConfig rc;
+    rc.top = 0;
     double reward = 0;
     size_t right = 0, n = 0;
     for (const LabeledExample& ex : data.rows) {
         if (ex.label < 0 || ex.label >= model.A()) {
             continue;
         }
-        model.embed(ex.text, z.data());
-        model.scores_from_z(z.data(), s.data());
-        GrpoCandidate c;
-        c.agent = argmax(s.data(), model.A());
-        if (!model.heads.empty()) {
-            const int cx = model.heads.predict_complexity(z.data(), ex.text);
-            c.tier = model.heads.predict_tier(
-                z.data(), ex.text, model.labels[static_cast<size_t>(c.agent)], cx);
+        n++;
+        // What `route` answers (router.h): the keyword stage, then the blend or the embedding
+        // stage, then the heads. A task it refuses (or a score that overflows) earns nothing.
+        Result<Decision> d = route_task(model, ex.text, rc);
+        if (!d || d->label < 0) {
+            continue;
         }
+        GrpoCandidate c;
+        c.agent = d->label;
+        c.tier = d->has_heads ? d->tier : -1;
         Result<std::vector<float>> r = judge(ex, {c});
         if (!r) {
             return r.error();
         }
         reward += (*r)[0];
         right += c.agent == ex.label ? 1 : 0;
-        n++;
     }
-    const double d = static_cast<double>(std::max<size_t>(n, 1));
-    return std::make_pair(reward / d, static_cast<double>(right) / d);
+    const double den = static_cast<double>(std::max<size_t>(n, 1));
+    return std::make_pair(reward / den, static_cast<double>(right) / den);
 }
 
 Result<GrpoRoundReport> grpo_round(RouterModel& model,

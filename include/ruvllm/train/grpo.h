@@ -21,9 +21,11 @@
 //            + kl * [KL(pi_a || pi_ref_a) + KL(pi_t || pi_ref_t)]
 //      with rho_i = exp(log pi(o_i) - log pi_ref(o_i)) and the KL terms exact (the
 //      distributions are small categoricals). Gradients: grpo_group_backward, gradient-checked;
-//   4. gate: the mean greedy reward (argmax agent and tier, the judge `gate_judge`) on the
-//      validation set before and after; the round is kept when after >= before, otherwise the
-//      parameters are rolled back to the reference.
+//   4. gate: the mean reward (the judge `gate_judge`) of what `route` answers on the validation
+//      set, before and after: router.h's hybrid decision (keyword stage, then the blend with the
+//      sparse stage or the embedding stage alone, then the tier head), not the policy's argmax,
+//      so a round that helps the embedding stage but not the answer is not kept (#15). The round
+//      is kept when after >= before, otherwise the parameters are rolled back to the reference.
 //
 // Judges score the G candidates of one task. labels_judge is offline: from the example's
 // labels, agent reward 1 for the right agent, `partial` (0.5) for another agent of the same
@@ -156,7 +158,8 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
                                    const GrpoConfig& cfg,
                                    int round);
 
-// Mean greedy reward and agent accuracy of `model` on `data` under `judge`.
+// Mean reward under `judge` and agent accuracy of route_task's hybrid decisions (router.h) on
+// `data`'s examples with a label of the model; a task route_task refuses counts as reward 0.
 Result<std::pair<double, double>> grpo_validate(const RouterModel& model,
                                                 const LabeledSet& data,
                                                 const GrpoJudge& judge);
