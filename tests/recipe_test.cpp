@@ -10,6 +10,7 @@
 #include <ruvllm/core/io.h>
 #include <ruvllm/embed/subword.h>
 #include <ruvllm/router/model.h>
+#include <ruvllm/router/sparse.h>
 #include <ruvllm/train/recipe.h>
 
 #include "base_file.h"
@@ -149,6 +150,53 @@ TEST(TrainRouter, NoSparseStageWhenAskedNone) {
     EXPECT_TRUE(m->sparse.empty());
     EXPECT_TRUE(m->heads.complexity_ngrams.empty());
     EXPECT_FALSE(rep->stats.contains("sparse"));
+}
+
+// A validation split of fewer than cross_fit_below examples: the blend is fitted on it and on
+// one out-of-fold prediction of every training example (#15); otherwise on it alone, which the
+// test recomputes from the saved router.
+TEST(TrainRouter, ASmallValidationSplitCrossFitsTheBlend) {
+    TrainRun r;
+    ruvllm::Result<ruvllm::TrainRouterReport> rep = ruvllm::train_router(r.cfg, r.log);
+    ASSERT_TRUE(rep) << rep.error().message;
+    const nlohmann::json& sp = rep->stats["sparse"];
+    ASSERT_TRUE(sp.contains("cross_fit")) << sp.dump();
+    EXPECT_EQ(sp["cross_fit"]["folds"], 5);
+    EXPECT_EQ(sp["cross_fit"]["rows"], 24);  // each training example scored once, out of fold
+    bool said = false;
+    for (const std::string& l : r.lines) {
+        said = said || l.find("fitted on validation and 24 out-of-fold training predictions") !=
+                           std::string::npos;
+    }
+    EXPECT_TRUE(said);
+
+    for (const bool off : {true, false}) {
+        TrainRun v;
+        if (off) {
+            v.cfg.cross_fit_folds = 0;
+        } else {
+            v.cfg.cross_fit_below = 6;  // the validation split has 6 examples: not fewer
+        }
+        ruvllm::Result<ruvllm::TrainRouterReport> w = ruvllm::train_router(v.cfg, {});
+        ASSERT_TRUE(w) << w.error().message;
+        EXPECT_FALSE(w->stats["sparse"].contains("cross_fit"));
+        ruvllm::Result<ruvllm::RouterModel> m = ruvllm::RouterModel::load(v.cfg.out);
+        ASSERT_TRUE(m) << m.error().message;
+        ruvllm::Result<ruvllm::LabeledSet> val =
+            ruvllm::load_labeled(v.cfg.val, {}, m->labels, true);
+        ASSERT_TRUE(val) << val.error().message;
+        const int A = m->A();
+        std::vector<float> cos(val->rows.size() * A), logits(cos.size());
+        std::vector<int32_t> labels;
+        for (size_t i = 0; i < val->rows.size(); i++) {
+            m->scores(val->rows[i].text, cos.data() + i * A);
+            m->sparse.logits(val->rows[i].text, logits.data() + i * A);
+            labels.push_back(val->rows[i].label);
+        }
+        const ruvllm::BlendFit fit = ruvllm::fit_blend(cos, m->tau, logits, labels, A);
+        EXPECT_EQ(m->sparse.alpha(), fit.alpha);
+        EXPECT_EQ(m->sparse.temperature(), fit.temperature);
+    }
 }
 
 // Checkpoints rotate (only the newest keep_checkpoints stay), and --resume takes a checkpoint,

@@ -6,6 +6,7 @@
 
 #include <ruvllm/core/io.h>
 #include <ruvllm/core/paths.h>
+#include <ruvllm/core/rng.h>
 #include <ruvllm/dataset/library.h>
 #include <ruvllm/embed/pretrain.h>
 #include <ruvllm/router/calibrate.h>
@@ -413,11 +414,123 @@ Calibration calibrate(RouterModel& model, const LabeledSet& val, const Log& log)
     return c;
 }
 
+// The rows the blend is fitted on: cosines (N, A), sparse logits (N, A), labels (N).
+struct BlendRows {
+    std::vector<float> cos, logits;
+    std::vector<int32_t> labels;
+
+    // One text scored by `m`'s embedding stage (cosines times cos_scale) and by `sp`.
+    void add(const RouterModel& m,
+             const SparseModel& sp,
+             const std::string& text,
+             int32_t label,
+             float cos_scale) {
+        const size_t at = cos.size();
+        const auto A = static_cast<size_t>(m.A());
+        cos.resize(at + A);
+        logits.resize(at + A);
+        m.scores(text, cos.data() + at);
+        for (size_t a = 0; a < A; a++) {
+            cos[at + a] *= cos_scale;
+        }
+        sp.logits(text, logits.data() + at);
+        labels.push_back(label);
+    }
+};
+
+// Whether the blend is cross-fitted (TrainRouterConfig::cross_fit_folds).
+bool cross_fit_applies(const TrainRouterConfig& cfg, const Data& d) {
+    return cfg.cross_fit_folds >= 2 && !d.val.rows.empty() &&
+           d.val.rows.size() < cfg.cross_fit_below && d.train.rows.size() <= cfg.cross_fit_max_train &&
+           d.train.rows.size() >= static_cast<size_t>(cfg.cross_fit_folds);
+}
+
+// 6b'. Out-of-fold rows for the blend fit (TrainRouterConfig::cross_fit_folds). The training
+// rows are dealt to K folds, stratified: each label's rows in a seeded order, dealt round-robin
+// with one counter across labels. Fold f is scored by an embedding stage (from the pretrained
+// `base`, trained by train() with the final router's settings and validation split, its
+// temperature calibrated on that split) and a sparse stage, both trained on the other folds.
+// Its cosines are scaled by tau / tau_f, so that the final router's temperature tau gives the
+// fold router's calibrated softmax in blend_nll.
+Status add_out_of_fold(const TrainRouterConfig& cfg,
+                       const std::shared_ptr<const Base>& base,
+                       const Data& d,
+                       const TrainConfig& run_tc,
+                       const SparseConfig& sc,
+                       float tau,
+                       BlendRows& rows,
+                       const Log& log) {
+    const LabeledSet& all = d.train;
+    const int K = cfg.cross_fit_folds;
+    TrainConfig tc = run_tc;
+    tc.epochs = cfg.train.epochs;  // a resumed run's `run_tc` counts only the epochs left
+    const int A = static_cast<int>(all.labels.size());
+    std::vector<std::vector<size_t>> by_label(static_cast<size_t>(A));
+    for (size_t i = 0; i < all.rows.size(); i++) {
+        const int32_t y = all.rows[i].label;
+        if (y >= 0 && y < A) {
+            by_label[static_cast<size_t>(y)].push_back(i);
+        }
+    }
+    Rng rng(tc.seed ^ 0x63726f7373666974ull);  // "crossfit"
+    std::vector<int> fold(all.rows.size(), -1);    // -1: in every fold's training part
+    size_t dealt = 0;
+    for (std::vector<size_t>& ids : by_label) {
+        for (size_t i = ids.size(); i > 1; i--) {
+            std::swap(ids[i - 1], ids[rng.below(static_cast<uint32_t>(i))]);
+        }
+        for (const size_t id : ids) {
+            fold[id] = static_cast<int>(dealt++ % static_cast<size_t>(K));
+        }
+    }
+    std::vector<float> scores(d.val.rows.size() * static_cast<size_t>(A));
+    std::vector<int32_t> val_labels;
+    for (const LabeledExample& ex : d.val.rows) {
+        val_labels.push_back(ex.label);
+    }
+    log.count("cross-fit", 0, K, "folds");
+    for (int f = 0; f < K; f++) {
+        LabeledSet part;
+        part.labels = all.labels;
+        for (size_t i = 0; i < all.rows.size(); i++) {
+            if (fold[i] != f) {
+                part.rows.push_back(all.rows[i]);
+            }
+        }
+        Rng init_rng(tc.seed);
+        RouterModel m = RouterModel::init(base, all.labels, tc.dim, init_rng);
+        m.tau = tc.tau;
+        Result<TrainResult> res = train(m, part, &d.val, tc);
+        if (!res) {
+            return with_context(res.error(), strformat("train: cross-fit fold %d", f + 1));
+        }
+        for (size_t i = 0; i < d.val.rows.size(); i++) {
+            m.scores(d.val.rows[i].text, scores.data() + i * static_cast<size_t>(A));
+        }
+        const float tau_f = fit_temperature(scores, val_labels, A);
+        Result<SparseModel> sp = train_sparse(part, sc, Log{});
+        if (!sp) {
+            return with_context(sp.error(), strformat("train: cross-fit fold %d", f + 1));
+        }
+        for (size_t i = 0; i < all.rows.size(); i++) {
+            if (fold[i] == f) {
+                rows.add(m, *sp, all.rows[i].text, all.rows[i].label, tau / tau_f);
+            }
+        }
+        log.count("cross-fit", f + 1, K, "folds");
+    }
+    return ok();
+}
+
 // 6b. The sparse stage (sparse.h): trained on the training data, its blend weight fitted on
-// the validation split (without one the blend weight stays 0.5). Returns the stats' "sparse".
+// the validation split (without one the blend weight stays 0.5), and on out-of-fold
+// predictions of the training data when the validation split is small (add_out_of_fold).
+// Returns the stats' "sparse".
 Result<nlohmann::ordered_json> sparse_stage(const TrainRouterConfig& cfg,
+                                            const std::shared_ptr<const Base>& base,
                                             RouterModel& model,
                                             const Data& d,
+                                            const TrainConfig& tc,
                                             const Log& log) {
     const auto t0 = std::chrono::steady_clock::now();
     SparseConfig sc = cfg.sparse_config;
@@ -435,16 +548,41 @@ Result<nlohmann::ordered_json> sparse_stage(const TrainRouterConfig& cfg,
     if (!d.val.rows.empty()) {
         const int A = model.A();
         const size_t N = d.val.rows.size();
-        std::vector<float> cos(N * static_cast<size_t>(A)), logits(cos.size());
-        std::vector<int32_t> labels;
-        for (size_t i = 0; i < N; i++) {
-            model.scores(d.val.rows[i].text, cos.data() + i * A);
-            model.sparse.logits(d.val.rows[i].text, logits.data() + i * A);
-            labels.push_back(d.val.rows[i].label);
+        BlendRows val;
+        for (const LabeledExample& ex : d.val.rows) {
+            val.add(model, model.sparse, ex.text, ex.label, 1.0f);
         }
-        const BlendFit fit = fit_blend(cos, model.tau, logits, labels, A);
-        alpha = fit.alpha;
-        temperature = fit.temperature;
+        const std::vector<float>& cos = val.cos;
+        const std::vector<float>& logits = val.logits;
+        const std::vector<int32_t>& labels = val.labels;
+        std::string fitted_on = "validation";
+        if (cross_fit_applies(cfg, d)) {
+            const auto tc0 = std::chrono::steady_clock::now();
+            BlendRows fit_rows = val;
+            log.say(strformat("train: cross-fitting the blend: validation has %zu examples, "
+                              "fewer than %zu; %d routers on folds of the training data",
+                              N,
+                              cfg.cross_fit_below,
+                              cfg.cross_fit_folds));
+            if (Status s = add_out_of_fold(cfg, base, d, tc, sc, model.tau, fit_rows, log); !s) {
+                return s.error();
+            }
+            const BlendFit fit =
+                fit_blend(fit_rows.cos, model.tau, fit_rows.logits, fit_rows.labels, A);
+            alpha = fit.alpha;
+            temperature = fit.temperature;
+            const size_t oof = fit_rows.labels.size() - N;
+            j["cross_fit"] = {
+                {"folds", cfg.cross_fit_folds},
+                {"rows", oof},
+                {"seconds",
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - tc0).count()}};
+            fitted_on = strformat("validation and %zu out-of-fold training predictions", oof);
+        } else {
+            const BlendFit fit = fit_blend(cos, model.tau, logits, labels, A);
+            alpha = fit.alpha;
+            temperature = fit.temperature;
+        }
         // Validation accuracy of each stage and of the blend (argmax; ties to the lower index).
         size_t ok_e = 0, ok_s = 0, ok_b = 0;
         std::vector<float> p(static_cast<size_t>(A));
@@ -471,13 +609,14 @@ Result<nlohmann::ordered_json> sparse_stage(const TrainRouterConfig& cfg,
         log.say(
             strformat("train: sparse stage: %zu n-gram rows; validation accuracy embedding "
                       "%.4f, sparse %.4f, blend %.4f (alpha %.2f, sparse temperature %g fitted "
-                      "on validation)",
+                      "on %s)",
                       model.sparse.rows(),
                       static_cast<double>(ok_e) / n,
                       static_cast<double>(ok_s) / n,
                       static_cast<double>(ok_b) / n,
                       static_cast<double>(alpha),
-                      static_cast<double>(temperature)));
+                      static_cast<double>(temperature),
+                      fitted_on.c_str()));
     } else {
         log.say(strformat("train: sparse stage: %zu n-gram rows; no --val, blend weight %.2f",
                           model.sparse.rows(),
@@ -803,7 +942,7 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
     }
     nlohmann::ordered_json sparse;
     if (cfg.sparse) {
-        Result<nlohmann::ordered_json> sp = sparse_stage(cfg, model, d, log);
+        Result<nlohmann::ordered_json> sp = sparse_stage(cfg, *base, model, d, tc, log);
         if (!sp) {
             return sp.error();
         }

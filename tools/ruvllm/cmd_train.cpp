@@ -170,6 +170,14 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
            "--sparse-bits", opt.sparse_bits, "the sparse stage hashes n-grams into 2^bits buckets")
         ->check(CLI::Range(8, 26))
         ->capture_default_str();
+    cmd->add_option("--cross-fit-folds",
+                    opt.cross_fit_folds,
+                    "with a --val of fewer than 200 examples and at most 10000 training ones, fit "
+                    "the blend of the embedding and sparse stages also on out-of-fold "
+                    "predictions of this many routers trained on folds of the training data (0: "
+                    "on --val alone)")
+        ->check(CLI::Range(0, 20))
+        ->capture_default_str();
     cmd->add_flag("-q,--quiet", opt.quiet, "no progress on stderr");
     cmd->add_option("--grpo-rounds", opt.grpo.rounds, "GRPO feedback rounds after training")
         ->check(CLI::Range(0, 1000))
@@ -230,6 +238,7 @@ Status run_train(const TrainOptions& opt) {
     c.sparse_config.epochs = opt.sparse_epochs;
     c.sparse_config.lr = opt.sparse_lr;
     c.sparse_config.bits = opt.sparse_bits;
+    c.cross_fit_folds = opt.cross_fit_folds;
     c.grpo = grpo_run_config(opt.grpo);
     Result<TrainRouterReport> r = train_router(c, make_log(opt.quiet));
     return r ? ok() : Status(r.error());

@@ -14,7 +14,8 @@
 //                each head's source (z, n-grams or its baseline) chosen on --val
 //   6. GRPO      `grpo.rounds` gated rounds on --val (grpo_rounds.h)
 //   6b. sparse   the n-gram stage (sparse.h) on the training data, its blend weight with the
-//                embedding stage fitted on --val
+//                embedding stage fitted on --val (and, when --val is small, on out-of-fold
+//                predictions of the training data: cross_fit_folds below)
 //   7. keywords  library keyword rules pruned on the training data, then on --val (keywords.h)
 //   8. record    ruvllm.train.* (the config, best epoch), ruvllm.metrics.* (val ECE, test
 //                accuracy and macro-F1), then the router file and the stats JSON below
@@ -24,8 +25,9 @@
 // train.h's TrainResult fields of the same names), history: [{epoch, loss, train_accuracy,
 // val_accuracy, seconds}], train_seconds, calibration: {temperature, val_ece_uncalibrated,
 // val_ece}, labels, train_examples_per_label: {label: training examples}, grpo (grpo_rounds.h),
-// sparse: {rows, epochs, lr, alpha, val_accuracy: {embedding, sparse, blend}, val_nll: {...},
-// seconds} (with the sparse stage), heads: {complexity: {z, ngrams, baseline, chosen}, tier: {...},
+// sparse: {rows, epochs, lr, alpha, temperature, val_accuracy: {embedding, sparse, blend},
+// val_nll: {...}, cross_fit: {folds, rows, seconds} (when it ran), seconds} (with the sparse
+// stage), heads: {complexity: {z, ngrams, baseline, chosen}, tier: {...},
 // examples} (validation accuracies of each head's sources, with --val), test: {examples, accuracy,
 // macro_f1, triplets, triplet_accuracy, hard_negatives, hard_negative_accuracy, per_label: {label:
 // {precision, recall, f1, support}}, confusion, hybrid_accuracy and hybrid_macro_f1 (what route
@@ -88,6 +90,17 @@ struct TrainRouterConfig {
     bool keywords = true;                  // the keyword stage
     bool sparse = true;                    // the sparse n-gram stage (sparse.h)
     SparseConfig sparse_config;            // its seed is train.seed
+    // Cross-fitted blend (#15): when --val has fewer than `cross_fit_below` labelled examples
+    // and the training data at most `cross_fit_max_train`, the blend weight and the sparse
+    // temperature are fitted on the validation split plus out-of-fold predictions of the
+    // training data: `cross_fit_folds` routers (embedding and sparse stage, the same settings)
+    // each trained without one stratified fold and scoring it, their cosines taken to the final
+    // router's temperature. It costs that many extra trainings of the two stages, which small
+    // data makes cheap. 0 folds: never.
+    static constexpr int kCrossFitFolds = 5;
+    int cross_fit_folds = kCrossFitFolds;
+    size_t cross_fit_below = 200;
+    size_t cross_fit_max_train = 10000;
     std::filesystem::path keywords_library;  // "" = the built-in library
     KeywordConfig keyword_config;
     int head_epochs = 300;
