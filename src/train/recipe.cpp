@@ -441,7 +441,8 @@ struct BlendRows {
 // Whether the blend is cross-fitted (TrainRouterConfig::cross_fit_folds).
 bool cross_fit_applies(const TrainRouterConfig& cfg, const Data& d) {
     return cfg.cross_fit_folds >= 2 && !d.val.rows.empty() &&
-           d.val.rows.size() < cfg.cross_fit_below && d.train.rows.size() <= cfg.cross_fit_max_train &&
+           d.val.rows.size() < cfg.cross_fit_below &&
+           d.train.rows.size() <= cfg.cross_fit_max_train &&
            d.train.rows.size() >= static_cast<size_t>(cfg.cross_fit_folds);
 }
 
@@ -472,8 +473,8 @@ Status add_out_of_fold(const TrainRouterConfig& cfg,
             by_label[static_cast<size_t>(y)].push_back(i);
         }
     }
-    Rng rng(tc.seed ^ 0x63726f7373666974ull);  // "crossfit"
-    std::vector<int> fold(all.rows.size(), -1);    // -1: in every fold's training part
+    Rng rng(tc.seed ^ 0x63726f7373666974ull);    // "crossfit"
+    std::vector<int> fold(all.rows.size(), -1);  // -1: in every fold's training part
     size_t dealt = 0;
     for (std::vector<size_t>& ids : by_label) {
         for (size_t i = ids.size(); i > 1; i--) {
@@ -559,11 +560,12 @@ Result<nlohmann::ordered_json> sparse_stage(const TrainRouterConfig& cfg,
         if (cross_fit_applies(cfg, d)) {
             const auto tc0 = std::chrono::steady_clock::now();
             BlendRows fit_rows = val;
-            log.say(strformat("train: cross-fitting the blend: validation has %zu examples, "
-                              "fewer than %zu; %d routers on folds of the training data",
-                              N,
-                              cfg.cross_fit_below,
-                              cfg.cross_fit_folds));
+            log.say(
+                strformat("train: cross-fitting the blend: validation has %zu examples, "
+                          "fewer than %zu; %d routers on folds of the training data",
+                          N,
+                          cfg.cross_fit_below,
+                          cfg.cross_fit_folds));
             if (Status s = add_out_of_fold(cfg, base, d, tc, sc, model.tau, fit_rows, log); !s) {
                 return s.error();
             }
