@@ -144,6 +144,35 @@ TEST(Sparse, OneTrainingStepIsMinusLrTimesTheBackwardPass) {
     EXPECT_GT(m->bias()[1], 0.0f);
 }
 
+TEST(Sparse, SmallDataGetsEnoughEpochsForMinSteps) {
+    SparseConfig c;
+    c.epochs = 100;
+    EXPECT_EQ(ruvllm::sparse_epochs(c, 7), 100);  // min_steps 0: the epochs asked
+    c.min_steps = 500000;
+    EXPECT_EQ(ruvllm::sparse_epochs(c, 432), 1000);   // ceil(1157.4), capped at 1000
+    EXPECT_EQ(ruvllm::sparse_epochs(c, 1215), 412);   // ceil(411.5)
+    EXPECT_EQ(ruvllm::sparse_epochs(c, 5000), 100);   // exactly 100
+    EXPECT_EQ(ruvllm::sparse_epochs(c, 23090), 100);  // 22 < the epochs asked
+    c.epochs = 3;
+    c.min_steps = 10;
+    EXPECT_EQ(ruvllm::sparse_epochs(c, 3), 4);  // ceil(10 / 3)
+    // The model records the epochs it ran, over its distinct examples: 2 here (one repeats).
+    ruvllm::LabeledSet d;
+    d.labels = {"a", "b"};
+    d.rows = {example("deploy it", 1), example("fix it", 0), example("fix it", 0)};
+    c.bits = 10;
+    ruvllm::Result<SparseModel> m = ruvllm::train_sparse(d, c, kQuiet);
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(m->config().epochs, 5);  // ceil(10 / 2)
+    SparseConfig five = c;
+    five.epochs = 5;
+    five.min_steps = 0;
+    ruvllm::Result<SparseModel> same = ruvllm::train_sparse(d, five, kQuiet);
+    ASSERT_TRUE(same) << same.error().message;
+    EXPECT_EQ(m->weights(), same->weights());
+    EXPECT_EQ(m->bias(), same->bias());
+}
+
 TEST(Sparse, LearnsAPlantedProblemAndIsDeterministic) {
     const ruvllm::LabeledSet d = planted_set();
     SparseConfig c;

@@ -192,7 +192,19 @@ void sparse_backward(float* dW,
     }
 }
 
-Result<SparseModel> train_sparse(const LabeledSet& data, const SparseConfig& cfg, const Log& log) {
+int sparse_epochs(const SparseConfig& cfg, size_t n) {
+    constexpr uint64_t kMaxEpochs = 1000;
+    if (cfg.min_steps == 0 || n == 0) {
+        return cfg.epochs;
+    }
+    const uint64_t need = std::min<uint64_t>(kMaxEpochs, (cfg.min_steps + n - 1) / n);
+    return std::max(cfg.epochs, static_cast<int>(need));
+}
+
+Result<SparseModel> train_sparse(const LabeledSet& data,
+                                 const SparseConfig& asked,
+                                 const Log& log) {
+    SparseConfig cfg = asked;
     if (Status s = check_config(cfg); !s) {
         return s.error();
     }
@@ -211,6 +223,7 @@ Result<SparseModel> train_sparse(const LabeledSet& data, const SparseConfig& cfg
         return make_error(Errc::invalid_argument,
                           "sparse: no labelled example to train on (need at least 2 labels)");
     }
+    cfg.epochs = sparse_epochs(cfg, order.size());
     // Features once per example.
     std::vector<std::vector<uint32_t>> feats(data.rows.size());
     std::vector<uint32_t> F;

@@ -543,7 +543,7 @@ Result<nlohmann::ordered_json> sparse_stage(const TrainRouterConfig& cfg,
     model.sparse = std::move(*sm);
     nlohmann::ordered_json j;
     j["rows"] = model.sparse.rows();
-    j["epochs"] = sc.epochs;
+    j["epochs"] = model.sparse.config().epochs;  // sparse_epochs(): more for small data
     j["lr"] = sc.lr;
     float alpha = 0.5f, temperature = 1.0f;
     if (!d.val.rows.empty()) {

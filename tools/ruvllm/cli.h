@@ -107,6 +107,7 @@ struct TrainOptions {
     int sparse_epochs = SparseConfig{}.epochs;
     float sparse_lr = SparseConfig{}.lr;
     uint32_t sparse_bits = SparseConfig{}.bits;
+    uint64_t sparse_min_steps = TrainRouterConfig::kSparseMinSteps;
     int cross_fit_folds = TrainRouterConfig::kCrossFitFolds;
     // GRPO rounds after training (--grpo-rounds K, needs --val; 0 = none) and their flags
     GrpoOptions grpo = [] {

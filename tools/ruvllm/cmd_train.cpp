@@ -160,7 +160,10 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
                   opt.no_sparse,
                   "no sparse stage (word and character n-gram model blended with the embedding "
                   "stage)");
-    cmd->add_option("--sparse-epochs", opt.sparse_epochs, "epochs of the sparse stage")
+    cmd->add_option("--sparse-epochs",
+                    opt.sparse_epochs,
+                    "epochs of the sparse stage (at least; small data gets more, "
+                    "--sparse-min-steps)")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
     cmd->add_option("--sparse-lr", opt.sparse_lr, "learning rate of the sparse stage (SGD)")
@@ -169,6 +172,11 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
     cmd->add_option(
            "--sparse-bits", opt.sparse_bits, "the sparse stage hashes n-grams into 2^bits buckets")
         ->check(CLI::Range(8, 26))
+        ->capture_default_str();
+    cmd->add_option("--sparse-min-steps",
+                    opt.sparse_min_steps,
+                    "raise the sparse stage's epochs (up to 1000) until its SGD makes this many "
+                    "example steps (0: --sparse-epochs always)")
         ->capture_default_str();
     cmd->add_option("--cross-fit-folds",
                     opt.cross_fit_folds,
@@ -238,6 +246,7 @@ Status run_train(const TrainOptions& opt) {
     c.sparse_config.epochs = opt.sparse_epochs;
     c.sparse_config.lr = opt.sparse_lr;
     c.sparse_config.bits = opt.sparse_bits;
+    c.sparse_config.min_steps = opt.sparse_min_steps;
     c.cross_fit_folds = opt.cross_fit_folds;
     c.grpo = grpo_run_config(opt.grpo);
     Result<TrainRouterReport> r = train_router(c, make_log(opt.quiet));

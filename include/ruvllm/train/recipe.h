@@ -89,7 +89,13 @@ struct TrainRouterConfig {
     std::filesystem::path resume;          // a checkpoint to continue from
     bool keywords = true;                  // the keyword stage
     bool sparse = true;                    // the sparse n-gram stage (sparse.h)
-    SparseConfig sparse_config;            // its seed is train.seed
+    // Its seed is train.seed; small data gets more epochs (min_steps, sparse.h).
+    static constexpr uint64_t kSparseMinSteps = 500000;
+    SparseConfig sparse_config = [] {
+        SparseConfig c;
+        c.min_steps = kSparseMinSteps;
+        return c;
+    }();
     // Cross-fitted blend (#15): when --val has fewer than `cross_fit_below` labelled examples
     // and the training data at most `cross_fit_max_train`, the blend weight and the sparse
     // temperature are fitted on the validation split plus out-of-fold predictions of the
