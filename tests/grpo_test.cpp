@@ -167,6 +167,91 @@ TEST(Grpo, GroupLossGradientMatchesFiniteDifferences) {
     }
 }
 
+TEST(Grpo, BlendPolicyGradientMatchesFiniteDifferences) {
+    // The policy of a router with a sparse stage: alpha z.P/tau + offset (grpo.h).
+    ruvllm::Rng rng(4);
+    ruvllm::GrpoParams p;
+    p.A = 5;
+    p.E = 6;
+    p.tau = 0.5f;
+    p.alpha = 0.6f;
+    p.protos = ruvllm::test::random_vec(rng, 30);
+    p.tier = ruvllm::test::random_vec(rng, 18);
+    const std::vector<float> z = ruvllm::test::random_unit_rows(rng, 1, 6);
+    const std::vector<float> offset = ruvllm::test::random_vec(rng, 5, 2.0f);
+    ruvllm::GrpoParams ref = p;
+    for (float& v : ref.protos) {
+        v += 0.3f * (2 * rng.uniform_f32() - 1);
+    }
+    std::vector<float> ra(5), rt(3), la(5), lt(3);
+    ruvllm::grpo_log_policy(ref, z.data(), ra.data(), rt.data(), offset.data());
+    ruvllm::grpo_log_policy(p, z.data(), la.data(), lt.data(), offset.data());
+    GrpoConfig cfg;
+    cfg.kl = 0.3f;
+    std::vector<GrpoSample> samples;
+    const GrpoCandidate os[] = {{0, 1}, {2, 0}, {4, 2}};
+    const float adv[] = {1.2f, -0.7f, 0.4f};
+    for (int i = 0; i < 3; i++) {
+        GrpoSample s;
+        s.o = os[i];
+        s.advantage = adv[i];
+        s.logp_ref = la[static_cast<size_t>(os[i].agent)] + lt[static_cast<size_t>(os[i].tier)] -
+                     static_cast<float>(std::log(1.05));
+        samples.push_back(s);
+    }
+    std::vector<float> dp(30, 0.0f), dt(18, 0.0f);
+    const double returned = ruvllm::grpo_group_backward(
+        p, z.data(), ra.data(), rt.data(), samples, cfg, 1.0f, dp.data(), dt.data(), offset.data());
+    auto loss = [&] {
+        return ruvllm::grpo_group_loss(
+            p, z.data(), ra.data(), rt.data(), samples, cfg, offset.data());
+    };
+    EXPECT_DOUBLE_EQ(returned, loss());
+    EXPECT_LT(ruvllm::test::max_rel_error(p.protos, dp, loss), 1e-2);
+    EXPECT_LT(ruvllm::test::max_rel_error(p.tier, dt, loss), 1e-2);
+}
+
+TEST(Grpo, ThePolicyIsTheBlendRouteAnswersFrom) {
+    // A toy router with a sparse stage at alpha 0.6, T 0.5: the policy's agent distribution
+    // (built by grpo_round from grpo_params and the sparse logits) equals blend_probs, the
+    // router's own blend (sparse.h).
+    ruvllm::RouterModel m = toy_model(9);
+    const ruvllm::LabeledSet train = toy(3);
+    ruvllm::SparseConfig sc;
+    sc.bits = 12;
+    sc.epochs = 20;
+    ruvllm::Result<ruvllm::SparseModel> sp = ruvllm::train_sparse(train, sc, ruvllm::Log{});
+    ASSERT_TRUE(sp) << sp.error().message;
+    m.sparse = std::move(*sp);
+    m.sparse.set_alpha(0.6f);
+    m.sparse.set_temperature(0.5f);
+    const ruvllm::GrpoParams p = ruvllm::grpo_params(m);
+    EXPECT_EQ(p.alpha, 0.6f);
+    const int A = m.A();
+    std::vector<float> z(static_cast<size_t>(m.E)), cos(A), q(A), blend(A), offset(A), la(A);
+    for (const ruvllm::LabeledExample& ex : train.rows) {
+        m.embed(ex.text, z.data());
+        m.scores_from_z(z.data(), cos.data());
+        m.sparse.logits(ex.text, q.data());
+        ruvllm::blend_probs(cos.data(), m.tau, q.data(), 0.6f, A, blend.data(), 0.5f);
+        // offset = (1 - alpha) log softmax(q / T)
+        double mx = -1e30, sum = 0;
+        for (int a = 0; a < A; a++) {
+            mx = std::max(mx, static_cast<double>(q[a]) / 0.5);
+        }
+        for (int a = 0; a < A; a++) {
+            sum += std::exp(q[a] / 0.5 - mx);
+        }
+        for (int a = 0; a < A; a++) {
+            offset[a] = static_cast<float>(0.4 * (q[a] / 0.5 - mx - std::log(sum)));
+        }
+        ruvllm::grpo_log_policy(p, z.data(), la.data(), nullptr, offset.data());
+        for (int a = 0; a < A; a++) {
+            EXPECT_NEAR(std::exp(la[a]), blend[a], 1e-5) << ex.text << " label " << a;
+        }
+    }
+}
+
 TEST(Grpo, ZeroVarianceGroupsGiveNoUpdate) {
     ruvllm::RouterModel m = toy_model(5);
     const ruvllm::LabeledSet data = toy(2);

@@ -84,6 +84,7 @@ GrpoParams grpo_params(const RouterModel& m) {
     p.A = m.A();
     p.E = m.E;
     p.tau = m.tau;
+    p.alpha = m.sparse.empty() ? 1.0f : m.sparse.alpha();
     p.protos = m.protos;
     if (!m.heads.empty()) {
         p.tier = m.heads.tier;
@@ -115,15 +116,17 @@ void log_softmax(const float* x, int n, float* out) {
     }
 }
 
-// Agent logits z . normalise(P_a) / tau; the normalised rows and 1/|P_a| are kept for backward.
-void agent_logits(const GrpoParams& p, const float* z, float* logits, float* pn, float* r) {
+// Agent logits alpha z . normalise(P_a) / tau + offset_a (no offset: 0); the normalised rows
+// and 1/|P_a| are kept for backward.
+void agent_logits(
+    const GrpoParams& p, const float* z, const float* offset, float* logits, float* pn, float* r) {
     l2norm_forward(pn, r, p.protos.data(), p.A, p.E);
     for (int a = 0; a < p.A; a++) {
         double dot = 0;
         for (int e = 0; e < p.E; e++) {
             dot += static_cast<double>(z[e]) * pn[static_cast<size_t>(a) * p.E + e];
         }
-        logits[a] = static_cast<float>(dot / p.tau);
+        logits[a] = static_cast<float>(p.alpha * (dot / p.tau)) + (offset ? offset[a] : 0.0f);
     }
 }
 
@@ -141,12 +144,12 @@ struct Forward {
     std::vector<float> pn, r, la, lt;  // normalised prototypes, 1/|P|, log pi_a, log pi_t
 };
 
-Forward forward(const GrpoParams& p, const float* z) {
+Forward forward(const GrpoParams& p, const float* z, const float* offset) {
     Forward f;
     f.pn.resize(p.protos.size());
     f.r.resize(static_cast<size_t>(p.A));
     std::vector<float> logits(static_cast<size_t>(p.A));
-    agent_logits(p, z, logits.data(), f.pn.data(), f.r.data());
+    agent_logits(p, z, offset, logits.data(), f.pn.data(), f.r.data());
     f.la.resize(static_cast<size_t>(p.A));
     log_softmax(logits.data(), p.A, f.la.data());
     if (!p.tier.empty()) {
@@ -188,8 +191,9 @@ double kl(const std::vector<float>& lp, const float* ref) {
 
 }  // namespace
 
-void grpo_log_policy(const GrpoParams& p, const float* z, float* logp_agent, float* logp_tier) {
-    const Forward f = forward(p, z);
+void grpo_log_policy(
+    const GrpoParams& p, const float* z, float* logp_agent, float* logp_tier, const float* offset) {
+    const Forward f = forward(p, z, offset);
     std::copy(f.la.begin(), f.la.end(), logp_agent);
     if (!f.lt.empty() && logp_tier != nullptr) {
         std::copy(f.lt.begin(), f.lt.end(), logp_tier);
@@ -225,8 +229,9 @@ double grpo_group_loss(const GrpoParams& p,
                        const float* ref_agent,
                        const float* ref_tier,
                        const std::vector<GrpoSample>& samples,
-                       const GrpoConfig& cfg) {
-    return group_loss(forward(p, z), ref_agent, ref_tier, samples, cfg);
+                       const GrpoConfig& cfg,
+                       const float* offset) {
+    return group_loss(forward(p, z, offset), ref_agent, ref_tier, samples, cfg);
 }
 
 double grpo_group_backward(const GrpoParams& p,
@@ -237,8 +242,9 @@ double grpo_group_backward(const GrpoParams& p,
                            const GrpoConfig& cfg,
                            float scale,
                            float* dprotos,
-                           float* dtier) {
-    const Forward f = forward(p, z);
+                           float* dtier,
+                           const float* offset) {
+    const Forward f = forward(p, z, offset);
     const int A = p.A, E = p.E;
     const bool has_tier = !f.lt.empty();
     std::vector<double> dla(static_cast<size_t>(A), 0.0), dlt(3, 0.0);  // dL / dlogits
@@ -291,12 +297,13 @@ double grpo_group_backward(const GrpoParams& p,
             }
         }
     }
-    // logits_a = z . pn_a / tau  ->  dpn_a = dla_a z / tau  ->  dP through the normalisation.
+    // logits_a = alpha z . pn_a / tau + offset_a  ->  dpn_a = alpha dla_a z / tau  ->  dP through
+    // the normalisation.
     std::vector<float> dpn(static_cast<size_t>(A) * E);
     for (int a = 0; a < A; a++) {
         for (int e = 0; e < E; e++) {
             dpn[static_cast<size_t>(a) * E + e] =
-                static_cast<float>(dla[static_cast<size_t>(a)] * z[e] / p.tau);
+                static_cast<float>(p.alpha * (dla[static_cast<size_t>(a)] * z[e] / p.tau));
         }
     }
     std::vector<float> dp(static_cast<size_t>(A) * E, 0.0f);
@@ -378,8 +385,12 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
     // Sample the groups from the reference policy and score them.
     struct Group {
         std::vector<float> z, ref_a, ref_t;
+        std::vector<float> offset;  // the sparse stage's term (grpo.h); empty: none
         std::vector<GrpoSample> samples;
     };
+
+    const bool blended = !model.sparse.empty() && p.alpha < 1.0f;
+    std::vector<float> q(blended ? static_cast<size_t>(A) : 0);
 
     std::vector<Group> groups;
     double reward_sum = 0;
@@ -389,9 +400,25 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
         Group g;
         g.z.resize(static_cast<size_t>(E));
         model.embed(ex.text, g.z.data());
+        if (blended) {
+            model.sparse.logits(ex.text, q.data());
+            const float temperature = model.sparse.temperature();
+            for (float& v : q) {
+                v /= temperature;
+            }
+            g.offset.resize(static_cast<size_t>(A));
+            log_softmax(q.data(), A, g.offset.data());
+            for (float& v : g.offset) {
+                v *= 1.0f - p.alpha;
+            }
+        }
         g.ref_a.resize(static_cast<size_t>(A));
         g.ref_t.assign(3, 0.0f);
-        grpo_log_policy(ref, g.z.data(), g.ref_a.data(), has_tier ? g.ref_t.data() : nullptr);
+        grpo_log_policy(ref,
+                        g.z.data(),
+                        g.ref_a.data(),
+                        has_tier ? g.ref_t.data() : nullptr,
+                        g.offset.empty() ? nullptr : g.offset.data());
         std::vector<GrpoCandidate> cands(static_cast<size_t>(cfg.group));
         for (GrpoCandidate& c : cands) {
             c.agent = sample_log(rng, g.ref_a.data(), A);
@@ -460,7 +487,8 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
                                                 cfg,
                                                 scale,
                                                 dp.data(),
-                                                dt.data());
+                                                dt.data(),
+                                                g.offset.empty() ? nullptr : g.offset.data());
             }
             step++;
             adamw_update(p.protos.data(),

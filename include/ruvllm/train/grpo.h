@@ -3,8 +3,15 @@
 // reward comes from a judge, and every round is gated on held-out data and rolled back when it
 // makes things worse.
 //
-// Policy for a task with routing embedding z (model.h; the embedding is frozen here):
-//   agent  pi_a(a) = softmax_a(z . normalise(P_a) / tau)       P: router.prototypes (A, E)
+// Policy for a task with routing embedding z (model.h; the embedding is frozen here): the
+// distribution route's blend answers from (router.h, sparse.h),
+//   agent  pi_a(a) = softmax_a(alpha z . normalise(P_a) / tau + offset_a)
+//          offset_a = (1 - alpha) log softmax_a(q / T)          P: router.prototypes (A, E)
+//          q: the sparse stage's logits of the task, alpha and T its blend weight and
+//          temperature; without a sparse stage alpha = 1 and offset = 0, the embedding stage's
+//          softmax. The sparse stage is fixed here, so GRPO moves the prototypes within the
+//          decision route makes (a blend term alpha log p_a differs from alpha z.P_a/tau only
+//          by a constant of the task);
 //   tier   pi_t(k) = softmax_k(W_k . z)                         W: router.head.tier  (3, E)
 // A decision is (agent, tier), sampled independently: log pi(o) = log pi_a(a) + log pi_t(k).
 // Models without heads have the agent part only. The trainable parameters are P and W.
@@ -105,6 +112,7 @@ struct GrpoSample {
 struct GrpoParams {
     int A = 0, E = 0;
     float tau = 0.07f;
+    float alpha = 1.0f;         // the embedding stage's weight in the blend (1: no sparse stage)
     std::vector<float> protos;  // (A, E)
     std::vector<float> tier;    // (3, E) or empty
 };
@@ -112,8 +120,13 @@ struct GrpoParams {
 GrpoParams grpo_params(const RouterModel& m);
 void grpo_apply(RouterModel& m, const GrpoParams& p);
 
-// log pi_a (A) and log pi_t (3, when there is a tier head) of z under p.
-void grpo_log_policy(const GrpoParams& p, const float* z, float* logp_agent, float* logp_tier);
+// log pi_a (A) and log pi_t (3, when there is a tier head) of z under p; `offset` (A) is the
+// task's sparse-stage term of the agent logits (above), nullptr for none.
+void grpo_log_policy(const GrpoParams& p,
+                     const float* z,
+                     float* logp_agent,
+                     float* logp_tier,
+                     const float* offset = nullptr);
 
 // The group loss L above. ref_agent (A), ref_tier (3): log pi_ref of the same z.
 double grpo_group_loss(const GrpoParams& p,
@@ -121,7 +134,8 @@ double grpo_group_loss(const GrpoParams& p,
                        const float* ref_agent,
                        const float* ref_tier,
                        const std::vector<GrpoSample>& samples,
-                       const GrpoConfig& cfg);
+                       const GrpoConfig& cfg,
+                       const float* offset = nullptr);
 // Accumulates dL/dprotos (A, E) and dL/dtier (3, E; ignored without a tier head) times `scale`,
 // and returns L (the same value as grpo_group_loss, from the same forward pass).
 double grpo_group_backward(const GrpoParams& p,
@@ -132,7 +146,8 @@ double grpo_group_backward(const GrpoParams& p,
                            const GrpoConfig& cfg,
                            float scale,
                            float* dprotos,
-                           float* dtier);
+                           float* dtier,
+                           const float* offset = nullptr);
 
 // ---- rounds ----
 
