@@ -75,6 +75,22 @@ ruvllm::RouterModel toy_model(uint64_t seed) {
     return m;
 }
 
+// toy_model(9) with a sparse stage trained on toy(3), blended at alpha and temperature.
+ruvllm::RouterModel toy_blend_model(float alpha, float temperature) {
+    ruvllm::RouterModel m = toy_model(9);
+    ruvllm::SparseConfig sc;
+    sc.bits = 12;
+    sc.epochs = 20;
+    ruvllm::Result<ruvllm::SparseModel> sp = ruvllm::train_sparse(toy(3), sc, ruvllm::Log{});
+    EXPECT_TRUE(sp) << sp.error().message;
+    if (sp) {
+        m.sparse = std::move(*sp);
+        m.sparse.set_alpha(alpha);
+        m.sparse.set_temperature(temperature);
+    }
+    return m;
+}
+
 }  // namespace
 
 TEST(Grpo, AdvantagesByHand) {
@@ -111,120 +127,77 @@ TEST(Grpo, LabelsJudgeRewards) {
 }
 
 TEST(Grpo, GroupLossGradientMatchesFiniteDifferences) {
-    ruvllm::Rng rng(3);
-    ruvllm::GrpoParams p;
-    p.A = 5;
-    p.E = 6;
-    p.tau = 0.5f;
-    p.protos = ruvllm::test::random_vec(rng, 30);
-    p.tier = ruvllm::test::random_vec(rng, 18);
-    const std::vector<float> z = ruvllm::test::random_unit_rows(rng, 1, 6);
-    // The reference is a perturbed copy, so rho != 1 and the KL term is not at its minimum;
-    // one sample is far outside the clip range (inactive), the others inside.
-    ruvllm::GrpoParams ref = p;
-    for (float& v : ref.protos) {
-        v += 0.3f * (2 * rng.uniform_f32() - 1);
+    // Both policies (grpo.h): the embedding stage's (alpha 1, no offset) and a sparse stage's
+    // blend (alpha 0.6 and the task's offset).
+    for (const bool blend : {false, true}) {
+        SCOPED_TRACE(blend ? "blend policy" : "embedding policy");
+        ruvllm::Rng rng(3);
+        ruvllm::GrpoParams p;
+        p.A = 5;
+        p.E = 6;
+        p.tau = 0.5f;
+        p.alpha = blend ? 0.6f : 1.0f;
+        p.protos = ruvllm::test::random_vec(rng, 30);
+        p.tier = ruvllm::test::random_vec(rng, 18);
+        const std::vector<float> z = ruvllm::test::random_unit_rows(rng, 1, 6);
+        const std::vector<float> offset_values = ruvllm::test::random_vec(rng, 5, 2.0f);
+        const float* offset = blend ? offset_values.data() : nullptr;
+        // The reference is a perturbed copy, so rho != 1 and the KL term is not at its minimum;
+        // one sample is far outside the clip range (inactive), the others inside.
+        ruvllm::GrpoParams ref = p;
+        for (float& v : ref.protos) {
+            v += 0.3f * (2 * rng.uniform_f32() - 1);
+        }
+        for (float& v : ref.tier) {
+            v += 0.3f * (2 * rng.uniform_f32() - 1);
+        }
+        std::vector<float> ra(5), rt(3), la(5), lt(3);
+        ruvllm::grpo_log_policy(ref, z.data(), ra.data(), rt.data(), offset);
+        ruvllm::grpo_log_policy(p, z.data(), la.data(), lt.data(), offset);
+        GrpoConfig cfg;
+        cfg.clip = 0.2f;
+        cfg.kl = 0.3f;
+        std::vector<GrpoSample> samples;
+        const GrpoCandidate os[] = {{0, 1}, {2, 0}, {4, 2}, {1, 1}};
+        const float adv[] = {1.2f, -0.7f, 0.4f, -0.9f};
+        for (int i = 0; i < 4; i++) {
+            GrpoSample s;
+            s.o = os[i];
+            s.advantage = adv[i];
+            // logp_ref chosen so rho is 1.05 (inside the clip range), except sample 2: rho = 3.
+            const double lp =
+                la[static_cast<size_t>(os[i].agent)] + lt[static_cast<size_t>(os[i].tier)];
+            s.logp_ref = static_cast<float>(lp - std::log(i == 2 ? 3.0 : 1.05));
+            samples.push_back(s);
+        }
+        std::vector<float> dp(30, 0.0f), dt(18, 0.0f);
+        const double returned = ruvllm::grpo_group_backward(
+            p, z.data(), ra.data(), rt.data(), samples, cfg, 1.0f, dp.data(), dt.data(), offset);
+        auto loss = [&] {
+            return ruvllm::grpo_group_loss(p, z.data(), ra.data(), rt.data(), samples, cfg, offset);
+        };
+        EXPECT_DOUBLE_EQ(returned, loss());  // backward returns the loss of its forward pass
+        EXPECT_LT(ruvllm::test::max_rel_error(p.protos, dp, loss), 1e-2);
+        EXPECT_LT(ruvllm::test::max_rel_error(p.tier, dt, loss), 1e-2);
+        // The clipped sample contributes nothing: removing its advantage changes no gradient.
+        std::vector<GrpoSample> without = samples;
+        without[2].advantage = 0.0f;
+        std::vector<float> dp2(30, 0.0f), dt2(18, 0.0f);
+        ruvllm::grpo_group_backward(
+            p, z.data(), ra.data(), rt.data(), without, cfg, 1.0f, dp2.data(), dt2.data(), offset);
+        for (size_t i = 0; i < dp.size(); i++) {
+            EXPECT_FLOAT_EQ(dp[i], dp2[i]);
+        }
     }
-    for (float& v : ref.tier) {
-        v += 0.3f * (2 * rng.uniform_f32() - 1);
-    }
-    std::vector<float> ra(5), rt(3), la(5), lt(3);
-    ruvllm::grpo_log_policy(ref, z.data(), ra.data(), rt.data());
-    ruvllm::grpo_log_policy(p, z.data(), la.data(), lt.data());
-    GrpoConfig cfg;
-    cfg.clip = 0.2f;
-    cfg.kl = 0.3f;
-    std::vector<GrpoSample> samples;
-    const GrpoCandidate os[] = {{0, 1}, {2, 0}, {4, 2}, {1, 1}};
-    const float adv[] = {1.2f, -0.7f, 0.4f, -0.9f};
-    for (int i = 0; i < 4; i++) {
-        GrpoSample s;
-        s.o = os[i];
-        s.advantage = adv[i];
-        // logp_ref chosen so rho is 1.05 (inside the clip range), except sample 2: rho = 3.
-        const double lp =
-            la[static_cast<size_t>(os[i].agent)] + lt[static_cast<size_t>(os[i].tier)];
-        s.logp_ref = static_cast<float>(lp - std::log(i == 2 ? 3.0 : 1.05));
-        samples.push_back(s);
-    }
-    std::vector<float> dp(30, 0.0f), dt(18, 0.0f);
-    const double returned = ruvllm::grpo_group_backward(
-        p, z.data(), ra.data(), rt.data(), samples, cfg, 1.0f, dp.data(), dt.data());
-    auto loss = [&] {
-        return ruvllm::grpo_group_loss(p, z.data(), ra.data(), rt.data(), samples, cfg);
-    };
-    EXPECT_DOUBLE_EQ(returned, loss());  // backward returns the loss of its forward pass
-    EXPECT_LT(ruvllm::test::max_rel_error(p.protos, dp, loss), 1e-2);
-    EXPECT_LT(ruvllm::test::max_rel_error(p.tier, dt, loss), 1e-2);
-    // The clipped sample contributes nothing: removing its advantage changes no gradient.
-    std::vector<GrpoSample> without = samples;
-    without[2].advantage = 0.0f;
-    std::vector<float> dp2(30, 0.0f), dt2(18, 0.0f);
-    ruvllm::grpo_group_backward(
-        p, z.data(), ra.data(), rt.data(), without, cfg, 1.0f, dp2.data(), dt2.data());
-    for (size_t i = 0; i < dp.size(); i++) {
-        EXPECT_FLOAT_EQ(dp[i], dp2[i]);
-    }
-}
-
-TEST(Grpo, BlendPolicyGradientMatchesFiniteDifferences) {
-    // The policy of a router with a sparse stage: alpha z.P/tau + offset (grpo.h).
-    ruvllm::Rng rng(4);
-    ruvllm::GrpoParams p;
-    p.A = 5;
-    p.E = 6;
-    p.tau = 0.5f;
-    p.alpha = 0.6f;
-    p.protos = ruvllm::test::random_vec(rng, 30);
-    p.tier = ruvllm::test::random_vec(rng, 18);
-    const std::vector<float> z = ruvllm::test::random_unit_rows(rng, 1, 6);
-    const std::vector<float> offset = ruvllm::test::random_vec(rng, 5, 2.0f);
-    ruvllm::GrpoParams ref = p;
-    for (float& v : ref.protos) {
-        v += 0.3f * (2 * rng.uniform_f32() - 1);
-    }
-    std::vector<float> ra(5), rt(3), la(5), lt(3);
-    ruvllm::grpo_log_policy(ref, z.data(), ra.data(), rt.data(), offset.data());
-    ruvllm::grpo_log_policy(p, z.data(), la.data(), lt.data(), offset.data());
-    GrpoConfig cfg;
-    cfg.kl = 0.3f;
-    std::vector<GrpoSample> samples;
-    const GrpoCandidate os[] = {{0, 1}, {2, 0}, {4, 2}};
-    const float adv[] = {1.2f, -0.7f, 0.4f};
-    for (int i = 0; i < 3; i++) {
-        GrpoSample s;
-        s.o = os[i];
-        s.advantage = adv[i];
-        s.logp_ref = la[static_cast<size_t>(os[i].agent)] + lt[static_cast<size_t>(os[i].tier)] -
-                     static_cast<float>(std::log(1.05));
-        samples.push_back(s);
-    }
-    std::vector<float> dp(30, 0.0f), dt(18, 0.0f);
-    const double returned = ruvllm::grpo_group_backward(
-        p, z.data(), ra.data(), rt.data(), samples, cfg, 1.0f, dp.data(), dt.data(), offset.data());
-    auto loss = [&] {
-        return ruvllm::grpo_group_loss(
-            p, z.data(), ra.data(), rt.data(), samples, cfg, offset.data());
-    };
-    EXPECT_DOUBLE_EQ(returned, loss());
-    EXPECT_LT(ruvllm::test::max_rel_error(p.protos, dp, loss), 1e-2);
-    EXPECT_LT(ruvllm::test::max_rel_error(p.tier, dt, loss), 1e-2);
 }
 
 TEST(Grpo, ThePolicyIsTheBlendRouteAnswersFrom) {
     // A toy router with a sparse stage at alpha 0.6, T 0.5: the policy's agent distribution
     // (built by grpo_round from grpo_params and the sparse logits) equals blend_probs, the
     // router's own blend (sparse.h).
-    ruvllm::RouterModel m = toy_model(9);
     const ruvllm::LabeledSet train = toy(3);
-    ruvllm::SparseConfig sc;
-    sc.bits = 12;
-    sc.epochs = 20;
-    ruvllm::Result<ruvllm::SparseModel> sp = ruvllm::train_sparse(train, sc, ruvllm::Log{});
-    ASSERT_TRUE(sp) << sp.error().message;
-    m.sparse = std::move(*sp);
-    m.sparse.set_alpha(0.6f);
-    m.sparse.set_temperature(0.5f);
+    const ruvllm::RouterModel m = toy_blend_model(0.6f, 0.5f);
+    ASSERT_FALSE(m.sparse.empty());
     const ruvllm::GrpoParams p = ruvllm::grpo_params(m);
     EXPECT_EQ(p.alpha, 0.6f);
     const int A = m.A();
@@ -333,15 +306,9 @@ TEST(Grpo, TheGateScoresWhatRouteAnswers) {
     // A weak embedding stage (random prototypes) behind a sparse stage that decides alone
     // (alpha 0): the gate must score the sparse stage's answers, as route does, not the
     // prototypes' argmax. Expected accuracies are counted here from the stages themselves.
-    ruvllm::RouterModel m = toy_model(9);
+    ruvllm::RouterModel m = toy_blend_model(0.0f, 1.0f);
+    ASSERT_FALSE(m.sparse.empty());
     const ruvllm::LabeledSet train = toy(3), val = toy(1);
-    ruvllm::SparseConfig sc;
-    sc.bits = 12;
-    sc.epochs = 20;
-    ruvllm::Result<ruvllm::SparseModel> sp = ruvllm::train_sparse(train, sc, ruvllm::Log{});
-    ASSERT_TRUE(sp) << sp.error().message;
-    m.sparse = std::move(*sp);
-    m.sparse.set_alpha(0.0f);
     size_t sparse_right = 0, cosine_right = 0;
     std::vector<float> q(static_cast<size_t>(m.A())), s(q.size());
     for (const ruvllm::LabeledExample& ex : val.rows) {
