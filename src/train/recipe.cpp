@@ -449,22 +449,21 @@ bool cross_fit_applies(const TrainRouterConfig& cfg, const Data& d) {
 // 6b'. Out-of-fold rows for the blend fit (TrainRouterConfig::cross_fit_folds). The training
 // rows are dealt to K folds, stratified: each label's rows in a seeded order, dealt round-robin
 // with one counter across labels. Fold f is scored by an embedding stage (from the pretrained
-// `base`, trained by train() with the final router's settings and validation split, its
-// temperature calibrated on that split) and a sparse stage, both trained on the other folds.
+// `base`, trained by train() with `tc`, the settings of the run from scratch, and the
+// validation split, its temperature calibrated on that split) and a sparse stage, both trained
+// on the other folds.
 // Its cosines are scaled by tau / tau_f, so that the final router's temperature tau gives the
 // fold router's calibrated softmax in blend_nll.
 Status add_out_of_fold(const TrainRouterConfig& cfg,
                        const std::shared_ptr<const Base>& base,
                        const Data& d,
-                       const TrainConfig& run_tc,
+                       const TrainConfig& tc,
                        const SparseConfig& sc,
                        float tau,
                        BlendRows& rows,
                        const Log& log) {
     const LabeledSet& all = d.train;
     const int K = cfg.cross_fit_folds;
-    TrainConfig tc = run_tc;
-    tc.epochs = cfg.train.epochs;  // a resumed run's `run_tc` counts only the epochs left
     const int A = static_cast<int>(all.labels.size());
     std::vector<std::vector<size_t>> by_label(static_cast<size_t>(A));
     for (size_t i = 0; i < all.rows.size(); i++) {
@@ -525,8 +524,9 @@ Status add_out_of_fold(const TrainRouterConfig& cfg,
 
 // 6b. The sparse stage (sparse.h): trained on the training data, its blend weight fitted on
 // the validation split (without one the blend weight stays 0.5), and on out-of-fold
-// predictions of the training data when the validation split is small (add_out_of_fold).
-// Returns the stats' "sparse".
+// predictions of the training data when the validation split is small (add_out_of_fold, whose
+// fold routers train with `tc`, the loop settings of a run from scratch). Returns the stats'
+// "sparse".
 Result<nlohmann::ordered_json> sparse_stage(const TrainRouterConfig& cfg,
                                             const std::shared_ptr<const Base>& base,
                                             RouterModel& model,
@@ -874,6 +874,7 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
     rep.examples = d.train.rows.size();
     rep.skipped = d.skipped;
     tc.confusable = confusable_pairs(d.train.labels);
+    const TrainConfig fresh = tc;  // a run from scratch, before --resume changes tc
     Result<std::shared_ptr<const Base>> base = open_router_base(cfg, log);
     if (!base) {
         return base.error();
@@ -944,7 +945,7 @@ Result<TrainRouterReport> train_router(const TrainRouterConfig& cfg, const Log& 
     }
     nlohmann::ordered_json sparse;
     if (cfg.sparse) {
-        Result<nlohmann::ordered_json> sp = sparse_stage(cfg, *base, model, d, tc, log);
+        Result<nlohmann::ordered_json> sp = sparse_stage(cfg, *base, model, d, fresh, log);
         if (!sp) {
             return sp.error();
         }
