@@ -1,5 +1,7 @@
 // heads_test.cpp: the complexity/tier/quality heads learn planted targets, round-trip through
 // GGUF, and the tier bias moves decisions toward cheaper or stronger tiers.
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 #include <ruvllm/embed/subword.h>
@@ -79,6 +81,54 @@ TEST(Heads, TierBiasShiftsTowardCheaperOrStrongerTiers) {
     EXPECT_EQ(h->predict_tier(z.data(), "medium cache", "wizard", 1), 1);
 }
 
+TEST(Heads, MarginalTierSumsTheComplexityProbabilitiesOverTheTable) {
+    // A one-dimensional z = (1) and a z complexity head whose logits are log(0.4, 0.3, 0.3): its
+    // probabilities are those, its argmax Simple.
+    ruvllm::Heads h;
+    h.E = 1;
+    h.complexity = {std::log(0.4f), std::log(0.3f), std::log(0.3f)};
+    h.tier = {0.0f, 0.0f, 5.0f};  // the z tier head: always opus
+    h.quality = {0.0f};
+    h.complexity_source = ruvllm::HeadSource::z;
+    const float z[1] = {1.0f};
+    float p[3];
+    h.complexity_probs(z, "task", p);
+    EXPECT_NEAR(p[0], 0.4f, 1e-6f);
+    EXPECT_NEAR(p[1], 0.3f, 1e-6f);
+    EXPECT_NEAR(p[2], 0.3f, 1e-6f);
+    const int cx = h.predict_complexity(z, "task");
+    ASSERT_EQ(cx, 0);
+    // researcher: Simple -> haiku (0.4), Moderate and Complex -> sonnet (0.3 + 0.3). The table on
+    // the argmax says haiku; the sum says sonnet.
+    h.tier_source = ruvllm::HeadSource::baseline;
+    EXPECT_EQ(h.predict_tier(z, "task", "researcher", cx), 0);
+    h.tier_source = ruvllm::HeadSource::marginal;
+    EXPECT_EQ(h.predict_tier(z, "task", "researcher", cx), 1);
+    // coder maps each complexity to its own tier: the sum is the argmax's table entry.
+    EXPECT_EQ(h.predict_tier(z, "task", "coder", cx), 0);
+    // architecture: Simple -> sonnet (0.4), Moderate and Complex -> opus (0.6).
+    EXPECT_EQ(h.predict_tier(z, "task", "architect", cx), 2);
+    // security is opus at every complexity.
+    EXPECT_EQ(h.predict_tier(z, "task", "security-architect", cx), 2);
+    // The bias shifts it like the others: logit_k = log(P_k + 1e-6) + bias * (k - 1). researcher:
+    // haiku log 0.4, sonnet log 0.6, opus log 1e-6: a bias of -1 gives haiku (-0.92 + 1 > -0.51),
+    // -0.3 keeps sonnet (-0.92 + 0.3 < -0.51), +100 reaches opus, which the table never gives it.
+    EXPECT_EQ(h.predict_tier(z, "task", "researcher", cx, -1.0f), 0);
+    EXPECT_EQ(h.predict_tier(z, "task", "researcher", cx, -0.3f), 1);
+    EXPECT_EQ(h.predict_tier(z, "task", "researcher", cx, 100.0f), 2);
+    // A label without a seed category has no table: the z tier head answers.
+    EXPECT_EQ(h.predict_tier(z, "task", "wizard", cx), 2);
+    // The baseline complexity is one-hot on the prior: the sum is then the table itself.
+    h.complexity_source = ruvllm::HeadSource::baseline;
+    h.complexity_prior = 2;
+    h.complexity_probs(z, "task", p);
+    EXPECT_EQ(p[0], 0.0f);
+    EXPECT_EQ(p[1], 0.0f);
+    EXPECT_EQ(p[2], 1.0f);
+    EXPECT_EQ(h.predict_tier(z, "task", "coder", 2), 2);
+    EXPECT_EQ(h.predict_tier(z, "task", "researcher", 2), 1);
+}
+
 TEST(Heads, NgramHeadsLearnPlantedTargets) {
     const ruvllm::RouterModel m = model();
     const ruvllm::LabeledSet data = planted();
@@ -113,6 +163,19 @@ TEST(Heads, SelectionNeverKeepsAHeadBelowItsBaseline) {
     nlohmann::ordered_json j = ruvllm::select_heads(m, *h, planted());
     EXPECT_NE(h->complexity_source, ruvllm::HeadSource::baseline) << j.dump();
     EXPECT_EQ(j["complexity"]["ngrams"], 1.0);
+    // Every tier source is a candidate, scored as evaluate_heads scores it; marginal is not a
+    // complexity source.
+    EXPECT_FALSE(j["complexity"].contains("marginal")) << j.dump();
+    for (const ruvllm::HeadSource s : {ruvllm::HeadSource::z,
+                                       ruvllm::HeadSource::ngrams,
+                                       ruvllm::HeadSource::baseline,
+                                       ruvllm::HeadSource::marginal}) {
+        ruvllm::Heads hs = *h;
+        hs.tier_source = s;
+        EXPECT_EQ(j["tier"][ruvllm::head_source_name(s)].get<double>(),
+                  ruvllm::evaluate_heads(m, hs, planted()).tier_accuracy)
+            << ruvllm::head_source_name(s);
+    }
     // A validation set whose complexity is always the prior and whose tier is always the
     // table's: the baselines win (ties go to them), whatever the heads learned.
     ruvllm::LabeledSet val = planted();
@@ -165,6 +228,15 @@ TEST(Heads, GgufRoundTripAndNoTargetsIsAnError) {
     ruvllm::gguf::File bad = fn;
     bad.set("ruvllm.router.head.tier_source", std::string("oracle"));
     EXPECT_EQ(ruvllm::Heads::from_gguf(bad, 16).error().code, ruvllm::Errc::format);
+    // marginal is a tier source only.
+    hn->tier_source = ruvllm::HeadSource::marginal;
+    ruvllm::gguf::File fm;
+    ASSERT_TRUE(hn->write_to(fm));
+    ruvllm::Result<ruvllm::Heads> bm = ruvllm::Heads::from_gguf(fm, 16);
+    ASSERT_TRUE(bm) << bm.error().message;
+    EXPECT_EQ(bm->tier_source, ruvllm::HeadSource::marginal);
+    fm.set("ruvllm.router.head.complexity_source", std::string("marginal"));
+    EXPECT_EQ(ruvllm::Heads::from_gguf(fm, 16).error().code, ruvllm::Errc::format);
     f.set("ruvllm.router.head.tier_source", std::string("ngrams"));  // none stored in f
     EXPECT_EQ(ruvllm::Heads::from_gguf(f, 16).error().code, ruvllm::Errc::format);
     f.set("ruvllm.router.head.tier_source", std::string("z"));

@@ -467,9 +467,10 @@ Result<RouterModel> merge_adapter(const SubwordBase& base, const fs::path& adapt
         const nlohmann::json& hs = meta["head_sources"];
         for (auto [k, dst] : {std::pair{"complexity", &m.heads.complexity_source},
                               std::pair{"tier", &m.heads.tier_source}}) {
-            const std::string v = hs.value(k, std::string("z"));
-            *dst = v == "ngrams" ? HeadSource::ngrams
-                                 : (v == "baseline" ? HeadSource::baseline : HeadSource::z);
+            if (!parse_head_source(hs.value(k, std::string("z")), *dst) ||
+                (dst != &m.heads.tier_source && *dst == HeadSource::marginal)) {
+                *dst = HeadSource::z;
+            }
         }
         m.heads.complexity_prior = std::clamp(hs.value("complexity_prior", 1), 0, 2);
     }

@@ -1,5 +1,7 @@
 // heads.cpp: complexity, tier and quality heads on the frozen routing embedding (see heads.h).
+#include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include <ruvllm/dataset/labeled.h>
 #include <ruvllm/nn/loss.h>
@@ -56,8 +58,21 @@ const char* head_source_name(HeadSource s) {
             return "ngrams";
         case HeadSource::baseline:
             return "baseline";
+        case HeadSource::marginal:
+            return "marginal";
     }
     return "z";
+}
+
+bool parse_head_source(std::string_view name, HeadSource& out) {
+    for (const HeadSource s :
+         {HeadSource::z, HeadSource::ngrams, HeadSource::baseline, HeadSource::marginal}) {
+        if (name == head_source_name(s)) {
+            out = s;
+            return true;
+        }
+    }
+    return false;
 }
 
 std::string tier_ngram_text(std::string_view text, std::string_view label) {
@@ -79,12 +94,49 @@ int Heads::predict_complexity(const float* z, std::string_view text) const {
     return argmax3(complexity.data(), z, E, nullptr);
 }
 
+void Heads::complexity_probs(const float* z, std::string_view text, float out[3]) const {
+    if (complexity_source == HeadSource::baseline) {
+        for (int k = 0; k < 3; k++) {
+            out[k] = k == complexity_prior ? 1.0f : 0.0f;
+        }
+        return;
+    }
+    if (complexity_source == HeadSource::ngrams && !complexity_ngrams.empty()) {
+        complexity_ngrams.logits(text, out);
+    } else {
+        for (int k = 0; k < 3; k++) {
+            out[k] = 0.0f;
+            for (int e = 0; e < E; e++) {
+                out[k] += complexity[static_cast<size_t>(k) * E + e] * z[e];
+            }
+        }
+    }
+    const float mx = std::max(out[0], std::max(out[1], out[2]));
+    float sum = 0.0f;
+    for (int k = 0; k < 3; k++) {
+        out[k] = std::exp(out[k] - mx);
+        sum += out[k];
+    }
+    for (int k = 0; k < 3; k++) {
+        out[k] /= sum;
+    }
+}
+
 int Heads::predict_tier(
     const float* z, std::string_view text, std::string_view label, int cx, float tier_bias) const {
     float logits[3] = {0.0f, 0.0f, 0.0f};
     Category cat{};
     if (tier_source == HeadSource::baseline && cx >= 0 && cx < 3 && label_category(label, cat)) {
         logits[static_cast<int>(tier_for(cat, static_cast<Complexity>(cx)))] = 1.0f;
+    } else if (tier_source == HeadSource::marginal && label_category(label, cat)) {
+        float p[3], mass[3] = {0.0f, 0.0f, 0.0f};
+        complexity_probs(z, text, p);
+        for (int c = 0; c < 3; c++) {
+            mass[static_cast<int>(tier_for(cat, static_cast<Complexity>(c)))] += p[c];
+        }
+        for (int k = 0; k < 3; k++) {
+            logits[k] = std::log(mass[k] + 1e-6f);
+        }
     } else if (tier_source == HeadSource::ngrams && !tier_ngrams.empty()) {
         tier_ngrams.logits(tier_ngram_text(text, label), logits);
     } else {
@@ -163,17 +215,11 @@ Result<Heads> Heads::from_gguf(const gguf::File& file, int E) {
             continue;
         }
         Result<std::string> v = file.get<std::string>(key);
-        bool known = false;
-        for (const HeadSource hs : {HeadSource::z, HeadSource::ngrams, HeadSource::baseline}) {
-            if (v && *v == head_source_name(hs)) {
-                *dst = hs;
-                known = true;
-            }
-        }
-        if (!known) {
-            return make_error(
-                Errc::format,
-                std::string("gguf: ") + key + " must be \"z\", \"ngrams\" or \"baseline\"");
+        const bool tier = dst == &h.tier_source;
+        if (!v || !parse_head_source(*v, *dst) || (!tier && *dst == HeadSource::marginal)) {
+            return make_error(Errc::format,
+                              std::string("gguf: ") + key + " must be \"z\", \"ngrams\"" +
+                                  (tier ? ", \"baseline\" or \"marginal\"" : " or \"baseline\""));
         }
     }
     if (file.find("ruvllm.router.head.complexity_prior") != nullptr) {
@@ -326,9 +372,13 @@ int routed(const RouterModel& model, const std::vector<float>& z) {
 
 // Accuracy of each source of the complexity and tier heads on `data`, routing each example with
 // the model's embedding stage. [head][source]: -1 when the source does not exist.
+constexpr HeadSource kSources[] = {
+    HeadSource::z, HeadSource::ngrams, HeadSource::baseline, HeadSource::marginal};
+constexpr size_t kNumSources = std::size(kSources);
+
 struct SourceAccuracy {
-    double complexity[3] = {-1, -1, -1};
-    double tier[3] = {-1, -1, -1};
+    double complexity[kNumSources] = {-1, -1, -1, -1};
+    double tier[kNumSources] = {-1, -1, -1, -1};
     size_t n_complexity = 0, n_tier = 0;
 };
 
@@ -336,7 +386,7 @@ SourceAccuracy source_accuracy(const RouterModel& model,
                                const Heads& base,
                                const LabeledSet& data) {
     SourceAccuracy r;
-    size_t c_ok[3] = {0, 0, 0}, t_ok[3] = {0, 0, 0};
+    size_t c_ok[kNumSources] = {}, t_ok[kNumSources] = {};
     std::vector<float> z(static_cast<size_t>(model.E));
     Heads h = base;
     for (const LabeledExample& ex : data.rows) {
@@ -351,24 +401,29 @@ SourceAccuracy source_accuracy(const RouterModel& model,
             r.n_tier++;
         }
         const std::string& label = model.labels[static_cast<size_t>(routed(model, z))];
-        // Every tier candidate sees the complexity of the chosen complexity source.
+        // Every tier candidate sees the complexity (and its probabilities) of the chosen
+        // complexity source.
         h.complexity_source = base.complexity_source;
         const int cx_sel = h.predict_complexity(z.data(), ex.text);
-        for (const HeadSource s : {HeadSource::z, HeadSource::ngrams, HeadSource::baseline}) {
+        for (const HeadSource s : kSources) {
             const auto k = static_cast<size_t>(s);
-            h.complexity_source = s;
             h.tier_source = s;
-            if (ex.complexity >= 0) {
-                c_ok[k] += h.predict_complexity(z.data(), ex.text) == ex.complexity ? 1 : 0;
-            }
             if (ex.tier >= 0) {
                 t_ok[k] += h.predict_tier(z.data(), ex.text, label, cx_sel) == ex.tier ? 1 : 0;
             }
         }
+        for (const HeadSource s : kSources) {
+            const auto k = static_cast<size_t>(s);
+            h.complexity_source = s;
+            if (ex.complexity >= 0 && s != HeadSource::marginal) {
+                c_ok[k] += h.predict_complexity(z.data(), ex.text) == ex.complexity ? 1 : 0;
+            }
+        }
     }
-    for (const HeadSource s : {HeadSource::z, HeadSource::ngrams, HeadSource::baseline}) {
+    for (const HeadSource s : kSources) {
         const auto k = static_cast<size_t>(s);
-        const bool exists = s != HeadSource::ngrams || !base.complexity_ngrams.empty();
+        const bool exists = s != HeadSource::marginal &&
+                            (s != HeadSource::ngrams || !base.complexity_ngrams.empty());
         const bool t_exists = s != HeadSource::ngrams || !base.tier_ngrams.empty();
         if (exists && r.n_complexity > 0) {
             r.complexity[k] = static_cast<double>(c_ok[k]) / static_cast<double>(r.n_complexity);
@@ -380,10 +435,10 @@ SourceAccuracy source_accuracy(const RouterModel& model,
     return r;
 }
 
-// The source of highest accuracy; ties go to baseline, then z, then ngrams.
-HeadSource best_source(const double acc[3]) {
+// The source of highest accuracy; ties go to baseline, then z, then ngrams, then marginal.
+HeadSource best_source(const double acc[kNumSources]) {
     HeadSource best = HeadSource::baseline;
-    for (const HeadSource s : {HeadSource::z, HeadSource::ngrams}) {
+    for (const HeadSource s : {HeadSource::z, HeadSource::ngrams, HeadSource::marginal}) {
         if (acc[static_cast<size_t>(s)] > acc[static_cast<size_t>(best)]) {
             best = s;
         }
@@ -391,9 +446,9 @@ HeadSource best_source(const double acc[3]) {
     return best;
 }
 
-nlohmann::ordered_json accuracies_json(const double acc[3]) {
+nlohmann::ordered_json accuracies_json(const double acc[kNumSources]) {
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
-    for (const HeadSource s : {HeadSource::z, HeadSource::ngrams, HeadSource::baseline}) {
+    for (const HeadSource s : kSources) {
         if (acc[static_cast<size_t>(s)] >= 0) {
             j[head_source_name(s)] = acc[static_cast<size_t>(s)];
         }

@@ -7,6 +7,13 @@
 //   baseline  complexity: the majority class of the training data; tier: the README's tier table
 //             applied to the routed label's seed category and the predicted complexity (a label
 //             without a category falls back to z)
+//   marginal  tier only: the tier table applied to the complexity head's probabilities rather
+//             than to its argmax, P(tier t) = sum of P(complexity c | task) over the c with
+//             table(category, c) = t (complexity_probs); logits = log(P + 1e-6). Where the table
+//             maps two complexities to one tier (researcher: Moderate and Complex are both
+//             sonnet) it picks the tier the complexity head gives most mass to, which the argmax
+//             can miss (P = 0.4 / 0.3 / 0.3 -> haiku by the table, sonnet by the sum). A label
+//             without a category falls back to z.
 // A head is never left below its baseline on validation. Quality is a linear regression on z:
 // q = wq . z + bq. The z heads are trained after the router with its embedding frozen
 // (full-batch AdamW on cross-entropy and squared error), the n-gram heads by train_sparse, on the
@@ -32,9 +39,11 @@ namespace ruvllm {
 struct LabeledSet;
 struct RouterModel;
 
-enum class HeadSource : uint8_t { z = 0, ngrams = 1, baseline = 2 };
+enum class HeadSource : uint8_t { z = 0, ngrams = 1, baseline = 2, marginal = 3 };
 
-const char* head_source_name(HeadSource s);  // "z" | "ngrams" | "baseline"
+const char* head_source_name(HeadSource s);  // "z" | "ngrams" | "baseline" | "marginal"
+// The source named `name`, false if none is.
+bool parse_head_source(std::string_view name, HeadSource& out);
 
 struct Heads {
     int E = 0;
@@ -52,6 +61,9 @@ struct Heads {
     // z: the routing embedding (E); text: the task; label: the routed label's name ("" when the
     // router abstained); complexity: predict_complexity's answer. tier_bias as above.
     int predict_complexity(const float* z, std::string_view text) const;
+    // The complexity source's probabilities (3): the softmax of its z or n-gram logits, one-hot
+    // on the majority class for the baseline. predict_complexity is their argmax.
+    void complexity_probs(const float* z, std::string_view text, float out[3]) const;
     int predict_tier(const float* z,
                      std::string_view text,
                      std::string_view label,
@@ -87,9 +99,10 @@ Result<Heads> train_heads(const RouterModel& model,
                           float lr,
                           const SparseConfig* ngrams = nullptr);
 
-// Picks each head's source by accuracy on `val` (ties: baseline, then z, then ngrams) and
-// returns the accuracies of every candidate: {"complexity": {"z", "ngrams", "baseline"},
-// "tier": {...}} (a candidate that does not exist is absent).
+// Picks each head's source by accuracy on `val` (ties: baseline, then z, then ngrams, then
+// marginal) and returns the accuracies of every candidate: {"complexity": {"z", "ngrams",
+// "baseline"}, "tier": {"z", "ngrams", "baseline", "marginal"}} (a candidate that does not exist
+// is absent).
 nlohmann::ordered_json select_heads(const RouterModel& model, Heads& heads, const LabeledSet& val);
 
 // The heads' accuracies on `data`, routing each example with the model's embedding stage.

@@ -27,11 +27,11 @@
 // val_ece}, labels, train_examples_per_label: {label: training examples}, grpo (grpo_rounds.h),
 // sparse: {rows, epochs, lr, alpha, temperature, val_accuracy: {embedding, sparse, blend},
 // val_nll: {...}, cross_fit: {folds, rows, seconds} (when it ran), seconds} (with the sparse
-// stage), heads: {complexity: {z, ngrams, baseline, chosen}, tier: {...},
-// examples} (validation accuracies of each head's sources, with --val), test: {examples, accuracy,
-// macro_f1, triplets, triplet_accuracy, hard_negatives, hard_negative_accuracy, per_label: {label:
-// {precision, recall, f1, support}}, confusion, hybrid_accuracy and hybrid_macro_f1 (what route
-// answers: keyword stage, then the blend), heads: {complexity_accuracy,
+// stage), heads: {complexity: {z, ngrams, baseline, chosen}, tier: {z, ngrams, baseline, marginal,
+// chosen}, examples} (validation accuracies of each head's sources, with --val), test: {examples,
+// accuracy, macro_f1, triplets, triplet_accuracy, hard_negatives, hard_negative_accuracy,
+// per_label: {label: {precision, recall, f1, support}}, confusion, hybrid_accuracy and
+// hybrid_macro_f1 (what route answers: keyword stage, then the blend), heads: {complexity_accuracy,
 // complexity_prior_baseline_accuracy, tier_accuracy, tier_table_baseline_accuracy, quality_mae,
 // examples}}}.
 //
