@@ -302,6 +302,40 @@ TEST(Grpo, HarmfulRoundIsRolledBack) {
     EXPECT_EQ(m.heads.tier, tier);
 }
 
+TEST(Grpo, ARoundGivenItsBeforeGatesOnIt) {
+    const ruvllm::RouterModel start = toy_model(9);
+    const ruvllm::LabeledSet train = toy(3), val = toy(1);
+    const ruvllm::GrpoJudge judge = ruvllm::labels_judge(start.labels);
+    GrpoConfig cfg;
+    cfg.lr = 0.05f;
+    cfg.batch = 8;
+    // Given the before the round would compute, the round is the same, to the bit.
+    ruvllm::Result<std::pair<double, double>> before = ruvllm::grpo_validate(start, val, judge);
+    ASSERT_TRUE(before);
+    ruvllm::RouterModel a = start, b = start;
+    ruvllm::Result<ruvllm::GrpoRoundReport> ra =
+        ruvllm::grpo_round(a, train, val, judge, judge, cfg, 1);
+    ruvllm::Result<ruvllm::GrpoRoundReport> rb =
+        ruvllm::grpo_round(b, train, val, judge, judge, cfg, 1, &*before);
+    ASSERT_TRUE(ra && rb);
+    EXPECT_TRUE(ra->kept);
+    EXPECT_EQ(ra->val_before, rb->val_before);
+    EXPECT_EQ(ra->val_accuracy_before, rb->val_accuracy_before);
+    EXPECT_EQ(ra->val_after, rb->val_after);
+    EXPECT_EQ(a.protos, b.protos);
+    // The gate reads the before it was given: against a reward no router reaches, the same
+    // improving round is rolled back.
+    ruvllm::RouterModel c = start;
+    const std::pair<double, double> unreachable{1e9, 1.0};
+    ruvllm::Result<ruvllm::GrpoRoundReport> rc =
+        ruvllm::grpo_round(c, train, val, judge, judge, cfg, 1, &unreachable);
+    ASSERT_TRUE(rc);
+    EXPECT_EQ(rc->val_before, 1e9);
+    EXPECT_EQ(rc->val_after, ra->val_after);
+    EXPECT_FALSE(rc->kept);
+    EXPECT_EQ(c.protos, start.protos);
+}
+
 TEST(Grpo, TheGateScoresWhatRouteAnswers) {
     // A weak embedding stage (random prototypes) behind a sparse stage that decides alone
     // (alpha 0): the gate must score the sparse stage's answers, as route does, not the

@@ -352,11 +352,14 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
                                    const GrpoJudge& judge,
                                    const GrpoJudge& gate_judge,
                                    const GrpoConfig& cfg,
-                                   int round) {
+                                   int round,
+                                   const std::pair<double, double>* known_before) {
     const auto t0 = std::chrono::steady_clock::now();
     GrpoRoundReport rep;
     rep.round = round;
-    Result<std::pair<double, double>> before = grpo_validate(model, val, gate_judge);
+    Result<std::pair<double, double>> before =
+        known_before != nullptr ? Result<std::pair<double, double>>(*known_before)
+                                : grpo_validate(model, val, gate_judge);
     if (!before) {
         return before.error();
     }

@@ -78,11 +78,17 @@ Result<nlohmann::ordered_json> run_grpo_rounds(RouterModel& model,
     }
     const GrpoConfig& cfg = run.config;
     nlohmann::ordered_json rounds = nlohmann::ordered_json::array();
+    // What the model scores on validation as it stands: each round's before is the last one's
+    // after (kept) or before (rolled back), so it is computed once.
+    std::optional<std::pair<double, double>> now;
     for (int k = 1; k <= run.rounds; k++) {
-        Result<GrpoRoundReport> r = grpo_round(model, train, val, judge, labels, cfg, k);
+        Result<GrpoRoundReport> r =
+            grpo_round(model, train, val, judge, labels, cfg, k, now ? &*now : nullptr);
         if (!r) {
             return with_context(r.error(), "grpo: round " + std::to_string(k));
         }
+        now = r->kept ? std::pair{r->val_after, r->val_accuracy_after}
+                      : std::pair{r->val_before, r->val_accuracy_before};
         log.say(round_line(*r, k));
         std::string version;
         if (r->kept && !out.empty()) {

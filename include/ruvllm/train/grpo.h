@@ -164,14 +164,17 @@ struct GrpoRoundReport {
 };
 
 // Runs one round on `model` (updated in place when kept). `gate_judge` scores the greedy
-// validation decisions (usually labels_judge). Errors: the judge's.
+// validation decisions (usually labels_judge). `before`, when given, is grpo_validate(model, val,
+// gate_judge) as the caller already knows it (the last round's after, or its before when that
+// round was rolled back): the round then skips that pass. Errors: the judge's.
 Result<GrpoRoundReport> grpo_round(RouterModel& model,
                                    const LabeledSet& train,
                                    const LabeledSet& val,
                                    const GrpoJudge& judge,
                                    const GrpoJudge& gate_judge,
                                    const GrpoConfig& cfg,
-                                   int round);
+                                   int round,
+                                   const std::pair<double, double>* before = nullptr);
 
 // Mean reward under `judge` and agent accuracy of route_task's hybrid decisions (router.h) on
 // `data`'s examples with a label of the model; a task route_task refuses counts as reward 0.
