@@ -336,6 +336,54 @@ TEST(Grpo, ARoundGivenItsBeforeGatesOnIt) {
     EXPECT_EQ(c.protos, start.protos);
 }
 
+TEST(Grpo, ATierFromAnotherSourceIsSampledFromItAndNotTrained) {
+    // The tier answers from the tier table on the majority complexity (Moderate): coder and
+    // refactorer (Coder) and tester (Reviewer) get sonnet, security-architect opus, and every
+    // candidate the judge sees carries that tier, not a draw from the z head.
+    ruvllm::RouterModel m = toy_model(9);
+    m.heads.tier_source = ruvllm::HeadSource::baseline;
+    m.heads.complexity_source = ruvllm::HeadSource::baseline;
+    m.heads.complexity_prior = 1;
+    EXPECT_TRUE(ruvllm::grpo_params(m).tier.empty());
+    const ruvllm::LabeledSet train = toy(3), val = toy(1);
+    const ruvllm::GrpoJudge labels = ruvllm::labels_judge(m.labels);
+    size_t seen = 0, off_table = 0;
+    std::map<int, int> agents;
+    const ruvllm::GrpoJudge recording =
+        [&](const ruvllm::LabeledExample& ex,
+            const std::vector<GrpoCandidate>& c) -> ruvllm::Result<std::vector<float>> {
+        for (const GrpoCandidate& o : c) {
+            ruvllm::Category cat{};
+            EXPECT_TRUE(ruvllm::label_category(m.labels[static_cast<size_t>(o.agent)], cat));
+            const int table = static_cast<int>(ruvllm::tier_for(cat, ruvllm::Complexity::moderate));
+            off_table += o.tier != table ? 1 : 0;
+            agents[o.agent]++;
+            seen++;
+        }
+        return labels(ex, c);
+    };
+    const std::vector<float> tier = m.heads.tier;
+    GrpoConfig cfg;
+    cfg.lr = 0.05f;
+    cfg.batch = 8;
+    ruvllm::Result<ruvllm::GrpoRoundReport> r =
+        ruvllm::grpo_round(m, train, val, recording, labels, cfg, 1);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(seen, train.rows.size() * static_cast<size_t>(cfg.group));
+    EXPECT_EQ(off_table, 0u);
+    EXPECT_EQ(agents.size(), 4u);  // the agents vary; the tier follows each
+    EXPECT_TRUE(r->kept);
+    EXPECT_EQ(m.heads.tier, tier);  // W is not trained
+    // The same model with the tier on z: the candidates draw it from the z head, whose random
+    // weights put some off the table.
+    ruvllm::RouterModel mz = toy_model(9);
+    mz.heads.complexity_source = ruvllm::HeadSource::baseline;
+    mz.heads.complexity_prior = 1;
+    seen = off_table = 0;
+    ASSERT_TRUE(ruvllm::grpo_round(mz, train, val, recording, labels, cfg, 1));
+    EXPECT_GT(off_table, 0u);
+}
+
 TEST(Grpo, TheGateScoresWhatRouteAnswers) {
     // A weak embedding stage (random prototypes) behind a sparse stage that decides alone
     // (alpha 0): the gate must score the sparse stage's answers, as route does, not the

@@ -118,6 +118,27 @@ TEST(Heads, MarginalTierSumsTheComplexityProbabilitiesOverTheTable) {
     EXPECT_EQ(h.predict_tier(z, "task", "researcher", cx, 100.0f), 2);
     // A label without a seed category has no table: the z tier head answers.
     EXPECT_EQ(h.predict_tier(z, "task", "wizard", cx), 2);
+    // The distributions behind those answers (tier_probs), by hand: the sums, and the z head's
+    // softmax(0, 0, 5) for the label without a category.
+    h.tier_probs(z, "task", "researcher", cx, p);
+    EXPECT_NEAR(p[0], 0.4f, 1e-6f);
+    EXPECT_NEAR(p[1], 0.6f, 1e-6f);
+    EXPECT_EQ(p[2], 0.0f);
+    h.tier_probs(z, "task", "architect", cx, p);
+    EXPECT_EQ(p[0], 0.0f);
+    EXPECT_NEAR(p[1], 0.4f, 1e-6f);
+    EXPECT_NEAR(p[2], 0.6f, 1e-6f);
+    h.tier_probs(z, "task", "wizard", cx, p);
+    const float e5 = std::exp(5.0f);
+    EXPECT_NEAR(p[0], 1.0f / (2.0f + e5), 1e-6f);
+    EXPECT_NEAR(p[2], e5 / (2.0f + e5), 1e-6f);
+    // The table on the argmax: one-hot on its tier.
+    h.tier_source = ruvllm::HeadSource::baseline;
+    h.tier_probs(z, "task", "researcher", cx, p);
+    EXPECT_EQ(p[0], 1.0f);
+    EXPECT_EQ(p[1], 0.0f);
+    EXPECT_EQ(p[2], 0.0f);
+    h.tier_source = ruvllm::HeadSource::marginal;
     // The baseline complexity is one-hot on the prior: the sum is then the table itself.
     h.complexity_source = ruvllm::HeadSource::baseline;
     h.complexity_prior = 2;

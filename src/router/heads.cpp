@@ -13,20 +13,47 @@ namespace ruvllm {
 
 namespace {
 
-int argmax3(const float* w, const float* z, int E, const float* bias) {
-    int best = 0;
-    float best_v = -INFINITY;
+// out (3) = w z, w (3, E).
+void linear3(const float* w, const float* z, int E, float* out) {
     for (int k = 0; k < 3; k++) {
-        float v = bias != nullptr ? bias[k] : 0.0f;
+        out[k] = 0.0f;
         for (int e = 0; e < E; e++) {
-            v += w[static_cast<size_t>(k) * E + e] * z[e];
-        }
-        if (v > best_v) {
-            best_v = v;
-            best = k;
+            out[k] += w[static_cast<size_t>(k) * E + e] * z[e];
         }
     }
-    return best;
+}
+
+// argmax_k (w z + bias)_k, w (3, E); bias (3) or nullptr.
+int argmax3(const float* w, const float* z, int E, const float* bias) {
+    float v[3];
+    linear3(w, z, E, v);
+    for (int k = 0; k < 3 && bias != nullptr; k++) {
+        v[k] += bias[k];
+    }
+    return argmax(v, 3);
+}
+
+// v (3) -> softmax(v), in place.
+void softmax3(float* v) {
+    const float mx = std::max(v[0], std::max(v[1], v[2]));
+    float sum = 0.0f;
+    for (int k = 0; k < 3; k++) {
+        v[k] = std::exp(v[k] - mx);
+        sum += v[k];
+    }
+    for (int k = 0; k < 3; k++) {
+        v[k] /= sum;
+    }
+}
+
+// The tier table summed over the complexity probabilities of the routed category (heads.h).
+void tier_mass(const Heads& h, const float* z, std::string_view text, Category cat, float out[3]) {
+    float p[3];
+    h.complexity_probs(z, text, p);
+    out[0] = out[1] = out[2] = 0.0f;
+    for (int c = 0; c < 3; c++) {
+        out[static_cast<int>(tier_for(cat, static_cast<Complexity>(c)))] += p[c];
+    }
 }
 
 // Full-batch softmax regression on (N, E) rows; returns W (3, E).
@@ -104,22 +131,9 @@ void Heads::complexity_probs(const float* z, std::string_view text, float out[3]
     if (complexity_source == HeadSource::ngrams && !complexity_ngrams.empty()) {
         complexity_ngrams.logits(text, out);
     } else {
-        for (int k = 0; k < 3; k++) {
-            out[k] = 0.0f;
-            for (int e = 0; e < E; e++) {
-                out[k] += complexity[static_cast<size_t>(k) * E + e] * z[e];
-            }
-        }
+        linear3(complexity.data(), z, E, out);
     }
-    const float mx = std::max(out[0], std::max(out[1], out[2]));
-    float sum = 0.0f;
-    for (int k = 0; k < 3; k++) {
-        out[k] = std::exp(out[k] - mx);
-        sum += out[k];
-    }
-    for (int k = 0; k < 3; k++) {
-        out[k] /= sum;
-    }
+    softmax3(out);
 }
 
 int Heads::predict_tier(
@@ -129,11 +143,8 @@ int Heads::predict_tier(
     if (tier_source == HeadSource::baseline && cx >= 0 && cx < 3 && label_category(label, cat)) {
         logits[static_cast<int>(tier_for(cat, static_cast<Complexity>(cx)))] = 1.0f;
     } else if (tier_source == HeadSource::marginal && label_category(label, cat)) {
-        float p[3], mass[3] = {0.0f, 0.0f, 0.0f};
-        complexity_probs(z, text, p);
-        for (int c = 0; c < 3; c++) {
-            mass[static_cast<int>(tier_for(cat, static_cast<Complexity>(c)))] += p[c];
-        }
+        float mass[3];
+        tier_mass(*this, z, text, cat, mass);
         for (int k = 0; k < 3; k++) {
             logits[k] = std::log(mass[k] + 1e-6f);
         }
@@ -147,6 +158,28 @@ int Heads::predict_tier(
         logits[k] += tier_bias * static_cast<float>(k - 1);
     }
     return argmax(logits, 3);
+}
+
+void Heads::tier_probs(
+    const float* z, std::string_view text, std::string_view label, int cx, float out[3]) const {
+    Category cat{};
+    if (tier_source == HeadSource::baseline && cx >= 0 && cx < 3 && label_category(label, cat)) {
+        const int t = static_cast<int>(tier_for(cat, static_cast<Complexity>(cx)));
+        for (int k = 0; k < 3; k++) {
+            out[k] = k == t ? 1.0f : 0.0f;
+        }
+        return;
+    }
+    if (tier_source == HeadSource::marginal && label_category(label, cat)) {
+        tier_mass(*this, z, text, cat, out);
+        return;
+    }
+    if (tier_source == HeadSource::ngrams && !tier_ngrams.empty()) {
+        tier_ngrams.logits(tier_ngram_text(text, label), out);
+    } else {
+        linear3(tier.data(), z, E, out);
+    }
+    softmax3(out);
 }
 
 float Heads::predict_quality(const float* z) const {

@@ -86,7 +86,7 @@ GrpoParams grpo_params(const RouterModel& m) {
     p.tau = m.tau;
     p.alpha = m.sparse.empty() ? 1.0f : m.sparse.alpha();
     p.protos = m.protos;
-    if (!m.heads.empty()) {
+    if (!m.heads.empty() && m.heads.tier_source == HeadSource::z) {
         p.tier = m.heads.tier;
     }
     return p;
@@ -370,6 +370,7 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
     GrpoParams p = ref;
     const int A = p.A, E = p.E;
     const bool has_tier = !p.tier.empty();
+    const bool fixed_tier = !model.heads.empty() && !has_tier;
     Rng rng(cfg.seed ^ (0x9E3779B97F4A7C15ull * static_cast<uint64_t>(round + 1)));
 
     std::vector<size_t> tasks;
@@ -422,10 +423,22 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
                         g.ref_a.data(),
                         has_tier ? g.ref_t.data() : nullptr,
                         g.offset.empty() ? nullptr : g.offset.data());
+        // A tier that answers from another source than z is drawn from that source's
+        // distribution for the candidate's agent: fixed, so it leaves the ratio and the KL.
+        const int cx = fixed_tier ? model.heads.predict_complexity(g.z.data(), ex.text) : -1;
         std::vector<GrpoCandidate> cands(static_cast<size_t>(cfg.group));
         for (GrpoCandidate& c : cands) {
             c.agent = sample_log(rng, g.ref_a.data(), A);
             c.tier = has_tier ? sample_log(rng, g.ref_t.data(), 3) : -1;
+            if (fixed_tier) {
+                float pt[3];
+                model.heads.tier_probs(
+                    g.z.data(), ex.text, model.labels[static_cast<size_t>(c.agent)], cx, pt);
+                for (float& v : pt) {
+                    v = std::log(v);
+                }
+                c.tier = sample_log(rng, pt, 3);
+            }
         }
         Result<std::vector<float>> rewards = judge(ex, cands);
         if (!rewards) {

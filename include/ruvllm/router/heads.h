@@ -69,6 +69,16 @@ struct Heads {
                      std::string_view label,
                      int complexity,
                      float tier_bias = 0.0f) const;
+    // The distribution the tier source answers from, for the routed `label`: z and ngrams the
+    // softmax of their logits, baseline one-hot on the table's tier, marginal the summed
+    // complexity probabilities (labels without a category: z's). predict_tier without a bias
+    // is its argmax, up to ties. GRPO (grpo.h) samples the tiers of its candidates from it when
+    // the tier does not answer from z.
+    void tier_probs(const float* z,
+                    std::string_view text,
+                    std::string_view label,
+                    int complexity,
+                    float out[3]) const;
     float predict_quality(const float* z) const;
 
     // Tensors router.head.{complexity,tier,quality}, the n-gram heads as router.head.

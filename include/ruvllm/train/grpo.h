@@ -15,6 +15,11 @@
 //   tier   pi_t(k) = softmax_k(W_k . z)                         W: router.head.tier  (3, E)
 // A decision is (agent, tier), sampled independently: log pi(o) = log pi_a(a) + log pi_t(k).
 // Models without heads have the agent part only. The trainable parameters are P and W.
+// W is trained only when the tier head answers from z (heads.h tier_source). A tier that answers
+// from another source (the tier table, the n-gram head, the table summed over complexities) is
+// not W's: a candidate's tier is then drawn from that source's distribution for the candidate's
+// agent (Heads::tier_probs), so the judge scores the tiers route would answer, and the tier
+// leaves the loss (its ratio is 1 and its KL 0: it is not a parameter); the policy is pi_a.
 //
 // One round:
 //   1. reference = the model at the start of the round (pi_ref);
