@@ -348,6 +348,17 @@ TEST(GrpoJob, WritesTheImprovedRouterAndItsReport) {
     job.out = r.dir / "grpo/router-grpo.gguf";
     job.run.rounds = 2;
     job.run.config.group = 4;
+    // Versions an earlier run left under the same name go; other files stay.
+    fs::create_directories(job.out.parent_path());
+    const std::vector<std::string> stale = {"router-grpo.round-7.gguf", "router-grpo.round-2.gguf"};
+    const std::vector<std::string> others = {
+        "router-grpo.round-x.gguf", "other.round-1.gguf", "router-grpo.round-3.txt"};
+    for (const std::string& n : stale) {
+        ruvllm::test::spit(job.out.parent_path() / n, "old");
+    }
+    for (const std::string& n : others) {
+        ruvllm::test::spit(job.out.parent_path() / n, "keep");
+    }
     ruvllm::test::LogCapture cap;
     ruvllm::Result<nlohmann::ordered_json> rep = ruvllm::grpo_job(job, cap.log());
     ASSERT_TRUE(rep) << rep.error().message;
@@ -358,7 +369,24 @@ TEST(GrpoJob, WritesTheImprovedRouterAndItsReport) {
     EXPECT_EQ(written["rounds"].size(), 2u);
     EXPECT_EQ(written["val_tasks"], 6);  // what val_accuracy_* averages over (#17)
     EXPECT_EQ(written["model"], job.out.string());
-    EXPECT_EQ(cap.lines.size(), 3u);  // a line per round, then where it went
+    // Each round's version exists exactly when the round was kept; the stale ones are gone.
+    for (const nlohmann::json& round : written["rounds"]) {
+        const fs::path v =
+            job.out.parent_path() /
+            ("router-grpo.round-" + std::to_string(round["round"].get<int>()) + ".gguf");
+        EXPECT_EQ(fs::exists(v), round["kept"].get<bool>()) << v;
+        if (round["kept"].get<bool>()) {
+            EXPECT_NE(ruvllm::test::slurp(v.string()), "old");
+        }
+    }
+    EXPECT_FALSE(fs::exists(job.out.parent_path() / "router-grpo.round-7.gguf"));
+    for (const std::string& n : others) {
+        EXPECT_EQ(ruvllm::test::slurp((job.out.parent_path() / n).string()), "keep") << n;
+    }
+    // A line per round, one for the removed versions, then where it went.
+    ASSERT_EQ(cap.lines.size(), 4u);
+    EXPECT_NE(cap.lines[2].find("removed"), std::string::npos) << cap.lines[2];
+    EXPECT_NE(cap.lines[2].find("router-grpo.round-7.gguf"), std::string::npos) << cap.lines[2];
     // A judge that does not exist.
     job.run.judge = "oracle";
     ruvllm::Result<nlohmann::ordered_json> bad = ruvllm::grpo_job(job, {});

@@ -1,5 +1,9 @@
 // grpo_rounds.cpp: GRPO rounds as one job (grpo_rounds.h).
+#include <algorithm>
 #include <optional>
+#include <set>
+#include <string>
+#include <vector>
 
 #include <ruvllm/core/io.h>
 #include <ruvllm/llm/llm.h>
@@ -10,6 +14,43 @@ namespace ruvllm {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Removes <out stem>.round-K.gguf beside `out` for every K this run did not keep: versions an
+// earlier run with the same output left, which would pass for this run's (a run that keeps no
+// round would otherwise leave the last run's versions beside its report). Other files stay.
+void remove_stale_versions(const fs::path& out, const std::set<int>& kept, const Log& log) {
+    const fs::path dir = out.has_parent_path() ? out.parent_path() : fs::path(".");
+    const std::string prefix = out.stem().string() + ".round-";
+    std::error_code ec;
+    std::vector<std::string> removed;
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.size() <= prefix.size() + 5 || name.compare(0, prefix.size(), prefix) != 0 ||
+            name.compare(name.size() - 5, 5, ".gguf") != 0) {
+            continue;
+        }
+        const std::string digits = name.substr(prefix.size(), name.size() - prefix.size() - 5);
+        if (digits.size() > 9 ||
+            !std::all_of(
+                digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+            kept.count(std::stoi(digits)) != 0 || !it->is_regular_file(ec)) {
+            continue;
+        }
+        std::error_code rm;
+        if (fs::remove(it->path(), rm)) {
+            removed.push_back(name);
+        }
+    }
+    if (!removed.empty()) {
+        std::sort(removed.begin(), removed.end());
+        std::string list;
+        for (const std::string& n : removed) {
+            list += (list.empty() ? "" : ", ") + n;
+        }
+        log.say("grpo: removed " + std::to_string(removed.size()) +
+                " round version(s) an earlier run left beside " + out.string() + ": " + list);
+    }
+}
 
 nlohmann::ordered_json round_json(const GrpoRoundReport& r, int k, const std::string& version) {
     return {{"round", k},
@@ -81,6 +122,7 @@ Result<nlohmann::ordered_json> run_grpo_rounds(RouterModel& model,
     // What the model scores on validation as it stands: each round's before is the last one's
     // after (kept) or before (rolled back), so it is computed once.
     std::optional<std::pair<double, double>> now;
+    std::set<int> kept;
     for (int k = 1; k <= run.rounds; k++) {
         Result<GrpoRoundReport> r =
             grpo_round(model, train, val, judge, labels, cfg, k, now ? &*now : nullptr);
@@ -101,6 +143,12 @@ Result<nlohmann::ordered_json> run_grpo_rounds(RouterModel& model,
             version = v.string();
         }
         rounds.push_back(round_json(*r, k, version));
+        if (!version.empty()) {
+            kept.insert(k);
+        }
+    }
+    if (!out.empty()) {
+        remove_stale_versions(out, kept, log);
     }
     nlohmann::ordered_json rep;
     rep["judge"] = run.judge;

@@ -43,7 +43,9 @@ struct GrpoRunConfig {
 
 // Runs the rounds on `model` (updated in place by every kept round) and records
 // ruvllm.grpo.{rounds, judge} in model.info. With `out` set, each kept round k is saved as
-// <out without extension>.round-k.gguf. One status line per round. Errors: the judge's
+// <out without extension>.round-k.gguf, and once every round has run, the .round-K.gguf files
+// of that name that this run did not keep (an earlier run's) are removed, with a log line. One
+// status line per round. Errors: the judge's
 // (named with the round), the client's, a failed save.
 Result<nlohmann::ordered_json> run_grpo_rounds(RouterModel& model,
                                                const LabeledSet& train,
