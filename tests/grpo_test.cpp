@@ -75,6 +75,15 @@ ruvllm::RouterModel toy_model(uint64_t seed) {
     return m;
 }
 
+// The round settings the toy tests train with: a learning rate that moves a toy router in a few
+// rounds, minibatches of 8 groups.
+GrpoConfig toy_config() {
+    GrpoConfig cfg;
+    cfg.lr = 0.05f;
+    cfg.batch = 8;
+    return cfg;
+}
+
 // toy_model(9) with a sparse stage trained on toy(3), blended at alpha and temperature.
 ruvllm::RouterModel toy_blend_model(float alpha, float temperature) {
     ruvllm::RouterModel m = toy_model(9);
@@ -251,9 +260,7 @@ TEST(Grpo, LabelsJudgeImprovesAWeakenedRouter) {
     ruvllm::RouterModel m = toy_model(9);
     const ruvllm::LabeledSet train = toy(3), val = toy(1);
     const ruvllm::GrpoJudge judge = ruvllm::labels_judge(m.labels);
-    GrpoConfig cfg;
-    cfg.lr = 0.05f;
-    cfg.batch = 8;
+    const GrpoConfig cfg = toy_config();
     ruvllm::Result<std::pair<double, double>> start = ruvllm::grpo_validate(m, val, judge);
     ASSERT_TRUE(start);
     double last = start->first;
@@ -276,9 +283,7 @@ TEST(Grpo, HarmfulRoundIsRolledBack) {
     ruvllm::RouterModel m = toy_model(9);
     const ruvllm::LabeledSet train = toy(3), val = toy(1);
     const ruvllm::GrpoJudge judge = ruvllm::labels_judge(m.labels);
-    GrpoConfig cfg;
-    cfg.lr = 0.05f;
-    cfg.batch = 8;
+    const GrpoConfig cfg = toy_config();
     // First make it good, then run a round whose judge rewards the WRONG agents.
     for (int round = 1; round <= 3; round++) {
         ASSERT_TRUE(ruvllm::grpo_round(m, train, val, judge, judge, cfg, round));
@@ -306,9 +311,7 @@ TEST(Grpo, ARoundGivenItsBeforeGatesOnIt) {
     const ruvllm::RouterModel start = toy_model(9);
     const ruvllm::LabeledSet train = toy(3), val = toy(1);
     const ruvllm::GrpoJudge judge = ruvllm::labels_judge(start.labels);
-    GrpoConfig cfg;
-    cfg.lr = 0.05f;
-    cfg.batch = 8;
+    const GrpoConfig cfg = toy_config();
     // Given the before the round would compute, the round is the same, to the bit.
     ruvllm::Result<std::pair<double, double>> before = ruvllm::grpo_validate(start, val, judge);
     ASSERT_TRUE(before);
@@ -363,9 +366,7 @@ TEST(Grpo, ATierFromAnotherSourceIsSampledFromItAndNotTrained) {
         return labels(ex, c);
     };
     const std::vector<float> tier = m.heads.tier;
-    GrpoConfig cfg;
-    cfg.lr = 0.05f;
-    cfg.batch = 8;
+    const GrpoConfig cfg = toy_config();
     ruvllm::Result<ruvllm::GrpoRoundReport> r =
         ruvllm::grpo_round(m, train, val, recording, labels, cfg, 1);
     ASSERT_TRUE(r) << r.error().message;
@@ -406,9 +407,7 @@ TEST(Grpo, TheGateScoresWhatRouteAnswers) {
     ASSERT_TRUE(v) << v.error().message;
     EXPECT_DOUBLE_EQ(v->second, static_cast<double>(sparse_right) / n);
     // A round moves the prototypes, which this router's answers do not depend on.
-    GrpoConfig cfg;
-    cfg.lr = 0.05f;
-    cfg.batch = 8;
+    const GrpoConfig cfg = toy_config();
     ruvllm::Result<ruvllm::GrpoRoundReport> r =
         ruvllm::grpo_round(m, train, val, judge, judge, cfg, 1);
     ASSERT_TRUE(r) << r.error().message;
@@ -481,9 +480,7 @@ TEST(Grpo, LlmJudgeAgainstAMockServerImprovesTheRouter) {
         ruvllm::Result<ruvllm::LlmClient> client = ruvllm::LlmClient::create(lo);
         EXPECT_TRUE(client) << client.error().message;
         const ruvllm::GrpoJudge judge = ruvllm::llm_judge(*client, m.labels);
-        GrpoConfig cfg;
-        cfg.lr = 0.05f;
-        cfg.batch = 8;
+        const GrpoConfig cfg = toy_config();
         for (int round = 1; round <= 3; round++) {
             ruvllm::Result<ruvllm::GrpoRoundReport> r = ruvllm::grpo_round(
                 m, train, val, judge, ruvllm::labels_judge(m.labels), cfg, round);
