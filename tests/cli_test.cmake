@@ -144,6 +144,11 @@ cli_expect(route_input RC 0 OUT "\"task\":\"from json\".*\"task\":\"plain line\"
 cli_expect(route_no_task RC 1 ONE_LINE ERR "^ruvllm: route: no task" ARGS route -m ${TRAIN_DIR}/router.gguf)
 cli_expect(route_base_model RC 1 ONE_LINE ERR "^ruvllm: .*base.gguf: gguf: not a ruvllm router model"
            ARGS route -m ${TRAIN_DIR}/base.gguf "x")
+cli_expect(route_text_field RC 1 OUT "^\\{\"task\":\"fix the ci. pipeline is red\""
+           ERR "route_fields.jsonl:2: expected a JSON object with a string field of --text-field title,body"
+           ARGS route -m ${TRAIN_DIR}/router.gguf --text-field title,body
+                --input ${CMAKE_CURRENT_SOURCE_DIR}/data/route_fields.jsonl)
+set_tests_properties(cli.route_text_field PROPERTIES DEPENDS cli.train_tiny)
 set_tests_properties(cli.route_args cli.route_input cli.route_no_task cli.route_base_model
                      PROPERTIES DEPENDS cli.train_tiny)
 cli_expect(quantize_q8_0 RC 0 ERR "rows of 8 are not a multiple of 32 for Q8_0; using F16"

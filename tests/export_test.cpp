@@ -374,6 +374,87 @@ TEST(LoadLabeled, HuggingFaceDirectoryBySplit) {
         << empty.error().message;
 }
 
+TEST(LoadLabeled, SeveralTextFieldsJoinIntoOneText) {
+    // The joining rule by hand: trimmed parts, the empty ones left out, ". " between.
+    EXPECT_EQ(ruvllm::text_fields("title,body"), (std::vector<std::string>{"title", "body"}));
+    EXPECT_EQ(ruvllm::text_fields("input"), (std::vector<std::string>{"input"}));
+    EXPECT_EQ(ruvllm::join_text_parts({" Crash on save ", "\n", "Steps:\n1. open\n"}),
+              "Crash on save. Steps:\n1. open");
+    EXPECT_EQ(ruvllm::join_text_parts({"", " "}), "");
+    const nlohmann::json row = nlohmann::json::parse(
+        R"({"title": "Crash on save", "body": null, "meta": {"body": " It dies. "}, "n": 3})");
+    EXPECT_EQ(ruvllm::json_text(row, {"title", "meta.body"}), "Crash on save. It dies.");
+    EXPECT_EQ(ruvllm::json_text(row, {"title", "body"}), "Crash on save");  // null: left out
+    EXPECT_EQ(ruvllm::json_text(row, {"n", "body"}), std::nullopt);         // no string at all
+    EXPECT_EQ(ruvllm::json_text(row, {"meta.body"}), " It dies. ");         // one field: as it is
+
+    ruvllm::test::TempDir dir;
+    ruvllm::DataOptions opt;
+    opt.text_field = "title,body";
+    opt.label_field = "label";
+    // JSONL: a row with the body missing keeps its title; one with neither is an error naming
+    // both fields.
+    ruvllm::test::spit(dir / "t.jsonl",
+                       "{\"title\":\"Crash on save\",\"body\":\"It dies.\",\"label\":\"bug\"}\n"
+                       "{\"title\":\"Dark mode?\",\"label\":\"question\"}\n");
+    ruvllm::Result<ruvllm::LabeledSet> r = ruvllm::load_labeled(dir / "t.jsonl", opt);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->rows.size(), 2u);
+    EXPECT_EQ(r->rows[0].text, "Crash on save. It dies.");
+    EXPECT_EQ(r->rows[1].text, "Dark mode?");
+    ruvllm::test::spit(dir / "bad.jsonl", "{\"subject\":\"x\",\"label\":\"bug\"}\n");
+    r = ruvllm::load_labeled(dir / "bad.jsonl", opt);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "bad.jsonl:1: missing string field 'title' or 'body'");
+    // CSV: every named column must be in the header.
+    ruvllm::test::spit(dir / "t.csv", "label,body,title\nbug,It dies.,Crash on save\n");
+    r = ruvllm::load_labeled(dir / "t.csv", opt);
+    ASSERT_TRUE(r) << r.error().message;
+    ASSERT_EQ(r->rows.size(), 1u);
+    EXPECT_EQ(r->rows[0].text, "Crash on save. It dies.");
+    ruvllm::test::spit(dir / "h.csv", "label,title\nbug,Crash on save\n");
+    r = ruvllm::load_labeled(dir / "h.csv", opt);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("CSV header has no 'body' column"), std::string::npos)
+        << r.error().message;
+
+    // Parquet: a null part is left out; a row whose parts are all null is skipped.
+    namespace pq = ruvllm::parquet;
+    {
+        ruvllm::Result<pq::Writer> w = pq::Writer::open(
+            dir / "t.parquet",
+            {pq::Field{.name = "title", .type = pq::Type::string, .optional = true},
+             pq::Field{.name = "body", .type = pq::Type::string, .optional = true},
+             pq::Field{.name = "label", .type = pq::Type::string}},
+            {});
+        ASSERT_TRUE(w);
+        const char* rows[3][3] = {{"Crash on save", "It dies.", "bug"},
+                                  {"Dark mode?", nullptr, "question"},
+                                  {nullptr, nullptr, "bug"}};
+        for (const auto& row3 : rows) {
+            for (int c = 0; c < 3; c++) {
+                row3[c] != nullptr ? w->put_string(c, row3[c]) : w->put_null(c);
+            }
+            ASSERT_TRUE(w->end_row());
+        }
+        ASSERT_TRUE(w->close());
+    }
+
+    opt.skip_bad = true;
+    size_t skipped = 0;
+    r = ruvllm::load_labeled(dir / "t.parquet", opt, {}, false, &skipped);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(skipped, 1u);
+    ASSERT_EQ(r->rows.size(), 2u);
+    EXPECT_EQ(r->rows[0].text, "Crash on save. It dies.");
+    EXPECT_EQ(r->rows[1].text, "Dark mode?");
+    opt.text_field = "title,summary";
+    r = ruvllm::load_labeled(dir / "t.parquet", opt);
+    ASSERT_FALSE(r);
+    EXPECT_NE(r.error().message.find("no column 'summary'"), std::string::npos)
+        << r.error().message;
+}
+
 TEST(LoadLabeled, ParquetColumnsNullsAndTriplets) {
     ruvllm::test::TempDir dir;
 

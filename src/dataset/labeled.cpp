@@ -51,6 +51,15 @@ const nlohmann::json* field(const nlohmann::json& obj, const std::string& path) 
     return cur->is_string() ? cur : nullptr;
 }
 
+// "title,body" -> "'title' or 'body'", for errors.
+std::string fields_named(const std::vector<std::string>& fields) {
+    std::string out;
+    for (size_t i = 0; i < fields.size(); i++) {
+        out += (i == 0 ? "'" : (i + 1 == fields.size() ? " or '" : ", '")) + fields[i] + "'";
+    }
+    return out;
+}
+
 // Splits one CSV record (RFC 4180 quoting; no embedded newlines).
 bool split_csv(const std::string& line, std::vector<std::string>& out) {
     out.clear();
@@ -145,9 +154,9 @@ Status append_parquet(const fs::path& path,
                       LabeledSet& out,
                       bool fixed_labels,
                       size_t& n_skipped) {
+    const std::vector<std::string> tfields = text_fields(opt.text_field);
     ParquetReadOptions ro;
-    ro.columns = {opt.text_field,
-                  opt.label_field,
+    ro.columns = {opt.label_field,
                   "anchor",
                   "positive",
                   "negative",
@@ -157,15 +166,15 @@ Status append_parquet(const fs::path& path,
                   "metadata.complexity",
                   "metadata.expected_model",
                   "metadata.quality_score"};
+    ro.columns.insert(ro.columns.end(), tfields.begin(), tfields.end());
     Result<ParquetTable> t = read_parquet(path, ro);
     if (!t) {
         return t.error();
     }
     const std::string name = path.filename().string();
-    const bool triplets =
-        opt.format == DataFormat::triplets ||
-        (opt.format != DataFormat::dataset && t->column(opt.text_field) == nullptr &&
-         t->column("anchor") != nullptr && t->column("positive") != nullptr);
+    const bool triplets = opt.format == DataFormat::triplets ||
+                          (opt.format != DataFormat::dataset && t->column(tfields[0]) == nullptr &&
+                           t->column("anchor") != nullptr && t->column("positive") != nullptr);
     // A column that must be there: strings, or (labels) integers.
     auto need = [&](const std::string& col,
                     const char* flag,
@@ -189,10 +198,13 @@ Status append_parquet(const fs::path& path,
         }
         return c;
     };
-    Result<const ParquetColumn*> text =
-        need(triplets ? "anchor" : opt.text_field, "--text-field", false);
-    if (!text) {
-        return text.error();
+    std::vector<const ParquetColumn*> texts;  // the text columns (anchor for triplets)
+    for (const std::string& f : triplets ? std::vector<std::string>{"anchor"} : tfields) {
+        Result<const ParquetColumn*> text = need(f, "--text-field", false);
+        if (!text) {
+            return text.error();
+        }
+        texts.push_back(*text);
     }
     Result<const ParquetColumn*> label =
         need(triplets ? "positive" : opt.label_field, "--label-field", !triplets);
@@ -219,15 +231,21 @@ Status append_parquet(const fs::path& path,
                                             quality->type == parquet::Type::boolean))) {
         quality = nullptr;
     }
-    const ParquetColumn& tc = **text;
     const ParquetColumn& lc = **label;
+    std::vector<std::string_view> parts;
     for (size_t r = 0; r < t->n_rows; r++) {
         LabeledExample ex;
         std::string lab, neg, problem;
-        if (tc.is_null(r) || lc.is_null(r)) {
+        parts.clear();
+        for (const ParquetColumn* c : texts) {
+            if (!c->is_null(r)) {
+                parts.push_back(c->str(r));
+            }
+        }
+        if (parts.empty() || lc.is_null(r)) {
             problem = "null text or label";
         } else {
-            ex.text = tc.str(r);
+            ex.text = texts.size() == 1 ? std::string(parts[0]) : join_text_parts(parts);
             lab = lc.type == parquet::Type::string ? std::string(lc.str(r))
                                                    : std::to_string(lc.ints[r]);
             if (ex.text.size() > opt.max_line_bytes) {
@@ -373,6 +391,51 @@ Result<LabeledSet> load_lines(const fs::path& path,
 
 }  // namespace
 
+std::vector<std::string> text_fields(const std::string& spec) {
+    std::vector<std::string> out;
+    size_t at = 0;
+    while (true) {
+        const size_t comma = std::min(spec.find(',', at), spec.size());
+        out.push_back(spec.substr(at, comma - at));
+        if (comma == spec.size()) {
+            return out;
+        }
+        at = comma + 1;
+    }
+}
+
+std::string join_text_parts(const std::vector<std::string_view>& parts) {
+    std::string out;
+    for (std::string_view p : parts) {
+        const size_t b = p.find_first_not_of(" \t\r\n");
+        if (b == std::string_view::npos) {
+            continue;
+        }
+        p = p.substr(b, p.find_last_not_of(" \t\r\n") - b + 1);
+        out += out.empty() ? "" : ". ";
+        out += p;
+    }
+    return out;
+}
+
+std::optional<std::string> json_text(const nlohmann::json& row,
+                                     const std::vector<std::string>& fields) {
+    if (fields.size() == 1) {
+        const nlohmann::json* t = field(row, fields[0]);
+        return t != nullptr ? std::optional<std::string>(t->get<std::string>()) : std::nullopt;
+    }
+    std::vector<std::string_view> parts;
+    for (const std::string& f : fields) {
+        if (const nlohmann::json* t = field(row, f)) {
+            parts.push_back(t->get_ref<const std::string&>());
+        }
+    }
+    if (parts.empty()) {
+        return std::nullopt;
+    }
+    return join_text_parts(parts);
+}
+
 Result<std::vector<fs::path>> labeled_files(const fs::path& path, const DataOptions& opt) {
     if (std::error_code ec; fs::is_directory(path, ec)) {
         return split_files(path, opt.split);
@@ -445,7 +508,9 @@ Result<LabeledSet> load_lines(const fs::path& path,
     size_t line_no = 0, n_skipped = 0;
     DataFormat fmt = opt.format;
     std::vector<std::string> header, cells;
-    int text_col = -1, label_col = -1;
+    const std::vector<std::string> tfields = text_fields(opt.text_field);
+    std::vector<int> text_cols;  // of tfields, in the CSV header
+    int label_col = -1;
     bool too_long = false;
     while (getline_bounded(in, line, opt.max_line_bytes, too_long)) {
         line_no++;
@@ -473,16 +538,22 @@ Result<LabeledSet> load_lines(const fs::path& path,
         std::string problem;
         if (fmt == DataFormat::csv && header.empty()) {
             split_csv(line, header);
+            text_cols.assign(tfields.size(), -1);
             for (size_t i = 0; i < header.size(); i++) {
-                text_col = header[i] == opt.text_field ? static_cast<int>(i) : text_col;
+                for (size_t f = 0; f < tfields.size(); f++) {
+                    text_cols[f] = header[i] == tfields[f] ? static_cast<int>(i) : text_cols[f];
+                }
                 label_col = header[i] == opt.label_field ? static_cast<int>(i) : label_col;
             }
-            if (text_col < 0 || label_col < 0) {
-                return make_error(Errc::format,
-                                  where + ": CSV header has no '" +
-                                      (text_col < 0 ? opt.text_field : opt.label_field) +
-                                      "' column, expected it (see --text-field / "
-                                      "--label-field)");
+            for (size_t f = 0; f <= tfields.size(); f++) {
+                const bool text = f < tfields.size();
+                if ((text ? text_cols[f] : label_col) < 0) {
+                    return make_error(Errc::format,
+                                      where + ": CSV header has no '" +
+                                          (text ? tfields[f] : opt.label_field) +
+                                          "' column, expected it (see --text-field / "
+                                          "--label-field)");
+                }
             }
             continue;
         }
@@ -491,7 +562,15 @@ Result<LabeledSet> load_lines(const fs::path& path,
                 problem = "CSV row has " + std::to_string(cells.size()) + " fields, expected " +
                           std::to_string(header.size());
             } else {
-                ex.text = cells[static_cast<size_t>(text_col)];
+                if (text_cols.size() == 1) {
+                    ex.text = cells[static_cast<size_t>(text_cols[0])];
+                } else {
+                    std::vector<std::string_view> parts;
+                    for (const int c : text_cols) {
+                        parts.push_back(cells[static_cast<size_t>(c)]);
+                    }
+                    ex.text = join_text_parts(parts);
+                }
                 label = cells[static_cast<size_t>(label_col)];
             }
         } else if (fmt == DataFormat::fasttext) {
@@ -529,13 +608,13 @@ Result<LabeledSet> load_lines(const fs::path& path,
                     }
                 }
             } else {
-                const nlohmann::json* t = field(j, opt.text_field);
+                std::optional<std::string> t = json_text(j, tfields);
                 const nlohmann::json* l = field(j, opt.label_field);
-                if (t == nullptr || l == nullptr) {
-                    problem = "missing string field '" +
-                              (t == nullptr ? opt.text_field : opt.label_field) + "'";
+                if (!t || l == nullptr) {
+                    problem = !t ? "missing string field " + fields_named(tfields)
+                                 : "missing string field '" + opt.label_field + "'";
                 } else {
-                    ex.text = t->get<std::string>();
+                    ex.text = std::move(*t);
                     label = l->get<std::string>();
                     if (const nlohmann::json* g = field(j, "metadata.template_id")) {
                         ex.group = g->get<std::string>();

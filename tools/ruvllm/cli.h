@@ -140,8 +140,13 @@ struct ConvertOptions {
 CLI::App* add_convert(CLI::App& app, ConvertOptions& opt);
 Status run_convert(const ConvertOptions& opt);
 
+// The help of every --text-field that reads labelled data (dataset/labeled.h).
+inline constexpr const char* kTextFieldHelp =
+    "text field (JSONL / CSV / Parquet); \"title,body\" joins fields with \". \"";
+
 struct RouteOptions {
     std::string model, input, mode = "hybrid";
+    std::string text_field;  // JSONL --input: its task's field(s); "" reads "task" or "input"
     std::vector<std::string> tasks;
     int top = 3;
     double min_confidence = 0.0;

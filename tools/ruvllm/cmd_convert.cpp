@@ -20,8 +20,7 @@ CLI::App* add_convert(CLI::App& app, ConvertOptions& opt) {
     cmd->add_option("--to", opt.to, "output format")
         ->check(CLI::IsMember({"fasttext", "jsonl"}))
         ->capture_default_str();
-    cmd->add_option("--text-field", opt.text_field, "text field (JSONL / CSV)")
-        ->capture_default_str();
+    cmd->add_option("--text-field", opt.text_field, kTextFieldHelp)->capture_default_str();
     cmd->add_option("--label-field", opt.label_field, "label field (JSONL / CSV)")
         ->capture_default_str();
     cmd->add_flag("-q,--quiet", opt.quiet, "no summary on stderr");

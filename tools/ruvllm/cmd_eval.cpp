@@ -29,7 +29,7 @@ CLI::App* add_eval(CLI::App& app, EvalOptions& opt) {
         ->capture_default_str();
     cmd->add_option("--report", opt.report, "also write the metrics as JSON here");
     cmd->add_option("--errors", opt.errors, "write the misrouted examples here (JSONL)");
-    cmd->add_option("--text-field", opt.text_field, "text field")->capture_default_str();
+    cmd->add_option("--text-field", opt.text_field, kTextFieldHelp)->capture_default_str();
     cmd->add_option("--label-field", opt.label_field, "label field")->capture_default_str();
     cmd->add_option("--min-confidence", opt.min_confidence, "abstain below this confidence")
         ->check(CLI::Range(0.0, 1.0))

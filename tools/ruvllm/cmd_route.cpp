@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
 #include <ruvllm/core/io.h>
+#include <ruvllm/dataset/labeled.h>
 #include <ruvllm/router/router.h>
 
 #include "cli.h"
@@ -20,8 +22,9 @@ CLI::App* add_route(CLI::App& app, RouteOptions& opt) {
         "Prints one JSON decision per task: {\"task\", \"agent\", \"confidence\", \"stage\",\n"
         "\"keywords\" (keyword stage), \"top\", \"model\", \"complexity\", \"quality\",\n"
         "\"latency_us\"}; \"model\"/\"complexity\"/\"quality\" come from the model's heads.\n"
-        "--input reads JSONL lines with a \"task\" or \"input\" field, or plain text lines\n"
-        "('-' for stdin). --mode keyword answers \"agent\": null when the keyword stage defers;\n"
+        "--input reads JSONL lines with a \"task\" or \"input\" field (or the --text-field\n"
+        "fields), or plain text lines ('-' for stdin). --mode keyword answers \"agent\": null when "
+        "the keyword stage defers;\n"
         "--min-confidence makes the deciding stage abstain (\"agent\": null) below it.\n"
         "\"stage\" is keyword, embedding, blend (hybrid on a router with a sparse stage)\n"
         "or sparse; \"top\" ranks labels by that stage's cosine or probability.\n"
@@ -29,6 +32,10 @@ CLI::App* add_route(CLI::App& app, RouteOptions& opt) {
     cmd->add_option("-m,--model", opt.model, "router model (GGUF)")->required();
     cmd->add_option("tasks", opt.tasks, "task texts");
     cmd->add_option("-i,--input", opt.input, "file of tasks (JSONL or text lines), - for stdin");
+    cmd->add_option("--text-field",
+                    opt.text_field,
+                    "JSONL --input: the task's field; \"title,body\" joins fields with \". \", "
+                    "as train reads them (default: \"task\" or \"input\")");
     cmd->add_option("--top", opt.top, "alternatives listed per decision")
         ->check(CLI::Range(0, 65536))
         ->capture_default_str();
@@ -153,22 +160,22 @@ Status run_route(const RouteOptions& opt) {
             std::string task = line;
             if (line[0] == '{') {
                 nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
-                const nlohmann::json* f = nullptr;
-                if (j.is_object()) {
-                    for (const char* k : {"task", "input"}) {
-                        if (j.contains(k) && j[k].is_string()) {
-                            f = &j[k];
-                            break;
-                        }
+                std::optional<std::string> t;
+                for (const std::string& spec : opt.text_field.empty()
+                                                   ? std::vector<std::string>{"task", "input"}
+                                                   : std::vector<std::string>{opt.text_field}) {
+                    if (!t && j.is_object()) {
+                        t = json_text(j, text_fields(spec));
                     }
                 }
-                if (f == nullptr) {
-                    return make_error(Errc::format,
-                                      where +
-                                          ": expected a JSON object with a string "
-                                          "\"task\" or \"input\"");
+                if (!t) {
+                    return make_error(
+                        Errc::format,
+                        where + ": expected a JSON object with a string " +
+                            (opt.text_field.empty() ? std::string("\"task\" or \"input\"")
+                                                    : "field of --text-field " + opt.text_field));
                 }
-                task = f->get<std::string>();
+                task = std::move(*t);
             }
             Status s = emit(task, where);
             if (!s) {

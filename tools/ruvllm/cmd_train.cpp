@@ -79,8 +79,7 @@ CLI::App* add_train(CLI::App& app, TrainOptions& opt) {
                     opt.resume,
                     "continue from a checkpoint (its parameters; fresh optimizer moments; the "
                     "remaining epochs)");
-    cmd->add_option("--text-field", opt.text_field, "text field (JSONL / CSV)")
-        ->capture_default_str();
+    cmd->add_option("--text-field", opt.text_field, kTextFieldHelp)->capture_default_str();
     cmd->add_option("--label-field", opt.label_field, "label field (JSONL / CSV)")
         ->capture_default_str();
     cmd->add_flag("--skip-bad", opt.skip_bad, "skip and count malformed lines");

@@ -17,8 +17,7 @@ CLI::App* add_triplets(CLI::App& app, TripletsOptions& opt) {
         ->required();
     cmd->add_option("-o,--out", opt.out, "output triplets JSONL")->required();
     cmd->add_option("--model", opt.model, "router model used to mine hard negatives");
-    cmd->add_option("--text-field", opt.text_field, "text field (JSONL / CSV)")
-        ->capture_default_str();
+    cmd->add_option("--text-field", opt.text_field, kTextFieldHelp)->capture_default_str();
     cmd->add_option("--label-field", opt.label_field, "label field (JSONL / CSV)")
         ->capture_default_str();
     cmd->add_option("--hard-ratio", opt.hard_ratio, "share of hard negatives")

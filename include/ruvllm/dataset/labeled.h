@@ -12,6 +12,10 @@
 //     no text column but "anchor" and "positive" columns is read as triplets ("negative",
 //     "isHard" / "is_hard" when present). Other columns ("context", lists such as
 //     metadata.tags) are not read, as in JSONL.
+// --text-field may name several fields, "title,body" (a ticket's title and body): each row's
+// text is then their values, each trimmed, joined with ". "; a field that is absent, null or
+// empty in a row is left out, and a row needs one (text_fields, join_text_parts). One field is
+// read as it is.
 // Dataset JSONL and Parquet also give each example its template group (metadata.template_id) and
 // the targets of the heads (metadata.complexity, expected_model, quality_score) when present.
 //
@@ -28,9 +32,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include <ruvllm/core/error.h>
 #include <ruvllm/core/log.h>
@@ -72,6 +80,17 @@ struct DataOptions {
     // memory: one example's text is bounded, however large the file.
     size_t max_line_bytes = size_t{1} << 20;
 };
+
+// The fields a --text-field names: "title,body" -> {"title", "body"}; "input" -> {"input"}.
+std::vector<std::string> text_fields(const std::string& spec);
+// One text from the parts of a multi-field row: each trimmed of spaces, tabs and line ends,
+// the empty ones left out, the rest joined with ". ".
+std::string join_text_parts(const std::vector<std::string_view>& parts);
+// The text of the JSON object `row` under `fields` (text_fields; a dotted name is a member of
+// an object, "metadata.title"): the one field's string as it is, or several fields joined by
+// join_text_parts; nullopt when no field holds a string.
+std::optional<std::string> json_text(const nlohmann::json& row,
+                                     const std::vector<std::string>& fields);
 
 // Loads `path` (a file or a dataset directory); labels not yet in `labels` are appended (pass
 // the training set's vocabulary to load a test set with the same indices; with `fixed_labels`
