@@ -557,34 +557,33 @@ Result<nlohmann::ordered_json> sparse_stage(const TrainRouterConfig& cfg,
         const std::vector<float>& logits = val.logits;
         const std::vector<int32_t>& labels = val.labels;
         std::string fitted_on = "validation";
+        BlendRows with_oof;  // validation plus out-of-fold training rows, when cross-fitted
+        const BlendRows* fit_rows = &val;
         if (cross_fit_applies(cfg, d)) {
             const auto tc0 = std::chrono::steady_clock::now();
-            BlendRows fit_rows = val;
             log.say(
                 strformat("train: cross-fitting the blend: validation has %zu examples, "
                           "fewer than %zu; %d routers on folds of the training data",
                           N,
                           cfg.cross_fit_below,
                           cfg.cross_fit_folds));
-            if (Status s = add_out_of_fold(cfg, base, d, tc, sc, model.tau, fit_rows, log); !s) {
+            with_oof = val;
+            if (Status s = add_out_of_fold(cfg, base, d, tc, sc, model.tau, with_oof, log); !s) {
                 return s.error();
             }
-            const BlendFit fit =
-                fit_blend(fit_rows.cos, model.tau, fit_rows.logits, fit_rows.labels, A);
-            alpha = fit.alpha;
-            temperature = fit.temperature;
-            const size_t oof = fit_rows.labels.size() - N;
+            fit_rows = &with_oof;
+            const size_t oof = with_oof.labels.size() - N;
             j["cross_fit"] = {
                 {"folds", cfg.cross_fit_folds},
                 {"rows", oof},
                 {"seconds",
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - tc0).count()}};
             fitted_on = strformat("validation and %zu out-of-fold training predictions", oof);
-        } else {
-            const BlendFit fit = fit_blend(cos, model.tau, logits, labels, A);
-            alpha = fit.alpha;
-            temperature = fit.temperature;
         }
+        const BlendFit fit =
+            fit_blend(fit_rows->cos, model.tau, fit_rows->logits, fit_rows->labels, A);
+        alpha = fit.alpha;
+        temperature = fit.temperature;
         // Validation accuracy of each stage and of the blend (argmax; ties to the lower index).
         size_t ok_e = 0, ok_s = 0, ok_b = 0;
         std::vector<float> p(static_cast<size_t>(A));
