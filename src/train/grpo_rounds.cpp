@@ -25,6 +25,7 @@ void remove_stale_versions(const fs::path& out, const std::set<int>& kept, const
     std::vector<std::string> removed;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
         const std::string name = it->path().filename().string();
+        std::error_code kind;  // its own: an unreadable entry must not end the listing
         if (name.size() <= prefix.size() + 5 || name.compare(0, prefix.size(), prefix) != 0 ||
             name.compare(name.size() - 5, 5, ".gguf") != 0) {
             continue;
@@ -33,7 +34,7 @@ void remove_stale_versions(const fs::path& out, const std::set<int>& kept, const
         if (digits.size() > 9 ||
             !std::all_of(
                 digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-            kept.count(std::stoi(digits)) != 0 || !it->is_regular_file(ec)) {
+            kept.count(std::stoi(digits)) != 0 || !it->is_regular_file(kind)) {
             continue;
         }
         std::error_code rm;
