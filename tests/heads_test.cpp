@@ -98,6 +98,7 @@ TEST(Heads, MarginalTierSumsTheComplexityProbabilitiesOverTheTable) {
     EXPECT_NEAR(p[2], 0.3f, 1e-6f);
     const int cx = h.predict_complexity(z, "task");
     ASSERT_EQ(cx, 0);
+    EXPECT_EQ(h.complexity_probs(z, "task", p), cx);  // both from one call
     // researcher: Simple -> haiku (0.4), Moderate and Complex -> sonnet (0.3 + 0.3). The table on
     // the argmax says haiku; the sum says sonnet.
     h.tier_source = ruvllm::HeadSource::baseline;
@@ -118,6 +119,13 @@ TEST(Heads, MarginalTierSumsTheComplexityProbabilitiesOverTheTable) {
     EXPECT_EQ(h.predict_tier(z, "task", "researcher", cx, 100.0f), 2);
     // A label without a seed category has no table: the z tier head answers.
     EXPECT_EQ(h.predict_tier(z, "task", "wizard", cx), 2);
+    // Probabilities the caller already has are read instead of computed: coder's sum over
+    // (0.1, 0.1, 0.8) is opus where the head's own (0.4, 0.3, 0.3) gives haiku.
+    const float given[3] = {0.1f, 0.1f, 0.8f};
+    EXPECT_EQ(h.predict_tier(z, "task", "coder", cx, 0.0f, given), 2);
+    float pg[3];
+    h.tier_probs(z, "task", "coder", cx, pg, given);
+    EXPECT_EQ(pg[2], 0.8f);
     // The distributions behind those answers (tier_probs), by hand: the sums, and the z head's
     // softmax(0, 0, 5) for the label without a category.
     h.tier_probs(z, "task", "researcher", cx, p);

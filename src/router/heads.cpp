@@ -46,13 +46,22 @@ void softmax3(float* v) {
     }
 }
 
-// The tier table summed over the complexity probabilities of the routed category (heads.h).
-void tier_mass(const Heads& h, const float* z, std::string_view text, Category cat, float out[3]) {
+// The tier table summed over the complexity probabilities of the routed category (heads.h);
+// `given`: complexity_probs' answer when the caller has it, else computed here.
+void tier_mass(const Heads& h,
+               const float* z,
+               std::string_view text,
+               Category cat,
+               const float* given,
+               float out[3]) {
     float p[3];
-    h.complexity_probs(z, text, p);
+    if (given == nullptr) {
+        h.complexity_probs(z, text, p);
+        given = p;
+    }
     out[0] = out[1] = out[2] = 0.0f;
     for (int c = 0; c < 3; c++) {
-        out[static_cast<int>(tier_for(cat, static_cast<Complexity>(c)))] += p[c];
+        out[static_cast<int>(tier_for(cat, static_cast<Complexity>(c)))] += given[c];
     }
 }
 
@@ -110,41 +119,40 @@ std::string tier_ngram_text(std::string_view text, std::string_view label) {
 }
 
 int Heads::predict_complexity(const float* z, std::string_view text) const {
-    if (complexity_source == HeadSource::baseline) {
-        return complexity_prior;
-    }
-    if (complexity_source == HeadSource::ngrams && !complexity_ngrams.empty()) {
-        float logits[3];
-        complexity_ngrams.logits(text, logits);
-        return argmax(logits, 3);
-    }
-    return argmax3(complexity.data(), z, E, nullptr);
+    float p[3];
+    return complexity_probs(z, text, p);
 }
 
-void Heads::complexity_probs(const float* z, std::string_view text, float out[3]) const {
+int Heads::complexity_probs(const float* z, std::string_view text, float out[3]) const {
     if (complexity_source == HeadSource::baseline) {
         for (int k = 0; k < 3; k++) {
             out[k] = k == complexity_prior ? 1.0f : 0.0f;
         }
-        return;
+        return complexity_prior;
     }
     if (complexity_source == HeadSource::ngrams && !complexity_ngrams.empty()) {
         complexity_ngrams.logits(text, out);
     } else {
         linear3(complexity.data(), z, E, out);
     }
+    const int best = argmax(out, 3);  // of the logits: a softmax could round two into a tie
     softmax3(out);
+    return best;
 }
 
-int Heads::predict_tier(
-    const float* z, std::string_view text, std::string_view label, int cx, float tier_bias) const {
+int Heads::predict_tier(const float* z,
+                        std::string_view text,
+                        std::string_view label,
+                        int cx,
+                        float tier_bias,
+                        const float* complexity_p) const {
     float logits[3] = {0.0f, 0.0f, 0.0f};
     Category cat{};
     if (tier_source == HeadSource::baseline && cx >= 0 && cx < 3 && label_category(label, cat)) {
         logits[static_cast<int>(tier_for(cat, static_cast<Complexity>(cx)))] = 1.0f;
     } else if (tier_source == HeadSource::marginal && label_category(label, cat)) {
         float mass[3];
-        tier_mass(*this, z, text, cat, mass);
+        tier_mass(*this, z, text, cat, complexity_p, mass);
         for (int k = 0; k < 3; k++) {
             logits[k] = std::log(mass[k] + 1e-6f);
         }
@@ -160,8 +168,12 @@ int Heads::predict_tier(
     return argmax(logits, 3);
 }
 
-void Heads::tier_probs(
-    const float* z, std::string_view text, std::string_view label, int cx, float out[3]) const {
+void Heads::tier_probs(const float* z,
+                       std::string_view text,
+                       std::string_view label,
+                       int cx,
+                       float out[3],
+                       const float* complexity_p) const {
     Category cat{};
     if (tier_source == HeadSource::baseline && cx >= 0 && cx < 3 && label_category(label, cat)) {
         const int t = static_cast<int>(tier_for(cat, static_cast<Complexity>(cx)));
@@ -171,7 +183,7 @@ void Heads::tier_probs(
         return;
     }
     if (tier_source == HeadSource::marginal && label_category(label, cat)) {
-        tier_mass(*this, z, text, cat, out);
+        tier_mass(*this, z, text, cat, complexity_p, out);
         return;
     }
     if (tier_source == HeadSource::ngrams && !tier_ngrams.empty()) {
@@ -437,12 +449,14 @@ SourceAccuracy source_accuracy(const RouterModel& model,
         // Every tier candidate sees the complexity (and its probabilities) of the chosen
         // complexity source.
         h.complexity_source = base.complexity_source;
-        const int cx_sel = h.predict_complexity(z.data(), ex.text);
+        float cx_p[3];
+        const int cx_sel = h.complexity_probs(z.data(), ex.text, cx_p);
         for (const HeadSource s : kSources) {
             const auto k = static_cast<size_t>(s);
             h.tier_source = s;
             if (ex.tier >= 0) {
-                t_ok[k] += h.predict_tier(z.data(), ex.text, label, cx_sel) == ex.tier ? 1 : 0;
+                t_ok[k] +=
+                    h.predict_tier(z.data(), ex.text, label, cx_sel, 0.0f, cx_p) == ex.tier ? 1 : 0;
             }
         }
         for (const HeadSource s : kSources) {
@@ -519,7 +533,8 @@ HeadReport evaluate_heads(const RouterModel& model, const Heads& heads, const La
             continue;
         }
         model.embed(ex.text, z.data());
-        const int cx = heads.predict_complexity(z.data(), ex.text);
+        float cx_p[3];
+        const int cx = heads.complexity_probs(z.data(), ex.text, cx_p);
         if (ex.complexity >= 0) {
             r.n_complexity++;
             c_ok += cx == ex.complexity ? 1 : 0;
@@ -528,7 +543,7 @@ HeadReport evaluate_heads(const RouterModel& model, const Heads& heads, const La
         if (ex.tier >= 0) {
             r.n_tier++;
             const std::string& label = model.labels[static_cast<size_t>(routed(model, z))];
-            t_ok += heads.predict_tier(z.data(), ex.text, label, cx) == ex.tier ? 1 : 0;
+            t_ok += heads.predict_tier(z.data(), ex.text, label, cx, 0.0f, cx_p) == ex.tier ? 1 : 0;
             Category cat{};
             if (label_category(label, cat)) {
                 table_ok +=

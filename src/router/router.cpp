@@ -177,11 +177,13 @@ Result<Decision> route_task(const RouterModel& m, std::string_view task, const R
     }
     if (!m.heads.empty()) {
         d.has_heads = true;
-        d.complexity = m.heads.predict_complexity(z.data(), task);
+        float complexity_p[3];  // computed once: the marginal tier source reads them too
+        d.complexity = m.heads.complexity_probs(z.data(), task, complexity_p);
         const std::string_view label =
             d.label >= 0 ? std::string_view(m.labels[static_cast<size_t>(d.label)]) : "";
-        d.tier = std::min(m.heads.predict_tier(z.data(), task, label, d.complexity, cfg.tier_bias),
-                          std::clamp(cfg.max_tier, 0, 2));
+        d.tier = std::min(
+            m.heads.predict_tier(z.data(), task, label, d.complexity, cfg.tier_bias, complexity_p),
+            std::clamp(cfg.max_tier, 0, 2));
         d.quality = m.heads.predict_quality(z.data());
     }
     d.latency_us =

@@ -425,15 +425,21 @@ Result<GrpoRoundReport> grpo_round(RouterModel& model,
                         g.offset.empty() ? nullptr : g.offset.data());
         // A tier that answers from another source than z is drawn from that source's
         // distribution for the candidate's agent: fixed, so it leaves the ratio and the KL.
-        const int cx = fixed_tier ? model.heads.predict_complexity(g.z.data(), ex.text) : -1;
+        float complexity_p[3];
+        const int cx =
+            fixed_tier ? model.heads.complexity_probs(g.z.data(), ex.text, complexity_p) : -1;
         std::vector<GrpoCandidate> cands(static_cast<size_t>(cfg.group));
         for (GrpoCandidate& c : cands) {
             c.agent = sample_log(rng, g.ref_a.data(), A);
             c.tier = has_tier ? sample_log(rng, g.ref_t.data(), 3) : -1;
             if (fixed_tier) {
                 float pt[3];
-                model.heads.tier_probs(
-                    g.z.data(), ex.text, model.labels[static_cast<size_t>(c.agent)], cx, pt);
+                model.heads.tier_probs(g.z.data(),
+                                       ex.text,
+                                       model.labels[static_cast<size_t>(c.agent)],
+                                       cx,
+                                       pt,
+                                       complexity_p);
                 for (float& v : pt) {
                     v = std::log(v);
                 }

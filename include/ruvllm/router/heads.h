@@ -60,15 +60,19 @@ struct Heads {
 
     // z: the routing embedding (E); text: the task; label: the routed label's name ("" when the
     // router abstained); complexity: predict_complexity's answer. tier_bias as above.
+    // complexity_p: complexity_probs' `out` for the same task when the caller has it (the
+    // marginal source reads it instead of computing it again; nullptr: computed).
     int predict_complexity(const float* z, std::string_view text) const;
-    // The complexity source's probabilities (3): the softmax of its z or n-gram logits, one-hot
-    // on the majority class for the baseline. predict_complexity is their argmax.
-    void complexity_probs(const float* z, std::string_view text, float out[3]) const;
+    // The complexity source's probabilities (3) into `out`: the softmax of its z or n-gram
+    // logits, one-hot on the majority class for the baseline. Returns predict_complexity's
+    // answer (the argmax of the logits), so that a caller needing both computes them once.
+    int complexity_probs(const float* z, std::string_view text, float out[3]) const;
     int predict_tier(const float* z,
                      std::string_view text,
                      std::string_view label,
                      int complexity,
-                     float tier_bias = 0.0f) const;
+                     float tier_bias = 0.0f,
+                     const float* complexity_p = nullptr) const;
     // The distribution the tier source answers from, for the routed `label`: z and ngrams the
     // softmax of their logits, baseline one-hot on the table's tier, marginal the summed
     // complexity probabilities (labels without a category: z's). predict_tier without a bias
@@ -78,7 +82,8 @@ struct Heads {
                     std::string_view text,
                     std::string_view label,
                     int complexity,
-                    float out[3]) const;
+                    float out[3],
+                    const float* complexity_p = nullptr) const;
     float predict_quality(const float* z) const;
 
     // Tensors router.head.{complexity,tier,quality}, the n-gram heads as router.head.
