@@ -144,6 +144,11 @@ Status run_route(const RouteOptions& opt) {
         // A JSON line may escape each byte of the longest task as \uXXXX; nothing longer is held.
         const size_t max_line = 6 * opt.max_task_bytes + 4096;
         bool too_long = false;
+        // Where a JSON line's task is, tried in order: "task", then "input"; or --text-field.
+        const std::vector<std::vector<std::string>> sources =
+            opt.text_field.empty()
+                ? std::vector<std::vector<std::string>>{{"task"}, {"input"}}
+                : std::vector<std::vector<std::string>>{text_fields(opt.text_field)};
         while (getline_bounded(*in, line, max_line, too_long)) {
             line_no++;
             if (too_long) {
@@ -161,12 +166,8 @@ Status run_route(const RouteOptions& opt) {
             if (line[0] == '{') {
                 nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
                 std::optional<std::string> t;
-                for (const std::string& spec : opt.text_field.empty()
-                                                   ? std::vector<std::string>{"task", "input"}
-                                                   : std::vector<std::string>{opt.text_field}) {
-                    if (!t && j.is_object()) {
-                        t = json_text(j, text_fields(spec));
-                    }
+                for (size_t k = 0; k < sources.size() && !t && j.is_object(); k++) {
+                    t = json_text(j, sources[k]);
                 }
                 if (!t) {
                     return make_error(
